@@ -1,0 +1,213 @@
+//! `pxe-inspect analyze`: the thin edge that opens files, drives the pipeline and renders.
+
+use crate::ci;
+use crate::cli::{AnalyzeArgs, ColorChoice, ExplainArgs, Format, OutputArgs};
+use crate::diag::{registry, DiagConfig};
+use crate::exit;
+use crate::model::BootSession;
+use crate::pipeline::Pipeline;
+use crate::render::{self, Style};
+use crate::report::{self, InputInfo, Report};
+use crate::session::TrackerConfig;
+use crate::source::{CaptureReader, Merger};
+use std::io::{self, IsTerminal, Write};
+
+pub fn style_for(o: &OutputArgs) -> Style {
+    let color = match o.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal(),
+    };
+    Style { color, absolute_time: o.absolute_time }
+}
+
+pub fn keep_session(o: &OutputArgs, s: &BootSession) -> bool {
+    if o.pxe_only && !s.pxe {
+        return false;
+    }
+    if !o.clients.is_empty() {
+        let want: Vec<String> = o.clients.iter().map(|m| ci::normalize_mac(m)).collect();
+        return s.client.mac.as_ref().is_some_and(|m| want.contains(m));
+    }
+    true
+}
+
+pub fn diag_config(a: &crate::cli::DiagArgs) -> Result<DiagConfig, String> {
+    for id in a.allow.iter().chain(&a.deny) {
+        if registry::rule(id).is_none() {
+            return Err(format!("unknown finding ID `{id}` (see `pxe-inspect explain`)"));
+        }
+    }
+    Ok(DiagConfig { allow: a.allow.iter().cloned().collect(), deny: a.deny.iter().cloned().collect(), capture_end_ns: 0 })
+}
+
+pub fn run(a: &AnalyzeArgs) -> i32 {
+    match run_inner(a, &mut io::stdout().lock()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pxe-inspect: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io::Result<()> {
+    let mut val = serde_json::to_value(v).map_err(io::Error::other)?;
+    if let serde_json::Value::Object(m) = &mut val {
+        m.insert("type".into(), serde_json::Value::String(kind.into()));
+    }
+    serde_json::to_writer(&mut *w, &val).map_err(io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
+    if a.files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err("standard input (-) can be given only once".into());
+    }
+    if !(a.idle_timeout > 0.0) {
+        return Err("--idle-timeout must be a positive number of seconds".into());
+    }
+    let diag = diag_config(&a.diag)?;
+    let expects = match &a.diag.expect {
+        Some(p) => Some(ci::load(p)?),
+        None => None,
+    };
+    let style = style_for(&a.output);
+    let mut inputs = Vec::new();
+    let mut readers = Vec::new();
+    let mut unreadable = false;
+    for (i, path) in a.files.iter().enumerate() {
+        match CaptureReader::open(path, i) {
+            Ok(r) => {
+                inputs.push(InputInfo { index: i, path: path.clone(), format: String::new(), compressed: r.compressed, linktypes: vec![], frames: 0, end: None, error: None });
+                readers.push(r);
+            }
+            Err(e) => {
+                eprintln!("pxe-inspect: {e}");
+                unreadable = true;
+                inputs.push(InputInfo { index: i, path: path.clone(), format: "unreadable".into(), compressed: false, linktypes: vec![], frames: 0, end: None, error: Some(e.to_string()) });
+            }
+        }
+    }
+    let mut tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
+    let mut pipe = Pipeline::new(tcfg, diag.clone());
+    let stream = a.output.format == Format::Jsonl && expects.is_none();
+    let mut sessions: Vec<BootSession> = Vec::new();
+    let mut merger = Merger::new(readers);
+    let emit = |s: BootSession, sessions: &mut Vec<BootSession>, out: &mut dyn Write| -> io::Result<()> {
+        if !keep_session(&a.output, &s) {
+            return Ok(());
+        }
+        if stream {
+            jsonl_line(out, "session", &s)?;
+            out.flush()?;
+        } else {
+            sessions.push(s);
+        }
+        Ok(())
+    };
+    let io_err = |e: io::Error| e.to_string();
+    while let Some(f) = merger.next() {
+        for s in pipe.push(&f) {
+            emit(s, &mut sessions, out).map_err(io_err)?;
+        }
+    }
+    for s in pipe.finish() {
+        emit(s, &mut sessions, out).map_err(io_err)?;
+    }
+    sessions.sort_by_key(|s| s.first_frame);
+    // Fill in what the readers learnt.
+    let mut ri = 0;
+    for inp in inputs.iter_mut() {
+        if inp.error.is_some() {
+            continue;
+        }
+        let r = merger.reader(ri);
+        inp.format = r.format.to_string();
+        inp.linktypes = r.linktypes.clone();
+        inp.frames = r.frames_read();
+        inp.end = Some(merger.ends.get(ri).cloned().flatten().unwrap_or_else(|| r.end()));
+        ri += 1;
+    }
+    let mut findings = report::capture_findings(&inputs, &pipe.stats);
+    crate::diag::apply_policy(&mut findings, &diag);
+    let expect_results = match &expects {
+        Some(ex) => ci::evaluate(ex, &mut sessions),
+        None => vec![],
+    };
+    findings.extend(ci::expectation_findings(&expect_results));
+    let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs, sessions, findings, stats: pipe.stats.clone() };
+    let res = match a.output.format {
+        Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
+        Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
+        Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(io::Error::other).and_then(|_| out.write_all(b"\n")),
+        Format::Jsonl => (|| {
+            if !stream {
+                for s in &r.sessions {
+                    jsonl_line(out, "session", s)?;
+                }
+            }
+            for f in &r.findings {
+                jsonl_line(out, "finding", f)?;
+            }
+            jsonl_line(
+                out,
+                "summary",
+                serde_json::json!({"schema": report::JSONL_SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.stats.sessions}),
+            )
+        })(),
+    };
+    if let Err(e) = res {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Err(format!("writing output: {e}"));
+        }
+    }
+    let _ = out.flush();
+    if let Some(path) = &a.diag.junit {
+        std::fs::write(path, ci::junit(&r, &expect_results, a.diag.fail_on)).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if unreadable {
+        return Ok(exit::USAGE);
+    }
+    Ok(ci::exit_code(&r, a.diag.fail_on))
+}
+
+pub fn explain(e: &ExplainArgs) -> i32 {
+    let mut out = io::stdout().lock();
+    match &e.what {
+        None => {
+            for r in registry::RULES {
+                let _ = writeln!(out, "{:<28} {:<8} {}", r.id, r.severity.name(), r.trigger);
+            }
+            exit::OK
+        }
+        Some(w) => {
+            if let Some(r) = registry::rule(w) {
+                let _ = write_rule(&mut out, r);
+                return exit::OK;
+            }
+            let hits = registry::by_screen(w);
+            if hits.is_empty() {
+                eprintln!("pxe-inspect: `{w}` is neither a finding ID nor a known firmware message; `pxe-inspect explain` lists the IDs");
+                return exit::USAGE;
+            }
+            let _ = writeln!(out, "`{w}` on the client's screen points to these findings:\n");
+            for r in hits {
+                let _ = write_rule(&mut out, r);
+                let _ = writeln!(out);
+            }
+            exit::OK
+        }
+    }
+}
+
+fn write_rule(out: &mut dyn Write, r: &registry::RuleDoc) -> io::Result<()> {
+    writeln!(out, "{} [{}]", r.id, r.severity.name())?;
+    writeln!(out, "  when: {}", r.trigger)?;
+    writeln!(out, "  fix:  {}", r.fix)?;
+    if !r.screen.is_empty() {
+        writeln!(out, "  seen on screen as: {}", r.screen.join(", "))?;
+    }
+    Ok(())
+}

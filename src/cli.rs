@@ -1,0 +1,103 @@
+//! Command-line interface: clap parses once; `main` maps results to exit codes (CONTRACT.md).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "pxe-inspect", version, about = "Makes network boot (PXE) debuggable: reads captures, rebuilds each client's boot session and says what went wrong.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse pcap/pcapng captures (gzip too; "-" reads standard input): sessions, timeline, findings.
+    Analyze(AnalyzeArgs),
+    /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
+    Explain(ExplainArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Timeline,
+    Json,
+    Jsonl,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Colour: auto (terminals only, honours NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show absolute UTC times in the timeline instead of seconds since the session's start.
+    #[arg(long)]
+    pub absolute_time: bool,
+    /// Hide clients that are not PXE/HTTP-boot clients.
+    #[arg(long)]
+    pub pxe_only: bool,
+    /// Only these clients (MAC address; repeatable).
+    #[arg(long = "client", value_name = "MAC")]
+    pub clients: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiagArgs {
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Silence a finding ID (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub allow: Vec<String>,
+    /// Promote a finding ID to error (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub deny: Vec<String>,
+    /// Per-client expectations (TOML); failed expectations are reported and exit 1.
+    #[arg(long, value_name = "FILE.toml")]
+    pub expect: Option<String>,
+    /// Write a JUnit XML report (a testsuite per input, a testcase per session and expectation).
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AnalyzeArgs {
+    /// Capture files (pcap, pcapng, optionally gzip-compressed); "-" for standard input.
+    /// Several files are merged by timestamp into one analysis.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+    /// Close a client's session after this many seconds without packets (packet time).
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub idle_timeout: f64,
+    /// Also recognise TFTP requests to this server port (69 always; repeatable).
+    #[arg(long, value_name = "PORT")]
+    pub tftp_port: Vec<u16>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// A finding ID (dhcp-no-boot-file) or a firmware message (PXE-E53). Omit to list all.
+    pub what: Option<String>,
+}

@@ -1,0 +1,166 @@
+//! diag: pure rules over closed `BootSession` records. No I/O. Each rule returns findings with the
+//! frames that prove them; `diagnose` applies `--allow`/`--deny` and sets the outcome
+//! (CONTRACT.md).
+
+pub mod dhcp;
+pub mod registry;
+pub mod tftp;
+
+use crate::model::*;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Default)]
+pub struct DiagConfig {
+    pub allow: HashSet<String>,
+    pub deny: HashSet<String>,
+    /// Highest packet time of the whole capture so far (how long the capture went on after a
+    /// session's last packet matters for "never answered" vs "capture ended").
+    pub capture_end_ns: i64,
+}
+
+/// Context a rule needs besides the session.
+pub struct Ctx {
+    pub capture_end_ns: i64,
+}
+
+impl Ctx {
+    /// Seconds of capture after `ts` (infinite for sessions closed by idle timeout).
+    pub fn observed_after(&self, s: &BootSession, ts: Timestamp) -> f64 {
+        if s.closed_by == "idle" {
+            return f64::INFINITY;
+        }
+        (self.capture_end_ns.max(s.end.0) - ts.0) as f64 / 1e9
+    }
+}
+
+pub fn finding(id: &str, frames: Vec<FrameRef>, message: String) -> Finding {
+    let doc = registry::rule(id);
+    let mut frames = frames;
+    frames.sort();
+    frames.dedup();
+    frames.truncate(20);
+    Finding {
+        id: id.to_string(),
+        severity: doc.map(|d| d.severity).unwrap_or(Severity::Warning),
+        frames,
+        message,
+        hint: doc.map(|d| d.fix.to_string()).unwrap_or_default(),
+    }
+}
+
+type Rule = fn(&BootSession, &Ctx) -> Vec<Finding>;
+
+const SESSION_RULES: &[Rule] = &[
+    dhcp::no_offer,
+    dhcp::slow_offer,
+    dhcp::no_boot_file,
+    dhcp::multiple_servers,
+    dhcp::nak_decline,
+    dhcp::boot_file_conflict,
+    dhcp::proxy_missing_vendor_class,
+    dhcp::proxy_unanswered,
+    dhcp::proxy_wrong_port,
+    dhcp::proxy_offer_late,
+    dhcp::arch_unknown,
+    dhcp::http_boot_no_url,
+    dhcp::dhcpv6_no_boot_url,
+    tftp::arch_mismatch,
+    tftp::file_errors,
+    tftp::no_response,
+    tftp::incomplete,
+    tftp::retransmits,
+    tftp::fragmented,
+    tftp::options_ignored,
+    tftp::arp_unanswered,
+    tftp::chainload_loop,
+    tftp::truncated,
+];
+
+/// Run every rule, apply allow/deny, set outcomes.
+pub fn diagnose(s: &mut BootSession, cfg: &DiagConfig) {
+    let ctx = Ctx { capture_end_ns: cfg.capture_end_ns };
+    let mut out = Vec::new();
+    if s.pxe {
+        for r in SESSION_RULES {
+            out.extend(r(s, &ctx));
+        }
+    }
+    apply_policy(&mut out, cfg);
+    out.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.frames.first().copied()));
+    s.findings = out;
+    set_outcomes(s);
+}
+
+pub fn apply_policy(findings: &mut Vec<Finding>, cfg: &DiagConfig) {
+    findings.retain(|f| !cfg.allow.contains(&f.id));
+    for f in findings.iter_mut() {
+        if cfg.deny.contains(&f.id) {
+            f.severity = Severity::Error;
+        }
+    }
+}
+
+fn norm(f: &str) -> &str {
+    f.trim_start_matches('/')
+}
+
+/// Did the client fetch `file` (or something after it) completely in transfers `from..`?
+fn booted_from(s: &BootSession, transfers: &[usize], boot_file: Option<&str>) -> bool {
+    let reads: Vec<&Transfer> = transfers.iter().filter_map(|&i| s.tftp.get(i)).filter(|t| t.direction == "read").collect();
+    let start = match boot_file {
+        Some(b) => reads.iter().position(|t| norm(&t.file) == norm(b) || b.ends_with(&format!("/{}", norm(&t.file)))),
+        None => (!reads.is_empty()).then_some(0),
+    };
+    let Some(start) = start else { return false };
+    let after = &reads[start..];
+    let Some(first_ok) = after.iter().position(|t| t.ok()) else { return false };
+    // Nothing after it left unfinished without a successful retry.
+    after[first_ok..].iter().enumerate().all(|(i, t)| {
+        t.status != TransferStatus::Incomplete || after[first_ok + i + 1..].iter().any(|u| u.file == t.file && u.ok())
+    })
+}
+
+pub fn set_outcomes(s: &mut BootSession) {
+    if !s.pxe {
+        s.outcome = Outcome::NotPxe;
+        for st in &mut s.stages {
+            st.outcome = Outcome::NotPxe;
+        }
+        return;
+    }
+    let failed = s.findings.iter().any(|f| f.severity == Severity::Error);
+    for i in 0..s.stages.len() {
+        // A stage's transfers run until the next stage starts.
+        let later: Vec<usize> = s.stages[i..].iter().flat_map(|st| st.transfers.iter().copied()).collect();
+        let ok = booted_from(s, &later, s.stages[i].boot_file.as_deref());
+        let stage_failed = s.findings.iter().any(|f| {
+            f.severity == Severity::Error && f.frames.iter().any(|fr| *fr >= s.stages[i].first_frame && s.stages.get(i + 1).is_none_or(|n| *fr < n.first_frame))
+        });
+        s.stages[i].outcome = if stage_failed {
+            Outcome::Failed
+        } else if ok {
+            Outcome::Booted
+        } else {
+            Outcome::Incomplete
+        };
+    }
+    let all: Vec<usize> = (0..s.tftp.len()).collect();
+    let last_boot = s.stages.iter().rev().find(|st| st.boot_file.is_some());
+    let booted = match last_boot {
+        Some(st) => {
+            let from: Vec<usize> = s.stages[st.index..].iter().flat_map(|x| x.transfers.iter().copied()).collect();
+            booted_from(s, &from, st.boot_file.as_deref())
+        }
+        None => booted_from(s, &all, None),
+    };
+    s.outcome = if failed {
+        Outcome::Failed
+    } else if booted {
+        Outcome::Booted
+    } else {
+        Outcome::Incomplete
+    };
+}
+
+#[cfg(test)]
+mod tests;

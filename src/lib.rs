@@ -1,0 +1,22 @@
+//! pxe-inspect: network boot (PXE) analysis. Frames flow one way:
+//! source -> wire -> session::Tracker -> diag -> render (see DESIGN.md in docs/).
+
+pub mod analyze;
+pub mod ci;
+pub mod cli;
+pub mod diag;
+pub mod model;
+pub mod pipeline;
+pub mod proto;
+pub mod render;
+pub mod report;
+pub mod session;
+pub mod source;
+pub mod wire;
+
+/// Exit codes shared by every subcommand (CONTRACT.md).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FINDINGS: i32 = 1;
+    pub const USAGE: i32 = 2;
+}

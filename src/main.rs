@@ -1,0 +1,18 @@
+use clap::Parser;
+use pxe_inspect::cli::{Cli, Command};
+use pxe_inspect::{analyze, exit};
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Analyze(a) => analyze::run(&a),
+        Command::Explain(e) => analyze::explain(&e),
+    };
+    std::process::exit(code);
+}

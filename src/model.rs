@@ -1,0 +1,408 @@
+//! The records `analyze`, `capture`, `serve` and the reports share. Their serde form *is* the
+//! JSON schema (`pxe-inspect/analyze/1`, documented in docs/json-schema.json): change a field only
+//! with a schema bump.
+
+use crate::proto::{ArchInfo, FileKind};
+use crate::wire::dhcp4::{OptionIssue, PxeOptions, RelayAgent};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// A frame reference: 1-based frame `frame` of input file `input` (tshark's numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FrameRef {
+    pub input: usize,
+    pub frame: u64,
+}
+
+/// Nanoseconds since the Unix epoch; serialised as RFC 3339 UTC with nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Timestamp(pub i64);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+impl Timestamp {
+    pub fn rfc3339(&self) -> String {
+        let secs = self.0.div_euclid(1_000_000_000);
+        let nanos = self.0.rem_euclid(1_000_000_000);
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z", sod / 3600, (sod / 60) % 60, sod % 60)
+    }
+    pub fn secs_since(&self, earlier: Timestamp) -> f64 {
+        (self.0 - earlier.0) as f64 / 1e9
+    }
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub frames: Vec<FrameRef>,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Booted,
+    Failed,
+    #[default]
+    Incomplete,
+    NotPxe,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Booted => "booted",
+            Outcome::Failed => "failed",
+            Outcome::Incomplete => "incomplete",
+            Outcome::NotPxe => "not-pxe",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    pub mac: Option<String>,
+    pub duid: Option<String>,
+    pub uuid: Option<String>,
+    pub arch: ArchInfo,
+    /// Every architecture in option 93 / DHCPv6 61 (firmware may list several).
+    pub arch_list: Vec<u16>,
+    /// Architecture from the vendor class's `Arch:` field, when present.
+    pub vendor_class_arch: Option<u16>,
+    pub vendor_class: Option<String>,
+    pub user_class: Vec<String>,
+    pub undi: Option<String>,
+    /// True when any stage was iPXE (user class "iPXE" or option 175).
+    pub ipxe: bool,
+    pub hostname: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OfferKind {
+    /// An address offer from a DHCP server (may carry boot info too).
+    Dhcp,
+    /// A proxyDHCP offer: no address, vendor class PXEClient.
+    Proxy,
+    /// The DHCP server's ACK of the address.
+    Ack,
+    /// A boot server's reply to a port-4011 request.
+    BootServer,
+    /// DHCPv6 Advertise/Reply.
+    Dhcpv6,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Offer {
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub kind: OfferKind,
+    pub message: String,
+    pub server: IpAddr,
+    pub server_id: Option<IpAddr>,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub address: Option<IpAddr>,
+    pub siaddr: Option<IpAddr>,
+    pub sname: Option<String>,
+    pub file: Option<String>,
+    pub opt66: Option<String>,
+    pub opt67: Option<String>,
+    pub vendor_class: Option<String>,
+    pub pxe: Option<PxeOptions>,
+    pub boot_url: Option<String>,
+    pub status: Option<String>,
+    pub relay: Option<IpAddr>,
+    /// Option 52 overload value when present.
+    pub overload: Option<u8>,
+}
+
+impl Offer {
+    /// The boot file this message names: option 67 wins over the `file` field (what firmware does).
+    pub fn boot_file(&self) -> Option<&str> {
+        self.opt67.as_deref().or(self.file.as_deref()).or(self.boot_url.as_deref())
+    }
+    pub fn boot_server(&self) -> Option<String> {
+        if let Some(s) = &self.opt66 {
+            return Some(s.clone());
+        }
+        if let Some(ip) = self.siaddr {
+            return Some(ip.to_string());
+        }
+        self.sname.clone()
+    }
+    pub fn has_boot_info(&self) -> bool {
+        self.boot_file().is_some()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub index: usize,
+    pub protocol: String,
+    pub xid: Option<String>,
+    pub first_frame: FrameRef,
+    pub start: Timestamp,
+    pub ipxe: bool,
+    pub vendor_class: Option<String>,
+    pub arch: Option<u16>,
+    pub user_class: Vec<String>,
+    /// DISCOVER/SOLICIT frames (retransmissions included).
+    pub discovers: Vec<FrameRef>,
+    pub requests: Vec<FrameRef>,
+    /// Requests sent to a boot server on port 4011: frame, server, client source port.
+    pub boot_server_requests: Vec<BootServerRequest>,
+    pub offers: Vec<Offer>,
+    pub naks: Vec<FrameRef>,
+    pub declines: Vec<FrameRef>,
+    pub address: Option<IpAddr>,
+    pub boot_file: Option<String>,
+    pub boot_server: Option<String>,
+    /// Which message the boot file came from: dhcp-offer, dhcp-ack, proxy-offer, boot-server, dhcpv6.
+    pub boot_file_source: Option<String>,
+    pub boot_file_frame: Option<FrameRef>,
+    /// Indexes into the session's `tftp` list.
+    pub transfers: Vec<usize>,
+    pub relay: Option<IpAddr>,
+    pub relay_agent: Option<RelayAgent>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BootServerRequest {
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub server: IpAddr,
+    pub src_port: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DhcpMessage {
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub version: u8,
+    pub message: String,
+    pub xid: String,
+    pub src: String,
+    pub dst: String,
+    pub from_client: bool,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<OptionIssue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransferStatus {
+    Complete,
+    Error,
+    Aborted,
+    #[default]
+    Incomplete,
+}
+
+impl TransferStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            TransferStatus::Complete => "complete",
+            TransferStatus::Error => "error",
+            TransferStatus::Aborted => "aborted",
+            TransferStatus::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TftpErrorInfo {
+    pub code: u16,
+    pub name: String,
+    pub message: String,
+    pub frame: FrameRef,
+    /// "server" or "client".
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transfer {
+    pub file: String,
+    /// "read" (RRQ) or "write" (WRQ).
+    pub direction: String,
+    pub client: String,
+    pub server: IpAddr,
+    pub server_port: Option<u16>,
+    pub mode: String,
+    /// Options the client asked for, in wire order.
+    pub requested: Vec<(String, String)>,
+    /// Options the server acknowledged (None: no OACK at all).
+    pub oack: Option<Vec<(String, String)>>,
+    pub blksize: u64,
+    pub tsize: Option<u64>,
+    pub windowsize: u64,
+    pub status: TransferStatus,
+    pub bytes: u64,
+    pub blocks: u64,
+    pub missing_blocks: u64,
+    pub retransmits: u64,
+    /// Most times any one block was sent.
+    pub max_block_sends: u64,
+    pub rrq_count: u32,
+    pub error: Option<TftpErrorInfo>,
+    pub first_frame: FrameRef,
+    pub last_frame: FrameRef,
+    pub final_frame: Option<FrameRef>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub duration_s: f64,
+    pub throughput_bps: Option<f64>,
+    pub file_kind: Option<FileKind>,
+    /// Largest IP packet carrying this transfer's data (fragments are reassembled first).
+    pub max_ip_len: usize,
+    pub fragmented: bool,
+    /// ICMP port/host unreachable that quote this transfer's packets.
+    pub icmp_unreachable: Vec<FrameRef>,
+    /// Did the server send anything at all?
+    pub answered: bool,
+    pub stage: Option<usize>,
+    #[serde(skip)]
+    pub head: Vec<u8>,
+    #[serde(skip)]
+    pub last_block_raw: u16,
+    #[serde(skip)]
+    pub cur_block_sends: u64,
+    #[serde(skip)]
+    pub last_ts: i64,
+}
+
+impl Transfer {
+    pub fn ok(&self) -> bool {
+        self.status == TransferStatus::Complete
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArpQuery {
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub target: IpAddr,
+    pub answered: bool,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IcmpNote {
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub from: IpAddr,
+    pub code: u8,
+    pub about: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BootSession {
+    pub id: u64,
+    pub client: Client,
+    pub ip: Option<IpAddr>,
+    pub first_frame: FrameRef,
+    pub last_frame: FrameRef,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub duration_s: f64,
+    pub pxe: bool,
+    pub stages: Vec<Stage>,
+    pub dhcp: Vec<DhcpMessage>,
+    pub dhcp_messages_dropped: u64,
+    pub tftp: Vec<Transfer>,
+    pub arp: Vec<ArpQuery>,
+    pub icmp: Vec<IcmpNote>,
+    /// "idle" (no packet for --idle-timeout of packet time) or "end-of-capture".
+    pub closed_by: String,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+}
+
+impl BootSession {
+    pub fn label(&self) -> String {
+        if let Some(m) = &self.client.mac {
+            m.clone()
+        } else if let Some(d) = &self.client.duid {
+            format!("duid:{d}")
+        } else if let Some(ip) = self.ip {
+            ip.to_string()
+        } else {
+            format!("session-{}", self.id)
+        }
+    }
+    pub fn boot_files(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for s in &self.stages {
+            if let Some(f) = &s.boot_file {
+                if !v.contains(f) {
+                    v.push(f.clone());
+                }
+            }
+        }
+        v
+    }
+    pub fn tftp_bytes(&self) -> u64 {
+        self.tftp.iter().map(|t| t.bytes).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn rfc3339() {
+        assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(Timestamp(1_795_000_000_123_456_789).rfc3339(), "2026-11-18T08:26:40.123456789Z");
+    }
+}

@@ -1,0 +1,275 @@
+//! PXE facts as types: client architectures (RFC 4578, the IANA registry and the erratum that
+//! firmware actually follows), PXE vendor classes, and what a boot file's first bytes say it is.
+
+use serde::Serialize;
+
+/// The firmware family a boot file must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Bios,
+    EfiIa32,
+    EfiX64,
+    EfiArm32,
+    EfiArm64,
+    EfiRiscv64,
+    EfiOther,
+    Other,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Bios => "bios",
+            Family::EfiIa32 => "efi-ia32",
+            Family::EfiX64 => "efi-x64",
+            Family::EfiArm32 => "efi-arm32",
+            Family::EfiArm64 => "efi-arm64",
+            Family::EfiRiscv64 => "efi-riscv64",
+            Family::EfiOther => "efi-other",
+            Family::Other => "other",
+        }
+    }
+
+    pub fn is_efi(self) -> bool {
+        matches!(self, Family::EfiIa32 | Family::EfiX64 | Family::EfiArm32 | Family::EfiArm64 | Family::EfiRiscv64 | Family::EfiOther)
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Some(match s {
+            "bios" => Family::Bios,
+            "efi-ia32" => Family::EfiIa32,
+            "efi-x64" => Family::EfiX64,
+            "efi-arm32" => Family::EfiArm32,
+            "efi-arm64" => Family::EfiArm64,
+            "efi-riscv64" => Family::EfiRiscv64,
+            _ => return None,
+        })
+    }
+}
+
+/// An architecture code (option 93 / DHCPv6 61 / vendor class `Arch:`) and what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchInfo {
+    pub code: Option<u16>,
+    /// What firmware sending this code really is.
+    pub name: String,
+    pub family: Family,
+    /// True when the client boots over HTTP rather than TFTP (codes 15, 16, 19, ...).
+    pub http: bool,
+    /// The RFC 4578 text where it differs from practice (the erratum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfc_name: Option<String>,
+}
+
+pub fn arch_info(code: u16) -> ArchInfo {
+    use Family::*;
+    let (name, family, http, rfc): (&str, Family, bool, Option<&str>) = match code {
+        0 => ("x86 BIOS", Bios, false, None),
+        1 => ("NEC/PC98", Other, false, None),
+        2 => ("EFI Itanium", EfiOther, false, None),
+        3 => ("DEC Alpha", Other, false, None),
+        4 => ("Arc x86", Other, false, None),
+        5 => ("Intel Lean Client", Other, false, None),
+        6 => ("x86 UEFI (IA32)", EfiIa32, false, None),
+        // RFC 4578 lists 7 as "EFI BC" and 9 as "EFI x86-64"; the errata and all firmware use 7
+        // for x64 UEFI, and some firmware sends 9 for x64 as well.
+        7 => ("x64 UEFI", EfiX64, false, Some("EFI BC")),
+        8 => ("EFI Xscale", EfiOther, false, None),
+        9 => ("x64 UEFI", EfiX64, false, Some("EFI x86-64 (some firmware sends 9 for x64; 7 is the usual code)")),
+        10 => ("ARM 32-bit UEFI", EfiArm32, false, None),
+        11 => ("ARM 64-bit UEFI", EfiArm64, false, None),
+        12 => ("PowerPC Open Firmware", Other, false, None),
+        13 => ("PowerPC ePAPR", Other, false, None),
+        14 => ("POWER OPAL v3", Other, false, None),
+        15 => ("x86 UEFI HTTP", EfiIa32, true, None),
+        16 => ("x64 UEFI HTTP", EfiX64, true, None),
+        17 => ("EBC UEFI HTTP", EfiOther, true, None),
+        18 => ("ARM 32-bit UEFI HTTP", EfiArm32, true, None),
+        19 => ("ARM 64-bit UEFI HTTP", EfiArm64, true, None),
+        20 => ("x86 BIOS HTTP", Bios, true, None),
+        21 => ("ARM 32-bit U-Boot", Other, false, None),
+        22 => ("ARM 64-bit U-Boot", Other, false, None),
+        23 => ("ARM 32-bit U-Boot HTTP", Other, true, None),
+        24 => ("ARM 64-bit U-Boot HTTP", Other, true, None),
+        25 => ("RISC-V 32-bit UEFI", EfiOther, false, None),
+        26 => ("RISC-V 32-bit UEFI HTTP", EfiOther, true, None),
+        27 => ("RISC-V 64-bit UEFI", EfiRiscv64, false, None),
+        28 => ("RISC-V 64-bit UEFI HTTP", EfiRiscv64, true, None),
+        29 => ("RISC-V 128-bit UEFI", EfiOther, false, None),
+        30 => ("RISC-V 128-bit UEFI HTTP", EfiOther, true, None),
+        31 => ("s390 Basic", Other, false, None),
+        32 => ("s390 Extended", Other, false, None),
+        33 => ("MIPS 32-bit UEFI", EfiOther, false, None),
+        34 => ("MIPS 64-bit UEFI", EfiOther, false, None),
+        35 => ("Sunway 32-bit UEFI", EfiOther, false, None),
+        36 => ("Sunway 64-bit UEFI", EfiOther, false, None),
+        37 => ("LoongArch 32-bit UEFI", EfiOther, false, None),
+        38 => ("LoongArch 32-bit UEFI HTTP", EfiOther, true, None),
+        39 => ("LoongArch 64-bit UEFI", EfiOther, false, None),
+        40 => ("LoongArch 64-bit UEFI HTTP", EfiOther, true, None),
+        41 => ("ARM rpiboot", Other, false, None),
+        _ => ("unassigned", Other, false, None),
+    };
+    ArchInfo { code: Some(code), name: name.to_string(), family, http, rfc_name: rfc.map(str::to_string) }
+}
+
+pub fn arch_unknown() -> ArchInfo {
+    ArchInfo { code: None, name: "unknown".into(), family: Family::Other, http: false, rfc_name: None }
+}
+
+/// A PXE/HTTP-boot vendor class: `PXEClient:Arch:00007:UNDI:003016` or `HTTPClient:Arch:00016...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VendorClass {
+    pub raw: String,
+    pub kind: Option<String>,
+    pub arch: Option<u16>,
+    pub undi: Option<String>,
+}
+
+impl VendorClass {
+    pub fn parse(raw: &str) -> VendorClass {
+        let mut v = VendorClass { raw: raw.to_string(), ..Default::default() };
+        let mut parts = raw.split(':');
+        if let Some(k) = parts.next() {
+            if k == "PXEClient" || k == "HTTPClient" {
+                v.kind = Some(k.to_string());
+            }
+        }
+        let rest: Vec<&str> = parts.collect();
+        for w in rest.windows(2) {
+            match w[0] {
+                "Arch" => v.arch = w[1].parse().ok(),
+                "UNDI" => {
+                    if w[1].len() == 6 {
+                        let (maj, min) = w[1].split_at(3);
+                        v.undi = Some(format!("{}.{}", maj.parse::<u16>().unwrap_or(0), min.parse::<u16>().unwrap_or(0)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    pub fn is_pxe(&self) -> bool {
+        self.kind.as_deref() == Some("PXEClient")
+    }
+    pub fn is_http(&self) -> bool {
+        self.kind.as_deref() == Some("HTTPClient")
+    }
+}
+
+/// What a boot file's first bytes say it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FileKind {
+    /// A PE/COFF image: UEFI application or driver when the subsystem says so.
+    Pe { machine: u16, machine_name: String, subsystem: u16, efi: bool, family: Family },
+    Elf,
+    /// An iPXE script (`#!ipxe`).
+    IpxeScript,
+    /// Not recognised; BIOS PXE NBPs (pxelinux.0, undionly.kpxe) are raw real-mode code.
+    Raw,
+}
+
+impl FileKind {
+    /// Classify by magic. `head` is the start of the file (first DATA block).
+    pub fn sniff(head: &[u8]) -> Option<FileKind> {
+        if head.len() < 4 {
+            return None;
+        }
+        if head.starts_with(b"#!ipxe") {
+            return Some(FileKind::IpxeScript);
+        }
+        if head.starts_with(b"\x7fELF") {
+            return Some(FileKind::Elf);
+        }
+        if head.starts_with(b"MZ") {
+            let pe_off = head.get(0x3c..0x40).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+            let pe = head.get(pe_off..pe_off + 24)?;
+            if &pe[..4] != b"PE\0\0" {
+                return Some(FileKind::Raw);
+            }
+            let machine = u16::from_le_bytes([pe[4], pe[5]]);
+            // Optional header starts at pe_off+24; Subsystem is at offset 68 in both PE32 and PE32+.
+            let subsystem = head.get(pe_off + 24 + 68..pe_off + 24 + 70).map(|b| u16::from_le_bytes([b[0], b[1]])).unwrap_or(0);
+            let family = match machine {
+                0x014c => Family::EfiIa32,
+                0x8664 => Family::EfiX64,
+                0x01c2 | 0x01c4 => Family::EfiArm32,
+                0xaa64 => Family::EfiArm64,
+                0x5064 => Family::EfiRiscv64,
+                _ => Family::EfiOther,
+            };
+            let machine_name = match machine {
+                0x014c => "i386",
+                0x8664 => "x86-64",
+                0x01c2 | 0x01c4 => "ARM",
+                0xaa64 => "AArch64",
+                0x5064 => "RISC-V 64",
+                0x0ebc => "EFI byte code",
+                _ => "other",
+            };
+            return Some(FileKind::Pe { machine, machine_name: machine_name.into(), subsystem, efi: (10..=13).contains(&subsystem), family });
+        }
+        Some(FileKind::Raw)
+    }
+}
+
+/// What a boot file's name suggests (weaker than its bytes).
+pub fn family_from_name(name: &str) -> Option<Family> {
+    let n = name.to_ascii_lowercase();
+    let base = n.rsplit('/').next().unwrap_or(&n);
+    if base.ends_with(".efi") || base.ends_with(".efi64") {
+        if base.contains("aa64") || base.contains("arm64") || base.contains("aarch64") {
+            return Some(Family::EfiArm64);
+        }
+        if base.contains("ia32") || base.contains("i386") {
+            return Some(Family::EfiIa32);
+        }
+        return Some(Family::EfiX64);
+    }
+    if base.ends_with(".0") || base.ends_with(".pxe") || base.ends_with(".kpxe") || base.ends_with(".kkpxe") || base.ends_with(".com") || base.ends_with(".n12") {
+        return Some(Family::Bios);
+    }
+    None
+}
+
+/// Is this file an iPXE binary (by name)? Used for chainload-loop detection.
+pub fn is_ipxe_binary(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let base = n.rsplit('/').next().unwrap_or(&n);
+    base.contains("ipxe") || base.starts_with("undionly") || base.ends_with(".kpxe") || base.ends_with(".kkpxe")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_class_parses() {
+        let v = VendorClass::parse("PXEClient:Arch:00007:UNDI:003016");
+        assert!(v.is_pxe());
+        assert_eq!(v.arch, Some(7));
+        assert_eq!(v.undi.as_deref(), Some("3.16"));
+        assert_eq!(VendorClass::parse("dhcpcd-6.11.5").kind, None);
+    }
+
+    #[test]
+    fn erratum_codes() {
+        assert_eq!(arch_info(7).family, Family::EfiX64);
+        assert_eq!(arch_info(9).family, Family::EfiX64);
+        assert!(arch_info(7).rfc_name.is_some());
+        assert_eq!(arch_info(0).family, Family::Bios);
+        assert_eq!(arch_info(999).name, "unassigned");
+    }
+
+    #[test]
+    fn name_guesses() {
+        assert_eq!(family_from_name("ipxe.efi"), Some(Family::EfiX64));
+        assert_eq!(family_from_name("pxelinux.0"), Some(Family::Bios));
+        assert_eq!(family_from_name("grub/bootaa64.efi"), Some(Family::EfiArm64));
+        assert_eq!(family_from_name("pxelinux.cfg/default"), None);
+    }
+}
