@@ -344,6 +344,9 @@ pub struct IcmpNote {
     pub from: IpAddr,
     pub code: u8,
     pub about: String,
+    /// Repeats of the same error (same sender, code and quoted endpoints).
+    pub count: u32,
+    pub last_frame: FrameRef,
 }
 
 #[derive(Debug, Clone, Serialize)]

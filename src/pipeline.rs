@@ -128,6 +128,13 @@ impl Pipeline {
                         Err(e) => {
                             let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };
                             self.issue(f.input, f.number, Layer::Dhcp, header_off + e.offset as u64, what);
+                            // Still place the message in its session from the fixed fields we have.
+                            if udp.truncated {
+                                if let Some(m) = Dhcp4::parse_truncated(&udp.payload) {
+                                    self.stats.dhcpv4 += 1;
+                                    self.tracker.on_dhcp4(fr, ts, &udp, &m);
+                                }
+                            }
                         }
                     }
                 } else if matches!(ports.1, 546 | 547) || matches!(ports.0, 546 | 547) {
@@ -141,7 +148,7 @@ impl Pipeline {
                         }
                         Err(e) => self.issue(f.input, f.number, Layer::Dhcpv6, header_off, e),
                     }
-                } else if self.tracker.is_tftp(&udp) {
+                } else if self.tracker.is_tftp(&udp) || self.tracker.is_tftp_port(udp.sport) {
                     self.stats.tftp += 1;
                     if let Err(e) = crate::wire::tftp::Tftp::decode(&udp.payload) {
                         let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };

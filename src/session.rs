@@ -560,8 +560,8 @@ impl Tracker {
                     st.vendor_class = vc.map(|v| v.raw);
                     st.arch = m.arch.first().copied();
                     st.user_class = m.user_class.clone();
-                    if let Some((link, _)) = m.relays.first() {
-                        st.relay = Some(IpAddr::V6(*link));
+                    if !m.relays.is_empty() {
+                        st.relay = Some(udp.src); // the relay agent that forwarded it
                     }
                     s.stages.push(st);
                     ev = Some(("stage".to_string(), format!("stage {} starts: {summary}", index + 1)));
@@ -624,6 +624,10 @@ impl Tracker {
 
     // ---------------------------------------------------------------------------------------
     // TFTP
+
+    pub fn is_tftp_port(&self, port: u16) -> bool {
+        self.cfg.tftp_ports.contains(&port)
+    }
 
     /// Is this UDP datagram part of a TFTP exchange we track, or a new request?
     pub fn is_tftp(&self, udp: &UdpDatagram<'_>) -> bool {
@@ -707,9 +711,10 @@ impl Tracker {
                         }
                         Tftp::Data { block, data } => {
                             // The real length, even when the capture cut the packet (snaplen).
-                            let len = if udp.truncated { data.len().max(wire_len.saturating_sub(4)) } else { data.len() } as u64;
-                            let _ = len;
-                            let declared = data.len() as u64;
+                            // The real block length, even when the capture cut the packet (snaplen):
+                            // the UDP header still says how long it was.
+                            let declared = if udp.truncated { data.len().max(udp.udp_len.saturating_sub(4)) } else { data.len() } as u64;
+                            let _ = wire_len;
                             let data_from_sender = from_server == (t.direction == "read");
                             if !data_from_sender {
                                 return;
@@ -743,12 +748,10 @@ impl Tracker {
                                 t.last_block_raw = block;
                                 t.cur_block_sends = 1;
                                 t.max_block_sends = t.max_block_sends.max(1);
-                                if declared < t.blksize && !udp.truncated && t.status == TransferStatus::Incomplete {
+                                if declared < t.blksize && t.status == TransferStatus::Incomplete {
                                     t.status = TransferStatus::Complete;
                                     t.final_frame = Some(frame);
                                     ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
-                                } else if udp.truncated && declared < t.blksize && wire_len < 4 + t.blksize as usize {
-                                    // cut by snaplen: length unknown; treat as not final
                                 }
                             } else {
                                 t.retransmits += 1;
@@ -799,7 +802,9 @@ impl Tracker {
             if s.tftp.len() >= cap {
                 return;
             }
-            s.pxe = true;
+            if !write {
+                s.pxe = true; // a read is boot traffic; a write (WRQ) is not
+            }
             let stage = s.stages.len().checked_sub(1);
             let tsize = tftp::option_num(&req.options, "tsize").filter(|v| *v > 0);
             let t = Transfer {
@@ -903,8 +908,11 @@ impl Tracker {
                 t.icmp_unreachable.push(frame);
             }
         }
-        if o.s.icmp.len() < 64 {
-            o.s.icmp.push(IcmpNote { frame, time: Timestamp(ts), from: i.from, code: i.code, about });
+        if let Some(n) = o.s.icmp.iter_mut().find(|n| n.about == about && n.from == i.from && n.code == i.code) {
+            n.count += 1;
+            n.last_frame = frame;
+        } else if o.s.icmp.len() < 64 {
+            o.s.icmp.push(IcmpNote { frame, time: Timestamp(ts), from: i.from, code: i.code, about, count: 1, last_frame: frame });
         }
     }
 }

@@ -53,6 +53,11 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if !pxe_stage || st.boot_file.is_some() || !st.transfers.is_empty() {
             continue;
         }
+        // A PXEClient offer without a file sends the client on to a boot server (port 4011,
+        // option 43): proxy-unanswered covers that path.
+        if st.offers.iter().any(|o| o.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient")) && o.kind != OfferKind::Ack) {
+            continue;
+        }
         if st.vendor_class.as_deref().is_some_and(|v| v.starts_with("HTTPClient")) {
             continue; // http-boot-no-url covers it
         }

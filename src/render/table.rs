@@ -38,6 +38,11 @@ fn servers(s: &BootSession) -> String {
             }
         }
     }
+    if v.len() > 4 {
+        let more = v.len() - 3;
+        v.truncate(3);
+        v.push(format!("… {more} more"));
+    }
     v.join("\n")
 }
 

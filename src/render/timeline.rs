@@ -74,7 +74,7 @@ pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: b
         lines.push(Line { frame: q.frame, time: q.time, text: format!("{:<44} {:<6} who has {}? ({}×{})", "", "ARP", q.target, q.count, if q.answered { ", answered" } else { ", no reply" }) });
     }
     for i in &s.icmp {
-        lines.push(Line { frame: i.frame, time: i.time, text: format!("{:<44} {:<6} unreachable (code {}) for {}", i.from.to_string(), "ICMP", i.code, i.about) });
+        lines.push(Line { frame: i.frame, time: i.time, text: format!("{:<44} {:<6} unreachable (code {}) for {}{}", i.from.to_string(), "ICMP", i.code, i.about, if i.count > 1 { format!(" ({}×, last frame {})", i.count, i.last_frame.frame) } else { String::new() }) });
     }
     lines.sort_by_key(|l| l.frame);
     let t0 = s.start;
@@ -101,6 +101,9 @@ pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: b
 
 pub fn write(w: &mut dyn Write, r: &Report, style: &Style, show_not_pxe: bool) -> io::Result<()> {
     let multi = r.inputs.len() > 1;
+    let files: Vec<&str> = r.inputs.iter().map(|i| i.path.as_str()).collect();
+    let n = r.sessions.iter().filter(|s| show_not_pxe || s.pxe).count();
+    writeln!(w, "{} — {} frames, {n} client session(s)\n", files.join(", "), r.stats.frames)?;
     for s in r.sessions.iter().filter(|s| show_not_pxe || s.pxe) {
         write_session(w, s, style, multi)?;
     }

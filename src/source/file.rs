@@ -203,7 +203,8 @@ impl State {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
                 self.format = if h.is_nanosecond_precision() { "pcap (ns)" } else { "pcap (us)" };
-                self.legacy = Some((h.network.0 as u32, h.is_nanosecond_precision()));
+                // The upper bits of the link-type field carry FCS information (pcap spec), not the type.
+                self.legacy = Some(((h.network.0 as u32) & 0xffff, h.is_nanosecond_precision()));
                 None
             }
             PcapBlockOwned::Legacy(b) => {

@@ -52,6 +52,8 @@ pub struct UdpDatagram<'a> {
     pub reassembled: bool,
     /// Largest IP packet size seen for this datagram (fragment size when fragmented).
     pub ip_len: usize,
+    /// Payload length the UDP header declares (more than `payload.len()` when cut by snaplen).
+    pub udp_len: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -243,6 +245,24 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
             let p = v4.payload();
             let src = IpAddr::V4(h.source_addr());
             let dst = IpAddr::V4(h.destination_addr());
+            let offset0 = h.fragments_offset().value() == 0;
+            if p.fragmented && offset0 && p.incomplete && h.protocol().0 == 17 {
+                // A first fragment cut by snaplen can never be reassembled: show what it has.
+                let udp = UdpSlice::from_slice_lax(p.payload).map_err(|e| DecodeError::new(Layer::Transport, base, format!("UDP header of a cut fragment: {e}")))?;
+                let declared = usize::from(udp.length()).saturating_sub(8);
+                return Ok(Decoded::Udp(UdpDatagram {
+                    link,
+                    src,
+                    dst,
+                    sport: udp.source_port(),
+                    dport: udp.destination_port(),
+                    payload: Cow::Borrowed(udp.payload()),
+                    truncated: true,
+                    reassembled: false,
+                    ip_len: usize::from(h.total_len()),
+                    udp_len: declared,
+                }));
+            }
             if p.fragmented {
                 let key = FragKey { src: h.source(), dst: h.destination(), id: h.identification(), proto: h.protocol().0 };
                 let offset = usize::from(h.fragments_offset().value()) * 8;
@@ -255,7 +275,7 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
                         let declared = usize::from(udp.length()).saturating_sub(8);
                         let payload = udp.payload().to_vec();
                         let truncated = payload.len() < declared;
-                        Ok(Decoded::Udp(UdpDatagram { link, src, dst, sport, dport, payload: Cow::Owned(payload), truncated, reassembled: true, ip_len: frag_len }))
+                        Ok(Decoded::Udp(UdpDatagram { link, src, dst, sport, dport, payload: Cow::Owned(payload), truncated, reassembled: true, ip_len: frag_len, udp_len: declared }))
                     }
                     _ => Ok(Decoded::Fragment),
                 };
@@ -293,6 +313,7 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
                     truncated,
                     reassembled: false,
                     ip_len,
+                    udp_len: declared,
                 }))
             }
             _ => Err(DecodeError::new(Layer::Transport, ip_payload_off, format!("UDP header cut short ({} bytes captured)", ipp.len()))),
