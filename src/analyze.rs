@@ -175,6 +175,10 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
 
 pub fn explain(e: &ExplainArgs) -> i32 {
     let mut out = io::stdout().lock();
+    if e.markdown {
+        let _ = write!(out, "{}", registry::markdown_table());
+        return exit::OK;
+    }
     match &e.what {
         None => {
             for r in registry::RULES {

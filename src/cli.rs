@@ -100,4 +100,7 @@ pub struct AnalyzeArgs {
 pub struct ExplainArgs {
     /// A finding ID (dhcp-no-boot-file) or a firmware message (PXE-E53). Omit to list all.
     pub what: Option<String>,
+    /// Print the whole catalogue as the Markdown table the README carries.
+    #[arg(long)]
+    pub markdown: bool,
 }

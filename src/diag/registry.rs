@@ -46,6 +46,15 @@ pub const RULES: &[RuleDoc] = &[
     RuleDoc { id: "analysis-capped", severity: Warning, trigger: "A memory cap on tracked sessions or transfers was hit; some traffic was not analysed.", fix: "Split the capture by client, or raise the caps.", screen: &[] },
 ];
 
+/// The README's catalogue table (a test keeps the README equal to this).
+pub fn markdown_table() -> String {
+    let mut s = String::from("| ID | severity | when | fix | on screen |\n|---|---|---|---|---|\n");
+    for r in RULES {
+        s.push_str(&format!("| `{}` | {} | {} | {} | {} |\n", r.id, r.severity.name(), r.trigger.replace('|', "\\|"), r.fix.replace('|', "\\|"), r.screen.join(", ")));
+    }
+    s
+}
+
 pub fn rule(id: &str) -> Option<&'static RuleDoc> {
     RULES.iter().find(|r| r.id == id)
 }

@@ -20,7 +20,7 @@ fn transfer_line(t: &Transfer) -> String {
     }
     match &t.oack {
         Some(o) => s.push_str(&format!(" → OACK [{}]", crate::session::opts_text(o))),
-        None if !t.requested.is_empty() && t.answered => s.push_str(" → no OACK"),
+        None if !t.requested.is_empty() && t.answered && t.status != TransferStatus::Error => s.push_str(" → no OACK"),
         None => {}
     }
     let port = t.server_port.map(|p| format!(" port {p}")).unwrap_or_default();
