@@ -9,10 +9,19 @@ fn answered(st: &Stage) -> bool {
     st.offers.iter().any(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6 | OfferKind::Ack))
 }
 
+/// UEFI firmware falls back to DHCPv6 after its IPv4 attempt fails; on networks without DHCPv6
+/// that unanswered SOLICIT is a consequence, not a cause, so it is not reported.
+pub fn is_v6_fallback(s: &BootSession, st: &Stage) -> bool {
+    st.protocol == "dhcpv6" && s.stages[..st.index.min(s.stages.len())].iter().any(|p| p.protocol == "dhcpv4" && answered(p))
+}
+
 pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         let Some(first) = st.discovers.first() else { continue };
+        if is_v6_fallback(s, st) {
+            continue;
+        }
         let t0 = s.dhcp.iter().find(|m| m.frame == *first).map(|m| m.time).unwrap_or(st.start);
         if !answered(st) && ctx.observed_after(s, t0) >= 3.0 {
             out.push(finding(

@@ -222,7 +222,7 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let last_stage_waiting = s.stages.last().is_some_and(|st| {
         let waiting_offer = !st.discovers.is_empty() && st.offers.is_empty();
         let waiting_4011 = !st.boot_server_requests.is_empty() && !st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
-        (waiting_offer || waiting_4011) && ctx.observed_after(s, s.end) < 3.0
+        (waiting_offer || waiting_4011) && ctx.observed_after(s, s.end) < 3.0 && !super::dhcp::is_v6_fallback(s, st)
     });
     if last_stage_waiting {
         return vec![finding("analysis-truncated", vec![s.last_frame], "the capture ends while the client is still waiting for an answer".into())];
