@@ -215,14 +215,24 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     if s.closed_by != "end-of-capture" {
         return vec![];
     }
-    let pending: Vec<&Transfer> = s.tftp.iter().enumerate().filter(|(i, t)| t.status == TransferStatus::Incomplete && !retried_ok(s, *i) && ctx.observed_after(s, Timestamp(t.last_ts)) < 5.0).map(|(_, t)| t).collect();
+    // Transfers the capture cut off; not those tftp-no-response already explains.
+    let pending: Vec<&Transfer> = s
+        .tftp
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.status == TransferStatus::Incomplete && !retried_ok(s, *i) && ctx.observed_after(s, Timestamp(t.last_ts)) < 5.0)
+        .filter(|(_, t)| t.answered || (t.rrq_count < 2 && t.icmp_unreachable.is_empty() && ctx.observed_after(s, t.start) < 3.0))
+        .map(|(_, t)| t)
+        .collect();
     if let Some(t) = pending.last() {
         return vec![finding("analysis-truncated", vec![t.last_frame], format!("the capture ends while `{}` is still being transferred ({} bytes so far)", t.file, t.bytes))];
     }
+    // Still waiting, and too recently for dhcp-no-offer / proxy-unanswered to say so.
+    let time_of = |f: Option<&FrameRef>| f.and_then(|f| s.dhcp.iter().find(|m| m.frame == *f)).map(|m| m.time);
     let last_stage_waiting = s.stages.last().is_some_and(|st| {
-        let waiting_offer = !st.discovers.is_empty() && st.offers.is_empty();
-        let waiting_4011 = !st.boot_server_requests.is_empty() && !st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
-        (waiting_offer || waiting_4011) && ctx.observed_after(s, s.end) < 3.0 && !super::dhcp::is_v6_fallback(s, st)
+        let waiting_offer = st.offers.is_empty() && time_of(st.discovers.first()).is_some_and(|t| ctx.observed_after(s, t) < 3.0);
+        let waiting_4011 = !st.offers.iter().any(|o| o.kind == OfferKind::BootServer) && st.boot_server_requests.first().is_some_and(|r| ctx.observed_after(s, r.time) < 3.0);
+        (waiting_offer || waiting_4011) && !super::dhcp::is_v6_fallback(s, st)
     });
     if last_stage_waiting {
         return vec![finding("analysis-truncated", vec![s.last_frame], "the capture ends while the client is still waiting for an answer".into())];
