@@ -51,7 +51,7 @@ pub fn run(a: &AnalyzeArgs) -> i32 {
     }
 }
 
-fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io::Result<()> {
+pub fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io::Result<()> {
     let mut val = serde_json::to_value(v).map_err(io::Error::other)?;
     if let serde_json::Value::Object(m) = &mut val {
         m.insert("type".into(), serde_json::Value::String(kind.into()));

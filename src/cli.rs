@@ -13,6 +13,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse pcap/pcapng captures (gzip too; "-" reads standard input): sessions, timeline, findings.
     Analyze(AnalyzeArgs),
+    /// Live analysis on an interface: sessions as they happen, the analyze summary at the end.
+    Capture(CaptureArgs),
     /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
     Explain(ExplainArgs),
 }
@@ -94,6 +96,47 @@ pub struct AnalyzeArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CaptureArgs {
+    /// Interface to capture on (as `tcpdump -i`; `any` works).
+    #[arg(value_name = "IFACE")]
+    pub iface: Option<String>,
+    /// Interface (same as the positional name).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// List interfaces and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Write every captured frame to FILE (pcapng; classic pcap when it ends in .pcap).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<String>,
+    /// Replace the default PXE filter with this BPF expression.
+    #[arg(long, value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Capture everything (no kernel filter).
+    #[arg(long)]
+    pub all: bool,
+    /// Put the interface into promiscuous mode.
+    #[arg(long)]
+    pub promisc: bool,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Stop after this many frames.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop once N clients have booted.
+    #[arg(long, value_name = "N")]
+    pub until_booted: Option<usize>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub diag: DiagArgs,
+    /// Close a client's session after this many seconds without packets.
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub idle_timeout: f64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -12,6 +12,7 @@ fn main() {
     };
     let code = match cli.command {
         Command::Analyze(a) => analyze::run(&a),
+        Command::Capture(c) => pxe_inspect::live::run(&c),
         Command::Explain(e) => analyze::explain(&e),
     };
     std::process::exit(code);

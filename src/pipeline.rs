@@ -177,8 +177,31 @@ impl Pipeline {
         closed
     }
 
+    /// Live sources: let time pass without packets so idle sessions close (packet time on a
+    /// live interface is the wall clock).
+    pub fn tick(&mut self, now_ns: i64) -> Vec<BootSession> {
+        let mut closed = Vec::new();
+        self.tracker.advance(now_ns, &mut closed);
+        self.diag.capture_end_ns = self.max_ts.max(now_ns);
+        for s in closed.iter_mut() {
+            diag::diagnose(s, &self.diag);
+        }
+        self.stats.sessions += closed.len() as u64;
+        closed
+    }
+
+    /// Diagnose a snapshot of an open session (for live "booted yet?" checks).
+    pub fn diagnose_snapshot(&self, id: u64) -> Option<BootSession> {
+        let mut s = self.tracker.snapshot(id)?;
+        let mut cfg = self.diag.clone();
+        cfg.capture_end_ns = self.max_ts;
+        diag::diagnose(&mut s, &cfg);
+        Some(s)
+    }
+
     /// End of input: close and diagnose every open session.
     pub fn finish(&mut self) -> Vec<BootSession> {
+        self.diag.capture_end_ns = self.max_ts;
         let mut closed = Vec::new();
         self.tracker.finish(&mut closed);
         for s in closed.iter_mut() {

@@ -140,6 +140,14 @@ impl Tracker {
         }
     }
 
+    /// A finalized copy of an open session (live views ask "has it booted yet?").
+    pub fn snapshot(&self, id: u64) -> Option<BootSession> {
+        let mut s = self.open.get(&id)?.s.clone();
+        s.closed_by = "open".to_string();
+        finalize(&mut s);
+        Some(s)
+    }
+
     fn close(&mut self, id: u64, why: &str) -> Option<BootSession> {
         let o = self.open.remove(&id)?;
         for k in &o.keys {

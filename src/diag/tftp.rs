@@ -212,8 +212,14 @@ pub fn chainload_loop(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 }
 
 pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
+    let mut out: Vec<Finding> = s
+        .tftp
+        .iter()
+        .filter(|t| t.missing_blocks > 0)
+        .map(|t| finding("analysis-truncated", vec![t.first_frame, t.last_frame], format!("`{}`: {} block(s) are missing from the capture (dropped by the capturing host, or not on this link)", t.file, t.missing_blocks)))
+        .collect();
     if s.closed_by != "end-of-capture" {
-        return vec![];
+        return out;
     }
     // Transfers the capture cut off; not those tftp-no-response already explains.
     let pending: Vec<&Transfer> = s
@@ -225,7 +231,8 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         .map(|(_, t)| t)
         .collect();
     if let Some(t) = pending.last() {
-        return vec![finding("analysis-truncated", vec![t.last_frame], format!("the capture ends while `{}` is still being transferred ({} bytes so far)", t.file, t.bytes))];
+        out.push(finding("analysis-truncated", vec![t.last_frame], format!("the capture ends while `{}` is still being transferred ({} bytes so far)", t.file, t.bytes)));
+        return out;
     }
     // Still waiting, and too recently for dhcp-no-offer / proxy-unanswered to say so.
     let time_of = |f: Option<&FrameRef>| f.and_then(|f| s.dhcp.iter().find(|m| m.frame == *f)).map(|m| m.time);
@@ -235,7 +242,7 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         (waiting_offer || waiting_4011) && !super::dhcp::is_v6_fallback(s, st)
     });
     if last_stage_waiting {
-        return vec![finding("analysis-truncated", vec![s.last_frame], "the capture ends while the client is still waiting for an answer".into())];
+        out.push(finding("analysis-truncated", vec![s.last_frame], "the capture ends while the client is still waiting for an answer".into()));
     }
-    vec![]
+    out
 }

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod netns;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,280 @@
+//! `pxe-inspect capture`: the analyze pipeline on a live interface (libpcap via the `pcap`
+//! crate). Sessions print as they progress; on exit (Ctrl-C, SIGTERM, --duration, --count,
+//! --until-booted) the summary is exactly what `analyze` prints for the same packets.
+
+use crate::analyze::{diag_config, jsonl_line, keep_session, style_for};
+use crate::cli::{CaptureArgs, Format};
+use crate::exit;
+use crate::model::{BootSession, Outcome};
+use crate::pipeline::Pipeline;
+use crate::render::{self, Style};
+use crate::report::{self, InputInfo, Report};
+use crate::session::{Event, TrackerConfig};
+use crate::source::writer::CaptureWriter;
+use crate::source::Frame;
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Keeps PXE traffic and little else. TFTP data runs on ephemeral ports, and re-attaching a filter
+/// as transfers start is racy (DATA 1 follows the RRQ within microseconds), so TFTP is matched by
+/// its payload: opcode 3..6 in the first two bytes of any IPv4 UDP payload; user space drops the
+/// false positives by TID. IPv6 UDP is kept whole (libpcap cannot index IPv6 payloads).
+pub const PXE_FILTER_CORE: &str = "(udp port 67 or udp port 68 or udp port 4011 or udp port 69 or udp port 546 or udp port 547 \
+or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip6 and udp) or arp or icmp or icmp6 or tcp port 80 or tcp port 8080)";
+
+pub fn default_filter() -> String {
+    format!("{PXE_FILTER_CORE} or (vlan and {PXE_FILTER_CORE})")
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+pub fn list_interfaces(out: &mut dyn Write) -> io::Result<()> {
+    match pcap::Device::list() {
+        Ok(devs) => {
+            for (i, d) in devs.iter().enumerate() {
+                let state = if d.flags.is_up() { if d.flags.is_running() { "up" } else { "up, not running" } } else { "down" };
+                let addrs: Vec<String> = d.addresses.iter().map(|a| a.addr.to_string()).collect();
+                writeln!(out, "{}. {} [{state}]{}{}", i + 1, d.name, d.desc.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(), if addrs.is_empty() { String::new() } else { format!(" {}", addrs.join(" ")) })?;
+            }
+            Ok(())
+        }
+        Err(e) => writeln!(out, "cannot list interfaces: {e}"),
+    }
+}
+
+fn time_of_day(ts: i64) -> String {
+    let t = crate::model::Timestamp(ts).rfc3339();
+    t.get(11..23).unwrap_or("").to_string()
+}
+
+/// One line per progress event, in the renderer's colours.
+pub fn write_event(out: &mut dyn Write, e: &Event, style: &Style, format: Format) -> io::Result<()> {
+    if format == Format::Jsonl {
+        return jsonl_line(out, "event", e);
+    }
+    writeln!(out, "{}  {} frame {:<6} {:<5} {}", style.dim(&time_of_day(e.time.0)), style.bold(&e.client), e.frame.frame, e.kind, e.text)
+}
+
+pub fn write_closed(out: &mut dyn Write, s: &BootSession, style: &Style, format: Format) -> io::Result<()> {
+    if format == Format::Jsonl {
+        return jsonl_line(out, "session", s);
+    }
+    writeln!(out, "{}  {} session closed ({}): {}, {} finding(s)", style.dim(&time_of_day(s.end.0)), style.bold(&s.label()), s.closed_by, style.outcome(s.outcome), s.findings.len())?;
+    for f in &s.findings {
+        writeln!(out, "      {} {} — {}", style.sev(f.severity), f.id, f.message)?;
+    }
+    Ok(())
+}
+
+fn permission_hint(e: &str) -> String {
+    if e.contains("ermission") || e.contains("not permitted") {
+        format!("{e}\nhint: run as root, or give the binary the capability: setcap cap_net_raw,cap_net_admin=eip $(command -v pxe-inspect)")
+    } else {
+        e.to_string()
+    }
+}
+
+pub fn run(a: &CaptureArgs) -> i32 {
+    let mut stdout = io::stdout().lock();
+    if a.list {
+        let _ = list_interfaces(&mut stdout);
+        return exit::OK;
+    }
+    let iface = match (&a.iface, &a.interface) {
+        (Some(x), None) | (None, Some(x)) => x.clone(),
+        (Some(x), Some(y)) if x == y => x.clone(),
+        (Some(_), Some(_)) => {
+            eprintln!("pxe-inspect: give the interface once (positional or --interface)");
+            return exit::USAGE;
+        }
+        (None, None) => {
+            eprintln!("pxe-inspect: capture needs an interface; available:");
+            let _ = list_interfaces(&mut io::stderr());
+            return exit::USAGE;
+        }
+    };
+    match capture(a, &iface, &mut stdout) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pxe-inspect: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write) -> Result<i32, String> {
+    let diag = diag_config(&a.diag)?;
+    let style = style_for(&a.output);
+    let devs = pcap::Device::list().map_err(|e| permission_hint(&e.to_string()))?;
+    let Some(dev) = devs.into_iter().find(|d| d.name == iface) else {
+        let mut list = Vec::new();
+        let _ = list_interfaces(&mut list);
+        return Err(format!("no such interface `{iface}`; available:\n{}", String::from_utf8_lossy(&list)));
+    };
+    if iface != "any" && !dev.flags.is_up() {
+        return Err(format!("interface `{iface}` is down (ip link set {iface} up)"));
+    }
+    let mut cap = pcap::Capture::from_device(dev)
+        .map_err(|e| e.to_string())?
+        .promisc(a.promisc)
+        .snaplen(262_144)
+        // A full-speed TFTP burst on a veth outruns libpcap's 2 MB default ring.
+        .buffer_size(32 << 20)
+        .immediate_mode(true)
+        .precision(pcap::Precision::Nano)
+        .timeout(200)
+        .open()
+        .map_err(|e| permission_hint(&format!("cannot capture on `{iface}`: {e}")))?;
+    if !a.all {
+        let f = a.filter.clone().unwrap_or_else(default_filter);
+        cap.filter(&f, true).map_err(|e| format!("filter `{f}`: {e}"))?;
+    }
+    let linktype = cap.get_datalink().0 as u32;
+    let mut writer = match &a.write {
+        Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C while we wrap up is ignored; the summary still prints.
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).map_err(|e| e.to_string())?;
+    }
+    let tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    let mut pipe = Pipeline::new(tcfg, diag.clone());
+    pipe.tracker.want_events = true;
+    eprintln!("pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops", a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
+    let started = Instant::now();
+    let mut sessions: Vec<BootSession> = Vec::new();
+    let mut booted: HashSet<u64> = HashSet::new();
+    let mut number = 0u64;
+    let io_err = |e: io::Error| e.to_string();
+    const KEEP_CLOSED: usize = 10_000;
+    let mut keep = |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
+        if !keep_session(&a.output, &s) {
+            return Ok(());
+        }
+        write_closed(out, &s, &style, a.output.format)?;
+        out.flush()?;
+        if sessions.len() >= KEEP_CLOSED {
+            sessions.remove(0); // bounded memory for long runs: the summary shows the latest
+        }
+        sessions.push(s);
+        Ok(())
+    };
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if a.duration.is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d)) {
+            break;
+        }
+        if a.count.is_some_and(|c| number >= c) {
+            break;
+        }
+        if a.until_booted.is_some_and(|n| booted.len() >= n) {
+            break;
+        }
+        match cap.next_packet() {
+            Ok(p) => {
+                number += 1;
+                let ts = p.header.ts.tv_sec as i64 * 1_000_000_000 + p.header.ts.tv_usec as i64; // nano precision
+                let f = Frame { input: 0, number, ts_ns: ts, linktype, data: p.data.to_vec(), orig_len: p.header.len, offset: 0 };
+                if let Some(w) = writer.as_mut() {
+                    w.write(linktype, ts, &f.data, f.orig_len).map_err(|e| format!("writing capture: {e}"))?;
+                }
+                let closed = pipe.push(&f);
+                let events = std::mem::take(&mut pipe.tracker.events);
+                for e in &events {
+                    write_event(out, e, &style, a.output.format).map_err(io_err)?;
+                    if e.kind == "tftp" && e.text.contains(": complete") && !booted.contains(&e.session) {
+                        if pipe.diagnose_snapshot(e.session).is_some_and(|s| s.outcome == Outcome::Booted) {
+                            booted.insert(e.session);
+                            if a.output.format != Format::Jsonl {
+                                writeln!(out, "{}  {} booted", style.dim(&time_of_day(e.time.0)), style.bold(&e.client)).map_err(io_err)?;
+                            }
+                        }
+                    }
+                }
+                out.flush().map_err(io_err)?;
+                for s in closed {
+                    keep(s, out, &mut sessions).map_err(io_err)?;
+                }
+            }
+            Err(pcap::Error::TimeoutExpired) => {
+                for s in pipe.tick(now_ns()) {
+                    keep(s, out, &mut sessions).map_err(io_err)?;
+                }
+            }
+            Err(e) => {
+                eprintln!("pxe-inspect: capture stopped: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(w) = writer.as_mut() {
+        w.flush().map_err(|e| format!("writing capture: {e}"))?;
+    }
+    let stat = cap.stats().ok();
+    for s in pipe.finish() {
+        if keep_session(&a.output, &s) {
+            if a.output.format == Format::Jsonl {
+                jsonl_line(out, "session", &s).map_err(io_err)?;
+            }
+            sessions.push(s);
+        }
+    }
+    sessions.sort_by_key(|s| s.first_frame);
+    let input = InputInfo {
+        index: 0,
+        path: a.write.clone().unwrap_or_else(|| format!("live:{iface}")),
+        format: "live".into(),
+        compressed: false,
+        linktypes: vec![linktype],
+        frames: number,
+        end: None,
+        error: None,
+    };
+    let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
+    if let Some(st) = &stat {
+        if st.dropped > 0 || st.if_dropped > 0 {
+            findings.push(crate::diag::finding("analysis-truncated", vec![], format!("the kernel dropped {} packet(s) ({} by the interface): the analysis may miss traffic", st.dropped, st.if_dropped)));
+        }
+    }
+    crate::diag::apply_policy(&mut findings, &diag);
+    let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    match a.output.format {
+        Format::Jsonl => {
+            for f in &r.findings {
+                jsonl_line(out, "finding", f).map_err(io_err)?;
+            }
+            let counters = stat.map(|s| serde_json::json!({"received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped}));
+            jsonl_line(out, "summary", serde_json::json!({"schema": report::JSONL_SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "pcap": counters})).map_err(io_err)?;
+        }
+        Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        Format::Timeline => {
+            writeln!(out).map_err(io_err)?;
+            render::timeline::write(out, &r, &style, !a.output.pxe_only).map_err(io_err)?;
+        }
+        Format::Table => {
+            writeln!(out).map_err(io_err)?;
+            render::table::write(out, &r, &style, !a.output.pxe_only).map_err(io_err)?;
+        }
+    }
+    if let Some(s) = stat {
+        eprintln!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
+        if s.dropped > 0 {
+            eprintln!("pxe-inspect: warning: the kernel dropped packets; the analysis may be missing traffic");
+        }
+    }
+    let _ = out.flush();
+    if let Some(p) = &a.diag.junit {
+        std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on)).map_err(|e| format!("{p}: {e}"))?;
+    }
+    Ok(crate::ci::exit_code(&r, a.diag.fail_on))
+}
