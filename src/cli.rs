@@ -15,34 +15,39 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Live analysis on an interface: sessions as they happen, the analyze summary at the end.
     Capture(CaptureArgs),
+    /// A proxyDHCP (default) or full DHCP server plus TFTP for labs, with injectable faults.
+    Serve(Box<ServeArgs>),
     /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
     Explain(ExplainArgs),
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
+    #[default]
     Table,
     Timeline,
     Json,
     Jsonl,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum FailOn {
+    #[default]
     Error,
     Warning,
     Info,
     Never,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct OutputArgs {
     /// Output format.
     #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
@@ -61,7 +66,7 @@ pub struct OutputArgs {
     pub clients: Vec<String>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct DiagArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -98,7 +103,7 @@ pub struct AnalyzeArgs {
     pub tftp_port: Vec<u16>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct CaptureArgs {
     /// Interface to capture on (as `tcpdump -i`; `any` works).
     #[arg(value_name = "IFACE")]
@@ -137,6 +142,77 @@ pub struct CaptureArgs {
     /// Close a client's session after this many seconds without packets.
     #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub idle_timeout: f64,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Interface to serve on (required: a proxy nobody meant to start is a rogue PXE server).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// TOML file with any of these settings (flags override it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// TFTP root directory (read-only).
+    #[arg(long, value_name = "DIR")]
+    pub tftp_root: Option<String>,
+    /// Boot file per architecture family: bios=, efi-x64=, efi-ia32=, efi-arm64=, efi-arm32=, efi-riscv64= (repeatable).
+    #[arg(long = "boot", value_name = "FAMILY=FILE")]
+    pub boot: Vec<String>,
+    /// Script (or URL) handed to iPXE instead of another iPXE binary.
+    #[arg(long, value_name = "URL|FILE")]
+    pub ipxe_script: Option<String>,
+    /// Boot URL for UEFI HTTP boot clients (vendor class HTTPClient).
+    #[arg(long, value_name = "URL")]
+    pub http_url: Option<String>,
+    /// Full DHCP mode with this address range (START,END); without it: proxy mode.
+    #[arg(long, value_name = "START,END")]
+    pub dhcp_range: Option<String>,
+    #[arg(long, value_name = "MASK")]
+    pub netmask: Option<String>,
+    #[arg(long, value_name = "IP")]
+    pub router: Option<String>,
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
+    /// Lease time in seconds (dhcp mode).
+    #[arg(long, value_name = "SECS")]
+    pub lease_time: Option<u32>,
+    /// Lease file (dhcp mode), so leases survive a restart.
+    #[arg(long, value_name = "FILE")]
+    pub lease_file: Option<String>,
+    /// A static host (dhcp mode; repeatable).
+    #[arg(long = "static", value_name = "MAC=IP")]
+    pub static_hosts: Vec<String>,
+    /// Our address (default: the interface's first IPv4 address).
+    #[arg(long, value_name = "IP")]
+    pub server_ip: Option<String>,
+    #[arg(long, value_name = "PORT")]
+    pub dhcp_port: Option<u16>,
+    #[arg(long, value_name = "PORT")]
+    pub bootserver_port: Option<u16>,
+    #[arg(long, value_name = "PORT")]
+    pub tftp_port: Option<u16>,
+    /// Concurrent TFTP transfers at most.
+    #[arg(long, value_name = "N")]
+    pub max_transfers: Option<usize>,
+    /// Inject a failure named after the finding it provokes (repeatable), e.g. tftp-error=2.
+    #[arg(long = "fault", value_name = "NAME[=ARG]")]
+    pub faults: Vec<String>,
+    /// Apply faults only to this client (repeatable).
+    #[arg(long = "fault-for", value_name = "MAC")]
+    pub fault_for: Vec<String>,
+    /// Keep the observed traffic as pcapng (pcap by extension).
+    #[arg(long = "write", short = 'w', value_name = "FILE")]
+    pub write: Option<String>,
+    /// Do not run the capture view next to the responders.
+    #[arg(long)]
+    pub no_observe: bool,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub diag: DiagArgs,
 }
 
 #[derive(Args, Debug, Clone)]

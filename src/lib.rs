@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod proto;
 pub mod render;
 pub mod report;
+pub mod serve;
 pub mod session;
 pub mod source;
 pub mod wire;

@@ -98,7 +98,16 @@ pub fn run(a: &CaptureArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    match capture(a, &iface, &mut stdout) {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C while we wrap up is ignored; the summary still prints.
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            eprintln!("pxe-inspect: {e}");
+            return exit::USAGE;
+        }
+    }
+    match capture(a, &iface, &mut stdout, stop) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("pxe-inspect: {e}");
@@ -107,7 +116,8 @@ pub fn run(a: &CaptureArgs) -> i32 {
     }
 }
 
-fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write) -> Result<i32, String> {
+/// The capture loop; `stop` ends it cleanly (Ctrl-C in `capture`, shutdown in `serve`).
+pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<AtomicBool>) -> Result<i32, String> {
     let diag = diag_config(&a.diag)?;
     let style = style_for(&a.output);
     let devs = pcap::Device::list().map_err(|e| permission_hint(&e.to_string()))?;
@@ -139,12 +149,6 @@ fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write) -> Result<i32, Str
         Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
         None => None,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second Ctrl-C while we wrap up is ignored; the summary still prints.
-        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).map_err(|e| e.to_string())?;
-    }
     let tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
@@ -155,7 +159,7 @@ fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write) -> Result<i32, Str
     let mut number = 0u64;
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
-    let mut keep = |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
+    let keep = |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
         if !keep_session(&a.output, &s) {
             return Ok(());
         }

@@ -12,6 +12,7 @@ fn main() {
     };
     let code = match cli.command {
         Command::Analyze(a) => analyze::run(&a),
+        Command::Serve(s) => pxe_inspect::serve::run(&s),
         Command::Capture(c) => pxe_inspect::live::run(&c),
         Command::Explain(e) => analyze::explain(&e),
     };

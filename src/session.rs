@@ -803,7 +803,7 @@ impl Tracker {
             }
         }
         let cap = self.cfg.max_transfers_per_session;
-        let mut ev = None;
+        let ev;
         let ti = {
             let Some(o) = self.touch(id, frame, ts) else { return };
             let s = &mut o.s;

@@ -1,0 +1,482 @@
+//! Sans-IO DHCP/proxyDHCP/boot-server responder. A request (bytes, where it came from, which
+//! of our ports, packet time) goes in; replies with destination and delay come out. The runtime
+//! owns sockets and timers. Faults are a layer over the decisions, named after the findings
+//! they provoke.
+
+use crate::proto::{arch_info, is_ipxe_binary, Family, VendorClass};
+use crate::wire::dhcp4::{Dhcp4, MAGIC_COOKIE};
+use crate::wire::link::{fmt_mac, Mac};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+#[derive(Debug, Clone, Default)]
+pub struct DhcpFaults {
+    pub no_offer: bool,
+    pub slow_offer_ms: u64,
+    pub no_boot_file: bool,
+    pub proxy_missing_vendor_class: bool,
+    pub proxy_unanswered: bool,
+    pub proxy_offer_late_ms: u64,
+    pub arch_mismatch: bool,
+    pub ipxe_chainload_loop: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub start: Ipv4Addr,
+    pub end: Ipv4Addr,
+    pub netmask: Ipv4Addr,
+    pub router: Option<Ipv4Addr>,
+    pub dns: Vec<Ipv4Addr>,
+    pub lease_secs: u32,
+    pub static_hosts: BTreeMap<Mac, Ipv4Addr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DhcpConfig {
+    pub server_ip: Ipv4Addr,
+    /// None: proxy mode (never offers addresses).
+    pub pool: Option<Pool>,
+    pub boot: BTreeMap<Family, String>,
+    pub ipxe_script: Option<String>,
+    /// Boot URL for UEFI HTTP boot clients (vendor class HTTPClient).
+    pub http_url: Option<String>,
+    pub faults: DhcpFaults,
+    /// Apply faults only to these clients (empty: all).
+    pub fault_for: Vec<Mac>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub ip: Ipv4Addr,
+    pub expires_ns: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub dst: SocketAddrV4,
+    /// Our port to send from (67 for DHCP, 4011 for the boot server).
+    pub from_port: u16,
+    pub bytes: Vec<u8>,
+    pub delay_ms: u64,
+    /// One line for the log.
+    pub note: String,
+}
+
+pub struct DhcpResponder {
+    pub cfg: DhcpConfig,
+    pub leases: HashMap<Mac, Lease>,
+    /// Clients we handed an iPXE binary, with the xid of that exchange (chainload-loop breaker).
+    handed_ipxe: HashMap<Mac, u32>,
+    pub leases_changed: bool,
+    /// Last IPv4 address seen for each client (ties TFTP, which has no MAC, to --fault-for).
+    pub ip_of: HashMap<Mac, Ipv4Addr>,
+}
+
+const OP_DISCOVER: u8 = 1;
+const OP_OFFER: u8 = 2;
+const OP_REQUEST: u8 = 3;
+const OP_DECLINE: u8 = 4;
+const OP_ACK: u8 = 5;
+const OP_NAK: u8 = 6;
+const OP_RELEASE: u8 = 7;
+
+/// Encode a BOOTP reply with option 53 first and padded to the 300-byte BOOTP minimum, which
+/// old PXE ROMs need (dhcproto's encoder sorts options and does not pad: CRATES.md).
+pub fn encode_reply(req: &Dhcp4<'_>, yiaddr: Ipv4Addr, siaddr: Ipv4Addr, file: Option<&str>, options: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut b = vec![0u8; 236];
+    b[0] = 2;
+    b[1] = req.htype;
+    b[2] = req.hlen;
+    b[4..8].copy_from_slice(&req.xid.to_be_bytes());
+    b[10..12].copy_from_slice(&req.flags.to_be_bytes());
+    b[12..16].copy_from_slice(&req.ciaddr.octets());
+    b[16..20].copy_from_slice(&yiaddr.octets());
+    b[20..24].copy_from_slice(&siaddr.octets());
+    b[24..28].copy_from_slice(&req.giaddr.octets());
+    let ch = req.chaddr.len().min(16);
+    b[28..28 + ch].copy_from_slice(&req.chaddr[..ch]);
+    if let Some(f) = file {
+        let f = f.as_bytes();
+        let n = f.len().min(127);
+        b[108..108 + n].copy_from_slice(&f[..n]);
+    }
+    b.extend_from_slice(&MAGIC_COOKIE);
+    let mut sorted: Vec<&(u8, Vec<u8>)> = options.iter().collect();
+    sorted.sort_by_key(|(c, _)| if *c == 53 { 0 } else { 1 }); // stable: 53 first, rest as given
+    for (code, data) in sorted {
+        for chunk in data.chunks(255) {
+            b.push(*code);
+            b.push(chunk.len() as u8);
+            b.extend_from_slice(chunk);
+        }
+    }
+    b.push(255);
+    if b.len() < 300 {
+        b.resize(300, 0);
+    }
+    b
+}
+
+fn family_of(m: &Dhcp4<'_>) -> Family {
+    let vc = m.opt_str(60).map(|v| VendorClass::parse(&v));
+    let code = m.arch_list().first().copied().or(vc.and_then(|v| v.arch));
+    match code.map(|c| arch_info(c).family) {
+        Some(Family::Other) | None => Family::Bios,
+        Some(f) => f,
+    }
+}
+
+impl DhcpResponder {
+    pub fn new(cfg: DhcpConfig) -> DhcpResponder {
+        DhcpResponder { cfg, leases: HashMap::new(), handed_ipxe: HashMap::new(), leases_changed: false, ip_of: HashMap::new() }
+    }
+
+    pub fn faulty(&self, mac: &Mac) -> bool {
+        self.cfg.fault_for.is_empty() || self.cfg.fault_for.contains(mac)
+    }
+
+    /// The boot file for this client, after faults and iPXE awareness.
+    pub fn boot_file(&mut self, m: &Dhcp4<'_>, mac: &Mac) -> Option<String> {
+        let faulty = self.faulty(mac);
+        let f = &self.cfg.faults;
+        if faulty && f.no_boot_file {
+            return None;
+        }
+        let vc = m.opt_str(60).unwrap_or_default();
+        if vc.starts_with("HTTPClient") {
+            return self.cfg.http_url.clone();
+        }
+        let mut fam = family_of(m);
+        if faulty && f.arch_mismatch {
+            fam = if fam == Family::Bios { Family::EfiX64 } else { Family::Bios };
+        }
+        let file = self.cfg.boot.get(&fam).cloned().or_else(|| if faulty && f.arch_mismatch { self.cfg.boot.values().next().cloned() } else { None })?;
+        if is_ipxe_binary(&file) {
+            // An iPXE ROM asking for its first file gets it; an iPXE we loaded gets the script.
+            let loaded_before = self.handed_ipxe.get(mac).is_some_and(|x| *x != m.xid);
+            if m.is_ipxe() && loaded_before && !(faulty && f.ipxe_chainload_loop) {
+                if let Some(s) = &self.cfg.ipxe_script {
+                    return Some(s.clone());
+                }
+            }
+            self.handed_ipxe.insert(*mac, m.xid);
+        }
+        Some(file)
+    }
+
+    fn allocate(&mut self, mac: &Mac, want: Option<Ipv4Addr>, now: i64) -> Option<Ipv4Addr> {
+        let pool = self.cfg.pool.as_ref()?;
+        if let Some(ip) = pool.static_hosts.get(mac) {
+            return Some(*ip);
+        }
+        if let Some(l) = self.leases.get(mac) {
+            return Some(l.ip);
+        }
+        let (s, e) = (u32::from(pool.start), u32::from(pool.end));
+        let taken = |ip: Ipv4Addr, leases: &HashMap<Mac, Lease>| leases.values().any(|l| l.ip == ip && l.expires_ns > now) || pool.static_hosts.values().any(|x| *x == ip);
+        if let Some(w) = want {
+            let n = u32::from(w);
+            if n >= s && n <= e && !taken(w, &self.leases) {
+                return Some(w);
+            }
+        }
+        (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip, &self.leases) && *ip != self.cfg.server_ip)
+    }
+
+    fn dest(m: &Dhcp4<'_>, src: SocketAddrV4, to_4011: bool) -> SocketAddrV4 {
+        if to_4011 {
+            return src;
+        }
+        if !m.giaddr.is_unspecified() {
+            return SocketAddrV4::new(m.giaddr, 67);
+        }
+        if !m.ciaddr.is_unspecified() {
+            return SocketAddrV4::new(m.ciaddr, 68);
+        }
+        SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
+    }
+
+    fn options(&self, msg: u8, pxe_class: bool, echo_97: Option<&[u8]>, lease: bool, faulty: bool) -> Vec<(u8, Vec<u8>)> {
+        let mut o: Vec<(u8, Vec<u8>)> = vec![(53, vec![msg]), (54, self.cfg.server_ip.octets().to_vec())];
+        if lease {
+            if let Some(p) = &self.cfg.pool {
+                o.push((51, p.lease_secs.to_be_bytes().to_vec()));
+                o.push((1, p.netmask.octets().to_vec()));
+                if let Some(r) = p.router {
+                    o.push((3, r.octets().to_vec()));
+                }
+                if !p.dns.is_empty() {
+                    o.push((6, p.dns.iter().flat_map(|d| d.octets()).collect()));
+                }
+            }
+        }
+        if pxe_class && !(faulty && self.cfg.faults.proxy_missing_vendor_class && self.cfg.pool.is_none()) {
+            o.push((60, b"PXEClient".to_vec()));
+        }
+        if let Some(u) = echo_97 {
+            o.push((97, u.to_vec()));
+        }
+        o
+    }
+
+    /// Handle one request that arrived on `local_port` (67 or 4011) from `src`.
+    pub fn handle(&mut self, bytes: &[u8], src: SocketAddrV4, local_port: u16, now: i64, dhcp_port: u16, bootserver_port: u16) -> Vec<Reply> {
+        let Ok(m) = Dhcp4::parse(bytes) else { return vec![] };
+        if m.op != 1 {
+            return vec![];
+        }
+        let Some(mac) = m.mac() else { return vec![] };
+        let Some(kind) = m.msg_type() else { return vec![] };
+        let vc = m.opt_str(60).unwrap_or_default();
+        let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
+        let faulty = self.faulty(&mac);
+        let f = self.cfg.faults.clone();
+        let to_4011 = local_port == bootserver_port && bootserver_port != dhcp_port;
+        let echo_97 = m.opt(97).map(|d| d.to_vec());
+        let class_opt = if vc.starts_with("HTTPClient") { Some(b"HTTPClient".to_vec()) } else { None };
+        let mut replies = vec![];
+        let siaddr = self.cfg.server_ip;
+        let who = fmt_mac(&mac);
+
+        if to_4011 {
+            // PXE boot server (proxyDHCP spec 2.1): answer from 4011 to the request's port.
+            if kind != OP_REQUEST && kind != 8 {
+                return vec![];
+            }
+            if !src.ip().is_unspecified() {
+                self.ip_of.insert(mac, *src.ip());
+            }
+            if faulty && f.proxy_unanswered {
+                return vec![];
+            }
+            let file = self.boot_file(&m, &mac);
+            let mut opts = self.options(OP_ACK, true, echo_97.as_deref(), false, faulty);
+            if let Some(file) = &file {
+                opts.push((67, file.as_bytes().to_vec()));
+            }
+            let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, siaddr, file.as_deref(), &opts);
+            replies.push(Reply { dst: Self::dest(&m, src, true), from_port: bootserver_port, bytes, delay_ms: 0, note: format!("{who} boot-server ACK file={}", file.unwrap_or_default()) });
+            return replies;
+        }
+
+        match (kind, self.cfg.pool.is_some()) {
+            (OP_DISCOVER, false) => {
+                // proxy mode: PXE clients only, never an address
+                if !pxe || (faulty && f.no_offer) {
+                    return vec![];
+                }
+                let file = self.boot_file(&m, &mac);
+                let mut opts = self.options(OP_OFFER, true, echo_97.as_deref(), false, faulty);
+                if let Some(c) = class_opt {
+                    opts.retain(|(c, _)| *c != 60);
+                    opts.push((60, c));
+                }
+                if let Some(file) = &file {
+                    opts.push((67, file.as_bytes().to_vec()));
+                }
+                let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
+                let delay = if faulty { f.slow_offer_ms.max(f.proxy_offer_late_ms) } else { 0 };
+                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: delay, note: format!("{who} proxy OFFER file={}", file.unwrap_or_default()) });
+            }
+            (OP_DISCOVER, true) => {
+                if faulty && f.no_offer {
+                    return vec![];
+                }
+                let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else { return vec![] };
+                // Hold the address briefly for this client until it requests it.
+                self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000 });
+                let file = if pxe { self.boot_file(&m, &mac) } else { None };
+                let mut opts = self.options(OP_OFFER, pxe, echo_97.as_deref(), true, faulty);
+                if let Some(file) = &file {
+                    opts.push((67, file.as_bytes().to_vec()));
+                }
+                let bytes = encode_reply(&m, ip, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
+                let delay = if faulty { f.slow_offer_ms } else { 0 };
+                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: delay, note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()) });
+            }
+            (OP_REQUEST, true) => {
+                if let Some(sid) = m.server_id() {
+                    if sid != self.cfg.server_ip {
+                        // The client chose another server: release our hold.
+                        if self.leases.get(&mac).is_some_and(|l| l.expires_ns < now + 61_000_000_000) {
+                            self.leases.remove(&mac);
+                        }
+                        return vec![];
+                    }
+                }
+                let want = m.requested_ip().or((!m.ciaddr.is_unspecified()).then_some(m.ciaddr));
+                let ours = self.allocate(&mac, want, now);
+                let Some(pool) = self.cfg.pool.clone() else { return vec![] };
+                if want.is_some() && want != ours {
+                    let opts = vec![(53, vec![OP_NAK]), (54, self.cfg.server_ip.octets().to_vec())];
+                    let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, None, &opts);
+                    replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: 0, note: format!("{who} NAK {}", want.map(|w| w.to_string()).unwrap_or_default()) });
+                    return replies;
+                }
+                let Some(ip) = ours else { return vec![] };
+                self.leases.insert(mac, Lease { ip, expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000 });
+                self.leases_changed = true;
+                self.ip_of.insert(mac, ip);
+                let file = if pxe { self.boot_file(&m, &mac) } else { None };
+                let mut opts = self.options(OP_ACK, pxe, echo_97.as_deref(), true, faulty);
+                if let Some(file) = &file {
+                    opts.push((67, file.as_bytes().to_vec()));
+                }
+                let bytes = encode_reply(&m, ip, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
+                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: 0, note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()) });
+            }
+            (OP_RELEASE, true) | (OP_DECLINE, true) => {
+                if self.leases.remove(&mac).is_some() {
+                    self.leases_changed = true;
+                }
+            }
+            _ => {}
+        }
+        replies
+    }
+
+    /// Lease file: one `MAC IP EXPIRES_NS` line per lease.
+    pub fn leases_text(&self) -> String {
+        let mut v: Vec<String> = self.leases.iter().map(|(m, l)| format!("{} {} {}", fmt_mac(m), l.ip, l.expires_ns)).collect();
+        v.sort();
+        v.join("\n") + "\n"
+    }
+
+    pub fn load_leases(&mut self, text: &str) {
+        for line in text.lines() {
+            let p: Vec<&str> = line.split_whitespace().collect();
+            if p.len() != 3 {
+                continue;
+            }
+            let (Some(mac), Ok(ip), Ok(exp)) = (parse_mac(p[0]), p[1].parse(), p[2].parse()) else { continue };
+            self.leases.insert(mac, Lease { ip, expires_ns: exp });
+        }
+    }
+}
+
+pub fn parse_mac(s: &str) -> Option<Mac> {
+    let parts: Vec<u8> = s.split([':', '-']).filter_map(|x| u8::from_str_radix(x, 16).ok()).collect();
+    parts.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discover(vc: &str, arch: Option<u16>, user_class: Option<&str>, msg: u8, xid: u32) -> Vec<u8> {
+        let mut m = vec![0u8; 236];
+        m[0] = 1;
+        m[1] = 1;
+        m[2] = 6;
+        m[4..8].copy_from_slice(&xid.to_be_bytes());
+        m[28..34].copy_from_slice(&[0x52, 0x54, 0, 1, 2, 3]);
+        m.extend(MAGIC_COOKIE);
+        m.extend([53, 1, msg]);
+        m.extend([60, vc.len() as u8]);
+        m.extend(vc.as_bytes());
+        if let Some(a) = arch {
+            m.extend([93, 2]);
+            m.extend(a.to_be_bytes());
+        }
+        if let Some(u) = user_class {
+            m.extend([77, u.len() as u8]);
+            m.extend(u.as_bytes());
+        }
+        m.extend([97, 17, 0]);
+        m.extend([7u8; 16]);
+        m.push(255);
+        m
+    }
+
+    fn cfg(pool: bool) -> DhcpConfig {
+        let mut boot = BTreeMap::new();
+        boot.insert(Family::Bios, "undionly.kpxe".to_string());
+        boot.insert(Family::EfiX64, "ipxe.efi".to_string());
+        DhcpConfig {
+            server_ip: Ipv4Addr::new(192, 168, 77, 1),
+            pool: pool.then(|| Pool { start: Ipv4Addr::new(192, 168, 77, 100), end: Ipv4Addr::new(192, 168, 77, 101), netmask: Ipv4Addr::new(255, 255, 255, 0), router: None, dns: vec![], lease_secs: 3600, static_hosts: BTreeMap::new() }),
+            boot,
+            ipxe_script: Some("boot.ipxe".into()),
+            http_url: None,
+            faults: DhcpFaults::default(),
+            fault_for: vec![],
+        }
+    }
+
+    const SRC: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 68);
+
+    #[test]
+    fn proxy_offer_shape() {
+        let mut r = DhcpResponder::new(cfg(false));
+        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1), SRC, 67, 0, 67, 4011);
+        assert_eq!(out.len(), 1);
+        let b = &out[0].bytes;
+        assert!(b.len() >= 300, "padded to the BOOTP minimum");
+        let m = Dhcp4::parse(b).expect("parses");
+        assert_eq!(m.options[0].code, 53, "option 53 first");
+        assert_eq!(m.msg_type(), Some(2));
+        assert!(m.yiaddr.is_unspecified(), "proxy never offers an address");
+        assert_eq!(m.opt_str(60).as_deref(), Some("PXEClient"));
+        assert_eq!(m.file().as_deref(), Some("ipxe.efi"), "arch 7 gets the efi-x64 file");
+        assert_eq!(m.opt(97).map(|d| d.len()), Some(17), "option 97 echoed");
+        assert_eq!(out[0].dst, SocketAddrV4::new(Ipv4Addr::BROADCAST, 68));
+        // non-PXE clients get nothing from a proxy
+        assert!(r.handle(&discover("udhcp 1.35", None, None, 1, 2), SRC, 67, 0, 67, 4011).is_empty());
+        // dhcproto, an independent decoder, reads the same reply
+        use dhcproto::{Decodable, Decoder};
+        let d = dhcproto::v4::Message::decode(&mut Decoder::new(b)).expect("dhcproto decodes our reply");
+        assert_eq!(d.xid(), 1);
+        assert_eq!(d.opts().msg_type(), Some(dhcproto::v4::MessageType::Offer));
+    }
+
+    #[test]
+    fn boot_server_answers_to_the_request_port() {
+        let mut r = DhcpResponder::new(cfg(false));
+        let src = SocketAddrV4::new(Ipv4Addr::new(192, 168, 77, 109), 4011);
+        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003000", Some(7), None, 3, 9), src, 4011, 0, 67, 4011);
+        assert_eq!(out[0].dst, src);
+        assert_eq!(out[0].from_port, 4011);
+        let m = Dhcp4::parse(&out[0].bytes).expect("parses");
+        assert_eq!(m.msg_type(), Some(5));
+    }
+
+    #[test]
+    fn ipxe_loop_breaker_and_faults() {
+        let mut r = DhcpResponder::new(cfg(false));
+        let first = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), Some("iPXE"), 1, 1), SRC, 67, 0, 67, 4011);
+        assert_eq!(Dhcp4::parse(&first[0].bytes).expect("p").file().as_deref(), Some("undionly.kpxe"), "the ROM gets its first file");
+        let second = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), Some("iPXE"), 1, 2), SRC, 67, 0, 67, 4011);
+        assert_eq!(Dhcp4::parse(&second[0].bytes).expect("p").file().as_deref(), Some("boot.ipxe"), "the loaded iPXE gets the script");
+
+        let mut c = cfg(false);
+        c.faults.arch_mismatch = true;
+        c.faults.proxy_missing_vendor_class = true;
+        let mut r = DhcpResponder::new(c);
+        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1), SRC, 67, 0, 67, 4011);
+        let m = Dhcp4::parse(&out[0].bytes).expect("p");
+        assert_eq!(m.file().as_deref(), Some("undionly.kpxe"));
+        assert_eq!(m.opt(60), None);
+    }
+
+    #[test]
+    fn dhcp_mode_leases_and_nak() {
+        let mut r = DhcpResponder::new(cfg(true));
+        let out = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 1, 1), SRC, 67, 0, 67, 4011);
+        let m = Dhcp4::parse(&out[0].bytes).expect("p");
+        assert_eq!(m.yiaddr, Ipv4Addr::new(192, 168, 77, 100));
+        let req = discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 3, 1);
+        let out = r.handle(&req, SRC, 67, 1, 67, 4011);
+        assert_eq!(Dhcp4::parse(&out[0].bytes).expect("p").msg_type(), Some(5));
+        let text = r.leases_text();
+        let mut again = DhcpResponder::new(cfg(true));
+        again.load_leases(&text);
+        assert_eq!(again.leases, r.leases, "leases survive a restart");
+        // Requesting an address that is not ours gets a NAK.
+        let mut bad = discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 3, 5);
+        bad.pop();
+        bad.extend([50, 4, 10, 0, 0, 9, 255]);
+        let out = r.handle(&bad, SRC, 67, 2, 67, 4011);
+        assert_eq!(Dhcp4::parse(&out[0].bytes).expect("p").msg_type(), Some(6));
+    }
+}

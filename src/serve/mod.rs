@@ -1,0 +1,225 @@
+//! `pxe-inspect serve`: proxyDHCP (default) or full DHCP, PXE boot server (4011) and TFTP for
+//! labs, with faults that reproduce what `analyze` detects. The responders (dhcp.rs, tftp.rs)
+//! are sans-IO; this file validates the configuration and runtime.rs owns sockets and timers.
+
+pub mod dhcp;
+pub mod runtime;
+pub mod tftp;
+
+use crate::cli::ServeArgs;
+use crate::proto::Family;
+use dhcp::{DhcpConfig, DhcpFaults, Pool};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use tftp::TftpFaults;
+
+/// `--config serve.toml`: every key a flag can set (flags win).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub interface: Option<String>,
+    pub tftp_root: Option<String>,
+    pub boot: Option<BTreeMap<String, String>>,
+    pub ipxe_script: Option<String>,
+    pub http_url: Option<String>,
+    pub dhcp_range: Option<String>,
+    pub netmask: Option<String>,
+    pub router: Option<String>,
+    pub dns: Option<Vec<String>>,
+    pub lease_time: Option<u32>,
+    pub lease_file: Option<String>,
+    #[serde(rename = "static")]
+    pub static_hosts: Option<BTreeMap<String, String>>,
+    pub server_ip: Option<String>,
+    pub dhcp_port: Option<u16>,
+    pub bootserver_port: Option<u16>,
+    pub tftp_port: Option<u16>,
+    pub max_transfers: Option<usize>,
+    pub faults: Option<Vec<String>>,
+    pub fault_for: Option<Vec<String>>,
+    pub write: Option<String>,
+}
+
+/// Everything `serve` needs, validated.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub interface: String,
+    pub tftp_root: Option<String>,
+    pub dhcp: DhcpConfig,
+    pub tftp_faults: TftpFaults,
+    pub lease_file: Option<String>,
+    pub dhcp_port: u16,
+    pub bootserver_port: u16,
+    pub tftp_port: u16,
+    pub max_transfers: usize,
+    pub write: Option<String>,
+}
+
+pub const FAULTS: &[(&str, &str)] = &[
+    ("dhcp-no-offer", "ignore DISCOVERs"),
+    ("dhcp-slow-offer", "=SECS: delay offers"),
+    ("dhcp-no-boot-file", "offer no boot file or next-server"),
+    ("proxy-missing-vendor-class", "proxy offers without option 60 PXEClient"),
+    ("proxy-unanswered", "ignore port-4011 requests"),
+    ("proxy-offer-late", "=SECS: delay proxy offers"),
+    ("arch-mismatch", "hand each architecture the other's boot file"),
+    ("tftp-file-not-found", "answer every RRQ with TFTP error 1"),
+    ("tftp-error", "=CODE: answer every RRQ with this TFTP error"),
+    ("tftp-incomplete", "=BLOCK: stop sending at this block"),
+    ("tftp-retransmits", "=PERCENT: drop this share of DATA packets"),
+    ("tftp-options-ignored", "ignore TFTP options (no OACK)"),
+    ("ipxe-chainload-loop", "hand iPXE its own binary again instead of the script"),
+];
+
+fn ip(s: &str, what: &str) -> Result<Ipv4Addr, String> {
+    s.trim().parse().map_err(|_| format!("{what}: `{s}` is not an IPv4 address"))
+}
+
+fn secs_ms(arg: Option<&str>, name: &str) -> Result<u64, String> {
+    let v: f64 = arg.ok_or(format!("--fault {name}=SECS needs a number of seconds"))?.parse().map_err(|_| format!("--fault {name}: not a number"))?;
+    Ok((v * 1000.0) as u64)
+}
+
+pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String> {
+    let mut d = DhcpFaults::default();
+    let mut t = TftpFaults::default();
+    for f in list {
+        let (name, arg) = match f.split_once('=') {
+            Some((n, a)) => (n, Some(a)),
+            None => (f.as_str(), None),
+        };
+        match name {
+            "dhcp-no-offer" => d.no_offer = true,
+            "dhcp-slow-offer" => d.slow_offer_ms = secs_ms(arg.or(Some("12")), name)?,
+            "dhcp-no-boot-file" => d.no_boot_file = true,
+            "proxy-missing-vendor-class" => d.proxy_missing_vendor_class = true,
+            "proxy-unanswered" => d.proxy_unanswered = true,
+            "proxy-offer-late" => d.proxy_offer_late_ms = secs_ms(arg.or(Some("3")), name)?,
+            "arch-mismatch" => d.arch_mismatch = true,
+            "ipxe-chainload-loop" => d.ipxe_chainload_loop = true,
+            "tftp-file-not-found" => t.error_code = Some(1),
+            "tftp-error" => t.error_code = Some(arg.unwrap_or("2").parse().map_err(|_| "--fault tftp-error=CODE: CODE is a number 0-8".to_string())?),
+            "tftp-incomplete" => t.stop_at_block = Some(arg.unwrap_or("10").parse().map_err(|_| "--fault tftp-incomplete=BLOCK: BLOCK is a number".to_string())?),
+            "tftp-retransmits" => {
+                let p: u8 = arg.unwrap_or("10").parse().map_err(|_| "--fault tftp-retransmits=PERCENT: 0-100".to_string())?;
+                if p > 100 {
+                    return Err("--fault tftp-retransmits=PERCENT: 0-100".into());
+                }
+                t.drop_percent = p;
+            }
+            "tftp-options-ignored" => t.ignore_options = true,
+            other => {
+                let names: Vec<&str> = FAULTS.iter().map(|(n, _)| *n).collect();
+                return Err(format!("unknown fault `{other}`; known: {}", names.join(", ")));
+            }
+        }
+    }
+    Ok((d, t))
+}
+
+fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
+    let devs = pcap::Device::list().ok()?;
+    let d = devs.into_iter().find(|d| d.name == iface)?;
+    d.addresses.iter().find_map(|a| match a.addr {
+        std::net::IpAddr::V4(v) => Some(v),
+        _ => None,
+    })
+}
+
+/// Merge flags over the config file and validate. Errors name the flag or key.
+pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
+    let file: ConfigFile = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?;
+            toml::from_str(&text).map_err(|e| format!("{p}: {e}"))?
+        }
+        None => ConfigFile::default(),
+    };
+    let interface = a.interface.clone().or(file.interface).ok_or("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)")?;
+    if !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
+        return Err(format!("no such interface `{interface}` (see `pxe-inspect capture --list`)"));
+    }
+    let tftp_root = a.tftp_root.clone().or(file.tftp_root);
+    if let Some(r) = &tftp_root {
+        if !std::path::Path::new(r).is_dir() {
+            return Err(format!("--tftp-root `{r}` is not a directory"));
+        }
+    }
+    let mut boot = BTreeMap::new();
+    let mut pairs: Vec<(String, String)> = file.boot.unwrap_or_default().into_iter().collect();
+    for b in &a.boot {
+        let (k, v) = b.split_once('=').ok_or(format!("--boot `{b}`: expected FAMILY=FILE, e.g. bios=undionly.kpxe"))?;
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    for (k, v) in pairs {
+        let fam = Family::parse(&k).ok_or(format!("boot `{k}`: unknown family; use bios, efi-x64, efi-ia32, efi-arm64, efi-arm32, efi-riscv64"))?;
+        boot.insert(fam, v);
+    }
+    if boot.is_empty() && a.http_url.is_none() && file.http_url.is_none() {
+        return Err("nothing to boot: give --boot FAMILY=FILE (e.g. --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi)".into());
+    }
+    let mut all_faults = file.faults.unwrap_or_default();
+    all_faults.extend(a.faults.iter().cloned());
+    let (dfaults, tfaults) = parse_faults(&all_faults)?;
+    let mut fault_for = vec![];
+    for m in file.fault_for.unwrap_or_default().iter().chain(&a.fault_for) {
+        fault_for.push(dhcp::parse_mac(m).ok_or(format!("--fault-for `{m}` is not a MAC address"))?);
+    }
+    let server_ip = match a.server_ip.clone().or(file.server_ip) {
+        Some(s) => ip(&s, "--server-ip")?,
+        None => interface_ipv4(&interface).ok_or(format!("interface `{interface}` has no IPv4 address; give --server-ip"))?,
+    };
+    let pool = match a.dhcp_range.clone().or(file.dhcp_range) {
+        None => None,
+        Some(r) => {
+            let (s, e) = r.split_once(',').ok_or(format!("--dhcp-range `{r}`: expected START,END"))?;
+            let (start, end) = (ip(s, "--dhcp-range")?, ip(e, "--dhcp-range")?);
+            if u32::from(start) > u32::from(end) {
+                return Err(format!("--dhcp-range `{r}`: START is after END"));
+            }
+            let mut static_hosts = BTreeMap::new();
+            let mut st: Vec<(String, String)> = file.static_hosts.unwrap_or_default().into_iter().collect();
+            for h in &a.static_hosts {
+                let (m, i) = h.split_once('=').ok_or(format!("--static `{h}`: expected MAC=IP"))?;
+                st.push((m.to_string(), i.to_string()));
+            }
+            for (m, i) in st {
+                static_hosts.insert(dhcp::parse_mac(&m).ok_or(format!("static host `{m}` is not a MAC"))?, ip(&i, "static host")?);
+            }
+            let dns = a.dns.iter().cloned().chain(file.dns.unwrap_or_default()).map(|d| ip(&d, "--dns")).collect::<Result<Vec<_>, _>>()?;
+            Some(Pool {
+                start,
+                end,
+                netmask: ip(&a.netmask.clone().or(file.netmask).unwrap_or_else(|| "255.255.255.0".into()), "--netmask")?,
+                router: a.router.clone().or(file.router).map(|r| ip(&r, "--router")).transpose()?,
+                dns,
+                lease_secs: a.lease_time.or(file.lease_time).unwrap_or(3600),
+                static_hosts,
+            })
+        }
+    };
+    Ok(ServeConfig {
+        interface,
+        tftp_root,
+        dhcp: DhcpConfig { server_ip, pool, boot, ipxe_script: a.ipxe_script.clone().or(file.ipxe_script), http_url: a.http_url.clone().or(file.http_url), faults: dfaults, fault_for },
+        tftp_faults: tfaults,
+        lease_file: a.lease_file.clone().or(file.lease_file),
+        dhcp_port: a.dhcp_port.or(file.dhcp_port).unwrap_or(67),
+        bootserver_port: a.bootserver_port.or(file.bootserver_port).unwrap_or(4011),
+        tftp_port: a.tftp_port.or(file.tftp_port).unwrap_or(69),
+        max_transfers: a.max_transfers.or(file.max_transfers).unwrap_or(64),
+        write: a.write.clone().or(file.write),
+    })
+}
+
+pub fn run(a: &ServeArgs) -> i32 {
+    let cfg = match build_config(a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pxe-inspect serve: {e}");
+            return crate::exit::USAGE;
+        }
+    };
+    runtime::run(cfg, a)
+}

@@ -1,0 +1,283 @@
+//! The one file that owns sockets and timers for `serve` (tokio, current-thread). Everything it
+//! does with a packet is decided by the sans-IO responders.
+
+use super::dhcp::DhcpResponder;
+use super::tftp::{self, FileStore, Incoming, Transfer};
+use super::ServeConfig;
+use crate::cli::{CaptureArgs, ServeArgs};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+fn udp_socket(iface: &str, addr: SocketAddrV4, broadcast: bool) -> io::Result<std::net::UdpSocket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    if broadcast {
+        s.set_broadcast(true)?;
+    }
+    // Only this interface: a lab server must not answer on the office LAN by accident.
+    s.bind_device(Some(iface.as_bytes()))?;
+    s.bind(&SocketAddr::V4(addr).into())?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
+}
+
+fn bind_hint(what: &str, port: u16, e: &io::Error) -> String {
+    let hint = match e.kind() {
+        io::ErrorKind::PermissionDenied => "\nhint: run as root, or grant CAP_NET_BIND_SERVICE and CAP_NET_RAW (setcap cap_net_bind_service,cap_net_raw=eip $(command -v pxe-inspect))",
+        io::ErrorKind::AddrInUse => "\nhint: another DHCP/TFTP server (dnsmasq, tftpd-hpa) already uses this port on this host",
+        _ => "",
+    };
+    format!("cannot bind the {what} socket to port {port}: {e}{hint}")
+}
+
+struct Sockets {
+    dhcp: std::net::UdpSocket,
+    boot: Option<std::net::UdpSocket>,
+    tftp: Option<std::net::UdpSocket>,
+}
+
+fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
+    let any = |p| SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p);
+    let dhcp = udp_socket(&cfg.interface, any(cfg.dhcp_port), true).map_err(|e| bind_hint("DHCP", cfg.dhcp_port, &e))?;
+    let boot = if cfg.bootserver_port != cfg.dhcp_port { Some(udp_socket(&cfg.interface, any(cfg.bootserver_port), true).map_err(|e| bind_hint("boot-server", cfg.bootserver_port, &e))?) } else { None };
+    let tftp = match cfg.tftp_root {
+        Some(_) => Some(udp_socket(&cfg.interface, any(cfg.tftp_port), false).map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?),
+        None => None,
+    };
+    Ok(Sockets { dhcp, boot, tftp })
+}
+
+pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
+    let sockets = match bind_all(&cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("pxe-inspect serve: {e}");
+            return crate::exit::USAGE;
+        }
+    };
+    let store = match &cfg.tftp_root {
+        Some(r) => match FileStore::new(std::path::Path::new(r)) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(e) => {
+                eprintln!("pxe-inspect serve: --tftp-root {r}: {e}");
+                return crate::exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            eprintln!("pxe-inspect serve: {e}");
+            return crate::exit::USAGE;
+        }
+    }
+    let mode = if cfg.dhcp.pool.is_some() { "dhcp" } else { "proxy" };
+    eprintln!(
+        "pxe-inspect serve: {mode} mode on {} ({}), DHCP :{}, boot server :{}, TFTP :{}{}",
+        cfg.interface,
+        cfg.dhcp.server_ip,
+        cfg.dhcp_port,
+        cfg.bootserver_port,
+        cfg.tftp_port,
+        cfg.tftp_root.as_ref().map(|r| format!(" root {r}")).unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
+    );
+    // The observer: the capture machinery on the same interface sees what our sockets do not
+    // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
+    let observer = if a.no_observe {
+        None
+    } else {
+        let filter = format!("{} or udp port {} or udp port {} or udp port {}", crate::live::default_filter(), cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port);
+        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, ..Default::default() };
+        let iface = cfg.interface.clone();
+        let stop = stop.clone();
+        Some(std::thread::spawn(move || {
+            let mut out = io::stdout().lock();
+            crate::live::capture(&cargs, &iface, &mut out, stop)
+        }))
+    };
+    std::thread::sleep(Duration::from_millis(300)); // let the observer open its handle first
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pxe-inspect serve: {e}");
+            return crate::exit::USAGE;
+        }
+    };
+    let deadline = a.duration.map(|d| Instant::now() + Duration::from_secs_f64(d));
+    let res = rt.block_on(serve(cfg, sockets, store, stop.clone(), deadline));
+    stop.store(true, Ordering::SeqCst);
+    drop(rt);
+    if let Err(e) = res {
+        eprintln!("pxe-inspect serve: {e}");
+    }
+    match observer.map(|h| h.join()) {
+        Some(Ok(Ok(code))) => code,
+        Some(Ok(Err(e))) => {
+            eprintln!("pxe-inspect serve: observer: {e}");
+            crate::exit::OK
+        }
+        _ => crate::exit::OK,
+    }
+}
+
+fn now_ns(start: Instant) -> i64 {
+    start.elapsed().as_nanos() as i64
+}
+
+async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>, stop: Arc<AtomicBool>, deadline: Option<Instant>) -> Result<(), String> {
+    let start = Instant::now();
+    let conv = |s: std::net::UdpSocket| UdpSocket::from_std(s).map(Arc::new).map_err(|e| e.to_string());
+    let dhcp_sock = conv(sockets.dhcp)?;
+    let boot_sock = match sockets.boot {
+        Some(s) => Some(conv(s)?),
+        None => None,
+    };
+    let tftp_sock = match sockets.tftp {
+        Some(s) => Some(conv(s)?),
+        None => None,
+    };
+    let responder = Arc::new(Mutex::new(DhcpResponder::new(cfg.dhcp.clone())));
+    if let Some(lf) = &cfg.lease_file {
+        if let Ok(text) = std::fs::read_to_string(lf) {
+            if let Ok(mut r) = responder.lock() {
+                r.load_leases(&text);
+            }
+        }
+    }
+    let active = Arc::new(AtomicUsize::new(0));
+    let mut dbuf = vec![0u8; 2048];
+    let mut bbuf = vec![0u8; 2048];
+    let mut tbuf = vec![0u8; 2048];
+    loop {
+        if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        tokio::select! {
+            r = dhcp_sock.recv_from(&mut dbuf) => {
+                if let Ok((n, SocketAddr::V4(src))) = r {
+                    on_dhcp(&cfg, &responder, &dhcp_sock, boot_sock.as_ref(), &dbuf[..n], src, cfg.dhcp_port, now_ns(start)).await;
+                }
+            }
+            r = async { match &boot_sock { Some(s) => s.recv_from(&mut bbuf).await, None => std::future::pending().await } } => {
+                if let Ok((n, SocketAddr::V4(src))) = r {
+                    on_dhcp(&cfg, &responder, &dhcp_sock, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start)).await;
+                }
+            }
+            r = async { match &tftp_sock { Some(s) => s.recv_from(&mut tbuf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, src)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
+                    on_tftp(&cfg, &responder, store, sock, &active, &tbuf[..n], src, start).await;
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+    // Flush leases on the way out.
+    if let (Some(lf), Ok(r)) = (&cfg.lease_file, responder.lock()) {
+        let _ = std::fs::write(lf, r.leases_text());
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp: &Arc<UdpSocket>, boot: Option<&Arc<UdpSocket>>, bytes: &[u8], src: SocketAddrV4, port: u16, now: i64) {
+    let (replies, leases) = match responder.lock() {
+        Ok(mut r) => {
+            let out = r.handle(bytes, src, port, now, cfg.dhcp_port, cfg.bootserver_port);
+            let leases = if r.leases_changed {
+                r.leases_changed = false;
+                Some(r.leases_text())
+            } else {
+                None
+            };
+            (out, leases)
+        }
+        Err(_) => return,
+    };
+    if let (Some(lf), Some(text)) = (&cfg.lease_file, leases) {
+        if let Err(e) = std::fs::write(lf, text) {
+            eprintln!("pxe-inspect serve: lease file {lf}: {e}");
+        }
+    }
+    for r in replies {
+        let sock = if r.from_port == cfg.bootserver_port { boot.unwrap_or(dhcp).clone() } else { dhcp.clone() };
+        eprintln!("pxe-inspect serve: {} -> {}{}", r.note, r.dst, if r.delay_ms > 0 { format!(" (delayed {} ms by --fault)", r.delay_ms) } else { String::new() });
+        if r.delay_ms > 0 {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(r.delay_ms)).await;
+                let _ = sock.send_to(&r.bytes, r.dst).await;
+            });
+        } else if let Err(e) = sock.send_to(&r.bytes, r.dst).await {
+            eprintln!("pxe-inspect serve: send to {}: {e}", r.dst);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store: &Arc<FileStore>, sock: &Arc<UdpSocket>, active: &Arc<AtomicUsize>, bytes: &[u8], src: SocketAddr, start: Instant) {
+    // TFTP carries no MAC: --fault-for applies through the address the client got.
+    let faulted = match (cfg.dhcp.fault_for.is_empty(), src, responder.lock()) {
+        (true, _, _) => true,
+        (false, SocketAddr::V4(a), Ok(r)) => r.ip_of.iter().any(|(m, ip)| ip == a.ip() && cfg.dhcp.fault_for.contains(m)),
+        _ => false,
+    };
+    let faults = if faulted { cfg.tftp_faults.clone() } else { Default::default() };
+    let busy = active.load(Ordering::SeqCst) >= cfg.max_transfers;
+    match tftp::on_request(store, bytes, now_ns(start), &faults, busy) {
+        Incoming::Reply(r) => {
+            let _ = sock.send_to(&r, src).await;
+        }
+        Incoming::Ignore => {}
+        Incoming::Start(t, first) => {
+            active.fetch_add(1, Ordering::SeqCst);
+            let iface = cfg.interface.clone();
+            let ip = cfg.dhcp.server_ip;
+            let active = active.clone();
+            tokio::spawn(async move {
+                if let Err(e) = transfer(&iface, ip, src, *t, first, start).await {
+                    eprintln!("pxe-inspect serve: transfer to {src}: {e}");
+                }
+                active.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    }
+}
+
+/// One transfer on its own socket: a new TID, as RFC 1350 wants.
+async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: Transfer, first: Vec<Vec<u8>>, start: Instant) -> io::Result<()> {
+    let bind_ip = if client.ip().is_loopback() { Ipv4Addr::LOCALHOST } else { server_ip };
+    let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
+    sock.connect(client).await?;
+    for p in first {
+        sock.send(&p).await?;
+    }
+    let mut buf = vec![0u8; 65536];
+    while !t.done {
+        let wait = t.poll_timeout().map(|d| d - now_ns(start)).unwrap_or(0).max(0) as u64;
+        tokio::select! {
+            r = sock.recv(&mut buf) => {
+                match r {
+                    Ok(n) => {
+                        for p in t.on_packet(&buf[..n], now_ns(start)) {
+                            sock.send(&p).await?;
+                        }
+                    }
+                    // ICMP port unreachable surfaces as an error on a connected socket: the client left.
+                    Err(_) => break,
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_nanos(wait)) => {
+                for p in t.on_timeout(now_ns(start)) {
+                    sock.send(&p).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
