@@ -142,6 +142,9 @@ pub struct CaptureArgs {
     /// Close a client's session after this many seconds without packets.
     #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub idle_timeout: f64,
+    /// Also recognise TFTP requests to this server port (69 always; repeatable).
+    #[arg(long, value_name = "PORT")]
+    pub tftp_port: Vec<u16>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

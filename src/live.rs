@@ -25,8 +25,19 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const PXE_FILTER_CORE: &str = "(udp port 67 or udp port 68 or udp port 4011 or udp port 69 or udp port 546 or udp port 547 \
 or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip6 and udp) or arp or icmp or icmp6 or tcp port 80 or tcp port 8080)";
 
+/// The default filter plus extra UDP ports. `vlan` shifts the offsets of everything after it
+/// (a libpcap rule), so the VLAN-tagged copy of the expression must come last.
+pub fn pxe_filter(extra_ports: &[u16]) -> String {
+    let mut core = PXE_FILTER_CORE.trim_end_matches(')').to_string();
+    for p in extra_ports {
+        core.push_str(&format!(" or udp port {p}"));
+    }
+    core.push(')');
+    format!("{core} or (vlan and {core})")
+}
+
 pub fn default_filter() -> String {
-    format!("{PXE_FILTER_CORE} or (vlan and {PXE_FILTER_CORE})")
+    pxe_filter(&[])
 }
 
 fn now_ns() -> i64 {
@@ -129,19 +140,22 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     if iface != "any" && !dev.flags.is_up() {
         return Err(format!("interface `{iface}` is down (ip link set {iface} up)"));
     }
-    let mut cap = pcap::Capture::from_device(dev)
+    let cap = pcap::Capture::from_device(dev)
         .map_err(|e| e.to_string())?
         .promisc(a.promisc)
-        .snaplen(262_144)
+        .snaplen(65_535)
         // A full-speed TFTP burst on a veth outruns libpcap's 2 MB default ring.
-        .buffer_size(32 << 20)
+        .buffer_size(64 << 20)
         .immediate_mode(true)
         .precision(pcap::Precision::Nano)
         .timeout(200)
         .open()
         .map_err(|e| permission_hint(&format!("cannot capture on `{iface}`: {e}")))?;
+    // Non-blocking: libpcap's read timeout (TPACKET_V3) does not fire before the first packet,
+    // which would leave Ctrl-C and --duration waiting on a quiet interface.
+    let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
     if !a.all {
-        let f = a.filter.clone().unwrap_or_else(default_filter);
+        let f = a.filter.clone().unwrap_or_else(|| pxe_filter(&a.tftp_port));
         cap.filter(&f, true).map_err(|e| format!("filter `{f}`: {e}"))?;
     }
     let linktype = cap.get_datalink().0 as u32;
@@ -149,7 +163,8 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
         None => None,
     };
-    let tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    let mut tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
     eprintln!("pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops", a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
@@ -157,6 +172,7 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut booted: HashSet<u64> = HashSet::new();
     let mut number = 0u64;
+    let mut idle_polls = 0u64;
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
     let keep = |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
@@ -210,7 +226,12 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
                     keep(s, out, &mut sessions).map_err(io_err)?;
                 }
             }
-            Err(pcap::Error::TimeoutExpired) => {
+            Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => {
+                std::thread::sleep(Duration::from_millis(1));
+                idle_polls += 1;
+                if idle_polls % 50 != 0 {
+                    continue;
+                }
                 for s in pipe.tick(now_ns()) {
                     keep(s, out, &mut sessions).map_err(io_err)?;
                 }

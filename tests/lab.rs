@@ -21,11 +21,17 @@ fn lab_ready() -> bool {
 
 /// Run a lab scenario; returns the capture path.
 fn record(scenario: &str) -> String {
-    let out = std::env::temp_dir().join(format!("pxe-inspect-lab-{}-{scenario}.pcap", std::process::id()));
+    record_with(scenario, &[])
+}
+
+fn record_with(scenario: &str, env: &[(&str, &str)]) -> String {
+    let tag: String = env.iter().map(|(_, v)| v.len().to_string()).collect();
+    let out = std::env::temp_dir().join(format!("pxe-inspect-lab-{}-{scenario}-{tag}.pcap", std::process::id()));
     let status = Command::new(lab_dir().join("run-scenario"))
         .args([scenario, &out.to_string_lossy()])
         .env("LAB_SCENARIO_PATH", format!("{}/tests/lab-scenarios", env!("CARGO_MANIFEST_DIR")))
         .env("LAB_NO_TSHARK", "1")
+        .envs(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
         .status()
         .expect("run-scenario starts");
     assert!(status.success(), "lab scenario {scenario} did not end as expected");
@@ -61,4 +67,62 @@ fn lab_uefi_given_bios_loader_is_an_arch_mismatch() {
     let s = &sessions(&v)[0];
     assert_eq!(s["client"]["arch"]["code"], 7);
     assert_eq!(finding_ids(s).first().map(String::as_str), Some("arch-mismatch"));
+}
+
+fn serve_cmd(extra: &str) -> String {
+    format!("{} serve --interface $LAB_IF --tftp-root $TFTP_ROOT --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi --color never {extra}", bin().display())
+}
+
+/// `serve` boots real BIOS (iPXE ROM) and UEFI (OVMF) firmware to their last file, in proxy mode
+/// next to a plain DHCP server and in full DHCP mode.
+#[test]
+fn lab_real_firmware_boots_from_serve() {
+    if skip_unless(lab_ready(), "lab needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab") {
+        return;
+    }
+    let _g = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dhcp = serve_cmd("--dhcp-range $LAB_POOL_START,$LAB_POOL_END");
+    let proxy = serve_cmd("");
+    for (scenario, cmd, with_dhcp, arch) in [
+        ("custom-server-bios", proxy.as_str(), "1", 0),
+        ("custom-server-uefi", proxy.as_str(), "1", 7),
+        ("custom-server-bios", dhcp.as_str(), "0", 0),
+        ("custom-server-uefi", dhcp.as_str(), "0", 7),
+    ] {
+        let pcap = record_with(scenario, &[("SERVER_CMD", cmd), ("WITH_DHCP", with_dhcp)]);
+        let (v, code) = analyze_json(&[&pcap], &["--fail-on", "warning"]);
+        assert_eq!(code, 0, "{scenario} {cmd}: {:?}", all_finding_ids(&v));
+        let s = sessions(&v).iter().find(|s| s["pxe"] == true).expect("a PXE session").clone();
+        assert_eq!(s["outcome"], "booted", "{scenario} {cmd}");
+        assert_eq!(s["client"]["arch"]["code"], arch);
+        assert!(transfers(&s, "vmlinuz").iter().any(|t| t["status"] == "complete"), "{scenario}: vmlinuz");
+        let kinds: Vec<&str> = s["stages"][0]["offers"].as_array().expect("offers").iter().filter_map(|o| o["kind"].as_str()).collect();
+        if with_dhcp == "1" {
+            assert!(kinds.contains(&"proxy"), "{scenario}: proxy offer from serve: {kinds:?}");
+        } else {
+            assert!(kinds.contains(&"dhcp") && kinds.contains(&"ack"), "{scenario}: address from serve: {kinds:?}");
+        }
+    }
+}
+
+/// Faults reproduced against real firmware, closing the loop with analyze.
+#[test]
+fn lab_serve_faults_against_real_firmware() {
+    if skip_unless(lab_ready(), "lab needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab") {
+        return;
+    }
+    let _g = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    for (client, fault, with_dhcp, id) in [
+        ("uefi", "arch-mismatch", "0", "arch-mismatch"),
+        ("bios", "tftp-file-not-found", "0", "tftp-file-not-found"),
+        ("bios", "proxy-missing-vendor-class", "1", "proxy-missing-vendor-class"),
+    ] {
+        let extra = if with_dhcp == "1" { format!("--fault {fault}") } else { format!("--fault {fault} --dhcp-range $LAB_POOL_START,$LAB_POOL_END") };
+        let cmd = serve_cmd(&extra);
+        let pcap = record_with("serve-fault", &[("SERVER_CMD", &cmd), ("WITH_DHCP", with_dhcp), ("CLIENT", client)]);
+        let (v, code) = analyze_json(&[&pcap], &[]);
+        assert_eq!(code, 1, "{fault}");
+        let s = sessions(&v).iter().find(|s| s["pxe"] == true).expect("a PXE session").clone();
+        assert!(finding_ids(&s).contains(&id.to_string()), "{fault}: {:?}", finding_ids(&s));
+    }
 }

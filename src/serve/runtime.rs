@@ -93,8 +93,8 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let observer = if a.no_observe {
         None
     } else {
-        let filter = format!("{} or udp port {} or udp port {} or udp port {}", crate::live::default_filter(), cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port);
-        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, ..Default::default() };
+        let filter = crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
+        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, tftp_port: vec![cfg.tftp_port], ..Default::default() };
         let iface = cfg.interface.clone();
         let stop = stop.clone();
         Some(std::thread::spawn(move || {
