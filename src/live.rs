@@ -21,9 +21,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Keeps PXE traffic and little else. TFTP data runs on ephemeral ports, and re-attaching a filter
 /// as transfers start is racy (DATA 1 follows the RRQ within microseconds), so TFTP is matched by
 /// its payload: opcode 3..6 in the first two bytes of any IPv4 UDP payload; user space drops the
-/// false positives by TID. IPv6 UDP is kept whole (libpcap cannot index IPv6 payloads).
+/// false positives by TID. Non-first IPv4 fragments carry no UDP header, so they are all kept
+/// (a blksize above the MTU fragments every block). IPv6 UDP is kept whole (libpcap cannot
+/// index IPv6 payloads).
 pub const PXE_FILTER_CORE: &str = "(udp port 67 or udp port 68 or udp port 4011 or udp port 69 or udp port 546 or udp port 547 \
-or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip6 and udp) or arp or icmp or icmp6 or tcp port 80 or tcp port 8080)";
+or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and udp) or arp or icmp or icmp6 or tcp port 80 or tcp port 8080)";
 
 /// The default filter plus extra UDP ports. `vlan` shifts the offsets of everything after it
 /// (a libpcap rule), so the VLAN-tagged copy of the expression must come last.

@@ -240,6 +240,10 @@ pub fn family_from_name(name: &str) -> Option<Family> {
 pub fn is_ipxe_binary(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let base = n.rsplit('/').next().unwrap_or(&n);
+    // Scripts (boot.ipxe, menu.ipxe, a .php/.cfg that prints one) are how loops are broken.
+    if base.ends_with(".ipxe") || base.ends_with(".cfg") || base.ends_with(".php") || base.ends_with(".txt") {
+        return false;
+    }
     base.contains("ipxe") || base.starts_with("undionly") || base.ends_with(".kpxe") || base.ends_with(".kkpxe")
 }
 
@@ -271,5 +275,6 @@ mod tests {
         assert_eq!(family_from_name("pxelinux.0"), Some(Family::Bios));
         assert_eq!(family_from_name("grub/bootaa64.efi"), Some(Family::EfiArm64));
         assert_eq!(family_from_name("pxelinux.cfg/default"), None);
+        assert!(is_ipxe_binary("undionly.kpxe") && is_ipxe_binary("ipxe.efi") && !is_ipxe_binary("boot.ipxe"));
     }
 }

@@ -64,7 +64,8 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         }
         // A PXEClient offer without a file sends the client on to a boot server (port 4011,
         // option 43): proxy-unanswered covers that path.
-        if st.offers.iter().any(|o| o.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient")) && o.kind != OfferKind::Ack) {
+        let boot_server_replied = st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
+        if !boot_server_replied && st.offers.iter().any(|o| o.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient")) && o.kind != OfferKind::Ack) {
             continue;
         }
         if st.vendor_class.as_deref().is_some_and(|v| v.starts_with("HTTPClient")) {

@@ -287,7 +287,8 @@ impl DhcpResponder {
                 // Hold the address briefly for this client until it requests it.
                 self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000 });
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
-                let mut opts = self.options(OP_OFFER, pxe, echo_97.as_deref(), true, faulty);
+                // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
+                let mut opts = self.options(OP_OFFER, pxe && file.is_some(), echo_97.as_deref(), true, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
@@ -319,7 +320,7 @@ impl DhcpResponder {
                 self.leases_changed = true;
                 self.ip_of.insert(mac, ip);
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
-                let mut opts = self.options(OP_ACK, pxe, echo_97.as_deref(), true, faulty);
+                let mut opts = self.options(OP_ACK, pxe && file.is_some(), echo_97.as_deref(), true, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }

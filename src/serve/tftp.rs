@@ -13,7 +13,9 @@ pub struct TftpFaults {
     pub error_code: Option<u16>,
     /// Stop sending at this block (`tftp-incomplete=BLOCK`).
     pub stop_at_block: Option<u64>,
-    /// Drop this share of DATA packets on first send (`tftp-retransmits=PERCENT`).
+    /// Lose this share of blocks once (`tftp-retransmits=PERCENT`): the block is sent, its ACK
+    /// is treated as lost and the block goes out again on the timeout, which is what a lossy
+    /// path looks like from either end of the wire.
     pub drop_percent: u8,
     /// Ignore the client's options: no OACK (`tftp-options-ignored`).
     pub ignore_options: bool,
@@ -119,6 +121,9 @@ pub struct Transfer {
     pub gave_up: bool,
     faults: TftpFaults,
     sends: u64,
+    /// Blocks whose next ACK is ignored (simulated loss).
+    lose_ack: std::collections::HashSet<u64>,
+    max_sent: u64,
 }
 
 impl Transfer {
@@ -152,6 +157,8 @@ impl Transfer {
             gave_up: false,
             faults: faults.clone(),
             sends: 0,
+            lose_ack: Default::default(),
+            max_sent: 0,
         };
         let mut acked = Vec::new();
         if !faults.ignore_options {
@@ -194,10 +201,10 @@ impl Transfer {
         Tftp::Data { block: (k % 65536) as u16, data: &self.data[start..end] }.encode()
     }
 
-    /// Deterministic "random" drop for the retransmits fault.
+    /// Deterministic "random" loss for the retransmits fault (only on a block's first send).
     fn dropped(&mut self, k: u64) -> bool {
         self.sends += 1;
-        if self.faults.drop_percent == 0 {
+        if self.faults.drop_percent == 0 || k <= self.max_sent {
             return false;
         }
         let h = (k ^ (self.sends << 20)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56;
@@ -213,10 +220,12 @@ impl Transfer {
             if self.faults.stop_at_block.is_some_and(|b| k >= b) {
                 break; // injected stall: go silent
             }
-            if !self.dropped(k) {
-                out.push(self.block(k));
+            if self.dropped(k) {
+                self.lose_ack.insert(k);
             }
+            out.push(self.block(k));
             self.sent_up_to = k;
+            self.max_sent = self.max_sent.max(k);
         }
         self.deadline = now + self.timeout_ns;
         out
@@ -241,6 +250,9 @@ impl Transfer {
                 let lo = self.base.saturating_sub(1);
                 let k = (lo..=self.sent_up_to).rev().find(|k| k % 65536 == u64::from(block));
                 let Some(k) = k else { return vec![] };
+                if self.lose_ack.remove(&k) {
+                    return vec![]; // injected loss: as if this ACK never arrived; the timer resends
+                }
                 if k < self.base {
                     return vec![]; // duplicate ACK: never resend because of it (Sorcerer's Apprentice)
                 }

@@ -2,7 +2,7 @@
 # vmlinuz. CLIENT=bios|uefi, WITH_DHCP=1 for proxy mode next to udhcpd.
 DESCRIPTION="serve with a fault: ${SERVER_CMD:-<SERVER_CMD unset>}"
 CLIENTS=${CLIENT:-bios}
-SCENARIO_TIMEOUT=${FAULT_TIMEOUT:-35}
+SCENARIO_TIMEOUT=${FAULT_TIMEOUT:-25}
 EXPECT=timeout
 SCENARIO_UNTIL="$DONE_SYSLINUX|$DONE_GRUB"
 scenario_servers() {

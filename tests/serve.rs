@@ -1,0 +1,236 @@
+//! `serve` against real TFTP clients on loopback (atftp, tftp-hpa, busybox) and against a
+//! PXE-classed udhcpc + atftp in test-made namespaces, one test per fault: serve with the fault,
+//! record, analyze, and check the finding named after it appears.
+
+mod common;
+use common::netns::*;
+use common::*;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
+
+static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
+
+fn ports() -> (u16, u16, u16) {
+    let base = 20_000 + (std::process::id() % 400) as u16 * 100 + NEXT_PORT.fetch_add(3, Ordering::SeqCst);
+    (base, base + 1, base + 2)
+}
+
+fn root_ok() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tftp_root(tag: &str, files: &[(&str, usize)]) -> String {
+    let d = std::env::temp_dir().join(format!("pxi-serve-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("dir");
+    for (n, len) in files {
+        let body: Vec<u8> = (0..*len).map(|i| (i * 31 + i / 7) as u8).collect();
+        std::fs::write(d.join(n), body).expect("write");
+    }
+    d.to_string_lossy().to_string()
+}
+
+fn serve_lo(root: &str, tftp: u16, dhcp: u16, boot: u16, extra: &[&str]) -> Server {
+    let mut args = vec!["serve".to_string(), "-i".into(), "lo".into(), "--server-ip".into(), "127.0.0.1".into(), "--tftp-root".into(), root.into(), "--boot".into(), "bios=a.bin".into()];
+    args.extend(["--tftp-port".into(), tftp.to_string(), "--dhcp-port".into(), dhcp.to_string(), "--bootserver-port".into(), boot.to_string(), "--no-observe".into(), "--duration".into(), "120".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let c = Command::new(bin()).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+    std::thread::sleep(Duration::from_millis(400));
+    Server(c)
+}
+
+fn same(a: &str, b: &str) -> bool {
+    std::fs::read(a).ok() == std::fs::read(b).ok()
+}
+
+#[test]
+fn tftp_real_clients_every_option_combination() {
+    if skip_unless(root_ok() && have("atftp") && have("tftp") && have("busybox"), "needs root (SO_BINDTODEVICE), atftp, tftp-hpa, busybox") {
+        return;
+    }
+    let root = tftp_root("opts", &[("a.bin", 300_000), ("exact.bin", 4096), ("empty.bin", 0)]);
+    let (t, d, b) = ports();
+    let _s = serve_lo(&root, t, d, b, &[]);
+    let out = std::env::temp_dir().join(format!("pxi-got-{}", std::process::id())).to_string_lossy().to_string();
+    let port = t.to_string();
+    for file in ["a.bin", "exact.bin", "empty.bin"] {
+        for opts in [vec![], vec!["blksize 1428"], vec!["blksize 8192", "tsize 0"], vec!["blksize 1468", "windowsize 4", "tsize 0"], vec!["windowsize 16"], vec!["blksize 65464"]] {
+            let _ = std::fs::remove_file(&out);
+            let mut c = Command::new("atftp");
+            for o in &opts {
+                c.args(["--option", o]);
+            }
+            let st = c.args(["--get", "-r", file, "-l", &out, "127.0.0.1", &port]).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("atftp");
+            assert!(st.success() && same(&out, &format!("{root}/{file}")), "atftp {file} {opts:?}");
+        }
+    }
+    let _ = std::fs::remove_file(&out);
+    let st = Command::new("tftp").args(["127.0.0.1", &port, "-m", "binary", "-c", "get", "a.bin", &out]).status().expect("tftp-hpa");
+    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "tftp-hpa");
+    let _ = std::fs::remove_file(&out);
+    let st = Command::new("busybox").args(["tftp", "-g", "-r", "a.bin", "-l", &out, "-b", "1024", "127.0.0.1", &port]).status().expect("busybox tftp");
+    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "busybox tftp");
+    // netascii: LF becomes CRLF on the wire and back
+    std::fs::write(format!("{root}/text.txt"), "one\ntwo\n").expect("text");
+    let _ = std::fs::remove_file(&out);
+    let st = Command::new("tftp").args(["127.0.0.1", &port, "-m", "ascii", "-c", "get", "text.txt", &out]).status().expect("tftp-hpa");
+    assert!(st.success() && std::fs::read_to_string(&out).ok().as_deref() == Some("one\ntwo\n"), "netascii");
+}
+
+#[test]
+fn tftp_rollover_traversal_and_writes() {
+    if skip_unless(root_ok() && have("atftp"), "needs root and atftp") {
+        return;
+    }
+    // 70000 blocks of 8 bytes: block numbers roll over past 65535.
+    let root = tftp_root("roll", &[("a.bin", 70_000 * 8 + 3)]);
+    std::fs::write(std::env::temp_dir().join(format!("pxi-serve-{}-secret", std::process::id())), "secret").expect("secret");
+    let (t, d, b) = ports();
+    let _s = serve_lo(&root, t, d, b, &[]);
+    let out = std::env::temp_dir().join(format!("pxi-roll-{}", std::process::id())).to_string_lossy().to_string();
+    let port = t.to_string();
+    let st = Command::new("atftp").args(["--option", "blksize 8", "--option", "windowsize 32", "--get", "-r", "a.bin", "-l", &out, "127.0.0.1", &port]).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("atftp");
+    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "rollover transfer");
+    for bad in ["../pxi-serve-secret", "/../../etc/passwd", "..\\..\\etc\\passwd"] {
+        let o = Command::new("atftp").args(["--get", "-r", bad, "-l", "/dev/null", "127.0.0.1", &port]).output().expect("atftp");
+        let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(!o.status.success() && text.contains("leaves the TFTP root"), "{bad}: {text}");
+    }
+    let o = Command::new("atftp").args(["--put", "-r", "up.bin", "-l", &out, "127.0.0.1", &port]).output().expect("atftp");
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("writes are refused"));
+    assert!(!std::path::Path::new(&format!("{root}/up.bin")).exists());
+}
+
+#[test]
+fn serve_refuses_bad_configuration() {
+    let out = run(&["serve", "--tftp-root", "/tmp", "--boot", "bios=x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("explicit --interface"));
+    let out = run(&["serve", "-i", "lo", "--boot", "bios=x", "--fault", "no-such-fault"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault"));
+    let out = run(&["serve", "-i", "lo", "--boot", "martian=x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown family"));
+    let cfg = std::env::temp_dir().join(format!("pxi-{}-bad.toml", std::process::id()));
+    std::fs::write(&cfg, "interface = \"lo\"\nbogus_key = 1\n").expect("cfg");
+    let out = run(&["serve", "--config", cfg.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus_key"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Start serve in the server namespace, run `client` in the client namespace, return the
+/// analysis of what serve's observer wrote.
+fn fault_run(n: &Netns, root: &str, serve_extra: &[&str], client: impl FnOnce(&Netns), settle_ms: u64) -> serde_json::Value {
+    let written = n.path(&format!("serve-{}.pcapng", NEXT_PORT.fetch_add(1, Ordering::SeqCst)));
+    let b = bin();
+    let mut args: Vec<String> = vec![b.to_string_lossy().into(), "serve".into(), "-i".into(), "vs0".into(), "--tftp-root".into(), root.into(), "--boot".into(), "bios=boot.0".into(), "--boot".into(), "efi-x64=boot.efi".into(), "--boot".into(), "efi-ia32=boot.efi".into(), "-w".into(), written.clone(), "-f".into(), "jsonl".into()];
+    args.extend(serve_extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let mut s = n.spawn(&n.srv, &refs, "serve.log");
+    std::thread::sleep(Duration::from_millis(800));
+    client(n);
+    std::thread::sleep(Duration::from_millis(settle_ms));
+    let _ = Command::new("kill").args(["-TERM", &s.id().to_string()]).status();
+    let _ = s.wait();
+    let (v, _) = analyze_json(&[&written], &[]);
+    v
+}
+
+fn udhcpc(n: &Netns, extra: &[&str]) -> bool {
+    let script = n.path("udhcpc.sh");
+    std::fs::write(&script, "#!/bin/sh\n[ \"$1\" = bound ] && ip addr add \"$ip/24\" dev \"$interface\" 2>/dev/null\nexit 0\n").expect("script");
+    let _ = Command::new("chmod").args(["+x", &script]).status();
+    let mut args = vec!["busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "4", "-T", "1", "-s", &script];
+    args.extend_from_slice(extra);
+    n.exec(&n.cli, &args).stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+}
+
+fn atftp(n: &Netns, file: &str, opts: &[&str]) {
+    let mut args = vec!["timeout", "9", "atftp"];
+    for o in opts {
+        args.extend_from_slice(&["--option", o]);
+    }
+    args.extend_from_slice(&["--get", "-r", file, "-l", "/dev/null", SRV_IP]);
+    let _ = n.exec(&n.cli, &args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+}
+
+const PXE_BIOS: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000"];
+
+#[test]
+fn every_fault_produces_its_finding() {
+    if skip_unless(can_netns() && have("busybox") && have("atftp"), "needs root, ip netns, busybox, atftp") {
+        return;
+    }
+    let n = Netns::new("flt");
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.0"), vec![0xfau8; 20_000]).expect("bios file");
+    let mut pe = vec![0u8; 20_000];
+    pe[0] = b'M';
+    pe[1] = b'Z';
+    pe[0x3c] = 0x80;
+    pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+    pe[0x84..0x86].copy_from_slice(&0x8664u16.to_le_bytes());
+    pe[0x80 + 24 + 68] = 10;
+    std::fs::write(format!("{root}/boot.efi"), &pe).expect("efi file");
+    std::fs::write(format!("{root}/undionly.kpxe"), vec![0x55u8; 3000]).expect("ipxe");
+    let dhcp = ["--dhcp-range", "192.168.78.100,192.168.78.150"];
+    let reset = |n: &Netns| {
+        let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
+    };
+    let with = |f: &str| -> Vec<String> { let mut v: Vec<String> = dhcp.iter().map(|s| s.to_string()).collect(); v.extend(["--fault".into(), f.into()]); v };
+    let check = |v: &serde_json::Value, id: &str, what: &str| {
+        let ids = all_finding_ids(v);
+        assert!(ids.contains(&id.to_string()), "{what}: expected {id}, got {ids:?}");
+    };
+    type Client = Box<dyn Fn(&Netns)>;
+    let fetch = |opts: &'static [&'static str]| -> Client { Box::new(move |n: &Netns| { assert!(udhcpc(n, PXE_BIOS), "lease"); atftp(n, "boot.0", opts); }) };
+    let cases: Vec<(&str, Vec<String>, Client, u64, &str)> = vec![
+        ("dhcp-no-offer", with("dhcp-no-offer"), Box::new(|n: &Netns| { assert!(!udhcpc(n, PXE_BIOS)); }), 500, "dhcp-no-offer"),
+        ("dhcp-no-boot-file", with("dhcp-no-boot-file"), Box::new(|n: &Netns| { assert!(udhcpc(n, PXE_BIOS)); }), 300, "dhcp-no-boot-file"),
+        ("arch-mismatch", with("arch-mismatch"), Box::new(|n: &Netns| { assert!(udhcpc(n, &["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"])); atftp(n, "boot.0", &[]); }), 300, "arch-mismatch"),
+        ("tftp-file-not-found", with("tftp-file-not-found"), fetch(&[]), 300, "tftp-file-not-found"),
+        ("tftp-error=2", with("tftp-error=2"), fetch(&[]), 300, "tftp-error"),
+        ("tftp-options-ignored", with("tftp-options-ignored"), fetch(&["blksize 1024"]), 300, "tftp-options-ignored"),
+        ("tftp-retransmits=25", with("tftp-retransmits=25"), fetch(&["blksize 2048"]), 300, "tftp-retransmits"),
+        ("tftp-incomplete=5", with("tftp-incomplete=5"), fetch(&[]), 6_000, "tftp-incomplete"),
+        ("proxy-missing-vendor-class", vec!["--fault".into(), "proxy-missing-vendor-class".into()], Box::new(|n: &Netns| { let _ = udhcpc(n, PXE_BIOS); }), 300, "proxy-missing-vendor-class"),
+        ("dhcp-slow-offer=11", with("dhcp-slow-offer=11"), Box::new(|n: &Netns| {
+            let script = n.path("udhcpc.sh");
+            let _ = udhcpc(n, &[]); // writes the script
+            let _ = n.exec(&n.cli, &["busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "20", "-T", "1", "-A", "1", "-s", &script, "-V", "PXEClient:Arch:00000:UNDI:002001"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        }), 300, "dhcp-slow-offer"),
+    ];
+    for (name, extra, client, settle, id) in cases {
+        reset(&n);
+        let refs: Vec<&str> = extra.iter().map(|s| s.as_str()).collect();
+        let v = fault_run(&n, &root, &refs, |n| client(n), settle);
+        check(&v, id, name);
+    }
+    // A non-PXE client gets nothing from proxy mode.
+    reset(&n);
+    let v = fault_run(&n, &root, &[], |n| { assert!(!udhcpc(n, &[]), "no lease from a proxy"); }, 300);
+    assert!(sessions(&v).iter().all(|s| s["stages"].as_array().is_none_or(|st| st.iter().all(|x| x["offers"].as_array().is_none_or(|o| o.is_empty())))), "proxy answered a non-PXE client");
+    // iPXE: the ROM gets undionly.kpxe, the loaded iPXE gets the script; with the fault, the binary again.
+    for (fault, want) in [(false, "boot.ipxe"), (true, "undionly.kpxe")] {
+        reset(&n);
+        let mut extra = vec!["--dhcp-range", "192.168.78.100,192.168.78.150", "--boot", "bios=undionly.kpxe", "--ipxe-script", "boot.ipxe"];
+        if fault {
+            extra.extend(["--fault", "ipxe-chainload-loop"]);
+        }
+        let ipxe: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000", "-x", "0x4d:69505845"];
+        let v = fault_run(&n, &root, &extra, |n| { assert!(udhcpc(n, ipxe)); let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status(); assert!(udhcpc(n, ipxe)); }, 300);
+        let s = sessions(&v).iter().find(|s| s["pxe"] == true).expect("session").clone();
+        let files: Vec<&str> = s["stages"].as_array().expect("stages").iter().filter_map(|st| st["boot_file"].as_str()).collect();
+        assert_eq!(files.last().copied(), Some(want), "{files:?}");
+        assert_eq!(finding_ids(&s).contains(&"ipxe-chainload-loop".to_string()), fault);
+    }
+}
