@@ -234,3 +234,41 @@ fn every_fault_produces_its_finding() {
         assert_eq!(finding_ids(&s).contains(&"ipxe-chainload-loop".to_string()), fault);
     }
 }
+
+/// The proxy faults need a second party: a plain DHCP server (a second serve in DHCP mode that
+/// knows nothing of PXE) or a client that talks to port 4011 directly.
+#[test]
+fn proxy_faults_produce_their_findings() {
+    if skip_unless(can_netns() && have("busybox") && have("python3"), "needs root, ip netns, busybox, python3") {
+        return;
+    }
+    let n = Netns::new("pxy");
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.0"), vec![1u8; 1000]).expect("file");
+    // proxy-offer-late: the plain DHCP server answers at once, the proxy 3 s later.
+    let b = bin();
+    let mut plain = n.spawn(&n.srv, &[b.to_str().expect("bin"), "serve", "-i", "vs0", "--boot", "bios=boot.0", "--dhcp-range", "192.168.78.100,192.168.78.150", "--fault", "dhcp-no-boot-file", "--no-observe", "--bootserver-port", "4012"], "plain.log");
+    let v = fault_run(&n, &root, &["--fault", "proxy-offer-late=3"], |n| { assert!(udhcpc(n, PXE_BIOS), "lease from the plain server"); }, 4_000);
+    let _ = plain.kill();
+    let _ = plain.wait();
+    let ids = all_finding_ids(&v);
+    assert!(ids.contains(&"proxy-offer-late".to_string()), "{ids:?}");
+    // proxy-unanswered: a client asks the boot server on 4011 and hears nothing.
+    let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
+    assert!(Command::new("ip").args(["-n", &n.cli, "addr", "add", "192.168.78.99/24", "dev", "vc0"]).status().expect("ip").success());
+    let script = r#"
+import socket, time
+m = bytearray(236); m[0]=1; m[1]=1; m[2]=6; m[4:8]=b'\x12\x34\x56\x78'; m[12:16]=bytes([192,168,78,99])
+m[28:34]=bytes([0x52,0x54,0,9,9,9])
+m += bytes([99,130,83,99, 53,1,3, 60,32]) + b'PXEClient:Arch:00000:UNDI:002001' + bytes([93,2,0,0, 255])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('192.168.78.99', 68))
+for i in range(3):
+    s.sendto(bytes(m), ('192.168.78.1', 4011)); time.sleep(1.5)
+"#;
+    let v = fault_run(&n, &root, &["--fault", "proxy-unanswered"], |n| {
+        let _ = n.exec(&n.cli, &["python3", "-c", script]).status();
+    }, 1_000);
+    let ids = all_finding_ids(&v);
+    assert!(ids.contains(&"proxy-unanswered".to_string()), "{ids:?}");
+}
