@@ -1,0 +1,65 @@
+//! Make a large capture from a real one: COPIES copies of every session in IN, each with its
+//! client MAC and IPv4 address rewritten and its timestamps shifted, written as pcap to OUT.
+//! Used by bench/run.sh and the flat-memory test. Usage: gen_capture IN OUT COPIES [CLIENT_MAC CLIENT_IP]
+
+use pxe_inspect::source::writer::CaptureWriter;
+use pxe_inspect::source::CaptureReader;
+
+fn replace_all(buf: &mut [u8], from: &[u8], to: &[u8]) {
+    if from.is_empty() || from.len() != to.len() {
+        return;
+    }
+    let mut i = 0;
+    while i + from.len() <= buf.len() {
+        if &buf[i..i + from.len()] == from {
+            buf[i..i + from.len()].copy_from_slice(to);
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: gen_capture IN OUT COPIES [CLIENT_MAC CLIENT_IP]");
+        std::process::exit(2);
+    }
+    let copies: u32 = args[3].parse().unwrap_or(1);
+    let mac: Vec<u8> = args.get(4).map(|m| m.split(':').filter_map(|x| u8::from_str_radix(x, 16).ok()).collect()).unwrap_or_else(|| vec![0x52, 0x54, 0, 0x77, 0, 1]);
+    let ip: Vec<u8> = args.get(5).map(|m| m.split('.').filter_map(|x| x.parse().ok()).collect()).unwrap_or_else(|| vec![192, 168, 77, 100]);
+    let mut frames = Vec::new();
+    let mut r = match CaptureReader::open(&args[1], 0) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    while let Ok(Some(f)) = r.next_frame() {
+        frames.push(f);
+    }
+    let Some(first) = frames.first() else { return };
+    let span = frames.last().map(|l| l.ts_ns - first.ts_ns).unwrap_or(0) + 1_000_000_000;
+    let mut w = match CaptureWriter::create(&args[2], first.linktype) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("{}: {e}", args[2]);
+            std::process::exit(2);
+        }
+    };
+    for c in 0..copies {
+        // Overlap copies in time (a boot storm) but keep each client distinct.
+        let shift = i64::from(c) * span / 8;
+        let new_mac = [0x02, 0x50, (c >> 16) as u8, (c >> 8) as u8, c as u8, 0x01];
+        let new_ip = [10, (c >> 16) as u8, (c >> 8) as u8, (c as u8).max(1)];
+        for f in &frames {
+            let mut d = f.data.clone();
+            replace_all(&mut d, &mac, &new_mac);
+            replace_all(&mut d, &ip, &new_ip);
+            let _ = w.write(f.linktype, f.ts_ns + shift, &d, f.orig_len);
+        }
+    }
+    let _ = w.flush();
+}
