@@ -345,32 +345,12 @@ impl Tracker {
                 } || (s.stages.is_empty() && !matches!(msg_type, 7));
                 let idx = if starts_stage {
                     let index = s.stages.len();
-                    s.stages.push(Stage {
-                        index,
-                        protocol: "dhcpv4".into(),
-                        xid: Some(xid.clone()),
-                        first_frame: frame,
-                        start: Timestamp(ts),
-                        ipxe,
-                        vendor_class: vendor_class.clone(),
-                        arch,
-                        user_class: uc,
-                        discovers: vec![],
-                        requests: vec![],
-                        boot_server_requests: vec![],
-                        offers: vec![],
-                        naks: vec![],
-                        declines: vec![],
-                        address: None,
-                        boot_file: None,
-                        boot_server: None,
-                        boot_file_source: None,
-                        boot_file_frame: None,
-                        transfers: vec![],
-                        relay: None,
-                        relay_agent: None,
-                        outcome: Outcome::Incomplete,
-                    });
+                    let mut st = empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts);
+                    st.ipxe = ipxe;
+                    st.vendor_class = vendor_class.clone();
+                    st.arch = arch;
+                    st.user_class = uc;
+                    s.stages.push(st);
                     ev = Some(("stage".into(), format!("stage {} starts: {}", index + 1, summary)));
                     index
                 } else {
@@ -925,7 +905,7 @@ impl Tracker {
     }
 }
 
-fn empty_stage(index: usize, protocol: &str, xid: Option<String>, frame: FrameRef, ts: i64) -> Stage {
+pub(crate) fn empty_stage(index: usize, protocol: &str, xid: Option<String>, frame: FrameRef, ts: i64) -> Stage {
     Stage {
         index,
         protocol: protocol.into(),
@@ -1041,4 +1021,10 @@ pub fn split_url(url: &str) -> (Option<String>, Option<String>) {
     };
     let path = if url.starts_with("tftp") { path.to_string() } else { url.to_string() };
     (Some(path), Some(host.to_string()))
+}
+
+/// Builders the rule tests use to make records by hand.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::empty_stage;
 }

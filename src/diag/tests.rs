@@ -1,2 +1,392 @@
-// Unit tests over hand-built session records live here; end-to-end rule tests on real captures
-// are in tests/.
+//! Each rule on hand-built session records: it fires on the failure and stays quiet on the
+//! normal pattern next to it. Real-capture tests are in tests/ (samples, public corpus, serve).
+
+use super::*;
+use crate::proto::{arch_info, FileKind};
+use std::net::{IpAddr, Ipv4Addr};
+
+fn fr(n: u64) -> FrameRef {
+    FrameRef { input: 0, frame: n }
+}
+fn t(secs: f64) -> Timestamp {
+    Timestamp((secs * 1e9) as i64)
+}
+fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+}
+
+fn session(arch: Option<u16>, vc: &str) -> BootSession {
+    BootSession {
+        id: 1,
+        client: Client {
+            mac: Some("52:54:00:00:00:01".into()),
+            duid: None,
+            uuid: None,
+            arch: arch.map(arch_info).unwrap_or_else(crate::proto::arch_unknown),
+            arch_list: arch.into_iter().collect(),
+            vendor_class_arch: arch,
+            vendor_class: Some(vc.into()),
+            user_class: vec![],
+            undi: None,
+            ipxe: false,
+            hostname: None,
+        },
+        ip: Some(ip(100)),
+        first_frame: fr(1),
+        last_frame: fr(100),
+        start: t(0.0),
+        end: t(60.0),
+        duration_s: 60.0,
+        pxe: true,
+        stages: vec![],
+        dhcp: vec![],
+        dhcp_messages_dropped: 0,
+        tftp: vec![],
+        arp: vec![],
+        icmp: vec![],
+        closed_by: "idle".into(),
+        outcome: Outcome::Incomplete,
+        findings: vec![],
+    }
+}
+
+fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
+    let idx = s.stages.len();
+    let mut st = crate::session::tests_support::empty_stage(idx, "dhcpv4", Some(format!("0x{idx:08x}")), fr(first), (discover_at * 1e9) as i64);
+    st.vendor_class = s.client.vendor_class.clone();
+    st.arch = s.client.arch.code;
+    st.discovers.push(fr(first));
+    s.dhcp.push(DhcpMessage { frame: fr(first), time: t(discover_at), version: 4, message: "Discover".into(), xid: String::new(), src: String::new(), dst: String::new(), from_client: true, summary: String::new(), issues: vec![] });
+    s.stages.push(st);
+    s.stages.last_mut().expect("stage")
+}
+
+fn offer(kind: OfferKind, frame: u64, at: f64, server: u8, addr: bool, file: Option<&str>) -> Offer {
+    Offer {
+        frame: fr(frame),
+        time: t(at),
+        kind,
+        message: "Offer".into(),
+        server: ip(server),
+        server_id: None,
+        src_port: if kind == OfferKind::BootServer { 4011 } else { 67 },
+        dst_port: 68,
+        address: addr.then(|| ip(100)),
+        siaddr: file.map(|_| ip(server)),
+        sname: None,
+        file: file.map(str::to_string),
+        opt66: None,
+        opt67: None,
+        vendor_class: (kind == OfferKind::Proxy || kind == OfferKind::BootServer).then(|| "PXEClient".into()),
+        pxe: None,
+        boot_url: None,
+        status: None,
+        relay: None,
+        overload: None,
+    }
+}
+
+fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Transfer {
+    Transfer {
+        file: file.into(),
+        direction: "read".into(),
+        client: "192.0.2.100:2000".into(),
+        server: ip(1),
+        server_port: Some(50_000),
+        mode: "octet".into(),
+        requested: vec![],
+        oack: None,
+        blksize: 512,
+        tsize: None,
+        windowsize: 1,
+        status,
+        bytes: blocks * 512,
+        blocks,
+        missing_blocks: 0,
+        retransmits: 0,
+        max_block_sends: 1,
+        rrq_count: 1,
+        error: None,
+        first_frame: fr(first),
+        last_frame: fr(first + blocks * 2),
+        final_frame: None,
+        start: t(10.0),
+        end: t(11.0),
+        duration_s: 1.0,
+        throughput_bps: None,
+        file_kind: None,
+        max_ip_len: 600,
+        fragmented: false,
+        icmp_unreachable: vec![],
+        answered: true,
+        stage: Some(0),
+        head: vec![],
+        last_block_raw: 0,
+        cur_block_sends: 0,
+        last_ts: (11.0 * 1e9) as i64,
+    }
+}
+
+fn ids(s: &mut BootSession) -> Vec<String> {
+    let end = s.end.0;
+    diagnose(s, &DiagConfig { capture_end_ns: end, ..Default::default() });
+    s.findings.iter().map(|f| f.id.clone()).collect()
+}
+
+/// A healthy BIOS boot: DHCP offer with boot file, ACK, complete transfer.
+fn healthy() -> BootSession {
+    let mut s = session(Some(0), "PXEClient:Arch:00000:UNDI:002001");
+    let st = stage(&mut s, 1, 0.0);
+    st.offers.push(offer(OfferKind::Dhcp, 2, 3.0, 1, true, Some("pxelinux.0")));
+    st.offers.push(offer(OfferKind::Ack, 4, 3.1, 1, true, Some("pxelinux.0")));
+    st.boot_file = Some("pxelinux.0".into());
+    st.boot_file_frame = Some(fr(4));
+    st.transfers.push(0);
+    s.tftp.push(transfer("pxelinux.0", TransferStatus::Complete, 10, 80));
+    s
+}
+
+#[test]
+fn healthy_boot_is_quiet_and_booted() {
+    let mut s = healthy();
+    assert!(ids(&mut s).is_empty(), "{:?}", s.findings);
+    assert_eq!(s.outcome, Outcome::Booted);
+}
+
+#[test]
+fn dhcp_rules() {
+    let mut s = session(Some(0), "PXEClient:Arch:00000:UNDI:002001");
+    stage(&mut s, 1, 0.0);
+    assert_eq!(ids(&mut s), vec!["dhcp-no-offer"]);
+    assert_eq!(s.outcome, Outcome::Failed);
+
+    let mut s = healthy();
+    s.stages[0].offers[0].time = t(12.0);
+    assert!(ids(&mut s).contains(&"dhcp-slow-offer".into()));
+    let mut s = healthy();
+    s.stages[0].offers[0].time = t(3.0); // dnsmasq's ping delay: normal
+    assert!(!ids(&mut s).contains(&"dhcp-slow-offer".into()));
+
+    let mut s = healthy();
+    for o in &mut s.stages[0].offers {
+        o.file = None;
+        o.siaddr = None;
+    }
+    s.stages[0].boot_file = None;
+    s.stages[0].transfers.clear();
+    s.tftp.clear();
+    assert!(ids(&mut s).contains(&"dhcp-no-boot-file".into()));
+
+    let mut s = healthy();
+    s.stages[0].offers.push(offer(OfferKind::Dhcp, 3, 3.0, 9, true, None));
+    assert!(ids(&mut s).contains(&"dhcp-multiple-servers".into()));
+    let mut s = healthy();
+    s.stages[0].offers.push(offer(OfferKind::Proxy, 3, 3.0, 9, false, Some("pxelinux.0")));
+    assert!(!ids(&mut s).contains(&"dhcp-multiple-servers".into()), "DHCP + proxy is normal");
+    let mut s = healthy();
+    s.stages[0].offers.push(offer(OfferKind::Dhcp, 3, 3.0, 1, true, Some("pxelinux.0")));
+    assert!(!ids(&mut s).contains(&"dhcp-multiple-servers".into()), "repeated offers from one server");
+
+    let mut s = healthy();
+    s.stages[0].naks.push(fr(5));
+    s.stages[0].declines.push(fr(6));
+    let got = ids(&mut s);
+    assert!(got.contains(&"dhcp-nak".into()) && got.contains(&"dhcp-decline".into()));
+
+    let mut s = healthy();
+    s.stages[0].offers[1].opt67 = Some("other.0".into());
+    assert!(ids(&mut s).contains(&"boot-file-conflict".into()));
+    let mut s = healthy();
+    s.stages[0].offers[1].opt66 = Some("192.0.2.77".into());
+    assert!(ids(&mut s).contains(&"boot-file-conflict".into()));
+}
+
+#[test]
+fn proxy_rules() {
+    let mut s = healthy();
+    let mut p = offer(OfferKind::Proxy, 3, 0.5, 2, false, Some("pxelinux.0"));
+    p.vendor_class = None;
+    s.stages[0].offers.push(p);
+    assert!(ids(&mut s).contains(&"proxy-missing-vendor-class".into()));
+
+    let mut s = healthy();
+    s.stages[0].boot_server_requests.push(BootServerRequest { frame: fr(6), time: t(4.0), server: ip(2), src_port: 4011 });
+    assert!(ids(&mut s).contains(&"proxy-unanswered".into()));
+    let mut bs = offer(OfferKind::BootServer, 7, 4.1, 2, false, Some("pxelinux.0"));
+    bs.dst_port = 4011;
+    s.stages[0].offers.push(bs.clone());
+    assert!(ids(&mut s).is_empty(), "4011 -> 4011 is normal: {:?}", s.findings);
+    s.stages[0].offers.pop();
+    bs.src_port = 67;
+    s.stages[0].offers.push(bs);
+    assert!(ids(&mut s).contains(&"proxy-wrong-port".into()));
+
+    let mut s = healthy();
+    for o in &mut s.stages[0].offers {
+        o.file = None;
+    }
+    s.stages[0].requests.push(fr(3));
+    s.dhcp.push(DhcpMessage { frame: fr(3), time: t(3.05), version: 4, message: "Request".into(), xid: String::new(), src: String::new(), dst: String::new(), from_client: true, summary: String::new(), issues: vec![] });
+    s.stages[0].offers.push(offer(OfferKind::Proxy, 8, 5.0, 2, false, Some("pxelinux.0")));
+    assert!(ids(&mut s).contains(&"proxy-offer-late".into()));
+}
+
+#[test]
+fn arch_rules() {
+    let mut s = healthy();
+    s.client.arch = crate::proto::arch_unknown();
+    s.client.arch_list.clear();
+    s.client.vendor_class_arch = None;
+    assert!(ids(&mut s).contains(&"arch-unknown".into()));
+    let mut s = healthy();
+    s.client.vendor_class_arch = Some(7);
+    assert!(ids(&mut s).contains(&"arch-unknown".into()), "93 says BIOS, 60 says x64");
+    let mut s = healthy();
+    s.client.arch_list = vec![9];
+    s.client.vendor_class_arch = Some(7);
+    s.client.arch = arch_info(9);
+    s.stages[0].arch = Some(9);
+    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0x8664, machine_name: "x86-64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiX64 });
+    s.stages[0].boot_file = Some("pxelinux.0".into());
+    let got = ids(&mut s);
+    assert!(!got.contains(&"arch-unknown".into()) && !got.contains(&"arch-mismatch".into()), "7 and 9 are both x64 UEFI: {got:?}");
+
+    // bytes: BIOS given a PE image
+    let mut s = healthy();
+    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0x8664, machine_name: "x86-64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiX64 });
+    assert!(ids(&mut s).contains(&"arch-mismatch".into()));
+    // bytes: x64 UEFI given an AArch64 image
+    let mut s = healthy();
+    s.client.arch = arch_info(7);
+    s.stages[0].arch = Some(7);
+    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0xaa64, machine_name: "AArch64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiArm64 });
+    assert!(ids(&mut s).contains(&"arch-mismatch".into()));
+    // name only: UEFI handed a .0 file that was never transferred
+    let mut s = healthy();
+    s.client.arch = arch_info(7);
+    s.stages[0].arch = Some(7);
+    s.tftp.clear();
+    s.stages[0].transfers.clear();
+    let got = ids(&mut s);
+    assert!(got.contains(&"arch-mismatch".into()));
+    assert!(s.findings.iter().any(|f| f.message.contains("name only")));
+}
+
+#[test]
+fn tftp_rules() {
+    // required file not found vs. a recovered cascade
+    let mut s = healthy();
+    s.tftp[0].status = TransferStatus::Error;
+    s.tftp[0].error = Some(TftpErrorInfo { code: 1, name: "file not found".into(), message: "nope".into(), frame: fr(11), from: "server".into() });
+    assert!(ids(&mut s).contains(&"tftp-file-not-found".into()));
+    let mut s = healthy();
+    let mut cfg = transfer("pxelinux.cfg/01-52-54-00-00-00-01", TransferStatus::Error, 200, 0);
+    cfg.error = Some(TftpErrorInfo { code: 1, name: "file not found".into(), message: "nope".into(), frame: fr(201), from: "server".into() });
+    s.tftp.push(cfg);
+    s.tftp.push(transfer("pxelinux.cfg/default", TransferStatus::Complete, 210, 1));
+    assert!(ids(&mut s).is_empty(), "cascade is normal: {:?}", s.findings);
+    let mut s = healthy();
+    s.tftp[0].status = TransferStatus::Error;
+    s.tftp[0].error = Some(TftpErrorInfo { code: 2, name: "access violation".into(), message: "perm".into(), frame: fr(11), from: "server".into() });
+    assert!(ids(&mut s).contains(&"tftp-error".into()));
+    // tsize probe abort is normal
+    let mut s = healthy();
+    let mut probe = transfer("pxelinux.0", TransferStatus::Aborted, 8, 0);
+    probe.error = Some(TftpErrorInfo { code: 8, name: "option negotiation refused".into(), message: "User aborted".into(), frame: fr(9), from: "client".into() });
+    s.tftp.insert(0, probe);
+    s.stages[0].transfers = vec![0, 1];
+    assert!(ids(&mut s).is_empty(), "{:?}", s.findings);
+    // no response
+    let mut s = healthy();
+    s.tftp[0].answered = false;
+    s.tftp[0].status = TransferStatus::Incomplete;
+    s.tftp[0].rrq_count = 4;
+    assert!(ids(&mut s).contains(&"tftp-no-response".into()));
+    // stall
+    let mut s = healthy();
+    s.tftp[0].status = TransferStatus::Incomplete;
+    assert!(ids(&mut s).contains(&"tftp-incomplete".into()));
+    // capture ended mid-transfer: partial, not an error
+    let mut s = healthy();
+    s.tftp[0].status = TransferStatus::Incomplete;
+    s.closed_by = "end-of-capture".into();
+    s.end = t(11.5);
+    let got = ids(&mut s);
+    assert_eq!(got, vec!["analysis-truncated"]);
+    assert_eq!(s.outcome, Outcome::Incomplete);
+    // retransmits: 5 % threshold and 3 sends of one block
+    let mut s = healthy();
+    s.tftp[0].retransmits = 4;
+    assert!(ids(&mut s).contains(&"tftp-retransmits".into()), "4 of 80 = 5 %");
+    let mut s = healthy();
+    s.tftp[0].retransmits = 3;
+    assert!(!ids(&mut s).contains(&"tftp-retransmits".into()));
+    s.tftp[0].max_block_sends = 3;
+    assert!(ids(&mut s).contains(&"tftp-retransmits".into()));
+    // fragmentation
+    let mut s = healthy();
+    s.tftp[0].fragmented = true;
+    s.tftp[0].max_ip_len = 8220;
+    assert!(ids(&mut s).contains(&"tftp-blksize-fragmented".into()));
+    // options ignored (no OACK at all) vs. partial OACK
+    let mut s = healthy();
+    s.tftp[0].requested = vec![("blksize".into(), "1432".into())];
+    assert!(ids(&mut s).contains(&"tftp-options-ignored".into()));
+    s.tftp[0].requested.push(("windowsize".into(), "4".into()));
+    s.tftp[0].oack = Some(vec![("blksize".into(), "1432".into())]);
+    assert!(ids(&mut s).is_empty(), "a partial OACK is legal");
+}
+
+#[test]
+fn arp_ipxe_http_v6_rules() {
+    let mut s = healthy();
+    s.stages[0].boot_server = Some("192.0.2.1".into());
+    s.tftp[0].server = ip(1);
+    s.tftp[0].answered = false;
+    s.tftp[0].status = TransferStatus::Incomplete;
+    s.arp.push(ArpQuery { frame: fr(9), time: t(9.0), target: ip(1), answered: false, count: 3 });
+    assert!(ids(&mut s).contains(&"arp-unanswered".into()));
+
+    let mut s = healthy();
+    s.stages[0].boot_file = Some("undionly.kpxe".into());
+    let st = stage(&mut s, 300, 20.0);
+    st.ipxe = true;
+    st.boot_file = Some("undionly.kpxe".into());
+    assert!(ids(&mut s).contains(&"ipxe-chainload-loop".into()));
+    s.stages[1].boot_file = Some("boot.ipxe".into());
+    assert!(!ids(&mut s).contains(&"ipxe-chainload-loop".into()), "a script breaks the loop");
+
+    let mut s = session(Some(16), "HTTPClient:Arch:00016:UNDI:003001");
+    let st = stage(&mut s, 1, 0.0);
+    st.offers.push(offer(OfferKind::Dhcp, 2, 1.0, 1, true, None));
+    assert!(ids(&mut s).contains(&"http-boot-no-url".into()));
+
+    let mut s = session(Some(7), "PXEClient:Arch:00007:UNDI:003000");
+    let st = stage(&mut s, 1, 0.0);
+    st.protocol = "dhcpv6".into();
+    st.offers.push(offer(OfferKind::Dhcpv6, 2, 1.0, 1, false, None));
+    assert!(ids(&mut s).contains(&"dhcpv6-no-boot-url".into()));
+    s.stages[0].offers[0].boot_url = Some("tftp://[2001:db8::1]/bootx64.efi".into());
+    assert!(!ids(&mut s).contains(&"dhcpv6-no-boot-url".into()));
+}
+
+#[test]
+fn allow_and_deny() {
+    let mut s = healthy();
+    s.tftp[0].retransmits = 10;
+    let end = s.end.0;
+    diagnose(&mut s, &DiagConfig { deny: ["tftp-retransmits".to_string()].into(), capture_end_ns: end, ..Default::default() });
+    assert_eq!(s.findings[0].severity, Severity::Error);
+    assert_eq!(s.outcome, Outcome::Failed);
+    diagnose(&mut s, &DiagConfig { allow: ["tftp-retransmits".to_string()].into(), capture_end_ns: end, ..Default::default() });
+    assert!(s.findings.is_empty());
+    assert_eq!(s.outcome, Outcome::Booted);
+}
+
+#[test]
+fn every_registered_rule_is_documented() {
+    for r in registry::RULES {
+        assert!(!r.trigger.is_empty() && !r.fix.is_empty(), "{}", r.id);
+        assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", r.id);
+    }
+}

@@ -128,26 +128,7 @@ impl<'a> Dhcp4<'a> {
         if op != 1 && op != 2 {
             return Err(Dhcp4Error { offset: 0, what: format!("BOOTP op {op} is neither request (1) nor reply (2)") });
         }
-        let mut m = Dhcp4 {
-            op,
-            htype: d[1],
-            hlen: d[2],
-            hops: d[3],
-            xid: u32::from_be_bytes([d[4], d[5], d[6], d[7]]),
-            secs: u16::from_be_bytes([d[8], d[9]]),
-            flags: u16::from_be_bytes([d[10], d[11]]),
-            ciaddr: ip_at(d, 12),
-            yiaddr: ip_at(d, 16),
-            siaddr: ip_at(d, 20),
-            giaddr: ip_at(d, 24),
-            chaddr: &d[28..44],
-            sname_raw: &d[44..108],
-            file_raw: &d[108..236],
-            options: Vec::new(),
-            issues: Vec::new(),
-            overload: 0,
-            has_cookie: false,
-        };
+        let mut m = Self::fixed_fields(d);
         match d.get(236..240) {
             Some(c) if c == MAGIC_COOKIE => m.has_cookie = true,
             Some(_) => {
@@ -185,11 +166,18 @@ impl<'a> Dhcp4<'a> {
     /// What can be read from a BOOTP header cut by snaplen: the fixed fields that fit
     /// (op, xid, addresses, chaddr need the first 44 bytes); no options.
     pub fn parse_truncated(d: &'a [u8]) -> Option<Dhcp4<'a>> {
-        static ZEROS: [u8; 128] = [0; 128];
         if d.len() < 44 || (d[0] != 1 && d[0] != 2) {
             return None;
         }
-        Some(Dhcp4 {
+        let mut m = Self::fixed_fields(d);
+        m.issues.push(OptionIssue { code: None, offset: d.len(), what: "message cut by snaplen: options not captured".into() });
+        Some(m)
+    }
+
+    /// The fixed BOOTP fields; needs at least the first 44 bytes (through chaddr).
+    fn fixed_fields(d: &'a [u8]) -> Dhcp4<'a> {
+        static ZEROS: [u8; 128] = [0; 128];
+        Dhcp4 {
             op: d[0],
             htype: d[1],
             hlen: d[2],
@@ -205,10 +193,10 @@ impl<'a> Dhcp4<'a> {
             sname_raw: d.get(44..108).unwrap_or(&ZEROS[..64]),
             file_raw: d.get(108..236).unwrap_or(&ZEROS[..]),
             options: Vec::new(),
-            issues: vec![OptionIssue { code: None, offset: d.len(), what: "message cut by snaplen: options not captured".into() }],
+            issues: Vec::new(),
             overload: 0,
             has_cookie: false,
-        })
+        }
     }
 
     pub fn opt(&self, code: u8) -> Option<&'a [u8]> {
