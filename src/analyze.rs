@@ -73,6 +73,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         None => None,
     };
     let style = style_for(&a.output);
+    let bound = |s: &Option<String>, flag: &str| -> Result<Option<i64>, String> {
+        match s {
+            None => Ok(None),
+            Some(t) => crate::model::Timestamp::parse(t).map(|t| Some(t.0)).ok_or(format!("{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds")),
+        }
+    };
+    let since = bound(&a.output.since, "--since")?;
+    let until = bound(&a.output.until, "--until")?;
     let mut inputs = Vec::new();
     let mut readers = Vec::new();
     let mut unreadable = false;
@@ -108,10 +116,30 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Ok(())
     };
     let io_err = |e: io::Error| e.to_string();
+    let total_bytes: u64 = a.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let progress = (total_bytes > 8 << 20 && io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(total_bytes);
+        pb.set_style(indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        pb
+    });
+    let mut read_bytes = 0u64;
     while let Some(f) = merger.next() {
+        read_bytes += f.data.len() as u64 + 16;
+        if let Some(pb) = &progress {
+            if pipe.stats.frames % 4096 == 0 {
+                pb.set_position(read_bytes.min(total_bytes));
+                pb.set_message(format!("{} frames, {} sessions open", pipe.stats.frames, pipe.tracker.open_sessions()));
+            }
+        }
+        if since.is_some_and(|s| f.ts_ns < s) || until.is_some_and(|u| f.ts_ns > u) {
+            continue;
+        }
         for s in pipe.push(&f) {
             emit(s, &mut sessions, out).map_err(io_err)?;
         }
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
     }
     for s in pipe.finish() {
         emit(s, &mut sessions, out).map_err(io_err)?;

@@ -64,6 +64,12 @@ pub struct OutputArgs {
     /// Only these clients (MAC address; repeatable).
     #[arg(long = "client", value_name = "MAC")]
     pub clients: Vec<String>,
+    /// Ignore frames before this packet time (RFC 3339 UTC, e.g. 2026-11-22T23:30:00Z, or Unix seconds).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Ignore frames after this packet time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -1,6 +1,6 @@
 //! Streaming capture-file reader on pcap-parser (about twice libpcap's speed and happy with
 //! pcapng files whose interfaces have different link types; CRATES.md). Format is detected by
-//! magic bytes; gzip is unwrapped transparently. Damage ends the file with a `ReadEnd` that says
+//! magic bytes; gzip and zstd are unwrapped transparently. Damage ends the file with a `ReadEnd` that says
 //! where, after every frame before it has been delivered.
 
 use super::Frame;
@@ -87,8 +87,16 @@ impl CaptureReader {
         if head.is_empty() {
             return Err(OpenError::Empty { file: name.to_string() });
         }
-        let compressed = head.starts_with(&[0x1f, 0x8b]);
-        let stream: Box<dyn Read + Send> = if compressed { Box::new(flate2::read::MultiGzDecoder::new(buf)) } else { Box::new(buf) };
+        let gzip = head.starts_with(&[0x1f, 0x8b]);
+        let zst = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+        let compressed = gzip || zst;
+        let stream: Box<dyn Read + Send> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(buf))
+        } else if zst {
+            Box::new(zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| OpenError::Io { file: name.to_string(), source: e })?)
+        } else {
+            Box::new(buf)
+        };
         let reader = match create_reader(INITIAL_BUFFER, stream) {
             Ok(r) => r,
             Err(PcapError::Eof) => return Err(OpenError::Empty { file: name.to_string() }),
