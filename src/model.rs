@@ -389,6 +389,8 @@ pub struct BootSession {
     pub tftp: Vec<Transfer>,
     pub arp: Vec<ArpQuery>,
     pub icmp: Vec<IcmpNote>,
+    /// HTTP boot downloads (UEFI HTTP boot, iPXE over HTTP).
+    pub http: Vec<crate::http::HttpTransfer>,
     /// "idle" (no packet for --idle-timeout of packet time) or "end-of-capture".
     pub closed_by: String,
     pub outcome: Outcome,

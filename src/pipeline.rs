@@ -168,7 +168,12 @@ impl Pipeline {
                 self.tracker.on_icmp(fr, ts, &i);
             }
             Ok(Decoded::Fragment) => self.stats.fragments += 1,
-            Ok(Decoded::Tcp(_)) | Ok(Decoded::Ignored) => self.stats.other += 1,
+            Ok(Decoded::Tcp(t)) => {
+                if !self.tracker.on_tcp(fr, ts, &t) {
+                    self.stats.other += 1;
+                }
+            }
+            Ok(Decoded::Ignored) => self.stats.other += 1,
         }
         for s in closed.iter_mut() {
             diag::diagnose(s, &self.diag);

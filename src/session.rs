@@ -76,6 +76,7 @@ pub struct Tracker {
     by_key: HashMap<ClientKey, u64>,
     by_ip: HashMap<IpAddr, u64>,
     transfers: HashMap<TKey, (u64, usize)>,
+    http: HashMap<TKey, (u64, usize)>,
     next_id: u64,
     max_ts: i64,
     last_sweep: i64,
@@ -97,6 +98,7 @@ impl Tracker {
             by_key: HashMap::new(),
             by_ip: HashMap::new(),
             transfers: HashMap::new(),
+            http: HashMap::new(),
             next_id: 1,
             max_ts: i64::MIN,
             last_sweep: i64::MIN,
@@ -158,6 +160,7 @@ impl Tracker {
         self.by_ip.retain(|_, v| *v != id);
         for t in &o.tkeys {
             self.transfers.remove(t);
+            self.http.remove(t);
         }
         let mut s = o.s;
         s.closed_by = why.to_string();
@@ -207,6 +210,7 @@ impl Tracker {
             tftp: vec![],
             arp: vec![],
             icmp: vec![],
+            http: vec![],
             closed_by: String::new(),
             outcome: Outcome::Incomplete,
             findings: vec![],
@@ -851,6 +855,69 @@ impl Tracker {
     }
 
     // ---------------------------------------------------------------------------------------
+    // HTTP boot
+
+    /// Follow HTTP downloads of clients that have a PXE/HTTP-boot session. Returns whether the
+    /// segment belonged to such a flow.
+    pub fn on_tcp(&mut self, frame: FrameRef, ts: i64, t: &crate::wire::link::TcpSegment<'_>) -> bool {
+        let c2s = TKey { client: t.src, client_port: t.sport, server: t.dst };
+        let s2c = TKey { client: t.dst, client_port: t.dport, server: t.src };
+        let (key, from_server) = if self.http.contains_key(&c2s) {
+            (c2s, false)
+        } else if self.http.contains_key(&s2c) {
+            (s2c, true)
+        } else {
+            if !crate::http::is_request(t.payload) {
+                return false;
+            }
+            let Some(&id) = self.by_ip.get(&t.src) else { return false };
+            let Some(o) = self.open.get_mut(&id) else { return false };
+            if !o.s.pxe || o.s.http.len() >= 256 || self.http.len() >= 100_000 {
+                return false;
+            }
+            let stage = o.s.stages.len().checked_sub(1);
+            o.s.http.push(crate::http::HttpTransfer::new(format!("{}:{}", t.src, t.sport), t.dst, t.dport, frame, ts, stage));
+            let idx = o.s.http.len() - 1;
+            o.tkeys.push(c2s);
+            self.http.insert(c2s, (id, idx));
+            (c2s, false)
+        };
+        let Some(&(id, idx)) = self.http.get(&key) else { return false };
+        let mut ev = None;
+        {
+            let Some(o) = self.touch(id, frame, ts) else { return true };
+            let Some(h) = o.s.http.get_mut(idx) else { return true };
+            h.last_frame = frame;
+            if ts > h.end.0 {
+                h.end = Timestamp(ts);
+            }
+            let before = h.status;
+            if from_server {
+                h.on_server_data(t.seq, t.payload);
+            } else if !t.payload.is_empty() {
+                let had = !h.method.is_empty();
+                h.on_client_data(t.payload);
+                if !had && !h.method.is_empty() {
+                    ev = Some(format!("{} {}", h.method, h.url));
+                }
+            }
+            if t.fin {
+                h.on_fin(from_server);
+            }
+            if t.rst {
+                h.on_rst();
+            }
+            if h.status != before {
+                ev = Some(format!("{}: {} ({} bytes, HTTP {})", h.url, h.status.name(), h.bytes, h.status_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())));
+            }
+        }
+        if let Some(text) = ev {
+            self.event(id, frame, ts, "http", text);
+        }
+        true
+    }
+
+    // ---------------------------------------------------------------------------------------
     // ARP and ICMP: evidence for PXE-E11 and for unanswered requests.
 
     pub fn on_arp(&mut self, frame: FrameRef, ts: i64, a: &ArpPacket) {
@@ -980,6 +1047,9 @@ fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
 /// Derived fields once a session is closed: boot file per stage, transfer figures.
 fn finalize(s: &mut BootSession) {
     s.duration_s = s.end.secs_since(s.start);
+    for h in &mut s.http {
+        h.duration_s = h.end.secs_since(h.start).max(0.0);
+    }
     for t in &mut s.tftp {
         t.duration_s = t.end.secs_since(t.start).max(0.0);
         if t.duration_s > 0.0 && t.bytes > 0 {

@@ -126,3 +126,18 @@ fn lab_serve_faults_against_real_firmware() {
         assert!(finding_ids(&s).contains(&id.to_string()), "{fault}: {:?}", finding_ids(&s));
     }
 }
+
+/// UEFI HTTP boot: OVMF falls through PXE to HTTP boot; serve hands HTTPClient a URL.
+#[test]
+fn lab_uefi_http_boot() {
+    if skip_unless(lab_ready() && have("python3"), "lab needs root, QEMU, tcpdump, python3, /dev/net/tun and ../shared/lab") {
+        return;
+    }
+    let _g = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let b = bin();
+    let pcap = record_with("uefi-http-boot", &[("PXE_INSPECT", b.to_str().expect("bin"))]);
+    let (v, _) = analyze_json(&[&pcap], &[]);
+    let s = sessions(&v).iter().find(|s| s["pxe"] == true).expect("session").clone();
+    assert_eq!(s["outcome"], "booted", "{:?}", finding_ids(&s));
+    assert!(s["http"].as_array().expect("http").iter().any(|h| h["method"] == "GET" && h["status"] == "complete" && h["status_code"] == 200));
+}

@@ -183,3 +183,23 @@ fn readme_catalogue_is_generated_from_the_registry() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("dhcp-no-boot-file"));
     assert_eq!(run(&["explain", "nonsense-thing"]).status.code(), Some(2));
 }
+
+#[test]
+fn uefi_http_boot_session() {
+    let (v, code) = analyze_json(&[&sample("lab-uefi-http-boot.pcap")], &["--fail-on", "warning"]);
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    assert_eq!(s["outcome"], "booted");
+    assert_eq!(s["client"]["arch"]["code"], 16);
+    assert_eq!(s["client"]["arch"]["http"], true);
+    let files: Vec<&str> = s["stages"].as_array().expect("stages").iter().filter_map(|st| st["boot_file"].as_str()).collect();
+    assert_eq!(files, vec!["http://192.168.77.1:8080/syslinux.efi"]);
+    let get = s["http"].as_array().expect("http").iter().find(|h| h["method"] == "GET").expect("GET").clone();
+    assert_eq!(get["url"], "http://192.168.77.1:8080/syslinux.efi");
+    assert_eq!(get["status_code"], 200);
+    assert_eq!(get["status"], "complete");
+    assert_eq!(get["bytes"], get["content_length"]);
+    assert_eq!(get["file_kind"]["machine_name"], "x86-64");
+    let out = run(&["analyze", "-f", "timeline", &sample("lab-uefi-http-boot.pcap")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("HTTP   GET http://192.168.77.1:8080/syslinux.efi → HTTP 200, complete"));
+}

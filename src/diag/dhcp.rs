@@ -62,6 +62,11 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if !pxe_stage || st.boot_file.is_some() || !st.transfers.is_empty() {
             continue;
         }
+        // Firmware falls back (PXE -> HTTP boot, IPv4 -> IPv6): a later stage that got a boot
+        // file means this one was not where the client was meant to boot.
+        if s.stages[st.index + 1..].iter().any(|later| later.boot_file.is_some()) {
+            continue;
+        }
         // A PXEClient offer without a file sends the client on to a boot server (port 4011,
         // option 43): proxy-unanswered covers that path.
         let boot_server_replied = st.offers.iter().any(|o| o.kind == OfferKind::BootServer);

@@ -74,6 +74,7 @@ const SESSION_RULES: &[Rule] = &[
     tftp::arp_unanswered,
     tftp::chainload_loop,
     tftp::truncated,
+    tftp::http_error,
 ];
 
 /// Run every rule, apply allow/deny, set outcomes.
@@ -146,12 +147,14 @@ pub fn set_outcomes(s: &mut BootSession) {
     }
     let all: Vec<usize> = (0..s.tftp.len()).collect();
     let last_boot = s.stages.iter().rev().find(|st| st.boot_file.is_some());
+    let http_ok = |url: &str| s.http.iter().any(|h| h.status == TransferStatus::Complete && (h.url == url || url.ends_with(h.url.split_once("//").map(|x| x.1).and_then(|r| r.split_once('/')).map(|x| x.1).unwrap_or("\u{0}"))));
     let booted = match last_boot {
+        Some(st) if st.boot_file.as_deref().is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) => st.boot_file.as_deref().is_some_and(http_ok),
         Some(st) => {
             let from: Vec<usize> = s.stages[st.index..].iter().flat_map(|x| x.transfers.iter().copied()).collect();
             booted_from(s, &from, st.boot_file.as_deref())
         }
-        None => booted_from(s, &all, None),
+        None => booted_from(s, &all, None) || s.http.iter().any(|h| h.status == TransferStatus::Complete),
     };
     s.outcome = if failed {
         Outcome::Failed

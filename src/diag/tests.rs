@@ -44,6 +44,7 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
         tftp: vec![],
         arp: vec![],
         icmp: vec![],
+        http: vec![],
         closed_by: "idle".into(),
         outcome: Outcome::Incomplete,
         findings: vec![],

@@ -50,9 +50,10 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let Some(bf) = &st.boot_file else { continue };
         let file = crate::session::split_url(bf).0.unwrap_or(bf.clone());
         let st_fam = st.arch.map(|a| crate::proto::arch_info(a).family).filter(|f| *f != Family::Other).unwrap_or(fam);
-        let xfer = st.transfers.iter().filter_map(|&i| s.tftp.get(i)).find(|t| same_file(&t.file, &file) && t.file_kind.is_some());
-        if let Some(t) = xfer {
-            let why = match t.file_kind.as_ref() {
+        let xfer = st.transfers.iter().filter_map(|&i| s.tftp.get(i)).find(|t| same_file(&t.file, &file) && t.file_kind.is_some()).map(|t| (t.file_kind.clone(), t.first_frame));
+        let xfer = xfer.or_else(|| s.http.iter().find(|h| h.url == *bf && h.file_kind.is_some()).map(|h| (h.file_kind.clone(), h.first_frame)));
+        if let Some((kind, first_frame)) = xfer {
+            let why = match kind.as_ref() {
                 Some(FileKind::Pe { family, efi, machine_name, subsystem, .. }) => {
                     if st_fam == Family::Bios {
                         Some(format!("a BIOS client was given a PE image ({machine_name}); BIOS needs a PXE NBP such as pxelinux.0 or undionly.kpxe"))
@@ -68,7 +69,7 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                 _ => None,
             };
             if let Some(why) = why {
-                out.push(finding("arch-mismatch", vec![st.boot_file_frame.unwrap_or(st.first_frame), t.first_frame], format!("{who}: boot file `{file}`: {why} (from the file's bytes)")));
+                out.push(finding("arch-mismatch", vec![st.boot_file_frame.unwrap_or(st.first_frame), first_frame], format!("{who}: boot file `{file}`: {why} (from the file's bytes)")));
             }
         } else if let Some(nf) = family_from_name(&file) {
             let bad = (st_fam == Family::Bios && nf.is_efi()) || (st_fam.is_efi() && nf == Family::Bios) || (st_fam.is_efi() && nf.is_efi() && nf != st_fam && nf != Family::EfiX64);
@@ -243,6 +244,25 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     });
     if last_stage_waiting {
         out.push(finding("analysis-truncated", vec![s.last_frame], "the capture ends while the client is still waiting for an answer".into()));
+    }
+    out
+}
+
+pub fn http_error(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, h) in s.http.iter().enumerate() {
+        if h.status == TransferStatus::Complete || s.http[i + 1..].iter().any(|u| u.url == h.url && u.status == TransferStatus::Complete) {
+            continue;
+        }
+        let why = match (h.status, h.status_code) {
+            (TransferStatus::Error, Some(c)) => format!("the server answered HTTP {c}"),
+            (TransferStatus::Aborted, _) => format!("the connection was reset after {} bytes", h.bytes),
+            (TransferStatus::Incomplete, _) if ctx.observed_after(s, h.end) >= 5.0 => {
+                format!("it stalled after {} of {} bytes", h.bytes, h.content_length.map(|c| c.to_string()).unwrap_or_else(|| "?".into()))
+            }
+            _ => continue,
+        };
+        out.push(finding("http-error", vec![h.first_frame, h.last_frame], format!("HTTP download of `{}` failed: {why}", h.url)));
     }
     out
 }

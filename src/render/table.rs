@@ -49,11 +49,13 @@ fn servers(s: &BootSession) -> String {
 pub fn session_table(sessions: &[&BootSession], style: &Style) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_header(vec!["client", "arch", "ip", "servers", "boot file(s)", "tftp", "duration", "outcome", "findings"]);
+    t.set_header(vec!["client", "arch", "ip", "servers", "boot file(s)", "transfers", "duration", "outcome", "findings"]);
     for s in sessions {
         let files = s.boot_files();
-        let done = s.tftp.iter().filter(|x| x.ok()).count();
-        let tftp = if s.tftp.is_empty() { "-".to_string() } else { format!("{done}/{} files\n{}", s.tftp.len(), human_bytes(s.tftp_bytes())) };
+        let done = s.tftp.iter().filter(|x| x.ok()).count() + s.http.iter().filter(|h| h.status == TransferStatus::Complete).count();
+        let n = s.tftp.len() + s.http.len();
+        let bytes = s.tftp_bytes() + s.http.iter().map(|h| h.bytes).sum::<u64>();
+        let tftp = if n == 0 { "-".to_string() } else { format!("{done}/{n} files\n{}", human_bytes(bytes)) };
         let (e, w) = (s.findings.iter().filter(|f| f.severity == Severity::Error).count(), s.findings.iter().filter(|f| f.severity == Severity::Warning).count());
         let i = s.findings.len() - e - w;
         let mut label = s.label();

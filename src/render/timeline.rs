@@ -70,6 +70,12 @@ pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: b
         let dir = format!("{} → {}", t.client, t.server);
         lines.push(Line { frame: t.first_frame, time: t.start, text: format!("{dir:<44} {:<6} {}", "TFTP", transfer_line(t).trim_start_matches("TFTP ")) });
     }
+    for h in &s.http {
+        let dir = format!("{} → {}:{}", h.client, h.server, h.server_port);
+        let code = h.status_code.map(|c| format!("HTTP {c}")).unwrap_or_else(|| "no response".into());
+        let len = h.content_length.map(|c| format!(" of {c}")).unwrap_or_default();
+        lines.push(Line { frame: h.first_frame, time: h.start, text: format!("{dir:<44} {:<6} {} {} → {code}, {}: {} bytes{len}, {:.2} s", "HTTP", if h.method.is_empty() { "?" } else { &h.method }, h.url, h.status.name(), h.bytes, h.duration_s) });
+    }
     for q in &s.arp {
         lines.push(Line { frame: q.frame, time: q.time, text: format!("{:<44} {:<6} who has {}? ({}×{})", "", "ARP", q.target, q.count, if q.answered { ", answered" } else { ", no reply" }) });
     }

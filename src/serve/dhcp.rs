@@ -197,7 +197,8 @@ impl DhcpResponder {
         SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
     }
 
-    fn options(&self, msg: u8, pxe_class: bool, echo_97: Option<&[u8]>, lease: bool, faulty: bool) -> Vec<(u8, Vec<u8>)> {
+    #[allow(clippy::too_many_arguments)]
+    fn options(&self, msg: u8, pxe_class: bool, http_class: bool, echo_97: Option<&[u8]>, lease: bool, faulty: bool) -> Vec<(u8, Vec<u8>)> {
         let mut o: Vec<(u8, Vec<u8>)> = vec![(53, vec![msg]), (54, self.cfg.server_ip.octets().to_vec())];
         if lease {
             if let Some(p) = &self.cfg.pool {
@@ -213,6 +214,11 @@ impl DhcpResponder {
         }
         if pxe_class && !(faulty && self.cfg.faults.proxy_missing_vendor_class && self.cfg.pool.is_none()) {
             o.push((60, b"PXEClient".to_vec()));
+        }
+        if http_class {
+            // UEFI HTTP boot wants its own class echoed, or it ignores the offer.
+            o.retain(|(c, _)| *c != 60);
+            o.push((60, b"HTTPClient".to_vec()));
         }
         if let Some(u) = echo_97 {
             o.push((97, u.to_vec()));
@@ -234,7 +240,7 @@ impl DhcpResponder {
         let f = self.cfg.faults.clone();
         let to_4011 = local_port == bootserver_port && bootserver_port != dhcp_port;
         let echo_97 = m.opt(97).map(|d| d.to_vec());
-        let class_opt = if vc.starts_with("HTTPClient") { Some(b"HTTPClient".to_vec()) } else { None };
+        let http = vc.starts_with("HTTPClient");
         let mut replies = vec![];
         let siaddr = self.cfg.server_ip;
         let who = fmt_mac(&mac);
@@ -251,7 +257,7 @@ impl DhcpResponder {
                 return vec![];
             }
             let file = self.boot_file(&m, &mac);
-            let mut opts = self.options(OP_ACK, true, echo_97.as_deref(), false, faulty);
+            let mut opts = self.options(OP_ACK, true, http, echo_97.as_deref(), false, faulty);
             if let Some(file) = &file {
                 opts.push((67, file.as_bytes().to_vec()));
             }
@@ -267,11 +273,7 @@ impl DhcpResponder {
                     return vec![];
                 }
                 let file = self.boot_file(&m, &mac);
-                let mut opts = self.options(OP_OFFER, true, echo_97.as_deref(), false, faulty);
-                if let Some(c) = class_opt {
-                    opts.retain(|(c, _)| *c != 60);
-                    opts.push((60, c));
-                }
+                let mut opts = self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
@@ -288,7 +290,7 @@ impl DhcpResponder {
                 self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000 });
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
-                let mut opts = self.options(OP_OFFER, pxe && file.is_some(), echo_97.as_deref(), true, faulty);
+                let mut opts = self.options(OP_OFFER, pxe && file.is_some(), http && file.is_some(), echo_97.as_deref(), true, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
@@ -320,7 +322,7 @@ impl DhcpResponder {
                 self.leases_changed = true;
                 self.ip_of.insert(mac, ip);
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
-                let mut opts = self.options(OP_ACK, pxe && file.is_some(), echo_97.as_deref(), true, faulty);
+                let mut opts = self.options(OP_ACK, pxe && file.is_some(), http && file.is_some(), echo_97.as_deref(), true, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
