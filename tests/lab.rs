@@ -82,7 +82,9 @@ fn lab_real_firmware_boots_from_serve() {
     }
     let _g = LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dhcp = serve_cmd("--dhcp-range $LAB_POOL_START,$LAB_POOL_END");
-    let proxy = serve_cmd("");
+    // serve's observer (the capture machinery) writes what it saw: compared with tcpdump below.
+    let observed = std::env::temp_dir().join(format!("pxe-inspect-lab-{}-observed.pcapng", std::process::id()));
+    let proxy = serve_cmd(&format!("-w {}", observed.display()));
     for (scenario, cmd, with_dhcp, arch) in [
         ("custom-server-bios", proxy.as_str(), "1", 0),
         ("custom-server-uefi", proxy.as_str(), "1", 7),
@@ -96,6 +98,13 @@ fn lab_real_firmware_boots_from_serve() {
         assert_eq!(s["outcome"], "booted", "{scenario} {cmd}");
         assert_eq!(s["client"]["arch"]["code"], arch);
         assert!(transfers(&s, "vmlinuz").iter().any(|t| t["status"] == "complete"), "{scenario}: vmlinuz");
+        if cmd == proxy.as_str() && scenario.ends_with("bios") {
+            let (o, _) = analyze_json(&[observed.to_str().expect("path")], &[]);
+            let os = sessions(&o).iter().find(|s| s["pxe"] == true).expect("observed session").clone();
+            for k in ["client", "outcome", "tftp"] {
+                assert_eq!(os[k], s[k], "pxe-inspect's own capture of a real boot agrees with tcpdump's on {k}");
+            }
+        }
         let kinds: Vec<&str> = s["stages"][0]["offers"].as_array().expect("offers").iter().filter_map(|o| o["kind"].as_str()).collect();
         if with_dhcp == "1" {
             assert!(kinds.contains(&"proxy"), "{scenario}: proxy offer from serve: {kinds:?}");
