@@ -272,3 +272,108 @@ for i in range(3):
     let ids = all_finding_ids(&v);
     assert!(ids.contains(&"proxy-unanswered".to_string()), "{ids:?}");
 }
+
+/// The rules serve has no fault for, provoked on real traffic in namespaces: two DHCP servers,
+/// a declined address, a NAK, no architecture, an unanswered ARP, an HTTP client with no URL,
+/// a conflicting boot file, and blocks large enough to fragment.
+#[test]
+fn remaining_rules_fire_on_real_traffic() {
+    if skip_unless(can_netns() && have("busybox") && have("atftp") && have("python3"), "needs root, ip netns, busybox, atftp, python3") {
+        return;
+    }
+    let n = Netns::new("rul");
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.0"), vec![7u8; 30_000]).expect("file");
+    let b = bin();
+    let bs = b.to_str().expect("bin");
+    let dhcp = ["--dhcp-range", "192.168.78.100,192.168.78.150"];
+    let flush = |n: &Netns| {
+        let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
+    };
+    let want = |v: &serde_json::Value, id: &str| {
+        let ids = all_finding_ids(v);
+        assert!(ids.contains(&id.to_string()), "expected {id}: {ids:?}");
+    };
+
+    // dhcp-multiple-servers: a second DHCP server on the segment (SO_REUSEADDR: both hear DISCOVER).
+    let mut second = n.spawn(&n.srv, &[bs, "serve", "-i", "vs0", "--boot", "bios=boot.0", "--dhcp-range", "192.168.78.200,192.168.78.210", "--server-ip", "192.168.78.2", "--no-observe", "--bootserver-port", "4013"], "second.log");
+    let v = fault_run(&n, &root, &dhcp, |n| { let _ = udhcpc(n, PXE_BIOS); }, 500);
+    let _ = second.kill();
+    let _ = second.wait();
+    want(&v, "dhcp-multiple-servers");
+
+    // arch-unknown: a PXEClient with neither option 93 nor Arch: in option 60.
+    flush(&n);
+    let v = fault_run(&n, &root, &dhcp, |n| { assert!(udhcpc(n, &["-V", "PXEClient"])); }, 300);
+    want(&v, "arch-unknown");
+
+    // dhcp-decline: the offered address answers ARP (another host holds it), udhcpc declines.
+    flush(&n);
+    let _ = Command::new("ip").args(["-n", &n.srv, "addr", "add", "192.168.78.100/24", "dev", "vs0"]).status();
+    let v = fault_run(&n, &root, &dhcp, |n| {
+        let _ = udhcpc(n, &[]); // writes the script
+        let script = n.path("udhcpc.sh");
+        // After a DECLINE udhcpc waits and retries for ever: give it a few seconds.
+        let _ = n.exec(&n.cli, &["timeout", "6", "busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "2", "-T", "1", "-a", "-s", &script, "-V", "PXEClient:Arch:00000:UNDI:002001"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    }, 300);
+    let _ = Command::new("ip").args(["-n", &n.srv, "addr", "del", "192.168.78.100/24", "dev", "vs0"]).status();
+    want(&v, "dhcp-decline");
+
+    // dhcp-nak: an INIT-REBOOT REQUEST for an address the server does not give this client.
+    flush(&n);
+    let nak = r#"
+import socket, time
+m = bytearray(236); m[0]=1; m[1]=1; m[2]=6; m[4:8]=b'\x0a\x0b\x0c\x0d'; m[10]=0x80
+m[28:34]=bytes([0x52,0x54,0,8,8,8])
+m += bytes([99,130,83,99, 53,1,3, 50,4,192,168,78,9, 60,32]) + b'PXEClient:Arch:00000:UNDI:002001' + bytes([93,2,0,0, 255])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, 25, b'vc0'); s.bind(('0.0.0.0', 68))
+s.sendto(bytes(m), ('255.255.255.255', 67)); time.sleep(1)
+"#;
+    let v = fault_run(&n, &root, &dhcp, |n| { let _ = n.exec(&n.cli, &["python3", "-c", nak]).status(); }, 300);
+    want(&v, "dhcp-nak");
+
+    // arp-unanswered: the next-server does not exist, the client's ARP for it goes unanswered.
+    flush(&n);
+    let v = fault_run(&n, &root, &["--dhcp-range", "192.168.78.100,192.168.78.150", "--server-ip", "192.168.78.77"], |n| {
+        assert!(udhcpc(n, PXE_BIOS));
+        let _ = n.exec(&n.cli, &["timeout", "5", "atftp", "--get", "-r", "boot.0", "-l", "/dev/null", "192.168.78.77"]).status();
+    }, 300);
+    want(&v, "arp-unanswered");
+
+    // http-boot-no-url: an HTTPClient, and serve has no --http-url to give it.
+    flush(&n);
+    let v = fault_run(&n, &root, &dhcp, |n| { let _ = udhcpc(n, &["-V", "HTTPClient:Arch:00016:UNDI:003000", "-x", "0x5d:0010"]); }, 300);
+    want(&v, "http-boot-no-url");
+
+    // tftp-blksize-fragmented: blocks above the MTU.
+    flush(&n);
+    let v = fault_run(&n, &root, &dhcp, |n| { assert!(udhcpc(n, PXE_BIOS)); atftp(n, "boot.0", &["blksize 4096"]); }, 300);
+    want(&v, "tftp-blksize-fragmented");
+
+    // boot-file-conflict: a hand-made DHCP server whose offer says one file in `file` and another in option 67.
+    flush(&n);
+    let server = r#"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.setsockopt(socket.SOL_SOCKET, 25, b'vs0'); s.bind(('0.0.0.0', 67))
+s.settimeout(8)
+d, a = s.recvfrom(2048)
+r = bytearray(d[:236]); r[0] = 2; r[16:20] = bytes([192,168,78,120]); r[20:24] = bytes([192,168,78,1])
+r[108:108+8] = b'file.one'
+r += bytes([99,130,83,99, 53,1,2, 54,4,192,168,78,1, 1,4,255,255,255,0, 67,8]) + b'file.two' + bytes([255]) + bytes(40)
+s.sendto(bytes(r), ('255.255.255.255', 68))
+"#;
+    let mut fake = n.spawn(&n.srv, &["python3", "-c", server], "fake.log");
+    std::thread::sleep(Duration::from_millis(300));
+    let written = n.path("conflict.pcapng");
+    let mut cap = n.spawn(&n.srv, &[bs, "capture", "vs0", "-w", &written, "--duration", "4"], "conflict-cap.log");
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = udhcpc(&n, &["-V", "PXEClient:Arch:00000:UNDI:002001", "-t", "2"]);
+    let _ = cap.wait();
+    let _ = fake.kill();
+    let _ = fake.wait();
+    let (v, _) = analyze_json(&[&written], &[]);
+    want(&v, "boot-file-conflict");
+}
