@@ -17,6 +17,8 @@ pub enum Command {
     Capture(CaptureArgs),
     /// A proxyDHCP (default) or full DHCP server plus TFTP for labs, with injectable faults.
     Serve(Box<ServeArgs>),
+    /// Synthetic PXE clients on an interface: DHCP (or proxy + 4011), ARP and TFTP like firmware, then the analysis of that traffic.
+    Probe(Box<ProbeArgs>),
     /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
     Explain(ExplainArgs),
 }
@@ -231,4 +233,81 @@ pub struct ExplainArgs {
     /// Print the whole catalogue as the Markdown table the README carries.
     #[arg(long)]
     pub markdown: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+#[command(args_override_self = true)]
+pub struct ProbeArgs {
+    /// Interface to probe on (frames go out there and nowhere else).
+    #[arg(value_name = "IFACE")]
+    pub iface: Option<String>,
+    /// Interface (same as the positional name).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Client architecture: bios, efi-x64, efi-ia32, efi-arm64, efi-arm32, http-x64, http-arm64 or an option-93 code.
+    /// Repeat to mix arches across --clients.
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Vec<String>,
+    /// MAC of the (first) client; more clients count up from it. Default 02:70:78:00:00:01.
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// Act as an iPXE second stage: user class "iPXE" (option 77) and option 175.
+    #[arg(long)]
+    pub ipxe: bool,
+    /// Follow iPXE chainloading: after an iPXE binary, boot again as iPXE and fetch what it is given.
+    #[arg(long)]
+    pub chain: bool,
+    /// Option 97 UUID of the (first) client.
+    #[arg(long, value_name = "UUID")]
+    pub uuid: Option<String>,
+    /// Run this many clients with distinct MACs concurrently (a boot storm).
+    #[arg(long, value_name = "N")]
+    pub clients: Option<usize>,
+    /// Start this many clients per second (default 50).
+    #[arg(long, value_name = "PER_SEC")]
+    pub rate: Option<f64>,
+    /// Give up on a client after this many seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Collect offers this long after the first one (unless one already carries everything).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub offer_wait: f64,
+    /// Keep listening this long after the last client finished, so late answers are analysed.
+    #[arg(long, default_value_t = 0.5, value_name = "SECS")]
+    pub linger: f64,
+    /// Retransmission interval for ARP, 4011 and TFTP.
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    pub retry_interval: f64,
+    /// TFTP retransmissions before giving up.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub retries: u32,
+    /// TFTP option sequence: auto (per arch), ovmf (tsize probe + blksize 1468 + windowsize 4), pxe (probe + blksize 1432), ipxe, plain.
+    #[arg(long, value_name = "PROFILE")]
+    pub tftp_profile: Option<String>,
+    #[arg(long, value_name = "BYTES")]
+    pub blksize: Option<u16>,
+    #[arg(long, value_name = "N")]
+    pub windowsize: Option<u16>,
+    /// The server's TFTP port (69).
+    #[arg(long, value_name = "PORT")]
+    pub tftp_port: Option<u16>,
+    /// DHCP only: report the boot file, do not fetch it.
+    #[arg(long)]
+    pub no_tftp: bool,
+    /// Check the fetched file's bytes (PE machine/subsystem) against the client's arch.
+    #[arg(long)]
+    pub verify_arch: bool,
+    /// Write each fetched file to DIR as MAC-NAME.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<String>,
+    /// Do not send DHCPRELEASE at the end.
+    #[arg(long)]
+    pub keep_leases: bool,
+    /// Write every frame sent and received (pcapng; classic pcap when it ends in .pcap).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub diag: DiagArgs,
 }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod live;
 pub mod model;
 pub mod pipeline;
+pub mod probe;
 pub mod proto;
 pub mod render;
 pub mod report;

@@ -14,6 +14,7 @@ fn main() {
         Command::Analyze(a) => analyze::run(&a),
         Command::Serve(s) => pxe_inspect::serve::run(&s),
         Command::Capture(c) => pxe_inspect::live::run(&c),
+        Command::Probe(p) => pxe_inspect::probe::run(&p),
         Command::Explain(e) => analyze::explain(&e),
     };
     std::process::exit(code);

@@ -61,12 +61,14 @@ pub struct Pipeline {
     diag: DiagConfig,
     last_ts: Option<i64>,
     max_ts: i64,
+    /// Live sources: the wall clock we listened until (quiet time counts as capture time).
+    listened_until: i64,
     closed: Vec<BootSession>,
 }
 
 impl Pipeline {
     pub fn new(tcfg: TrackerConfig, diag: DiagConfig) -> Pipeline {
-        Pipeline { tracker: Tracker::new(tcfg), defrag: Defragmenter::default(), stats: Stats::default(), diag, last_ts: None, max_ts: i64::MIN, closed: Vec::new() }
+        Pipeline { tracker: Tracker::new(tcfg), defrag: Defragmenter::default(), stats: Stats::default(), diag, last_ts: None, max_ts: i64::MIN, listened_until: i64::MIN, closed: Vec::new() }
     }
 
     fn issue(&mut self, input: usize, frame: u64, layer: Layer, offset: u64, what: String) {
@@ -187,6 +189,7 @@ impl Pipeline {
     pub fn tick(&mut self, now_ns: i64) -> Vec<BootSession> {
         let mut closed = Vec::new();
         self.tracker.advance(now_ns, &mut closed);
+        self.listened_until = self.listened_until.max(now_ns);
         self.diag.capture_end_ns = self.max_ts.max(now_ns);
         for s in closed.iter_mut() {
             diag::diagnose(s, &self.diag);
@@ -206,7 +209,7 @@ impl Pipeline {
 
     /// End of input: close and diagnose every open session.
     pub fn finish(&mut self) -> Vec<BootSession> {
-        self.diag.capture_end_ns = self.max_ts;
+        self.diag.capture_end_ns = self.max_ts.max(self.listened_until);
         let mut closed = Vec::new();
         self.tracker.finish(&mut closed);
         for s in closed.iter_mut() {

@@ -217,6 +217,26 @@ impl FileKind {
     }
 }
 
+/// Why a boot file of this kind cannot run on this firmware family, or None when it fits
+/// (or its bytes say nothing either way). Shared by `diagnose` and `probe --verify-arch`.
+pub fn file_misfit(fam: Family, kind: &FileKind) -> Option<String> {
+    match kind {
+        FileKind::Pe { family, efi, machine_name, subsystem, .. } => {
+            if fam == Family::Bios {
+                Some(format!("a BIOS client was given a PE image ({machine_name}); BIOS needs a PXE NBP such as pxelinux.0 or undionly.kpxe"))
+            } else if !efi {
+                Some(format!("the PE image has subsystem {subsystem}, not an EFI application"))
+            } else if *family != fam {
+                Some(format!("the EFI image is for {machine_name} ({}), the client is {}", family.name(), fam.name()))
+            } else {
+                None
+            }
+        }
+        FileKind::Raw | FileKind::Elf if fam.is_efi() => Some("an EFI client was given a file that is not a PE/EFI image (its first bytes are no MZ/PE header)".to_string()),
+        _ => None,
+    }
+}
+
 /// What a boot file's name suggests (weaker than its bytes).
 pub fn family_from_name(name: &str) -> Option<Family> {
     let n = name.to_ascii_lowercase();

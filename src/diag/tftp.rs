@@ -2,7 +2,7 @@
 
 use super::{finding, Ctx};
 use crate::model::*;
-use crate::proto::{family_from_name, is_ipxe_binary, Family, FileKind};
+use crate::proto::{family_from_name, is_ipxe_binary, Family};
 
 fn same_file(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim_start_matches('/'), b.trim_start_matches('/'));
@@ -53,21 +53,7 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let xfer = st.transfers.iter().filter_map(|&i| s.tftp.get(i)).find(|t| same_file(&t.file, &file) && t.file_kind.is_some()).map(|t| (t.file_kind.clone(), t.first_frame));
         let xfer = xfer.or_else(|| s.http.iter().find(|h| h.url == *bf && h.file_kind.is_some()).map(|h| (h.file_kind.clone(), h.first_frame)));
         if let Some((kind, first_frame)) = xfer {
-            let why = match kind.as_ref() {
-                Some(FileKind::Pe { family, efi, machine_name, subsystem, .. }) => {
-                    if st_fam == Family::Bios {
-                        Some(format!("a BIOS client was given a PE image ({machine_name}); BIOS needs a PXE NBP such as pxelinux.0 or undionly.kpxe"))
-                    } else if !efi {
-                        Some(format!("the PE image has subsystem {subsystem}, not an EFI application"))
-                    } else if *family != st_fam {
-                        Some(format!("the EFI image is for {machine_name} ({}), the client is {}", family.name(), st_fam.name()))
-                    } else {
-                        None
-                    }
-                }
-                Some(FileKind::Raw) | Some(FileKind::Elf) if st_fam.is_efi() => Some("an EFI client was given a file that is not a PE/EFI image (its first bytes are no MZ/PE header)".to_string()),
-                _ => None,
-            };
+            let why = kind.as_ref().and_then(|k| crate::proto::file_misfit(st_fam, k));
             if let Some(why) = why {
                 out.push(finding("arch-mismatch", vec![st.boot_file_frame.unwrap_or(st.first_frame), first_frame], format!("{who}: boot file `{file}`: {why} (from the file's bytes)")));
             }

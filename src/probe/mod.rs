@@ -1,0 +1,584 @@
+//! `pxe-inspect probe`: synthetic PXE clients at layer 2. The clients are sans-IO state machines
+//! (client.rs); this edge owns the pcap handle (inject + capture, no kernel address needed),
+//! the clock, dispatch of frames to clients, and the report. Every frame sent or received also
+//! goes through the analyze pipeline, so the boot sessions and findings are the ones `analyze`
+//! would print for a capture of the same traffic (and `-w` writes exactly that capture).
+
+pub mod client;
+pub mod packet;
+
+use crate::analyze::{diag_config, jsonl_line, style_for};
+use crate::cli::{Format, ProbeArgs};
+use crate::exit;
+use crate::pipeline::Pipeline;
+use crate::render;
+use crate::report::{self, InputInfo, Report};
+use crate::session::TrackerConfig;
+use crate::source::writer::CaptureWriter;
+use crate::source::Frame;
+use crate::wire::defrag::Defragmenter;
+use crate::wire::dhcp4::Dhcp4;
+use crate::wire::link::{decode_frame, fmt_mac, Decoded, Mac};
+use client::{Client, ClientConfig, Identity, ProbeResult, TftpProfile};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const SCHEMA: &str = "pxe-inspect/probe/1";
+const MAX_CLIENTS: usize = 10_000;
+const DEFAULT_MAC: Mac = [0x02, 0x70, 0x78, 0x00, 0x00, 0x01];
+
+fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+/// `--arch` names as users type them, or a numeric option-93 code.
+pub fn parse_arch(s: &str) -> Result<u16, String> {
+    Ok(match s {
+        "bios" => 0,
+        "efi-ia32" => 6,
+        "efi-x64" => 7,
+        "efi-arm32" => 10,
+        "efi-arm64" => 11,
+        "http-ia32" => 15,
+        "http-x64" => 16,
+        "http-arm64" => 19,
+        "efi-riscv64" => 27,
+        n => n.parse().map_err(|_| format!("--arch {n}: use bios, efi-x64, efi-ia32, efi-arm64, efi-arm32, http-x64, http-arm64, efi-riscv64 or a number"))?,
+    })
+}
+
+fn nth_mac(base: Mac, i: usize) -> Mac {
+    let low = u32::from_be_bytes([0, base[3], base[4], base[5]]).wrapping_add(i as u32) & 0x00ff_ffff;
+    let b = low.to_be_bytes();
+    [base[0], base[1], base[2], b[1], b[2], b[3]]
+}
+
+fn parse_uuid(s: &str) -> Result<[u8; 16], String> {
+    let hex: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+    if hex.len() != 32 {
+        return Err(format!("--uuid {s}: 32 hex digits (dashes allowed)"));
+    }
+    let mut u = [0u8; 16];
+    for (i, b) in u.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--uuid {s}: not hex"))?;
+    }
+    Ok(u)
+}
+
+/// Per-phase latency figures over the clients that reached that phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct Percentiles {
+    pub phase: &'static str,
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeSummary {
+    pub clients: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub failures: Vec<(String, usize)>,
+    pub latency: Vec<Percentiles>,
+    pub wall_s: f64,
+    pub frames_sent: u64,
+    pub frames_received: u64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn summarize(results: &[ProbeResult], wall_s: f64, sent: u64, received: u64) -> ProbeSummary {
+    let mut failures: Vec<(String, usize)> = vec![];
+    for r in results.iter().filter(|r| !r.ok) {
+        let why = r.failure.clone().unwrap_or_else(|| "failed".into());
+        // Group by reason without the per-client byte counts.
+        let key: String = why.split(" after ").next().unwrap_or(&why).to_string();
+        match failures.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 += 1,
+            None => failures.push((key, 1)),
+        }
+    }
+    let phases: [(&'static str, fn(&ProbeResult) -> Option<f64>); 6] = [
+        ("offer", |r| r.timings.offer_ms),
+        ("ack", |r| r.timings.ack_ms),
+        ("boot-server", |r| r.timings.boot_server_ms),
+        ("tftp-first-byte", |r| r.timings.tftp_first_byte_ms),
+        ("transfer", |r| r.timings.transfer_ms),
+        ("total", |r| if r.ok { r.timings.total_ms } else { None }),
+    ];
+    let mut latency = vec![];
+    for (phase, get) in phases {
+        let mut v: Vec<f64> = results.iter().filter_map(get).collect();
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(|a, b| a.total_cmp(b));
+        latency.push(Percentiles { phase, count: v.len(), p50_ms: percentile(&v, 50.0), p90_ms: percentile(&v, 90.0), p99_ms: percentile(&v, 99.0), max_ms: percentile(&v, 100.0) });
+    }
+    let ok = results.iter().filter(|r| r.ok).count();
+    ProbeSummary { clients: results.len(), ok, failed: results.len() - ok, failures, latency, wall_s, frames_sent: sent, frames_received: received }
+}
+
+/// What `probe` needs from the command line, checked.
+struct Plan {
+    iface: String,
+    identities: Vec<Identity>,
+    cfg: ClientConfig,
+    rate: f64,
+}
+
+fn plan(a: &ProbeArgs) -> Result<Plan, String> {
+    let iface = match (&a.iface, &a.interface) {
+        (Some(x), None) | (None, Some(x)) => x.clone(),
+        (Some(x), Some(y)) if x == y => x.clone(),
+        (Some(_), Some(_)) => return Err("give the interface once (positional or --interface)".into()),
+        (None, None) => return Err("probe needs an interface (it sends DHCP broadcasts there and nowhere else)".into()),
+    };
+    if iface == "any" {
+        return Err("probe sends frames: name one interface, not `any`".into());
+    }
+    let n = a.clients.unwrap_or(1);
+    if n == 0 || n > MAX_CLIENTS {
+        return Err(format!("--clients: 1 to {MAX_CLIENTS}"));
+    }
+    let arches: Vec<u16> = if a.arch.is_empty() { vec![0] } else { a.arch.iter().map(|s| parse_arch(s)).collect::<Result<_, _>>()? };
+    let base = match &a.mac {
+        Some(m) => crate::serve::dhcp::parse_mac(m).ok_or_else(|| format!("--mac {m}: not a MAC address"))?,
+        None => DEFAULT_MAC,
+    };
+    let uuid = a.uuid.as_deref().map(parse_uuid).transpose()?;
+    let identities = (0..n)
+        .map(|i| {
+            let mac = nth_mac(base, i);
+            let mut u = [0x70, 0x78, 0x69, 0x2d, 0x70, 0x72, 0x6f, 0x62, 0x65, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]];
+            if let (Some(x), 0) = (uuid, i) {
+                u = x;
+            }
+            Identity { mac, arch: arches[i % arches.len()], ipxe: a.ipxe, uuid: u }
+        })
+        .collect();
+    let profile = match a.tftp_profile.as_deref() {
+        None | Some("auto") => None,
+        Some("ovmf") => Some(TftpProfile::Ovmf),
+        Some("pxe") => Some(TftpProfile::Pxe),
+        Some("ipxe") => Some(TftpProfile::Ipxe),
+        Some("plain") => Some(TftpProfile::Plain),
+        Some(o) => return Err(format!("--tftp-profile {o}: auto, ovmf, pxe, ipxe or plain")),
+    };
+    if a.blksize.is_some_and(|b| !(8..=65464).contains(&b)) {
+        return Err("--blksize: 8 to 65464 (RFC 2348)".into());
+    }
+    if a.windowsize == Some(0) {
+        return Err("--windowsize: 1 to 65535 (RFC 7440)".into());
+    }
+    let cfg = ClientConfig {
+        offer_wait_ns: (a.offer_wait * 1e9) as i64,
+        timeout_ns: (a.timeout * 1e9) as i64,
+        retry_ns: (a.retry_interval * 1e9) as i64,
+        retries: a.retries,
+        profile: profile.unwrap_or(TftpProfile::Ovmf),
+        blksize: a.blksize,
+        windowsize: a.windowsize,
+        fetch: !a.no_tftp,
+        release: !a.keep_leases,
+        verify_arch: a.verify_arch,
+        keep_data: a.save.is_some(),
+        tftp_port: a.tftp_port.unwrap_or(69),
+        chain: a.chain,
+    };
+    Ok(Plan { iface, identities, cfg, rate: a.rate.unwrap_or(50.0).max(0.01) })
+}
+
+fn auto_profile(a: &ProbeArgs, id: &Identity, cfg: &ClientConfig) -> TftpProfile {
+    match a.tftp_profile.as_deref() {
+        None | Some("auto") => {
+            if id.ipxe {
+                TftpProfile::Ipxe
+            } else if id.arch == 0 {
+                TftpProfile::Pxe
+            } else {
+                TftpProfile::Ovmf
+            }
+        }
+        _ => cfg.profile,
+    }
+}
+
+pub fn run(a: &ProbeArgs) -> i32 {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            eprintln!("pxe-inspect: {e}");
+            return exit::USAGE;
+        }
+    }
+    match run_inner(a, &mut io::stdout().lock(), stop) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pxe-inspect: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn permission_hint(e: String) -> String {
+    if e.contains("ermission") || e.contains("not permitted") {
+        format!("{e}\nhint: probe injects frames: run as root or give the binary cap_net_raw,cap_net_admin")
+    } else {
+        e
+    }
+}
+
+/// Where a received frame goes: which client, by chaddr (DHCP), leased IP (UDP) or ARP target.
+struct Index {
+    by_mac: HashMap<Mac, usize>,
+    by_ip: HashMap<Ipv4Addr, usize>,
+}
+
+pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> Result<i32, String> {
+    let p = plan(a)?;
+    let diag = diag_config(&a.diag)?;
+    let style = style_for(&a.output);
+    let devs = pcap::Device::list().map_err(|e| permission_hint(e.to_string()))?;
+    let Some(dev) = devs.into_iter().find(|d| d.name == p.iface) else {
+        return Err(format!("no such interface `{}` (see `pxe-inspect capture --list`)", p.iface));
+    };
+    if !dev.flags.is_up() {
+        return Err(format!("interface `{}` is down (ip link set {} up)", p.iface, p.iface));
+    }
+    let cap = pcap::Capture::from_device(dev)
+        .map_err(|e| e.to_string())?
+        // Servers answer the synthetic MACs, not the interface's own.
+        .promisc(true)
+        .snaplen(65_535)
+        .buffer_size(32 << 20)
+        .immediate_mode(true)
+        .precision(pcap::Precision::Nano)
+        .open()
+        .map_err(|e| permission_hint(format!("cannot open `{}`: {e}", p.iface)))?;
+    let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
+    let linktype = cap.get_datalink().0 as u32;
+    if linktype != 1 {
+        return Err(format!("`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet", p.iface));
+    }
+    cap.filter("arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp", true).map_err(|e| format!("filter: {e}"))?;
+    let mut writer = match &a.write {
+        Some(w) => Some(CaptureWriter::create(w, linktype).map_err(|e| format!("{w}: {e}"))?),
+        None => None,
+    };
+    let mut tcfg = TrackerConfig::default();
+    if let Some(port) = a.tftp_port {
+        tcfg.tftp_ports.push(port);
+    }
+    let mut pipe = Pipeline::new(tcfg, diag.clone());
+    let mut defrag = Defragmenter::default();
+    let seed = now_ns() as u32;
+    let mut clients: Vec<Client> = p
+        .identities
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut cfg = p.cfg.clone();
+            cfg.profile = auto_profile(a, id, &p.cfg);
+            Client::new(id.clone(), cfg, seed.wrapping_add((i as u32).wrapping_mul(0x9e37_79b9)))
+        })
+        .collect();
+    let mut idx = Index { by_mac: clients.iter().enumerate().map(|(i, c)| (c.id.mac, i)).collect(), by_ip: HashMap::new() };
+    let ours: std::collections::HashSet<Mac> = idx.by_mac.keys().copied().collect();
+    eprintln!("pxe-inspect: probing on {} with {} client(s){}", p.iface, clients.len(), a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
+    let t0 = now_ns();
+    let mut started = 0usize;
+    let mut number = 0u64;
+    let (mut sent, mut received) = (0u64, 0u64);
+    let mut send_err: Option<String> = None;
+    let mut last_ts = 0i64;
+    let mut all_done_at: Option<i64> = None;
+    let fd = cap.as_raw_fd();
+    let mut emit = |frames: Vec<Vec<u8>>, cap: &mut pcap::Capture<pcap::Active>, pipe: &mut Pipeline, writer: &mut Option<CaptureWriter>, number: &mut u64, last_ts: &mut i64| -> Result<(), String> {
+        for f in frames {
+            if f.is_empty() {
+                continue;
+            }
+            if let Err(e) = cap.sendpacket(&f[..]) {
+                if send_err.is_none() {
+                    send_err = Some(e.to_string());
+                    eprintln!("pxe-inspect: sending on the interface failed: {e}");
+                }
+                continue;
+            }
+            sent += 1;
+            *number += 1;
+            let ts = now_ns().max(*last_ts);
+            *last_ts = ts;
+            if let Some(w) = writer.as_mut() {
+                w.write(linktype, ts, &f, f.len() as u32).map_err(|e| format!("writing capture: {e}"))?;
+            }
+            let _ = pipe.push(&Frame { input: 0, number: *number, ts_ns: ts, linktype, data: f, orig_len: 0, offset: 0 });
+        }
+        Ok(())
+    };
+    loop {
+        let now = now_ns();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        // Start clients at the requested rate.
+        let due = if clients.len() == 1 { 1 } else { (((now - t0) as f64 / 1e9) * p.rate).floor() as usize + 1 };
+        while started < clients.len() && started < due {
+            let frames = clients[started].start(now);
+            emit(frames, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+            started += 1;
+        }
+        // Drain what arrived.
+        let mut got = 0;
+        while got < 512 {
+            let (data, ts, orig_len) = match cap.next_packet() {
+                Ok(pk) => (pk.data.to_vec(), pk.header.ts.tv_sec as i64 * 1_000_000_000 + pk.header.ts.tv_usec as i64, pk.header.len),
+                Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => break,
+                Err(e) => return Err(format!("capture on {} failed: {e}", p.iface)),
+            };
+            got += 1;
+            let src_mac: Option<Mac> = data.get(6..12).and_then(|s| s.try_into().ok());
+            if src_mac.is_some_and(|m| ours.contains(&m)) {
+                continue; // our own frames, already analysed as sent
+            }
+            received += 1;
+            number += 1;
+            // The kernel stamped it on arrival, possibly before a frame we sent since; the
+            // capture we write stays in order.
+            let ts = ts.max(last_ts);
+            last_ts = ts;
+            if let Some(w) = writer.as_mut() {
+                w.write(linktype, ts, &data, orig_len).map_err(|e| format!("writing capture: {e}"))?;
+            }
+            let now = now_ns();
+            let (to, replies) = dispatch(&mut clients, &idx, &mut defrag, linktype, &data, now);
+            if let Some((ip, i)) = to.and_then(|i| clients[i].leased_ip().map(|ip| (ip, i))) {
+                // A released address is handed to the next client: the newest holder owns it.
+                if !clients[i].done() {
+                    idx.by_ip.insert(ip, i);
+                }
+            }
+            let _ = pipe.push(&Frame { input: 0, number, ts_ns: ts, linktype, data, orig_len, offset: 0 });
+            emit(replies, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+        }
+        // Timers.
+        let now = now_ns();
+        let mut next = i64::MAX;
+        for i in 0..started {
+            if clients[i].deadline() <= now {
+                let frames = clients[i].poll(now);
+                emit(frames, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+            }
+
+            next = next.min(clients[i].deadline());
+        }
+        if started == clients.len() && clients.iter().all(|c| c.done()) {
+            // Keep listening a little: late answers (a slow proxy, a server still
+            // retransmitting) belong in the analysis.
+            let until = *all_done_at.get_or_insert(now + (a.linger * 1e9) as i64);
+            if now >= until {
+                break;
+            }
+            next = next.min(until);
+        }
+        if got == 0 {
+            // Sleep until a frame arrives or the next timer (or client start) is due.
+            let start_due = if started < clients.len() { t0 + ((started as f64 / p.rate) * 1e9) as i64 } else { i64::MAX };
+            let wait_ms = ((next.min(start_due) - now_ns()) / 1_000_000).clamp(0, 50) as i32;
+            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd for the duration of the call.
+            unsafe { libc::poll(&mut pfd, 1, wait_ms.max(1)) };
+        }
+    }
+    let interrupted = stop.load(Ordering::SeqCst);
+    let end = now_ns();
+    for c in clients.iter_mut().filter(|c| !c.done()) {
+        c.result.failure = Some(if interrupted { "interrupted".into() } else { "not started".into() });
+    }
+    if let Some(w) = writer.as_mut() {
+        w.flush().map_err(|e| format!("writing capture: {e}"))?;
+    }
+    if let Some(dir) = &a.save {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+        for c in &clients {
+            if let (Some(d), Some(f)) = (&c.data, &c.result.boot_file) {
+                let base = f.rsplit(['/', '\\']).next().unwrap_or("file");
+                let path = std::path::Path::new(dir).join(format!("{}-{base}", fmt_mac(&c.id.mac).replace(':', "")));
+                std::fs::write(&path, d).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+    }
+    let results: Vec<ProbeResult> = clients.iter().map(|c| c.result.clone()).collect();
+    let summary = summarize(&results, (end - t0) as f64 / 1e9, sent, received);
+    // We listened until now: quiet time after the last frame is capture time for the rules
+    // that wait (no offer after 3 s, a stall of 5 s).
+    let mut sessions = pipe.tick(end);
+    sessions.extend(pipe.finish());
+    sessions.sort_by_key(|s| s.first_frame);
+    let input = InputInfo { index: 0, path: a.write.clone().unwrap_or_else(|| format!("probe:{}", p.iface)), format: "live".into(), compressed: false, linktypes: vec![linktype], frames: number, end: None, error: None };
+    let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
+    crate::diag::apply_policy(&mut findings, &diag);
+    let r = Report { schema: SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    let io_err = |e: io::Error| format!("writing output: {e}");
+    match a.output.format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("probe".into(), serde_json::json!({"interface": p.iface, "clients": results, "summary": summary}));
+            }
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?;
+            writeln!(out).map_err(io_err)?;
+        }
+        Format::Jsonl => {
+            for c in &results {
+                jsonl_line(out, "probe-client", c).map_err(io_err)?;
+            }
+            for s in &r.sessions {
+                jsonl_line(out, "session", s).map_err(io_err)?;
+            }
+            for f in &r.findings {
+                jsonl_line(out, "finding", f).map_err(io_err)?;
+            }
+            jsonl_line(out, "summary", serde_json::json!({"schema": SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "probe": summary})).map_err(io_err)?;
+        }
+        Format::Table | Format::Timeline => {
+            write_results(out, &results, &summary, &style).map_err(io_err)?;
+            writeln!(out).map_err(io_err)?;
+            if a.output.format == Format::Timeline {
+                render::timeline::write(out, &r, &style, true).map_err(io_err)?;
+            } else {
+                render::table::write(out, &r, &style, true).map_err(io_err)?;
+            }
+        }
+    }
+    let _ = out.flush();
+    if let Some(path) = &a.diag.junit {
+        std::fs::write(path, crate::ci::junit(&r, &[], a.diag.fail_on)).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let code = crate::ci::exit_code(&r, a.diag.fail_on);
+    if code == exit::OK && summary.failed > 0 && crate::ci::threshold(a.diag.fail_on).is_some() {
+        return Ok(exit::FINDINGS);
+    }
+    Ok(code)
+}
+
+/// Hand one received frame to the client it is for; returns what that client sends back.
+fn dispatch(clients: &mut [Client], idx: &Index, defrag: &mut Defragmenter, linktype: u32, data: &[u8], now: i64) -> (Option<usize>, Vec<Vec<u8>>) {
+    let Ok(d) = decode_frame(linktype, data, defrag, now) else { return (None, vec![]) };
+    match d {
+        Decoded::Udp(u) => {
+            let (IpAddr::V4(src), IpAddr::V4(dst)) = (u.src, u.dst) else { return (None, vec![]) };
+            let src_mac = u.link.src_mac.unwrap_or([0; 6]);
+            if u.dport == 68 || (u.sport == 4011 && u.payload.first() == Some(&2)) {
+                if let Ok(m) = Dhcp4::parse(&u.payload) {
+                    if let Some(i) = m.mac().and_then(|mac| idx.by_mac.get(&mac).copied()) {
+                        return (Some(i), clients[i].on_dhcp(now, &m, src_mac, src, u.sport));
+                    }
+                }
+                return (None, vec![]);
+            }
+            if let Some(&i) = idx.by_ip.get(&dst) {
+                return (Some(i), clients[i].on_udp(now, src, u.sport, u.dport, &u.payload));
+            }
+            (None, vec![])
+        }
+        Decoded::Arp(a) => {
+            if a.op == 1 {
+                if let Some(&i) = idx.by_ip.get(&a.target_ip) {
+                    return (Some(i), clients[i].on_arp(now, &a));
+                }
+                return (None, vec![]);
+            }
+            let mut out = vec![];
+            for c in clients.iter_mut().filter(|c| c.resolving() == Some(a.sender_ip)) {
+                out.extend(c.on_arp(now, &a));
+            }
+            (None, out)
+        }
+        _ => (None, vec![]),
+    }
+}
+
+fn write_results(out: &mut dyn Write, results: &[ProbeResult], s: &ProbeSummary, style: &render::Style) -> io::Result<()> {
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
+    const SHOW: usize = 50;
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec!["client", "arch", "address", "boot from", "file", "bytes", "result"]);
+    for r in results.iter().take(SHOW) {
+        let result = if r.ok { style.outcome(crate::model::Outcome::Booted) } else { style.outcome(crate::model::Outcome::Failed) };
+        let why = r.failure.clone().unwrap_or_else(|| r.timings.total_ms.map(|t| format!("{:.0} ms", t)).unwrap_or_default());
+        let from = match (r.boot_server, r.proxy_server) {
+            (Some(b), Some(p)) if b != p => format!("{b} (proxy {p})"),
+            (Some(b), _) => b.to_string(),
+            (None, _) => r.dhcp_server.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+        };
+        t.add_row(vec![
+            Cell::new(format!("{}{}", r.mac, if r.ipxe { " iPXE" } else { "" })),
+            Cell::new(format!("{} {}", r.arch, r.arch_name)),
+            Cell::new(r.leased_ip.map(|i| i.to_string()).unwrap_or_else(|| "-".into())),
+            Cell::new(from),
+            Cell::new(r.boot_url.clone().or_else(|| r.boot_file.clone()).unwrap_or_else(|| "-".into())),
+            Cell::new(r.bytes),
+            Cell::new(format!("{result} {why}")),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if results.len() > SHOW {
+        writeln!(out, "… and {} more client(s) (--format json lists all)", results.len() - SHOW)?;
+    }
+    writeln!(out, "{} client(s): {} ok, {} failed in {:.1} s ({} frames sent, {} received)", s.clients, s.ok, s.failed, s.wall_s, s.frames_sent, s.frames_received)?;
+    for (why, n) in &s.failures {
+        writeln!(out, "  {n} × {why}")?;
+    }
+    if s.clients > 1 && !s.latency.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec!["phase (ms from DISCOVER)", "clients", "p50", "p90", "p99", "max"]);
+        for l in &s.latency {
+            t.add_row(vec![l.phase.to_string(), l.count.to_string(), format!("{:.1}", l.p50_ms), format!("{:.1}", l.p90_ms), format!("{:.1}", l.p99_ms), format!("{:.1}", l.max_ms)]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_names_and_macs() {
+        assert_eq!(parse_arch("efi-x64"), Ok(7));
+        assert_eq!(parse_arch("9"), Ok(9));
+        assert!(parse_arch("x86").is_err());
+        assert_eq!(nth_mac([2, 0, 0, 0, 0, 0xff], 1), [2, 0, 0, 0, 1, 0]);
+        assert_eq!(parse_uuid("00112233-4455-6677-8899-aabbccddeeff").map(|u| u[15]), Ok(0xff));
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 50.0);
+        assert_eq!(percentile(&v, 99.0), 99.0);
+        assert_eq!(percentile(&v, 100.0), 100.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+}

@@ -1,0 +1,279 @@
+//! `probe` against real servers in namespaces made by the test: dnsmasq (full DHCP, and
+//! proxyDHCP next to busybox udhcpd) and `pxe-inspect serve` (dhcp and proxy mode), for BIOS,
+//! UEFI x64 and iPXE identities, with the real boot files from Debian's ipxe package. The bytes
+//! probe fetched are compared with the files on the server; every serve fault must come back as
+//! the finding of the same name; a 200-client storm must complete against both servers and its
+//! capture must analyse to 200 sessions.
+
+mod common;
+use common::netns::*;
+use common::*;
+use serde_json::Value;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+const BIOS_FILE: &str = "/usr/lib/ipxe/undionly.kpxe";
+const EFI_FILE: &str = "/usr/lib/ipxe/ipxe.efi";
+const EFI_SMALL: &str = "/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi";
+
+fn ready() -> bool {
+    let files = [BIOS_FILE, EFI_FILE, EFI_SMALL].iter().all(|f| std::path::Path::new(f).exists());
+    !skip_unless(can_netns() && have("dnsmasq") && have("busybox") && files, "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages (.ci/run installs them)")
+}
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TFTP root with real boot files: BIOS iPXE, UEFI iPXE, syslinux.efi, an iPXE script.
+fn root(n: &Netns) -> String {
+    let r = n.path("root");
+    std::fs::create_dir_all(&r).expect("root");
+    for (src, dst) in [(BIOS_FILE, "undionly.kpxe"), (BIOS_FILE, "undionly.0"), (EFI_FILE, "ipxe.efi"), (EFI_SMALL, "syslinux.efi")] {
+        std::fs::copy(src, format!("{r}/{dst}")).expect("copy boot file");
+    }
+    std::fs::write(format!("{r}/boot.ipxe"), "#!ipxe\necho probe was here\nexit\n").expect("script");
+    r
+}
+
+fn sha256_file(p: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(std::fs::read(p).expect("read"));
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn probe(n: &Netns, args: &[&str]) -> (Value, i32) {
+    let mut full = vec![bin().to_string_lossy().to_string(), "probe".into(), n.cli_if.clone(), "-f".into(), "json".into()];
+    full.extend(args.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = full.iter().map(|s| s.as_str()).collect();
+    let out = n.exec(&n.cli, &refs).stderr(Stdio::piped()).output().expect("probe runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("probe {args:?}: not JSON ({e}): {text}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().unwrap_or(-1))
+}
+
+fn client0(v: &Value) -> &Value {
+    &v["probe"]["clients"][0]
+}
+
+/// One identity: the boot succeeds, the expected file arrives and its bytes equal the server's.
+fn boots(n: &Netns, root: &str, args: &[&str], want_file: &str) -> Value {
+    let save = n.path("saved");
+    let _ = std::fs::remove_dir_all(&save);
+    let mut a = args.to_vec();
+    a.extend(["--save", &save, "--verify-arch"]);
+    let (v, code) = probe(n, &a);
+    let c = client0(&v);
+    assert_eq!(c["ok"], true, "{args:?}: {}", serde_json::to_string_pretty(c).unwrap_or_default());
+    assert_eq!(code, 0, "{args:?}: exit code; findings {:?}", all_finding_ids(&v));
+    assert_eq!(c["boot_file"], want_file, "{args:?}");
+    let server_copy = format!("{root}/{want_file}");
+    assert_eq!(c["sha256"], sha256_file(&server_copy), "{args:?}: sha256 of the fetched file");
+    let saved = format!("{save}/{}-{want_file}", c["mac"].as_str().unwrap_or("").replace(':', ""));
+    assert_eq!(std::fs::read(&saved).ok(), std::fs::read(&server_copy).ok(), "{args:?}: saved bytes equal the server's file");
+    if !c["file_kind"].is_null() {
+        assert_eq!(c["arch_ok"], true, "{args:?}");
+    }
+    let s = sessions(&v);
+    assert_eq!(s.len(), 1, "{args:?}: one session in the analysis");
+    assert_eq!(s[0]["outcome"], "booted", "{args:?}: analysis outcome; findings {:?}", finding_ids(&s[0]));
+    v
+}
+
+#[test]
+fn probe_against_dnsmasq_full_dhcp() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("pbd");
+    let r = root(&n);
+    let _d = Proc(n.dnsmasq_with(
+        &r,
+        &[
+            "--dhcp-range=192.168.78.100,192.168.78.150,255.255.255.0,1h",
+            "--no-ping",
+            "--dhcp-userclass=set:ipxe,iPXE",
+            "--dhcp-match=set:efi64,option:client-arch,7",
+            "--dhcp-boot=tag:ipxe,boot.ipxe",
+            "--dhcp-boot=tag:efi64,tag:!ipxe,ipxe.efi",
+            "--dhcp-boot=tag:!efi64,tag:!ipxe,undionly.kpxe",
+        ],
+    ));
+    std::thread::sleep(Duration::from_millis(700));
+    let v = boots(&n, &r, &["--arch", "bios"], "undionly.kpxe");
+    assert_eq!(client0(&v)["dhcp_server"], SRV_IP);
+    // UEFI: OVMF's sequence — tsize probe aborted with error 8, then blksize 1468 + windowsize 4.
+    let v = boots(&n, &r, &["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi");
+    let t = &sessions(&v)[0]["tftp"];
+    assert!(t.as_array().is_some_and(|t| t.len() == 2), "probe + real transfer: {t}");
+    assert_eq!(t[0]["error"]["code"], 8, "the tsize probe is aborted with error 8");
+    assert!(finding_ids(&sessions(&v)[0]).is_empty(), "a normal OVMF-like boot has no findings: {:?}", finding_ids(&sessions(&v)[0]));
+    // iPXE second stage: user class iPXE gets the script.
+    let v = boots(&n, &r, &["--arch", "bios", "--ipxe", "--mac", "02:70:78:00:02:01"], "boot.ipxe");
+    assert_eq!(sessions(&v)[0]["client"]["ipxe"], true, "the analysis sees an iPXE client");
+    // The leases were released: dnsmasq's lease file is empty again.
+    std::thread::sleep(Duration::from_millis(300));
+    let leases = std::fs::read_to_string(n.path("leases")).unwrap_or_default();
+    assert!(leases.trim().is_empty(), "DHCPRELEASE frees every lease: {leases}");
+    // --keep-leases keeps it.
+    let (v, _) = probe(&n, &["--arch", "bios", "--no-tftp", "--keep-leases", "--mac", "02:70:78:00:03:01"]);
+    assert_eq!(client0(&v)["released"], false);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(std::fs::read_to_string(n.path("leases")).unwrap_or_default().contains("02:70:78:00:03:01"));
+}
+
+#[test]
+fn probe_against_dnsmasq_proxy() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::with_dhcp_peer("pbp");
+    let r = root(&n);
+    let _u = Proc(n.udhcpd());
+    let _d = Proc(n.dnsmasq_with(&r, &["--dhcp-range=192.168.78.0,proxy,255.255.255.0", "--pxe-service=x86PC,probe BIOS,undionly", "--pxe-service=X86-64_EFI,probe UEFI,ipxe.efi"]));
+    std::thread::sleep(Duration::from_millis(700));
+    for (args, file) in [(vec!["--arch", "bios"], "undionly.0"), (vec!["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi")] {
+        let v = boots(&n, &r, &args, file);
+        let c = client0(&v);
+        assert_eq!(c["dhcp_server"], "192.168.78.2", "{args:?}: address from udhcpd");
+        assert_eq!(c["proxy_server"], SRV_IP, "{args:?}: boot info from the proxy");
+        assert!(c["timings"]["boot_server_ms"].is_number(), "{args:?}: asked the boot server on 4011");
+        let st = &sessions(&v)[0]["stages"][0];
+        assert!(st["boot_server_requests"].as_array().is_some_and(|b| !b.is_empty()), "{args:?}: the analysis shows the 4011 request");
+        assert_eq!(st["boot_file_source"], "boot-server", "{args:?}: the file came from the 4011 ACK");
+    }
+}
+
+fn serve(n: &Netns, r: &str, extra: &[&str]) -> Proc {
+    let b = bin().to_string_lossy().to_string();
+    let mut args = vec![b.as_str(), "serve", "-i", &n.srv_if, "--tftp-root", r, "--boot", "bios=undionly.kpxe", "--boot", "efi-x64=ipxe.efi", "--ipxe-script", "boot.ipxe", "--no-observe", "--duration", "300"];
+    args.extend(extra);
+    let p = Proc(n.spawn(&n.srv.clone(), &args, "serve.log"));
+    std::thread::sleep(Duration::from_millis(500));
+    p
+}
+
+#[test]
+fn probe_against_serve_dhcp_and_proxy() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::with_dhcp_peer("pbs");
+    let r = root(&n);
+    {
+        let _s = serve(&n, &r, &["--dhcp-range", "192.168.78.100,192.168.78.150"]);
+        boots(&n, &r, &["--arch", "bios"], "undionly.kpxe");
+        boots(&n, &r, &["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi");
+        // Chainloading like a real ROM: undionly.kpxe, then iPXE asks again and gets the script.
+        let v = boots(&n, &r, &["--arch", "bios", "--chain", "--mac", "02:70:78:00:02:01"], "boot.ipxe");
+        assert_eq!(client0(&v)["chain"][0]["file"], "undionly.kpxe");
+        assert_eq!(client0(&v)["chain"][0]["sha256"], sha256_file(&format!("{r}/undionly.kpxe")));
+        assert!(!all_finding_ids(&v).contains(&"ipxe-chainload-loop".to_string()));
+    }
+    {
+        let _u = Proc(n.udhcpd());
+        let _s = serve(&n, &r, &[]);
+        for (args, file) in [(vec!["--arch", "bios"], "undionly.kpxe"), (vec!["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi")] {
+            let v = boots(&n, &r, &args, file);
+            assert_eq!(client0(&v)["proxy_server"], SRV_IP, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn probe_reports_every_serve_fault() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::with_dhcp_peer("pbf");
+    let r = root(&n);
+    let quick = ["--timeout", "8", "--retries", "4", "--retry-interval", "0.5"];
+    // (fault, proxy mode?, probe arguments)
+    let cases: Vec<(&str, bool, Vec<&str>)> = vec![
+        ("dhcp-no-offer", false, vec!["--timeout", "5"]),
+        ("dhcp-slow-offer=10.5", false, vec!["--timeout", "20"]),
+        ("dhcp-no-boot-file", false, vec![]),
+        ("proxy-missing-vendor-class", true, vec![]),
+        ("proxy-unanswered", true, vec!["--arch", "efi-x64", "--linger", "2"]),
+        ("proxy-offer-late=3", true, vec!["--offer-wait", "0.5", "--linger", "2"]),
+        ("arch-mismatch", false, vec!["--arch", "efi-x64", "--verify-arch"]),
+        ("ipxe-chainload-loop", false, vec!["--chain"]),
+        ("tftp-file-not-found", false, vec![]),
+        ("tftp-error=2", false, vec![]),
+        ("tftp-incomplete=10", false, vec!["--linger", "5"]),
+        ("tftp-retransmits=25", false, vec!["--timeout", "60", "--retries", "10", "--retry-interval", "1"]),
+        ("tftp-options-ignored", false, vec![]),
+    ];
+    let mut missed = vec![];
+    for (i, (fault, proxy, extra)) in cases.iter().enumerate() {
+        // Proxy mode needs somebody else handing out addresses.
+        let _u = proxy.then(|| Proc(n.udhcpd()));
+        let mut sargs = vec!["--fault", fault];
+        if !proxy {
+            sargs.extend(["--dhcp-range", "192.168.78.100,192.168.78.150"]);
+        }
+        let _s = serve(&n, &r, &sargs);
+        let mac = format!("02:70:78:00:{i:02x}:01");
+        let mut args: Vec<&str> = quick.to_vec();
+        args.extend(extra.iter());
+        args.extend(["--mac", &mac]);
+        let (v, code) = probe(&n, &args);
+        let id = fault.split('=').next().unwrap_or(fault);
+        let ids = all_finding_ids(&v);
+        if !ids.iter().any(|x| x == id) {
+            missed.push(format!("{fault}: got {ids:?}; probe said {}", client0(&v)["failure"]));
+        }
+        if id != "tftp-options-ignored" && id != "tftp-retransmits" && id != "dhcp-slow-offer" {
+            assert_eq!(code, 1, "{fault}: exit code 1 for an error finding");
+        }
+    }
+    assert!(missed.is_empty(), "faults probe did not report:\n{}", missed.join("\n"));
+}
+
+/// 200 clients, BIOS and UEFI mixed, started 100 per second: all boot, latency percentiles are
+/// reported, and the capture probe wrote analyses to 200 booted sessions.
+fn storm(n: &Netns, tag: &str) {
+    let cap = n.path(&format!("storm-{tag}.pcapng"));
+    let (v, code) = probe(n, &["--clients", "200", "--rate", "100", "--arch", "bios", "--arch", "efi-x64", "--timeout", "60", "-w", &cap]);
+    let s = &v["probe"]["summary"];
+    assert_eq!(s["ok"], 200, "{tag}: every storm client boots: {}", serde_json::to_string_pretty(s).unwrap_or_default());
+    assert_eq!(code, 0, "{tag}");
+    let phases: Vec<&str> = s["latency"].as_array().map(|l| l.iter().filter_map(|p| p["phase"].as_str()).collect()).unwrap_or_default();
+    for p in ["offer", "ack", "tftp-first-byte", "transfer", "total"] {
+        assert!(phases.contains(&p), "{tag}: latency for {p}: {phases:?}");
+    }
+    assert!(s["latency"][0]["p99_ms"].as_f64().is_some_and(|x| x > 0.0));
+    let (a, _) = analyze_json(&[&cap], &[]);
+    let booted = sessions(&a).iter().filter(|x| x["outcome"] == "booted").count();
+    assert_eq!(sessions(&a).len(), 200, "{tag}: the storm capture holds 200 sessions");
+    assert_eq!(booted, 200, "{tag}: all booted in the analysis");
+}
+
+#[test]
+fn storm_of_200_against_dnsmasq_and_serve() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("pbx");
+    let r = root(&n);
+    {
+        let _d = Proc(n.dnsmasq_with(
+            &r,
+            &["--dhcp-range=192.168.78.10,192.168.78.250,255.255.255.0,1h", "--no-ping", "--tftp-max=500", "--dhcp-match=set:efi64,option:client-arch,7", "--dhcp-boot=tag:efi64,syslinux.efi", "--dhcp-boot=tag:!efi64,undionly.kpxe"],
+        ));
+        std::thread::sleep(Duration::from_millis(700));
+        storm(&n, "dnsmasq");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    {
+        let b = bin().to_string_lossy().to_string();
+        let args = [b.as_str(), "serve", "-i", &n.srv_if, "--tftp-root", &r, "--boot", "bios=undionly.kpxe", "--boot", "efi-x64=syslinux.efi", "--dhcp-range", "192.168.78.10,192.168.78.250", "--no-observe", "--duration", "300"];
+        let _s = Proc(n.spawn(&n.srv.clone(), &args, "serve-storm.log"));
+        std::thread::sleep(Duration::from_millis(500));
+        storm(&n, "serve");
+    }
+}
