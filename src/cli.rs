@@ -257,6 +257,9 @@ pub struct ProbeArgs {
     /// Follow iPXE chainloading: after an iPXE binary, boot again as iPXE and fetch what it is given.
     #[arg(long)]
     pub chain: bool,
+    /// DHCPv6 netboot (SOLICIT/ADVERTISE/REQUEST/REPLY with options 61/62/16): reports the boot URL (option 59).
+    #[arg(long)]
+    pub dhcpv6: bool,
     /// Option 97 UUID of the (first) client.
     #[arg(long, value_name = "UUID")]
     pub uuid: Option<String>,

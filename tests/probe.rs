@@ -165,8 +165,14 @@ fn probe_against_serve_dhcp_and_proxy() {
     let n = Netns::with_dhcp_peer("pbs");
     let r = root(&n);
     {
-        let _s = serve(&n, &r, &["--dhcp-range", "192.168.78.100,192.168.78.150"]);
+        let _s = serve(&n, &r, &["--dhcp-range", "192.168.78.100,192.168.78.150", "--http-url", "http://192.168.78.1/ipxe.efi"]);
         boots(&n, &r, &["--arch", "bios"], "undionly.kpxe");
+        // UEFI HTTP boot identity: vendor class HTTPClient, the URL is reported (not fetched).
+        let (v, code) = probe(&n, &["--arch", "http-x64", "--mac", "02:70:78:00:05:01"]);
+        let c = client0(&v);
+        assert_eq!((c["ok"].clone(), code), (Value::Bool(true), 0), "{c}");
+        assert!(c["vendor_class"].as_str().is_some_and(|x| x.starts_with("HTTPClient:Arch:00016")));
+        assert_eq!(c["boot_url"], "http://192.168.78.1/ipxe.efi");
         boots(&n, &r, &["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi");
         // Chainloading like a real ROM: undionly.kpxe, then iPXE asks again and gets the script.
         let v = boots(&n, &r, &["--arch", "bios", "--chain", "--mac", "02:70:78:00:02:01"], "boot.ipxe");
@@ -275,5 +281,48 @@ fn storm_of_200_against_dnsmasq_and_serve() {
         let _s = Proc(n.spawn(&n.srv.clone(), &args, "serve-storm.log"));
         std::thread::sleep(Duration::from_millis(500));
         storm(&n, "serve");
+    }
+}
+
+/// DHCPv6 netboot against dnsmasq: the boot URL (option 59) comes back; without it, probe fails
+/// and the analysis names `dhcpv6-no-boot-url`.
+#[test]
+fn probe_dhcpv6_against_dnsmasq() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("pb6");
+    for c in [
+        format!("ip netns exec {} sysctl -qw net.ipv6.conf.all.disable_ipv6=0", n.srv),
+        format!("ip netns exec {} sysctl -qw net.ipv6.conf.{}.disable_ipv6=0", n.srv, n.srv_if),
+        format!("ip -n {} addr add fd00:78::1/64 dev {} nodad", n.srv, n.srv_if),
+    ] {
+        assert!(std::process::Command::new("sh").arg("-c").arg(&c).status().is_ok_and(|s| s.success()), "{c}");
+    }
+    let r = root(&n);
+    let range = "--dhcp-range=fd00:78::100,fd00:78::1ff,64,1h";
+    {
+        let _d = Proc(n.dnsmasq_with(&r, &[range, "--dhcp-option=option6:bootfile-url,tftp://[fd00:78::1]/ipxe.efi"]));
+        std::thread::sleep(Duration::from_millis(1500)); // link-local address leaves DAD
+        let (v, code) = probe(&n, &["--dhcpv6", "--arch", "efi-x64"]);
+        let c = client0(&v);
+        assert_eq!(c["ok"], true, "{c}");
+        assert_eq!(code, 0);
+        assert_eq!(c["boot_url"], "tftp://[fd00:78::1]/ipxe.efi");
+        assert!(c["leased_ip6"].as_str().is_some_and(|a| a.starts_with("fd00:78::")), "{c}");
+        let s = sessions(&v);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0]["client"]["arch"]["code"], 7, "the analysis reads option 61");
+        assert_eq!(s[0]["stages"][0]["boot_file"], "ipxe.efi", "the analysis splits the URL");
+        assert_eq!(c["released"], true);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    {
+        let _d = Proc(n.dnsmasq_with(&r, &[range]));
+        std::thread::sleep(Duration::from_millis(700));
+        let (v, code) = probe(&n, &["--dhcpv6", "--arch", "efi-x64", "--offer-wait", "0.5"]);
+        assert_eq!(client0(&v)["ok"], false);
+        assert_eq!(code, 1);
+        assert!(all_finding_ids(&v).contains(&"dhcpv6-no-boot-url".to_string()), "{:?}", all_finding_ids(&v));
     }
 }

@@ -112,6 +112,8 @@ pub struct ProbeResult {
     /// Why it failed, in firmware terms.
     pub failure: Option<String>,
     pub leased_ip: Option<Ipv4Addr>,
+    /// DHCPv6 (--dhcpv6): the IA_NA address.
+    pub leased_ip6: Option<std::net::Ipv6Addr>,
     pub dhcp_server: Option<Ipv4Addr>,
     pub proxy_server: Option<Ipv4Addr>,
     pub offers: usize,

@@ -5,6 +5,7 @@
 //! would print for a capture of the same traffic (and `-w` writes exactly that capture).
 
 pub mod client;
+pub mod client6;
 pub mod packet;
 
 use crate::analyze::{diag_config, jsonl_line, style_for};
@@ -20,6 +21,7 @@ use crate::wire::defrag::Defragmenter;
 use crate::wire::dhcp4::Dhcp4;
 use crate::wire::link::{decode_frame, fmt_mac, Decoded, Mac};
 use client::{Client, ClientConfig, Identity, ProbeResult, TftpProfile};
+use client6::Client6;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -245,6 +247,69 @@ fn permission_hint(e: String) -> String {
     }
 }
 
+/// One synthetic client: DHCPv4 (+4011, ARP, TFTP) or DHCPv6.
+pub enum Agent {
+    V4(Client),
+    V6(Client6),
+}
+
+impl Agent {
+    fn start(&mut self, now: i64) -> Vec<Vec<u8>> {
+        match self {
+            Agent::V4(c) => c.start(now),
+            Agent::V6(c) => c.start(now),
+        }
+    }
+    fn poll(&mut self, now: i64) -> Vec<Vec<u8>> {
+        match self {
+            Agent::V4(c) => c.poll(now),
+            Agent::V6(c) => c.poll(now),
+        }
+    }
+    fn deadline(&self) -> i64 {
+        match self {
+            Agent::V4(c) => c.deadline(),
+            Agent::V6(c) => c.deadline(),
+        }
+    }
+    fn done(&self) -> bool {
+        match self {
+            Agent::V4(c) => c.done(),
+            Agent::V6(c) => c.done(),
+        }
+    }
+    fn result(&self) -> &ProbeResult {
+        match self {
+            Agent::V4(c) => &c.result,
+            Agent::V6(c) => &c.result,
+        }
+    }
+    fn result_mut(&mut self) -> &mut ProbeResult {
+        match self {
+            Agent::V4(c) => &mut c.result,
+            Agent::V6(c) => &mut c.result,
+        }
+    }
+    fn mac(&self) -> Mac {
+        match self {
+            Agent::V4(c) => c.id.mac,
+            Agent::V6(c) => c.id.mac,
+        }
+    }
+    fn leased_ip(&self) -> Option<Ipv4Addr> {
+        match self {
+            Agent::V4(c) => c.leased_ip(),
+            Agent::V6(_) => None,
+        }
+    }
+    fn v4(&mut self) -> Option<&mut Client> {
+        match self {
+            Agent::V4(c) => Some(c),
+            Agent::V6(_) => None,
+        }
+    }
+}
+
 /// Where a received frame goes: which client, by chaddr (DHCP), leased IP (UDP) or ARP target.
 struct Index {
     by_mac: HashMap<Mac, usize>,
@@ -277,7 +342,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     if linktype != 1 {
         return Err(format!("`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet", p.iface));
     }
-    cap.filter("arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp", true).map_err(|e| format!("filter: {e}"))?;
+    cap.filter("arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6", true).map_err(|e| format!("filter: {e}"))?;
     let mut writer = match &a.write {
         Some(w) => Some(CaptureWriter::create(w, linktype).map_err(|e| format!("{w}: {e}"))?),
         None => None,
@@ -289,17 +354,22 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     let mut defrag = Defragmenter::default();
     let seed = now_ns() as u32;
-    let mut clients: Vec<Client> = p
+    let mut clients: Vec<Agent> = p
         .identities
         .iter()
         .enumerate()
         .map(|(i, id)| {
             let mut cfg = p.cfg.clone();
             cfg.profile = auto_profile(a, id, &p.cfg);
-            Client::new(id.clone(), cfg, seed.wrapping_add((i as u32).wrapping_mul(0x9e37_79b9)))
+            let xid = seed.wrapping_add((i as u32).wrapping_mul(0x9e37_79b9));
+            if a.dhcpv6 {
+                Agent::V6(Client6::new(id.clone(), cfg, xid))
+            } else {
+                Agent::V4(Client::new(id.clone(), cfg, xid))
+            }
         })
         .collect();
-    let mut idx = Index { by_mac: clients.iter().enumerate().map(|(i, c)| (c.id.mac, i)).collect(), by_ip: HashMap::new() };
+    let mut idx = Index { by_mac: clients.iter().enumerate().map(|(i, c)| (c.mac(), i)).collect(), by_ip: HashMap::new() };
     let ours: std::collections::HashSet<Mac> = idx.by_mac.keys().copied().collect();
     eprintln!("pxe-inspect: probing on {} with {} client(s){}", p.iface, clients.len(), a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
     let t0 = now_ns();
@@ -410,14 +480,14 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let interrupted = stop.load(Ordering::SeqCst);
     let end = now_ns();
     for c in clients.iter_mut().filter(|c| !c.done()) {
-        c.result.failure = Some(if interrupted { "interrupted".into() } else { "not started".into() });
+        c.result_mut().failure = Some(if interrupted { "interrupted".into() } else { "not started".into() });
     }
     if let Some(w) = writer.as_mut() {
         w.flush().map_err(|e| format!("writing capture: {e}"))?;
     }
     if let Some(dir) = &a.save {
         std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
-        for c in &clients {
+        for c in clients.iter().filter_map(|c| if let Agent::V4(c) = c { Some(c) } else { None }) {
             if let (Some(d), Some(f)) = (&c.data, &c.result.boot_file) {
                 let base = f.rsplit(['/', '\\']).next().unwrap_or("file");
                 let path = std::path::Path::new(dir).join(format!("{}-{base}", fmt_mac(&c.id.mac).replace(':', "")));
@@ -425,7 +495,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             }
         }
     }
-    let results: Vec<ProbeResult> = clients.iter().map(|c| c.result.clone()).collect();
+    let results: Vec<ProbeResult> = clients.iter().map(|c| c.result().clone()).collect();
     let summary = summarize(&results, (end - t0) as f64 / 1e9, sent, received);
     // We listened until now: quiet time after the last frame is capture time for the rules
     // that wait (no offer after 3 s, a stall of 5 s).
@@ -480,34 +550,54 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
 }
 
 /// Hand one received frame to the client it is for; returns what that client sends back.
-fn dispatch(clients: &mut [Client], idx: &Index, defrag: &mut Defragmenter, linktype: u32, data: &[u8], now: i64) -> (Option<usize>, Vec<Vec<u8>>) {
+fn dispatch(clients: &mut [Agent], idx: &Index, defrag: &mut Defragmenter, linktype: u32, data: &[u8], now: i64) -> (Option<usize>, Vec<Vec<u8>>) {
+    if let Some((from_mac, from_ip, target)) = client6::neighbor_solicitation(data) {
+        let who = crate::wire::dhcp6::eui64_mac(&target).and_then(|m| idx.by_mac.get(&m).copied());
+        if let Some(i) = who {
+            if let Agent::V6(c) = &mut clients[i] {
+                return (Some(i), c.on_neighbor_solicitation(from_mac, from_ip, target));
+            }
+        }
+        return (None, vec![]);
+    }
     let Ok(d) = decode_frame(linktype, data, defrag, now) else { return (None, vec![]) };
     match d {
+        Decoded::Udp(u) if u.dport == 546 => {
+            let (Ok(m), IpAddr::V6(src)) = (crate::wire::dhcp6::Dhcp6::parse(&u.payload), u.src) else { return (None, vec![]) };
+            let Some(i) = m.client_mac().and_then(|mac| idx.by_mac.get(&mac).copied()) else { return (None, vec![]) };
+            match &mut clients[i] {
+                Agent::V6(c) => (Some(i), c.on_dhcp6(now, &m, u.link.src_mac.unwrap_or([0; 6]), src)),
+                Agent::V4(_) => (None, vec![]),
+            }
+        }
         Decoded::Udp(u) => {
             let (IpAddr::V4(src), IpAddr::V4(dst)) = (u.src, u.dst) else { return (None, vec![]) };
             let src_mac = u.link.src_mac.unwrap_or([0; 6]);
             if u.dport == 68 || (u.sport == 4011 && u.payload.first() == Some(&2)) {
                 if let Ok(m) = Dhcp4::parse(&u.payload) {
                     if let Some(i) = m.mac().and_then(|mac| idx.by_mac.get(&mac).copied()) {
-                        return (Some(i), clients[i].on_dhcp(now, &m, src_mac, src, u.sport));
+                        let out = clients[i].v4().map(|c| c.on_dhcp(now, &m, src_mac, src, u.sport)).unwrap_or_default();
+                        return (Some(i), out);
                     }
                 }
                 return (None, vec![]);
             }
             if let Some(&i) = idx.by_ip.get(&dst) {
-                return (Some(i), clients[i].on_udp(now, src, u.sport, u.dport, &u.payload));
+                let out = clients[i].v4().map(|c| c.on_udp(now, src, u.sport, u.dport, &u.payload)).unwrap_or_default();
+                return (Some(i), out);
             }
             (None, vec![])
         }
         Decoded::Arp(a) => {
             if a.op == 1 {
                 if let Some(&i) = idx.by_ip.get(&a.target_ip) {
-                    return (Some(i), clients[i].on_arp(now, &a));
+                    let out = clients[i].v4().map(|c| c.on_arp(now, &a)).unwrap_or_default();
+                    return (Some(i), out);
                 }
                 return (None, vec![]);
             }
             let mut out = vec![];
-            for c in clients.iter_mut().filter(|c| c.resolving() == Some(a.sender_ip)) {
+            for c in clients.iter_mut().filter_map(|c| c.v4()).filter(|c| c.resolving() == Some(a.sender_ip)) {
                 out.extend(c.on_arp(now, &a));
             }
             (None, out)
@@ -533,7 +623,7 @@ fn write_results(out: &mut dyn Write, results: &[ProbeResult], s: &ProbeSummary,
         t.add_row(vec![
             Cell::new(format!("{}{}", r.mac, if r.ipxe { " iPXE" } else { "" })),
             Cell::new(format!("{} {}", r.arch, r.arch_name)),
-            Cell::new(r.leased_ip.map(|i| i.to_string()).unwrap_or_else(|| "-".into())),
+            Cell::new(r.leased_ip.map(|i| i.to_string()).or(r.leased_ip6.map(|i| i.to_string())).unwrap_or_else(|| "-".into())),
             Cell::new(from),
             Cell::new(r.boot_url.clone().or_else(|| r.boot_file.clone()).unwrap_or_else(|| "-".into())),
             Cell::new(r.bytes),
