@@ -19,6 +19,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Synthetic PXE clients on an interface: DHCP (or proxy + 4011), ARP and TFTP like firmware, then the analysis of that traffic.
     Probe(Box<ProbeArgs>),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) for pxe-inspect.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) generated from these same definitions; --dir writes one page per subcommand.
+    Manpage(ManpageArgs),
     /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
     Explain(ExplainArgs),
 }
@@ -313,4 +317,18 @@ pub struct ProbeArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub diag: DiagArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ManpageArgs {
+    /// Write pxe-inspect.1 and pxe-inspect-SUBCOMMAND.1 into DIR instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<String>,
 }
