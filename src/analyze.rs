@@ -10,6 +10,7 @@ use crate::render::{self, Style};
 use crate::report::{self, InputInfo, Report};
 use crate::session::TrackerConfig;
 use crate::source::{CaptureReader, Merger};
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 
 pub fn style_for(o: &OutputArgs) -> Style {
@@ -79,6 +80,12 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             Some(t) => crate::model::Timestamp::parse(t).map(|t| Some(t.0)).ok_or(format!("{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds")),
         }
     };
+    if a.annotate.is_some() && a.files.iter().any(|f| f == "-") {
+        return Err("--annotate reads the inputs a second time: give files, not standard input".into());
+    }
+    if a.annotate.as_deref().is_some_and(|p| p.ends_with(".pcap")) {
+        return Err("--annotate writes pcapng (classic pcap has no packet comments): name it .pcapng".into());
+    }
     let since = bound(&a.output.since, "--since")?;
     let until = bound(&a.output.until, "--until")?;
     let mut inputs = Vec::new();
@@ -103,9 +110,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let stream = a.output.format == Format::Jsonl && expects.is_none();
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut merger = Merger::new(readers);
-    let emit = |s: BootSession, sessions: &mut Vec<BootSession>, out: &mut dyn Write| -> io::Result<()> {
+    let mut comments: Comments = BTreeMap::new();
+    let annotating = a.annotate.is_some();
+    let emit = |s: BootSession, sessions: &mut Vec<BootSession>, comments: &mut Comments, out: &mut dyn Write| -> io::Result<()> {
         if !keep_session(&a.output, &s) {
             return Ok(());
+        }
+        if annotating {
+            session_comments(&s, comments);
         }
         if stream {
             jsonl_line(out, "session", &s)?;
@@ -135,14 +147,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             continue;
         }
         for s in pipe.push(&f) {
-            emit(s, &mut sessions, out).map_err(io_err)?;
+            emit(s, &mut sessions, &mut comments, out).map_err(io_err)?;
         }
     }
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
     for s in pipe.finish() {
-        emit(s, &mut sessions, out).map_err(io_err)?;
+        emit(s, &mut sessions, &mut comments, out).map_err(io_err)?;
     }
     sessions.sort_by_key(|s| s.first_frame);
     // Fill in what the readers learnt.
@@ -165,10 +177,18 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         None => vec![],
     };
     findings.extend(ci::expectation_findings(&expect_results));
+    if let Some(path) = &a.annotate {
+        for f in &findings {
+            finding_comments(f, &mut comments);
+        }
+        let n = annotate(a, path, &comments)?;
+        eprintln!("pxe-inspect: wrote {path}: {n} frames, {} with comments", comments.len());
+    }
     let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs, sessions, findings, stats: pipe.stats.clone() };
     let res = match a.output.format {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
+        Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
         Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(io::Error::other).and_then(|_| out.write_all(b"\n")),
         Format::Jsonl => (|| {
             if !stream {
@@ -242,4 +262,64 @@ fn write_rule(out: &mut dyn Write, r: &registry::RuleDoc) -> io::Result<()> {
         writeln!(out, "  seen on screen as: {}", r.screen.join(", "))?;
     }
     Ok(())
+}
+
+/// Packet comments by (input, frame).
+pub type Comments = BTreeMap<(usize, u64), Vec<String>>;
+
+fn finding_comments(f: &crate::model::Finding, c: &mut Comments) {
+    let text = format!("pxe-inspect {} {}: {} | fix: {}", f.severity.name(), f.id, f.message, f.hint);
+    for fr in &f.frames {
+        let v = c.entry((fr.input, fr.frame)).or_default();
+        if !v.contains(&text) {
+            v.push(text.clone());
+        }
+    }
+}
+
+/// A summary on the session's first frame, and each finding on its evidence frames.
+pub fn session_comments(s: &BootSession, c: &mut Comments) {
+    let files = s.boot_files().join(", ");
+    let summary = format!(
+        "pxe-inspect session {}: arch {}, {}; boot file(s) {}; {} finding(s)",
+        s.label(),
+        render::table::arch_text(s),
+        s.outcome.name(),
+        if files.is_empty() { "-".to_string() } else { files },
+        s.findings.len()
+    );
+    c.entry((s.first_frame.input, s.first_frame.frame)).or_default().insert(0, summary);
+    for f in &s.findings {
+        finding_comments(f, c);
+    }
+}
+
+/// Second pass over the inputs: every frame again, merged the same way, comments attached.
+fn annotate(a: &AnalyzeArgs, path: &str, comments: &Comments) -> Result<u64, String> {
+    let mut readers = Vec::new();
+    for (i, p) in a.files.iter().enumerate() {
+        if let Ok(r) = CaptureReader::open(p, i) {
+            readers.push(r);
+        }
+    }
+    let mut merger = Merger::new(readers);
+    let mut w: Option<crate::source::writer::CaptureWriter> = None;
+    let mut n = 0u64;
+    let none: Vec<String> = Vec::new();
+    while let Some(f) = merger.next() {
+        if w.is_none() {
+            w = Some(crate::source::writer::CaptureWriter::create(path, f.linktype).map_err(|e| format!("{path}: {e}"))?);
+        }
+        let Some(w) = w.as_mut() else { break };
+        let mut c: Vec<String> = comments.get(&(f.input, f.number)).unwrap_or(&none).clone();
+        if a.files.len() > 1 && !c.is_empty() {
+            c.push(format!("pxe-inspect: frame {} of input {} ({})", f.number, f.input, a.files.get(f.input).map(String::as_str).unwrap_or("?")));
+        }
+        w.write_commented(f.linktype, f.ts_ns, &f.data, f.orig_len, &c).map_err(|e| format!("{path}: {e}"))?;
+        n += 1;
+    }
+    if let Some(w) = w.as_mut() {
+        w.flush().map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(n)
 }

@@ -34,6 +34,8 @@ pub enum Format {
     Timeline,
     Json,
     Jsonl,
+    /// A Mermaid sequence diagram per client (for Markdown tickets).
+    Mermaid,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -113,6 +115,10 @@ pub struct AnalyzeArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    /// Write the input(s) again as pcapng with each finding as a packet comment on the frames
+    /// that prove it, and a session summary on each session's first frame (Wireshark shows them).
+    #[arg(long, value_name = "OUT.pcapng")]
+    pub annotate: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

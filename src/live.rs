@@ -284,6 +284,7 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
             jsonl_line(out, "summary", serde_json::json!({"schema": report::JSONL_SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "pcap": counters})).map_err(io_err)?;
         }
         Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only).map_err(io_err)?,
         Format::Timeline => {
             writeln!(out).map_err(io_err)?;
             render::timeline::write(out, &r, &style, !a.output.pxe_only).map_err(io_err)?;

@@ -528,6 +528,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             }
             jsonl_line(out, "summary", serde_json::json!({"schema": SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "probe": summary})).map_err(io_err)?;
         }
+        Format::Mermaid => render::mermaid::write(out, &r, true).map_err(io_err)?,
         Format::Table | Format::Timeline => {
             write_results(out, &results, &summary, &style).map_err(io_err)?;
             writeln!(out).map_err(io_err)?;

@@ -1,6 +1,9 @@
 //! Sinks that write sessions and findings to any `io::Write`. Colour is a property of the sink,
 //! decided once from --color / NO_COLOR / the terminal.
 
+pub mod exchanges;
+pub mod html;
+pub mod mermaid;
 pub mod table;
 pub mod timeline;
 

@@ -75,11 +75,28 @@ impl CaptureWriter {
     }
 
     pub fn write(&mut self, linktype: u32, ts_ns: i64, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.write_commented(linktype, ts_ns, data, orig_len, &[])
+    }
+
+    /// As `write`, with pcapng packet comments (opt_comment), which Wireshark shows and
+    /// `tshark -Y frame.comment` filters on. Classic pcap has no comments: they are dropped.
+    pub fn write_commented(&mut self, linktype: u32, ts_ns: i64, data: &[u8], orig_len: u32, comments: &[String]) -> io::Result<()> {
         let if_id = self.iface(linktype)?;
         self.frames += 1;
         let ts = ts_ns.max(0) as u64;
         if self.pcapng {
-            let total = 32 + data.len() + pad4(data.len());
+            let mut opts = Vec::new();
+            for c in comments {
+                let c = &c.as_bytes()[..c.len().min(65_000)];
+                opts.extend(1u16.to_le_bytes());
+                opts.extend((c.len() as u16).to_le_bytes());
+                opts.extend(c);
+                opts.extend(std::iter::repeat_n(0u8, pad4(c.len())));
+            }
+            if !opts.is_empty() {
+                opts.extend([0u8; 4]); // opt_endofopt
+            }
+            let total = 32 + data.len() + pad4(data.len()) + opts.len();
             let mut b = Vec::with_capacity(total);
             b.extend(6u32.to_le_bytes());
             b.extend((total as u32).to_le_bytes());
@@ -90,6 +107,7 @@ impl CaptureWriter {
             b.extend(orig_len.to_le_bytes());
             b.extend(data);
             b.extend(std::iter::repeat_n(0u8, pad4(data.len())));
+            b.extend(&opts);
             b.extend((total as u32).to_le_bytes());
             self.out.write_all(&b)
         } else {
