@@ -1,6 +1,7 @@
 //! Make a large capture from a real one: COPIES copies of every session in IN, each with its
 //! client MAC and IPv4 address rewritten and its timestamps shifted, written as pcap to OUT.
-//! Used by bench/run.sh and the flat-memory test. Usage: gen_capture IN OUT COPIES [CLIENT_MAC CLIENT_IP]
+//! Used by bench/run.sh and the tests. Usage: gen_capture IN OUT COPIES [CLIENT_MAC CLIENT_IP [FIRST]]
+//! (FIRST numbers the copies from there, so two generated files can be merged without clashes).
 
 use pxe_inspect::source::writer::CaptureWriter;
 use pxe_inspect::source::CaptureReader;
@@ -27,6 +28,7 @@ fn main() {
         std::process::exit(2);
     }
     let copies: u32 = args[3].parse().unwrap_or(1);
+    let first_copy: u32 = args.get(6).and_then(|f| f.parse().ok()).unwrap_or(0);
     let mac: Vec<u8> = args.get(4).map(|m| m.split(':').filter_map(|x| u8::from_str_radix(x, 16).ok()).collect()).unwrap_or_else(|| vec![0x52, 0x54, 0, 0x77, 0, 1]);
     let ip: Vec<u8> = args.get(5).map(|m| m.split('.').filter_map(|x| x.parse().ok()).collect()).unwrap_or_else(|| vec![192, 168, 77, 100]);
     let mut frames = Vec::new();
@@ -49,9 +51,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    for c in 0..copies {
+    for n in 0..copies {
         // Overlap copies in time (a boot storm) but keep each client distinct.
-        let shift = i64::from(c) * span / 8;
+        let shift = i64::from(n) * span / 8;
+        let c = n + first_copy;
         let new_mac = [0x02, 0x50, (c >> 16) as u8, (c >> 8) as u8, c as u8, 0x01];
         let new_ip = [10, (c >> 16) as u8, (c >> 8) as u8, (c as u8).max(1)];
         for f in &frames {

@@ -185,6 +185,12 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         eprintln!("pxe-inspect: wrote {path}: {n} frames, {} with comments", comments.len());
     }
     let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs, sessions, findings, stats: pipe.stats.clone() };
+    if let Some(path) = &a.output.html {
+        if stream {
+            eprintln!("pxe-inspect: --html with -f jsonl: sessions were streamed, the report shows none (use -f json or table)");
+        }
+        render::html::write_file(path, &r)?;
+    }
     let res = match a.output.format {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),

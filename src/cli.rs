@@ -78,6 +78,10 @@ pub struct OutputArgs {
     /// Ignore frames after this packet time.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Also write a self-contained HTML report (summary, per-client waterfall and sequence
+    /// diagram, findings with fixes) to FILE; works offline, for attaching to tickets.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

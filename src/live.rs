@@ -275,6 +275,9 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     }
     crate::diag::apply_policy(&mut findings, &diag);
     let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    if let Some(path) = &a.output.html {
+        render::html::write_file(path, &r)?;
+    }
     match a.output.format {
         Format::Jsonl => {
             for f in &r.findings {

@@ -47,12 +47,7 @@ fn jsonl_streams_large_captures_with_flat_memory() {
     if skip_unless(have("/usr/bin/time"), "GNU time not installed (apt-get install time)") {
         return;
     }
-    let gen = std::path::PathBuf::from(env!("CARGO_BIN_EXE_pxe-inspect")).with_file_name("examples").join("gen_capture");
-    if !gen.exists() {
-        let st = Command::new(env!("CARGO")).args(["build", "--release", "-q", "--example", "gen_capture"]).current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo");
-        assert!(st.success());
-    }
-    let gen = if gen.exists() { gen } else { std::path::PathBuf::from(format!("{}/target/release/examples/gen_capture", env!("CARGO_MANIFEST_DIR"))) };
+    let gen = gen_capture_bin();
     let big = std::env::temp_dir().join(format!("pxi-{}-storm.pcap", std::process::id()));
     let src = format!("{}/samples/lab-bios-dnsmasq.pcap", env!("CARGO_MANIFEST_DIR"));
     assert!(Command::new(&gen).args([&src, big.to_str().expect("p"), "600"]).status().expect("gen").success());

@@ -63,3 +63,112 @@ fn mermaid_has_a_diagram_per_client_with_declared_parties() {
     assert!(text.contains("boot server 192.168.77.1"), "the 4011 exchange is drawn");
     assert!(text.contains("Note over C,") && text.contains("proxy-unanswered"), "findings as notes");
 }
+
+fn html_of(files: &[&str], name: &str) -> (String, serde_json::Value) {
+    let out = tmp(name);
+    let (v, _) = analyze_json(files, &["--html", &out]);
+    (std::fs::read_to_string(&out).expect("html written"), v)
+}
+
+/// One file, nothing fetched from anywhere, every session and finding in it.
+#[test]
+fn html_report_is_self_contained_and_complete() {
+    let (html, v) = html_of(&["samples/lab-proxy-uefi.pcap", "samples/lab-fail-uefi-proxy-4011-blocked.pcap", "samples/lab-fail-bios-file-not-found.pcap"], "complete.html");
+    for bad in ["<link", "src=\"http", "src='http", "url(http", "@import", "<iframe"] {
+        assert!(!html.contains(bad), "external reference `{bad}`");
+    }
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    let n = sessions(&v).len();
+    assert_eq!(html.matches("<section class=\"client\"").count(), n, "a section per session");
+    assert_eq!(html.matches("<svg class=\"waterfall\"").count(), n, "a waterfall per session");
+    assert_eq!(html.matches("<svg class=\"sequence\"").count(), n, "a sequence diagram per session");
+    for id in all_finding_ids(&v) {
+        assert!(html.contains(&format!("<b>{id}</b>")), "finding {id} listed");
+    }
+    for s in sessions(&v) {
+        let mac = s["client"]["mac"].as_str().unwrap_or("");
+        assert!(html.contains(mac), "{mac}");
+    }
+    // The transfer bars carry size and throughput; the 4011 exchange and its failure are drawn.
+    assert!(html.contains("171456 bytes") && html.contains("MB/s"));
+    assert!(html.contains("boot server 192.168.77.1") && html.contains("unanswered"));
+    // Untrusted strings from the capture are escaped (vendor classes, file names, error texts).
+    assert!(!html.contains("<script>alert"));
+    // capture/probe/serve share the option; analyze with -f jsonl still writes the file.
+    let out = tmp("jsonl.html");
+    let o = run(&["analyze", "-f", "jsonl", "--html", &out, "samples/lab-bios-dnsmasq.pcap"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::path::Path::new(&out).exists());
+}
+
+/// Count pixels of a colour (±8 per channel) in a PNG screenshot.
+fn pixels_like(png_path: &str, rgb: [u8; 3]) -> usize {
+    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).expect("png")));
+    let mut r = dec.read_info().expect("png header");
+    let mut buf = vec![0; r.output_buffer_size()];
+    let info = r.next_frame(&mut buf).expect("png frame");
+    let step = match info.color_type {
+        png::ColorType::Rgba => 4,
+        png::ColorType::Rgb => 3,
+        _ => return 0,
+    };
+    buf[..info.buffer_size()].chunks(step).filter(|p| p.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 8)).count()
+}
+
+fn screenshot(html: &str, png: &str, height: u32) {
+    let st = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", &format!("--window-size=1280,{height}"), &format!("--screenshot={png}"), &format!("file://{html}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("chromium");
+    assert!(st.success() && std::path::Path::new(png).exists(), "chromium screenshot of {html}");
+}
+
+/// The report as a browser draws it: a healthy lab boot, a failing one and a 500-client storm.
+/// Screenshots are kept in target/report-screenshots/ for people to look at.
+#[test]
+fn html_report_renders_in_chromium() {
+    if skip_unless(have("chromium"), "needs Debian's chromium (apt-get install chromium)") {
+        return;
+    }
+    let dir = format!("{}/target/report-screenshots", env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let green = [0x2e, 0x8b, 0x57];
+    let red = [0xc0, 0x39, 0x2b];
+    let blue = [0x3b, 0x7d, 0xd8];
+    // healthy
+    let healthy = tmp("healthy.html");
+    analyze_json(&["samples/lab-bios-dnsmasq.pcap"], &["--html", &healthy]);
+    let png = format!("{dir}/healthy.png");
+    screenshot(&healthy, &png, 1400);
+    assert!(pixels_like(&png, green) > 500, "TFTP bars and the booted badge are green");
+    assert!(pixels_like(&png, blue) > 500, "DHCP bars are blue");
+    let legend_red = pixels_like(&png, red);
+    assert!(legend_red < 400, "nothing failed: only the legend is red ({legend_red} px)");
+    // failing
+    let failing = tmp("failing.html");
+    analyze_json(&["samples/lab-fail-uefi-proxy-4011-blocked.pcap"], &["--html", &failing]);
+    let png = format!("{dir}/failing.png");
+    screenshot(&failing, &png, 1000);
+    let failed_red = pixels_like(&png, red);
+    assert!(failed_red > legend_red + 400, "failed badge, failed 4011 bar and the finding are red ({failed_red} px vs {legend_red})");
+    // 500 clients: 300 healthy and 200 failing boots, re-addressed copies of real ones.
+    let gen = gen_capture_bin();
+    let (a, b) = (tmp("storm-ok.pcap"), tmp("storm-fail.pcap"));
+    assert!(Command::new(&gen).args(["samples/lab-bios-dnsmasq.pcap", &a, "300"]).status().expect("gen").success());
+    assert!(Command::new(&gen).args(["samples/lab-fail-bios-file-not-found.pcap", &b, "200", "52:54:00:77:00:01", "192.168.77.100", "300"]).status().expect("gen").success());
+    let storm = tmp("storm.html");
+    let (v, _) = analyze_json(&[&a, &b], &["--html", &storm]);
+    assert_eq!(sessions(&v).len(), 500);
+    let size = std::fs::metadata(&storm).expect("html").len();
+    assert!(size < 40 << 20, "500 clients stay a reasonable file: {size} bytes");
+    let html = std::fs::read_to_string(&storm).expect("read");
+    assert_eq!(html.matches("<details open>").count(), 0, "with many clients the details start closed");
+    let png = format!("{dir}/storm-500.png");
+    screenshot(&storm, &png, 1400);
+    assert!(html.contains("Findings across clients") && html.contains("<td>200</td>"), "the 200 failures are counted across clients");
+    let storm_red = pixels_like(&png, red);
+    assert!(storm_red > legend_red + 400, "failed clients come first in the summary ({storm_red} red px)");
+    eprintln!("screenshots in {dir}; storm report {size} bytes");
+}

@@ -506,6 +506,9 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
     crate::diag::apply_policy(&mut findings, &diag);
     let r = Report { schema: SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    if let Some(path) = &a.output.html {
+        render::html::write_file(path, &r)?;
+    }
     let io_err = |e: io::Error| format!("writing output: {e}");
     match a.output.format {
         Format::Json => {

@@ -142,14 +142,16 @@ pub fn spans(s: &BootSession) -> Vec<Span> {
             });
         }
     }
-    for t in &s.tftp {
+    for (i, t) in s.tftp.iter().enumerate() {
         let rate = t.throughput_bps.map(|b| format!(", {:.1} MB/s", b / 1e6)).unwrap_or_default();
+        // pxelinux.cfg/01-MAC, grub *.lst: not found and then something else loads. Normal.
+        let expected_miss = t.error.as_ref().is_some_and(|e| e.code == 1) && s.tftp[i + 1..].iter().any(|u| u.ok());
         out.push(Span {
             label: t.file.clone(),
-            kind: "tftp",
+            kind: if expected_miss { "tftp-expected-miss" } else { "tftp" },
             start: t.start,
             end: t.end,
-            ok: t.ok() || (t.blocks == 0 && t.error.as_ref().is_some_and(|e| e.from == "client")),
+            ok: expected_miss || t.ok() || (t.blocks == 0 && t.error.as_ref().is_some_and(|e| e.from == "client")),
             detail: format!("TFTP {}: {} bytes, blksize {}{}, {} retransmit(s){}", t.status.name(), t.bytes, t.blksize, rate, t.retransmits, t.error.as_ref().map(|e| format!(", error {} {}", e.code, e.message)).unwrap_or_default()),
             frame: t.first_frame,
         });

@@ -63,3 +63,17 @@ pub fn skip_unless(ok: bool, what: &str) -> bool {
     eprintln!("SKIP: {what}");
     true
 }
+
+/// The `gen_capture` example (copies of a real capture's sessions, re-addressed), built on demand.
+pub fn gen_capture_bin() -> PathBuf {
+    let gen = PathBuf::from(env!("CARGO_BIN_EXE_pxe-inspect")).with_file_name("examples").join("gen_capture");
+    if !gen.exists() {
+        let st = Command::new(env!("CARGO")).args(["build", "--release", "-q", "--example", "gen_capture"]).current_dir(env!("CARGO_MANIFEST_DIR")).status().expect("cargo");
+        assert!(st.success());
+    }
+    if gen.exists() {
+        gen
+    } else {
+        PathBuf::from(format!("{}/target/release/examples/gen_capture", env!("CARGO_MANIFEST_DIR")))
+    }
+}
