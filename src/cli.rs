@@ -19,6 +19,8 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Synthetic PXE clients on an interface: DHCP (or proxy + 4011), ARP and TFTP like firmware, then the analysis of that traffic.
     Probe(Box<ProbeArgs>),
+    /// Compare two boots (two captures, or two clients): where does the failing one depart from the working one?
+    Diff(DiffArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) for pxe-inspect.
     Completions(CompletionsArgs),
     /// Print the man page (roff) generated from these same definitions; --dir writes one page per subcommand.
@@ -341,4 +343,28 @@ pub struct ManpageArgs {
     /// Write pxe-inspect.1 and pxe-inspect-SUBCOMMAND.1 into DIR instead of printing the main page.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// Capture with the working boot.
+    #[arg(value_name = "GOOD")]
+    pub good: String,
+    /// Capture with the failing boot (may be the same file with --bad-client).
+    #[arg(value_name = "BAD")]
+    pub bad: String,
+    /// The client to compare (MAC; default: the PXE client with the most frames).
+    #[arg(long, value_name = "MAC")]
+    pub client: Option<String>,
+    /// The client in BAD, when it differs from --client.
+    #[arg(long, value_name = "MAC")]
+    pub bad_client: Option<String>,
+    /// Show rows that are the same too.
+    #[arg(long)]
+    pub all: bool,
+    /// table or json (schema pxe-inspect/diff/1).
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }

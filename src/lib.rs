@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod ci;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod docs;
 pub mod http;
 pub mod live;

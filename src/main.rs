@@ -15,6 +15,7 @@ fn main() {
         Command::Serve(s) => pxe_inspect::serve::run(&s),
         Command::Capture(c) => pxe_inspect::live::run(&c),
         Command::Probe(p) => pxe_inspect::probe::run(&p),
+        Command::Diff(d) => pxe_inspect::diff::run(&d),
         Command::Completions(c) => pxe_inspect::docs::completions(c.shell),
         Command::Manpage(m) => pxe_inspect::docs::manpage(m.dir.as_deref()),
         Command::Explain(e) => analyze::explain(&e),

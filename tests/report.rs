@@ -172,3 +172,30 @@ fn html_report_renders_in_chromium() {
     assert!(storm_red > legend_red + 400, "failed clients come first in the summary ({storm_red} red px)");
     eprintln!("screenshots in {dir}; storm report {size} bytes");
 }
+
+/// `diff` names where a failing boot departs from a working one, and nothing for the same boot.
+#[test]
+fn diff_finds_where_boots_part() {
+    let diff = |g: &str, b: &str| -> (serde_json::Value, i32) {
+        let o = run(&["diff", "-f", "json", g, b]);
+        (serde_json::from_slice(&o.stdout).expect("json"), o.status.code().unwrap_or(-1))
+    };
+    let (v, code) = diff("samples/lab-bios-dnsmasq.pcap", "samples/lab-fail-bios-file-not-found.pcap");
+    assert_eq!(code, 1);
+    assert_eq!(v["schema"], "pxe-inspect/diff/1");
+    assert_eq!(v["first_difference"]["aspect"], "stage 1: boot file");
+    assert!(v["first_difference"]["bad"].as_str().is_some_and(|b| b.contains("missing.0")));
+    let (v, _) = diff("samples/lab-proxy-uefi.pcap", "samples/lab-fail-uefi-proxy-4011-blocked.pcap");
+    let rows = v["rows"].as_array().expect("rows");
+    let port = rows.iter().find(|r| r["aspect"] == "stage 1: port 4011").expect("4011 row");
+    assert_eq!(port["differs"], true);
+    assert!(port["bad"].as_str().is_some_and(|b| b.contains("unanswered")) && port["good"].as_str().is_some_and(|g| g.contains("answered")));
+    let (v, code) = diff("samples/lab-bios-dnsmasq.pcap", "samples/lab-bios-dnsmasq.pcap");
+    assert_eq!(code, 0);
+    assert!(v["first_difference"].is_null());
+    assert!(v["rows"].as_array().is_some_and(|r| r.iter().all(|x| x["differs"] == false)));
+    let table = run(&["diff", "samples/lab-uefi-dnsmasq.pcap.gz", "samples/lab-fail-uefi-arch-mismatch.pcap"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("The boots part at"), "{text}");
+    assert_eq!(run(&["diff", "samples/lab-bios-dnsmasq.pcap", "samples/lab-bios-dnsmasq.pcap", "--client", "00:11:22:33:44:55"]).status.code(), Some(2));
+}
