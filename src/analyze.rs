@@ -135,7 +135,11 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         pb
     });
     let mut read_bytes = 0u64;
-    while let Some(f) = merger.next() {
+    let mut anon = a.anonymize.then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
+    while let Some(mut f) = merger.next() {
+        if let Some(an) = anon.as_mut() {
+            an.frame(f.linktype, &mut f.data);
+        }
         read_bytes += f.data.len() as u64 + 16;
         if let Some(pb) = &progress {
             if pipe.stats.frames % 4096 == 0 {
@@ -312,7 +316,12 @@ fn annotate(a: &AnalyzeArgs, path: &str, comments: &Comments) -> Result<u64, Str
     let mut w: Option<crate::source::writer::CaptureWriter> = None;
     let mut n = 0u64;
     let none: Vec<String> = Vec::new();
-    while let Some(f) = merger.next() {
+    // Same key, same pseudonyms as the first pass.
+    let mut anon = a.anonymize.then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
+    while let Some(mut f) = merger.next() {
+        if let Some(an) = anon.as_mut() {
+            an.frame(f.linktype, &mut f.data);
+        }
         if w.is_none() {
             w = Some(crate::source::writer::CaptureWriter::create(path, f.linktype).map_err(|e| format!("{path}: {e}"))?);
         }

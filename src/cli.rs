@@ -121,6 +121,14 @@ pub struct AnalyzeArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    /// Replace MACs, IPs, UUIDs and host names with consistent pseudonyms in every output
+    /// (including --annotate and --html), so reports can go into tickets.
+    #[arg(long)]
+    pub anonymize: bool,
+    /// Key for --anonymize pseudonyms (default: a fixed key, so the same input always gives the
+    /// same pseudonyms; use your own to make them unguessable).
+    #[arg(long, value_name = "KEY", requires = "anonymize")]
+    pub anonymize_key: Option<String>,
     /// Write the input(s) again as pcapng with each finding as a packet comment on the frames
     /// that prove it, and a session summary on each session's first frame (Wireshark shows them).
     #[arg(long, value_name = "OUT.pcapng")]

@@ -2,6 +2,7 @@
 //! source -> wire -> session::Tracker -> diag -> render (see DESIGN.md in docs/).
 
 pub mod analyze;
+pub mod anon;
 pub mod ci;
 pub mod cli;
 pub mod diag;
