@@ -3,23 +3,9 @@
 //! Used by bench/run.sh and the tests. Usage: gen_capture IN OUT COPIES [CLIENT_MAC CLIENT_IP [FIRST]]
 //! (FIRST numbers the copies from there, so two generated files can be merged without clashes).
 
+use pxe_inspect::anon::Anonymizer;
 use pxe_inspect::source::writer::CaptureWriter;
 use pxe_inspect::source::CaptureReader;
-
-fn replace_all(buf: &mut [u8], from: &[u8], to: &[u8]) {
-    if from.is_empty() || from.len() != to.len() {
-        return;
-    }
-    let mut i = 0;
-    while i + from.len() <= buf.len() {
-        if &buf[i..i + from.len()] == from {
-            buf[i..i + from.len()].copy_from_slice(to);
-            i += from.len();
-        } else {
-            i += 1;
-        }
-    }
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -59,8 +45,8 @@ fn main() {
         let new_ip = [10, (c >> 16) as u8, (c >> 8) as u8, (c as u8).max(1)];
         for f in &frames {
             let mut d = f.data.clone();
-            replace_all(&mut d, &mac, &new_mac);
-            replace_all(&mut d, &ip, &new_ip);
+            Anonymizer::replace(&mut d, &mac, &new_mac);
+            Anonymizer::replace(&mut d, &ip, &new_ip);
             let _ = w.write(f.linktype, f.ts_ns + shift, &d, f.orig_len);
         }
     }

@@ -115,7 +115,7 @@ impl Anonymizer {
     }
 
     /// Replace `from` with `to` everywhere in `buf` (same length).
-    fn replace(buf: &mut [u8], from: &[u8], to: &[u8]) {
+    pub fn replace(buf: &mut [u8], from: &[u8], to: &[u8]) {
         if from.is_empty() || from.len() != to.len() || from == to {
             return;
         }

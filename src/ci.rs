@@ -151,7 +151,8 @@ pub fn exit_code(r: &Report, fail_on: crate::cli::FailOn) -> i32 {
     }
 }
 
-fn esc(s: &str) -> String {
+/// XML/HTML text escaping (JUnit and the HTML report); control characters become spaces.
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

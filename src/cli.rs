@@ -318,6 +318,18 @@ pub struct ProbeArgs {
     /// The server's TFTP port (69).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Option<u16>,
+    /// Stop each client at its first offer (a DISCOVER flood; no lease is taken).
+    #[arg(long)]
+    pub discover_only: bool,
+    /// TFTP only, no DHCP: fetch --file from this server with fixed addresses from --ip-start.
+    #[arg(long, value_name = "IP", requires_all = ["file", "ip_start"])]
+    pub tftp_server: Option<String>,
+    /// The file to fetch with --tftp-server.
+    #[arg(long, value_name = "NAME")]
+    pub file: Option<String>,
+    /// First client address with --tftp-server (the next clients count up).
+    #[arg(long, value_name = "IP")]
+    pub ip_start: Option<String>,
     /// DHCP only: report the boot file, do not fetch it.
     #[arg(long)]
     pub no_tftp: bool,

@@ -32,7 +32,7 @@ fn live_capture_in_namespaces() {
     let reference = n.path("ref.pcap");
     let mut tcpdump = n.spawn(&n.srv, &["tcpdump", "-i", "vs0", "-s", "0", "-U", "-w", &reference, "udp"], "tcpdump.log");
     let bin = bin();
-    let mut cap = n
+    let cap = n
         .exec(&n.srv, &[bin.to_str().expect("path"), "capture", "vs0", "-w", &written, "-f", "jsonl", "--until-booted", "1", "--duration", "40"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

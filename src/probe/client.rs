@@ -80,11 +80,13 @@ pub struct ClientConfig {
     /// Follow iPXE chainloading: when the boot file is an iPXE binary, boot again as iPXE
     /// (user class iPXE, option 175) and fetch what that stage is given.
     pub chain: bool,
+    /// Stop at the first offer (DISCOVER floods: no REQUEST, so no lease is taken).
+    pub discover_only: bool,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        ClientConfig { offer_wait_ns: 2 * SEC, timeout_ns: 30 * SEC, retry_ns: SEC, retries: 10, profile: TftpProfile::Ovmf, blksize: None, windowsize: None, fetch: true, release: true, verify_arch: false, keep_data: false, tftp_port: 69, chain: false }
+        ClientConfig { offer_wait_ns: 2 * SEC, timeout_ns: 30 * SEC, retry_ns: SEC, retries: 10, profile: TftpProfile::Ovmf, blksize: None, windowsize: None, fetch: true, release: true, verify_arch: false, keep_data: false, tftp_port: 69, chain: false, discover_only: false }
     }
 }
 
@@ -133,6 +135,21 @@ pub struct ProbeResult {
     /// With --chain: the stages before the last one (file, bytes, sha256).
     pub chain: Vec<ChainStage>,
     pub timings: Timings,
+}
+
+impl ProbeResult {
+    pub fn for_identity(id: &Identity) -> ProbeResult {
+        ProbeResult { mac: fmt_mac(&id.mac), arch: id.arch, arch_name: arch_info(id.arch).name, vendor_class: id.vendor_class(), ipxe: id.ipxe, ..Default::default() }
+    }
+}
+
+/// When a client next needs `poll`: its retransmission timer or its overall timeout.
+pub fn next_deadline(done: bool, deadline: i64, start_ns: i64, timeout_ns: i64) -> i64 {
+    if done {
+        i64::MAX
+    } else {
+        deadline.min(start_ns.saturating_add(timeout_ns))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -245,8 +262,7 @@ fn first_menu_item(opt43: &[u8]) -> Option<u16> {
 
 impl Client {
     pub fn new(id: Identity, cfg: ClientConfig, xid: u32) -> Client {
-        let info = arch_info(id.arch);
-        let result = ProbeResult { mac: fmt_mac(&id.mac), arch: id.arch, arch_name: info.name, vendor_class: id.vendor_class(), ipxe: id.ipxe, ..Default::default() };
+        let result = ProbeResult::for_identity(&id);
         // Ephemeral TFTP ports per client, away from well-known ones.
         let next_port = 10_000 + (xid % 40_000) as u16;
         Client { id, cfg, phase: Phase::Idle, xid, start_ns: 0, deadline: i64::MAX, attempt: 0, offers: vec![], first_offer_ns: None, chosen: None, boot: None, ip: None, server_macs: vec![], tftp_server: None, tftp: None, last: vec![], next_port, first_data_ns: None, result, data: None }
@@ -257,11 +273,7 @@ impl Client {
     }
 
     pub fn deadline(&self) -> i64 {
-        if self.done() {
-            i64::MAX
-        } else {
-            self.deadline.min(self.start_ns.saturating_add(self.cfg.timeout_ns))
-        }
+        next_deadline(self.done(), self.deadline, self.start_ns, self.cfg.timeout_ns)
     }
 
     pub fn leased_ip(&self) -> Option<Ipv4Addr> {
@@ -325,6 +337,20 @@ impl Client {
         self.send_discover(now)
     }
 
+    /// TFTP only (benchmarks against plain TFTP servers): a fixed address, server and file;
+    /// ARP, then the transfer, no DHCP.
+    pub fn start_static(&mut self, now: i64, ip: Ipv4Addr, server: Ipv4Addr, file: &str) -> Vec<Vec<u8>> {
+        self.start_ns = now;
+        self.ip = Some(ip);
+        self.result.leased_ip = Some(ip);
+        self.result.boot_file = Some(file.to_string());
+        self.result.boot_server = Some(server);
+        self.tftp_server = Some(server);
+        self.phase = Phase::Arp;
+        self.attempt = 0;
+        self.send_arp(now)
+    }
+
     fn fail(&mut self, now: i64, why: String) -> Vec<Vec<u8>> {
         self.result.ok = false;
         self.result.failure = Some(why);
@@ -374,6 +400,10 @@ impl Client {
                     self.deadline = now + self.cfg.offer_wait_ns;
                 }
                 self.offers.push(seen);
+                if self.cfg.discover_only {
+                    self.result.ok = true;
+                    return self.finish(now);
+                }
                 if self.selection().is_some_and(|(a, b)| a.boot_info() || b.is_some()) {
                     return self.request(now);
                 }

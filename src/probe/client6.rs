@@ -6,9 +6,8 @@
 //! since the interface's kernel knows nothing of it. The URL is reported, not fetched.
 
 use super::client::{ClientConfig, Identity, ProbeResult};
-use crate::proto::arch_info;
 use crate::wire::dhcp6::Dhcp6;
-use crate::wire::link::{fmt_mac, Mac};
+use crate::wire::link::Mac;
 use etherparse::PacketBuilder;
 use std::net::Ipv6Addr;
 
@@ -114,8 +113,7 @@ pub struct Client6 {
 
 impl Client6 {
     pub fn new(id: Identity, cfg: ClientConfig, xid: u32) -> Client6 {
-        let info = arch_info(id.arch);
-        let result = ProbeResult { mac: fmt_mac(&id.mac), arch: id.arch, arch_name: info.name, vendor_class: id.vendor_class(), ipxe: id.ipxe, ..Default::default() };
+        let result = ProbeResult::for_identity(&id);
         Client6 { id, cfg, phase: Phase::Idle, xid: xid & 0x00ff_ffff, start_ns: 0, deadline: i64::MAX, attempt: 0, adverts: vec![], chosen: None, last: vec![], result }
     }
 
@@ -124,11 +122,7 @@ impl Client6 {
     }
 
     pub fn deadline(&self) -> i64 {
-        if self.done() {
-            i64::MAX
-        } else {
-            self.deadline.min(self.start_ns.saturating_add(self.cfg.timeout_ns))
-        }
+        super::client::next_deadline(self.done(), self.deadline, self.start_ns, self.cfg.timeout_ns)
     }
 
     pub fn link_local(&self) -> Ipv6Addr {

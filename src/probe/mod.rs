@@ -142,6 +142,8 @@ struct Plan {
     identities: Vec<Identity>,
     cfg: ClientConfig,
     rate: f64,
+    /// --tftp-server/--file/--ip-start: skip DHCP.
+    tftp_only: Option<(Ipv4Addr, String, Ipv4Addr)>,
 }
 
 fn plan(a: &ProbeArgs) -> Result<Plan, String> {
@@ -202,8 +204,20 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
         keep_data: a.save.is_some(),
         tftp_port: a.tftp_port.unwrap_or(69),
         chain: a.chain,
+        discover_only: a.discover_only,
     };
-    Ok(Plan { iface, identities, cfg, rate: a.rate.unwrap_or(50.0).max(0.01) })
+    let tftp_only = match (&a.tftp_server, &a.file, &a.ip_start) {
+        (Some(s), Some(f), Some(ip)) => {
+            let server: Ipv4Addr = s.parse().map_err(|_| format!("--tftp-server {s}: not an IPv4 address"))?;
+            let first: Ipv4Addr = ip.parse().map_err(|_| format!("--ip-start {ip}: not an IPv4 address"))?;
+            Some((server, f.clone(), first))
+        }
+        _ => None,
+    };
+    if tftp_only.is_some() && a.dhcpv6 {
+        return Err("--tftp-server is DHCPv4-less TFTP; it does not mix with --dhcpv6".into());
+    }
+    Ok(Plan { iface, identities, cfg, rate: a.rate.unwrap_or(50.0).max(0.01), tftp_only })
 }
 
 fn auto_profile(a: &ProbeArgs, id: &Identity, cfg: &ClientConfig) -> TftpProfile {
@@ -373,6 +387,13 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let ours: std::collections::HashSet<Mac> = idx.by_mac.keys().copied().collect();
     eprintln!("pxe-inspect: probing on {} with {} client(s){}", p.iface, clients.len(), a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
     let t0 = now_ns();
+    // Storms on a terminal: a progress line (started, finished, ok).
+    let progress = (clients.len() > 1 && std::io::IsTerminal::is_terminal(&io::stderr())).then(|| {
+        let pb = indicatif::ProgressBar::new(clients.len() as u64);
+        pb.set_style(indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} clients done {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        pb
+    });
+    let mut last_progress = 0i64;
     let mut started = 0usize;
     let mut number = 0u64;
     let (mut sent, mut received) = (0u64, 0u64);
@@ -411,7 +432,14 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         // Start clients at the requested rate.
         let due = if clients.len() == 1 { 1 } else { (((now - t0) as f64 / 1e9) * p.rate).floor() as usize + 1 };
         while started < clients.len() && started < due {
-            let frames = clients[started].start(now);
+            let frames = match (&p.tftp_only, &mut clients[started]) {
+                (Some((server, file, first)), Agent::V4(c)) => {
+                    let ip = Ipv4Addr::from(u32::from(*first).wrapping_add(started as u32));
+                    idx.by_ip.insert(ip, started);
+                    c.start_static(now, ip, *server, file)
+                }
+                (_, c) => c.start(now),
+            };
             emit(frames, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
             started += 1;
         }
@@ -459,6 +487,15 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
 
             next = next.min(clients[i].deadline());
         }
+        if let Some(pb) = &progress {
+            if now - last_progress > 100_000_000 {
+                last_progress = now;
+                let done = clients.iter().filter(|c| c.done()).count();
+                let ok = clients.iter().filter(|c| c.done() && c.result().ok).count();
+                pb.set_position(done as u64);
+                pb.set_message(format!("({started} started, {ok} ok)"));
+            }
+        }
         if started == clients.len() && clients.iter().all(|c| c.done()) {
             // Keep listening a little: late answers (a slow proxy, a server still
             // retransmitting) belong in the analysis.
@@ -476,6 +513,9 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             // SAFETY: one valid pollfd for the duration of the call.
             unsafe { libc::poll(&mut pfd, 1, wait_ms.max(1)) };
         }
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
     }
     let interrupted = stop.load(Ordering::SeqCst);
     let end = now_ns();

@@ -1,7 +1,6 @@
 //! What a PXE client puts on the wire: DHCP requests as firmware builds them, and the Ethernet,
 //! ARP, IPv4 and UDP framing around them (probe has no kernel address, so it frames by itself).
 
-use crate::wire::dhcp4::MAGIC_COOKIE;
 use crate::wire::link::Mac;
 use etherparse::PacketBuilder;
 use std::net::Ipv4Addr;
@@ -53,18 +52,7 @@ pub fn dhcp_request(xid: u32, secs: u16, broadcast: bool, ciaddr: Ipv4Addr, mac:
     }
     b[12..16].copy_from_slice(&ciaddr.octets());
     b[28..34].copy_from_slice(&mac);
-    b.extend_from_slice(&MAGIC_COOKIE);
-    for (code, data) in options {
-        for chunk in data.chunks(255) {
-            b.push(*code);
-            b.push(chunk.len() as u8);
-            b.extend_from_slice(chunk);
-        }
-    }
-    b.push(255);
-    if b.len() < 300 {
-        b.resize(300, 0);
-    }
+    crate::wire::dhcp4::put_options(&mut b, options);
     b
 }
 

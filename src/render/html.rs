@@ -7,25 +7,10 @@
 use super::exchanges::{exchanges, parties, spans, time_of, CLIENT};
 use super::table::arch_text;
 use crate::model::*;
+use crate::ci::esc;
 use crate::report::Report;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' => o.push(' '),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 fn short(s: &str, n: usize) -> String {
     if s.chars().count() <= n {

@@ -4,7 +4,7 @@
 //! they provoke.
 
 use crate::proto::{arch_info, is_ipxe_binary, Family, VendorClass};
-use crate::wire::dhcp4::{Dhcp4, MAGIC_COOKIE};
+use crate::wire::dhcp4::Dhcp4;
 use crate::wire::link::{fmt_mac, Mac};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -101,20 +101,9 @@ pub fn encode_reply(req: &Dhcp4<'_>, yiaddr: Ipv4Addr, siaddr: Ipv4Addr, file: O
         let n = f.len().min(127);
         b[108..108 + n].copy_from_slice(&f[..n]);
     }
-    b.extend_from_slice(&MAGIC_COOKIE);
     let mut sorted: Vec<&(u8, Vec<u8>)> = options.iter().collect();
     sorted.sort_by_key(|(c, _)| if *c == 53 { 0 } else { 1 }); // stable: 53 first, rest as given
-    for (code, data) in sorted {
-        for chunk in data.chunks(255) {
-            b.push(*code);
-            b.push(chunk.len() as u8);
-            b.extend_from_slice(chunk);
-        }
-    }
-    b.push(255);
-    if b.len() < 300 {
-        b.resize(300, 0);
-    }
+    crate::wire::dhcp4::put_options(&mut b, sorted);
     b
 }
 
@@ -374,7 +363,7 @@ mod tests {
         m[2] = 6;
         m[4..8].copy_from_slice(&xid.to_be_bytes());
         m[28..34].copy_from_slice(&[0x52, 0x54, 0, 1, 2, 3]);
-        m.extend(MAGIC_COOKIE);
+        m.extend(crate::wire::dhcp4::MAGIC_COOKIE);
         m.extend([53, 1, msg]);
         m.extend([60, vc.len() as u8]);
         m.extend(vc.as_bytes());

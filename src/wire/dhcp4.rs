@@ -70,6 +70,24 @@ fn ip_at(d: &[u8], at: usize) -> Ipv4Addr {
 }
 
 /// Text of a NUL-terminated fixed field (sname/file) or option value, lossily decoded.
+/// The end of a BOOTP message we build: magic cookie, options in the order given (long ones
+/// split into several instances, RFC 3396), END, and padding to the 300-byte BOOTP minimum that
+/// old PXE ROMs and some servers insist on.
+pub fn put_options<'o>(b: &mut Vec<u8>, options: impl IntoIterator<Item = &'o (u8, Vec<u8>)>) {
+    b.extend_from_slice(&MAGIC_COOKIE);
+    for (code, data) in options {
+        for chunk in data.chunks(255) {
+            b.push(*code);
+            b.push(chunk.len() as u8);
+            b.extend_from_slice(chunk);
+        }
+    }
+    b.push(255);
+    if b.len() < 300 {
+        b.resize(300, 0);
+    }
+}
+
 pub fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     String::from_utf8_lossy(&b[..end]).into_owned()

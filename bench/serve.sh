@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Serve benchmarks, side by side in one run, in network namespaces this script makes (root):
+#  1. TFTP: `pxe-inspect serve`, dnsmasq's TFTP and tftpd-hpa serving the same file to N
+#     concurrent clients (pxe-inspect probe as the load generator, TFTP only, no DHCP) for each
+#     blksize and windowsize; reports what each server negotiated, ok/failed, aggregate MB/s and
+#     per-transfer p50/p99.
+#  2. proxyDHCP: a DISCOVER flood (probe --discover-only) against `serve` in proxy mode and
+#     dnsmasq in proxy mode at the same rate; replies/s and offer latency p50/p99.
+# Usage: sudo bench/serve.sh [quick|full]   (quick: N=1,50 blksize 1468 windowsize 1,16)
+# Not run in CI. Numbers are noisy on shared machines: compare within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-quick}
+[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 2; }
+for t in dnsmasq in.tftpd python3; do command -v $t >/dev/null || { echo "needs $t (apt-get install dnsmasq-base tftpd-hpa python3)"; exit 2; }; done
+TFTPD_NAME=$(in.tftpd -V 2>&1 | grep -q tftp-hpa && echo tftpd-hpa || echo atftpd)
+cargo build --release -q --bins
+BIN=$PWD/target/release/pxe-inspect
+S=pxb-s$$; C=pxb-c$$; WORK=$(mktemp -d)
+cleanup() { ip netns pids $S 2>/dev/null | xargs -r kill -9; ip netns del $S 2>/dev/null; ip netns del $C 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+ip netns add $S; ip netns add $C
+ip link add vs0 netns $S type veth peer name vc0 netns $C
+ip -n $S addr add 192.168.79.1/24 dev vs0
+for ns in $S $C; do ip -n $ns link set lo up; ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
+ip -n $S link set vs0 up; ip -n $C link set vc0 up
+mkdir -p "$WORK/root"
+SIZE_KB=${SIZE_KB:-256}
+head -c $((SIZE_KB * 1024)) /dev/urandom > "$WORK/root/bench.bin"
+cp /usr/lib/ipxe/ipxe.efi "$WORK/root/ipxe.efi" 2>/dev/null || cp "$WORK/root/bench.bin" "$WORK/root/ipxe.efi"
+
+if [ "$MODE" = full ]; then CLIENTS="1 50 500"; BLKS="512 1468 8192"; WINS="1 4 16"; else CLIENTS="1 50"; BLKS="1468"; WINS="1 16"; fi
+
+start_server() { # name
+  case $1 in
+    pxe-inspect) ip netns exec $S "$BIN" serve -i vs0 --tftp-root "$WORK/root" --boot efi-x64=ipxe.efi --no-observe --max-transfers 2000 --duration 3600 >"$WORK/server.log" 2>&1 & ;;
+    dnsmasq) ip netns exec $S dnsmasq --no-daemon --conf-file=/dev/null --port=0 --bind-interfaces --interface=vs0 --user=root --enable-tftp --tftp-root="$WORK/root" --tftp-max=2000 --pid-file="$WORK/d.pid" >"$WORK/server.log" 2>&1 & ;;
+    tftpd-hpa)
+      if in.tftpd -V 2>&1 | grep -q tftp-hpa; then
+        ip netns exec $S in.tftpd --foreground --listen --address 192.168.79.1:69 --secure "$WORK/root" >"$WORK/server.log" 2>&1 &
+      else # atftpd owns in.tftpd when tftpd-hpa is not installed
+        ip netns exec $S in.tftpd --daemon --no-fork --bind-address 192.168.79.1 --port 69 --user root --group root "$WORK/root" >"$WORK/server.log" 2>&1 &
+      fi ;;
+  esac
+  echo $! > "$WORK/server.pid"; sleep 0.5
+}
+stop_server() { kill "$(cat "$WORK/server.pid")" 2>/dev/null || true; ip netns pids $S | xargs -r kill 2>/dev/null || true; sleep 0.3; }
+
+summarize() { # json -> one line
+  python3 - "$1" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+p = v["probe"]; s = p["summary"]; cl = p["clients"]
+ok = [c for c in cl if c["ok"]]
+nb = sum(c["bytes"] for c in ok)
+lat = {l["phase"]: l for l in s["latency"]}
+t = lat.get("transfer", {}); o = lat.get("offer", {})
+neg = ",".join(f"{k}={x}" for k, x in (cl[0].get("negotiated") or [])) or "none"
+wall = s["wall_s"] or 1e-9
+print(f'{len(ok):>5}/{len(cl):<5} {nb/1048576/wall:9.1f} MB/s  transfer p50 {t.get("p50_ms",0):8.1f} ms p99 {t.get("p99_ms",0):8.1f} ms  offer p50 {o.get("p50_ms",0):6.2f} ms p99 {o.get("p99_ms",0):6.2f} ms  {len(ok)/wall:8.0f}/s  negotiated: {neg}')
+PY
+}
+
+echo "== TFTP: ${SIZE_KB} KiB file, clients × blksize × windowsize (probe asks blksize, tsize, windowsize) =="
+printf '%-12s %-6s %-6s %-4s %s\n' server clients blksz win "ok/all  aggregate  ..."
+for server in pxe-inspect dnsmasq tftpd-hpa; do
+  start_server $server
+  for n in $CLIENTS; do for b in $BLKS; do for w in $WINS; do
+    ip netns exec $C "$BIN" probe vc0 --tftp-server 192.168.79.1 --file bench.bin --ip-start 192.168.79.10 \
+      --clients "$n" --rate 100000 --tftp-profile ipxe --blksize "$b" --windowsize "$w" --timeout 120 --retries 10 \
+      --linger 0 --fail-on never -f json > "$WORK/r.json" 2>/dev/null || true
+    name=$server; [ "$server" = tftpd-hpa ] && name=$TFTPD_NAME
+    printf '%-12s %-6s %-6s %-4s %s\n' "$name" "$n" "$b" "$w" "$(summarize "$WORK/r.json")"
+  done; done; done
+  stop_server
+done
+
+echo "== proxyDHCP: DISCOVER flood (distinct MACs, UEFI x64 PXE vendor class) =="
+FLOOD=${FLOOD:-5000}
+for server in pxe-inspect dnsmasq; do
+  case $server in
+    pxe-inspect) ip netns exec $S "$BIN" serve -i vs0 --tftp-root "$WORK/root" --boot efi-x64=ipxe.efi --no-observe --duration 3600 >"$WORK/server.log" 2>&1 & ;;
+    dnsmasq) ip netns exec $S dnsmasq --no-daemon --conf-file=/dev/null --port=0 --bind-interfaces --interface=vs0 --user=root --dhcp-range=192.168.79.0,proxy,255.255.255.0 --pxe-service=X86-64_EFI,bench,ipxe.efi --pid-file="$WORK/d.pid" >"$WORK/server.log" 2>&1 & ;;
+  esac
+  echo $! > "$WORK/server.pid"; sleep 0.7
+  ip netns exec $C "$BIN" probe vc0 --discover-only --arch efi-x64 --clients "$FLOOD" --rate "$FLOOD" --timeout 5 --linger 0 --fail-on never -f json > "$WORK/r.json" 2>/dev/null || true
+  printf '%-12s %s\n' "$server" "$(summarize "$WORK/r.json")"
+  stop_server
+done
