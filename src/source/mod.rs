@@ -44,6 +44,13 @@ impl Merger {
         }
     }
 
+    /// Hand a frame back when done with it: its buffer carries the next frame of its input.
+    pub fn recycle(&mut self, f: Frame) {
+        if let Some(r) = self.readers.get_mut(f.input) {
+            r.recycle(f.data);
+        }
+    }
+
     pub fn reader(&self, i: usize) -> &CaptureReader {
         &self.readers[i]
     }

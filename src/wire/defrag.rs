@@ -2,7 +2,7 @@
 //! pool is documented as not safe against memory exhaustion and needs a strict `SlicedPacket`,
 //! while we slice laxly; TFTP with a blksize above the MTU is the case that needs this.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FragKey {
@@ -31,7 +31,7 @@ pub struct Defragmenter {
 
 impl Default for Defragmenter {
     fn default() -> Self {
-        Defragmenter { pending: HashMap::new(), max_datagrams: 1024, timeout_ns: 30_000_000_000, dropped: 0 }
+        Defragmenter { pending: HashMap::default(), max_datagrams: 1024, timeout_ns: 30_000_000_000, dropped: 0 }
     }
 }
 
