@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throughput and memory of `pxe-inspect analyze` against cat, tcpdump and tshark on the same
+# Throughput and memory of `pxe-inspect analyze` against cat, a bare pcap-parser+etherparse+
+# dhcproto loop (examples/bare_loop.rs), tcpdump and tshark on the same
 # generated capture, in the same run; prints MB/s, ratios and peak RSS.
 # Usage: bench/run.sh [SIZE_MB]   (default 300; tshark gets a 1/10 slice because it is slow)
 set -euo pipefail
@@ -27,6 +28,7 @@ measure() { # name file cmd... -> "name seconds MB/s peakKB"
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)"; exit 2; }
 {
   measure "cat" "$WORK/big.pcap" cat "$WORK/big.pcap"
+  measure "bare loop (read+slice+dhcproto)" "$WORK/big.pcap" target/release/examples/bare_loop "$WORK/big.pcap"
   measure "pxe-inspect analyze -f jsonl" "$WORK/big.pcap" "$BIN" analyze -f jsonl --fail-on never "$WORK/big.pcap"
   measure "pxe-inspect analyze (table)" "$WORK/big.pcap" "$BIN" analyze --fail-on never "$WORK/big.pcap"
   if command -v tcpdump >/dev/null; then measure "tcpdump -nr (udp 67/69 filter)" "$WORK/big.pcap" tcpdump -nr "$WORK/big.pcap" 'udp port 67 or udp port 69'; fi
@@ -36,10 +38,11 @@ command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install t
   fi
 } | tee "$WORK/results.txt"
 awk '
-  /^cat/ {cat=$(NF-3)} /^pxe-inspect analyze -f jsonl/ {pxi=$(NF-3)} /^tcpdump/ {td=$(NF-3)}
+  /^cat/ {cat=$(NF-3)} /^bare loop/ {bare=$(NF-3)} /^pxe-inspect analyze -f jsonl/ {pxi=$(NF-3)} /^tcpdump/ {td=$(NF-3)}
   /analyze \(tshark slice\)/ {pxs=$(NF-3)} /^tshark/ {ts=$(NF-3)}
   END {
     if (pxi>0 && cat>0) printf "pxe-inspect is %.1fx slower than cat\n", cat/pxi;
+    if (pxi>0 && bare>0) printf "pxe-inspect runs at %.0f%% of the bare read+slice+decode loop\n", 100*pxi/bare;
     if (pxi>0 && td>0) printf "pxe-inspect is %.1fx the speed of filtered tcpdump\n", pxi/td;
     if (pxs>0 && ts>0) printf "pxe-inspect is %.1fx the speed of tshark\n", pxs/ts;
   }' "$WORK/results.txt"

@@ -207,7 +207,9 @@ async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp:
     }
     for r in replies {
         let sock = if r.from_port == cfg.bootserver_port { boot.unwrap_or(dhcp).clone() } else { dhcp.clone() };
-        eprintln!("pxe-inspect serve: {} -> {}{}", r.note, r.dst, if r.delay_ms > 0 { format!(" (delayed {} ms by --fault)", r.delay_ms) } else { String::new() });
+        // Send first, log after: the log line is a write(2) to stderr that the client
+        // should not wait for (it was most of the reply's tail latency under a flood).
+        let line = format!("pxe-inspect serve: {} -> {}{}", r.note, r.dst, if r.delay_ms > 0 { format!(" (delayed {} ms by --fault)", r.delay_ms) } else { String::new() });
         if r.delay_ms > 0 {
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(r.delay_ms)).await;
@@ -216,6 +218,7 @@ async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp:
         } else if let Err(e) = sock.send_to(&r.bytes, r.dst).await {
             eprintln!("pxe-inspect serve: send to {}: {e}", r.dst);
         }
+        eprintln!("{line}");
     }
 }
 

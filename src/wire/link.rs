@@ -6,7 +6,7 @@
 
 use super::defrag::{Defragmenter, FragKey};
 use super::Layer;
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice, UdpSlice};
+use etherparse::{EtherType, LaxIpv4Slice, LaxNetSlice, LaxSlicedPacket, UdpSlice};
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -238,8 +238,17 @@ fn decode_arp(d: &[u8], base: usize, link: LinkInfo) -> Result<Decoded<'static>,
 }
 
 fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defrag: &mut Defragmenter, now_ns: i64) -> Result<Decoded<'a>, DecodeError> {
-    let sliced = LaxSlicedPacket::from_ether_type(EtherType(ethertype), d);
-    let (src, dst, ip_payload, ip_len) = match &sliced.net {
+    // IPv4 is sliced on its own (etherparse's LaxIpv4Slice): the full LaxSlicedPacket is a large
+    // value whose copies were the single biggest cost per frame. IPv6 keeps the full slicer
+    // (extension headers).
+    let v4_only = if ethertype == 0x0800 { Some(LaxIpv4Slice::from_slice(d)) } else { None };
+    let sliced = if v4_only.is_none() { Some(LaxSlicedPacket::from_ether_type(EtherType(ethertype), d)) } else { None };
+    let net = match (&v4_only, &sliced) {
+        (Some(Ok((v4, _))), _) => Some(LaxNetSlice::Ipv4(v4.clone())),
+        (_, Some(s)) => s.net.clone(),
+        _ => None,
+    };
+    let (src, dst, ip_payload, ip_len) = match &net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
             let p = v4.payload();
@@ -288,9 +297,10 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
         }
         Some(LaxNetSlice::Arp(_)) => return Ok(Decoded::Ignored),
         None => {
-            let what = match &sliced.stop_err {
-                Some((e, _)) => format!("{e}"),
-                None => "no IP header".to_string(),
+            let what = match (&v4_only, sliced.as_ref().and_then(|s| s.stop_err.as_ref())) {
+                (Some(Err(e)), _) => format!("{e}"),
+                (_, Some((e, _))) => format!("{e}"),
+                _ => "no IP header".to_string(),
             };
             return Err(DecodeError::new(Layer::Network, base, what));
         }
@@ -298,8 +308,8 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
     let ipp = ip_payload.payload;
     let ip_payload_off = base + (d.len() - ipp.len()).min(d.len());
     match ip_payload.ip_number.0 {
-        17 => match &sliced.transport {
-            Some(TransportSlice::Udp(udp)) => {
+        17 => match UdpSlice::from_slice_lax(ipp) {
+            Ok(udp) => {
                 let declared = usize::from(udp.length()).saturating_sub(8);
                 let payload = udp.payload();
                 let truncated = payload.len() < declared || ip_payload.incomplete;
