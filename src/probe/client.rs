@@ -691,12 +691,20 @@ impl Client {
                     t.gap_acked = Some(t.expected);
                     t.in_window = 0;
                     let ack = Tftp::Ack { block: t.expected.wrapping_sub(1) }.encode();
-                    return self.to_server(sport, &ack).into_iter().collect();
+                    let f = self.to_server(sport, &ack);
+                    if let Some(f) = &f {
+                        self.last = f.clone(); // what a timeout repeats: our current position
+                    }
+                    return f.into_iter().collect();
                 }
             } else if t.windowsize == 1 && block == t.expected.wrapping_sub(1) {
                 // Our ACK was lost: say it again.
                 let ack = Tftp::Ack { block }.encode();
-                return self.to_server(sport, &ack).into_iter().collect();
+                let f = self.to_server(sport, &ack);
+                if let Some(f) = &f {
+                    self.last = f.clone();
+                }
+                return f.into_iter().collect();
             }
             return vec![];
         }

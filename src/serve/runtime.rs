@@ -257,8 +257,17 @@ async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: T
     let bind_ip = if client.ip().is_loopback() { Ipv4Addr::LOCALHOST } else { server_ip };
     let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
+    // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
+    // timer recovers it. Only "connection refused" (ICMP port unreachable: the client is gone)
+    // ends the transfer.
+    async fn send_or_lose(sock: &UdpSocket, p: &[u8]) -> io::Result<()> {
+        match sock.send(p).await {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Err(e),
+            _ => Ok(()),
+        }
+    }
     for p in first {
-        sock.send(&p).await?;
+        send_or_lose(&sock, &p).await?;
     }
     let mut buf = vec![0u8; 65536];
     while !t.done {
@@ -268,7 +277,7 @@ async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: T
                 match r {
                     Ok(n) => {
                         for p in t.on_packet(&buf[..n], now_ns(start)) {
-                            sock.send(&p).await?;
+                            send_or_lose(&sock, &p).await?;
                         }
                     }
                     // ICMP port unreachable surfaces as an error on a connected socket: the client left.
@@ -277,7 +286,7 @@ async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: T
             }
             _ = tokio::time::sleep(Duration::from_nanos(wait)) => {
                 for p in t.on_timeout(now_ns(start)) {
-                    sock.send(&p).await?;
+                    send_or_lose(&sock, &p).await?;
                 }
             }
         }

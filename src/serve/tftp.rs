@@ -124,6 +124,10 @@ pub struct Transfer {
     /// Blocks whose next ACK is ignored (simulated loss).
     lose_ack: std::collections::HashSet<u64>,
     max_sent: u64,
+    /// When data last went out (a duplicate ACK soon after is an echo, later a plea).
+    last_send: i64,
+    /// The window start a duplicate ACK already made us resend.
+    dup_resend_for: Option<u64>,
 }
 
 impl Transfer {
@@ -159,6 +163,8 @@ impl Transfer {
             sends: 0,
             lose_ack: Default::default(),
             max_sent: 0,
+            last_send: now,
+            dup_resend_for: None,
         };
         let mut acked = Vec::new();
         if !faults.ignore_options {
@@ -227,6 +233,9 @@ impl Transfer {
             self.sent_up_to = k;
             self.max_sent = self.max_sent.max(k);
         }
+        if !out.is_empty() {
+            self.last_send = now;
+        }
         self.deadline = now + self.timeout_ns;
         out
     }
@@ -254,7 +263,21 @@ impl Transfer {
                     return vec![]; // injected loss: as if this ACK never arrived; the timer resends
                 }
                 if k < self.base {
-                    return vec![]; // duplicate ACK: never resend because of it (Sorcerer's Apprentice)
+                    // A duplicate ACK right after we sent is an echo: ignoring it is what keeps
+                    // Sorcerer's Apprentice away. The same ACK half a timeout later is the client
+                    // re-asking after its own timeout (our window was lost): resend now instead
+                    // of waiting out our backoff, which can outlast the client's patience.
+                    // RFC 7440 (windowsize > 1): the first duplicate of the last in-order ACK also
+                    // means "a block of your window is missing, restart here" — once per window
+                    // start, so duplicated ACKs cost at most one extra window. With windowsize 1
+                    // only the late re-ask counts (the classic rule).
+                    let first_for_base = self.windowsize > 1 && self.dup_resend_for != Some(self.base);
+                    if k + 1 == self.base && self.base <= self.total_blocks && (first_for_base || now - self.last_send >= self.timeout_ns / 2) {
+                        self.dup_resend_for = Some(self.base);
+                        self.sent_up_to = self.base - 1;
+                        return self.send_window(now);
+                    }
+                    return vec![];
                 }
                 self.base = k + 1;
                 self.retries = 0;
@@ -379,9 +402,15 @@ mod tests {
         assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 0 }.encode(), 1)), vec![1, 2, 3, 4]);
         // ACK 2: blocks 3 and 4 were lost, restart the window from 3.
         assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 2)), vec![3, 4, 5, 6]);
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 6 }.encode(), 3)), vec![7, 8, 9, 10]);
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 10 }.encode(), 4)), vec![11]);
-        assert!(t.on_packet(&Tftp::Ack { block: 11 }.encode(), 5).is_empty());
+        // The client saw a gap after 2 again (block 3 lost twice): the first duplicate ACK 2
+        // restarts the window, an echo of it right after does not (no Sorcerer's Apprentice), and
+        // the same ACK after half a timeout (the client's own retry) does.
+        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 3)), vec![3, 4, 5, 6]);
+        assert!(t.on_packet(&Tftp::Ack { block: 2 }.encode(), 4).is_empty());
+        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 600_000_000)), vec![3, 4, 5, 6]);
+        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 6 }.encode(), 600_000_001)), vec![7, 8, 9, 10]);
+        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 10 }.encode(), 600_000_002)), vec![11]);
+        assert!(t.on_packet(&Tftp::Ack { block: 11 }.encode(), 600_000_003).is_empty());
         assert!(t.done);
     }
 

@@ -1,0 +1,118 @@
+//! serve under packet loss, in namespaces made by the test. This kernel has no netem, so loss and
+//! duplication are nftables rules in the server's namespace (`numgen random`, `dup`): 10 % of UDP
+//! dropped each way and 5 % of the server's packets duplicated — every transfer to probe clients
+//! (retry budget 10) and to atftp completes with the source's bytes; at 30 % loss serve stays up
+//! with flat memory and `analyze` of the recorded traffic reports the transfers that failed as
+//! failed.
+
+mod common;
+use common::netns::*;
+use common::*;
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sha256(p: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(p).expect("read")).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn nft(n: &Netns, rules: &str) {
+    let mut c = n.exec(&n.srv, &["nft", "-f", "-"]).stdin(Stdio::piped()).spawn().expect("nft");
+    use std::io::Write;
+    c.stdin.as_mut().expect("stdin").write_all(rules.as_bytes()).expect("rules");
+    assert!(c.wait().expect("nft").success(), "nft rules: {rules}");
+}
+
+fn loss_rules(pct: u32) -> String {
+    format!(
+        "flush ruleset\ntable inet pxi_loss {{\n chain input {{ type filter hook input priority 0; udp dport != 0 numgen random mod 100 < {pct} drop; }}\n chain output {{ type filter hook output priority 0; udp sport != 0 numgen random mod 100 < {pct} drop; }}\n}}\ntable ip pxi_dup {{\n chain output {{ type filter hook output priority 1; ip daddr 192.168.78.0/24 udp sport != 0 numgen random mod 100 < 5 dup to ip daddr device \"vs0\"; }}\n}}\n"
+    )
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).ok().and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())).unwrap_or(0)
+}
+
+#[test]
+fn transfers_survive_loss_and_duplication() {
+    let files = ["/usr/lib/ipxe/undionly.kpxe", "/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi"];
+    if skip_unless(can_netns() && have("nft") && have("atftp") && files.iter().all(|f| std::path::Path::new(f).exists()), "needs root, nft, atftp and the ipxe + syslinux-efi packages") {
+        return;
+    }
+    let n = Netns::new("los");
+    let root = n.path("root");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::copy(files[0], format!("{root}/undionly.kpxe")).expect("copy");
+    std::fs::copy(files[1], format!("{root}/syslinux.efi")).expect("copy");
+    let b = bin().to_string_lossy().to_string();
+    let serve = Proc(n.spawn(&n.srv.clone(), &[&b, "serve", "-i", "vs0", "--tftp-root", &root, "--boot", "bios=undionly.kpxe", "--boot", "efi-x64=syslinux.efi", "--dhcp-range", "192.168.78.10,192.168.78.250", "--no-observe", "--duration", "600"], "serve.log"));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = serve.0.id();
+    let probe = |extra: &[&str]| -> (Value, i32) {
+        let mut a = vec![b.as_str(), "probe", "vc0", "-f", "json", "--timeout", "90", "--retries", "10", "--linger", "0"];
+        a.extend(extra);
+        let out = n.exec(&n.cli, &a).stderr(Stdio::null()).output().expect("probe");
+        (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out.status.code().unwrap_or(-1))
+    };
+
+    // 10 % loss each way + 5 % duplicates from the server.
+    nft(&n, &loss_rules(10));
+    let rss_before = rss_kb(pid);
+    let (v, _) = probe(&["--clients", "20", "--rate", "20", "--arch", "bios", "--arch", "efi-x64"]);
+    let clients = v["probe"]["clients"].as_array().expect("clients");
+    assert_eq!(clients.len(), 20);
+    for c in clients {
+        let want = if c["arch"] == 0 { "undionly.kpxe" } else { "syslinux.efi" };
+        assert_eq!(c["ok"], true, "10 % loss: {c}");
+        assert_eq!(c["sha256"], sha256(&format!("{root}/{want}")), "bytes intact for {}", c["mac"]);
+    }
+    let retransmitted: u64 = clients.iter().filter_map(|c| c["retransmits"].as_u64()).sum();
+    assert!(retransmitted > 0, "the loss was real");
+    // atftp (a kernel-socket client) through the same loss, with its own retry budget.
+    let out = n.path("atftp.out");
+    let ok = (0..3).any(|_| {
+        let _ = std::fs::remove_file(&out);
+        n.exec(&n.cli, &["ip", "addr", "replace", "192.168.78.9/24", "dev", "vc0"]).status().is_ok_and(|s| s.success())
+            && n.exec(&n.cli, &["atftp", "--option", "blksize 1428", "--get", "-r", "syslinux.efi", "-l", &out, SRV_IP]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+            && sha256(&out) == sha256(&format!("{root}/syslinux.efi"))
+    });
+    assert!(ok, "atftp gets the file intact through 10 % loss (3 tries)");
+
+    // 30 % loss: failures are allowed, a dead or bloated server is not; the analysis of the
+    // recorded traffic agrees with what probe saw.
+    nft(&n, &loss_rules(30));
+    let cap = n.path("loss30.pcapng");
+    let (v, _) = probe(&["--clients", "20", "--rate", "20", "--arch", "bios", "--arch", "efi-x64", "--timeout", "40", "-w", &cap, "--mac", "02:70:78:00:10:01"]);
+    let clients = v["probe"]["clients"].as_array().expect("clients");
+    assert!(Command::new("kill").args(["-0", &pid.to_string()]).status().is_ok_and(|s| s.success()), "serve is still running");
+    let rss_after = rss_kb(pid);
+    assert!(rss_after < rss_before + 64 * 1024, "serve memory stays flat: {rss_before} KB -> {rss_after} KB");
+    for c in clients.iter().filter(|c| c["ok"] == true) {
+        let want = if c["arch"] == 0 { "undionly.kpxe" } else { "syslinux.efi" };
+        assert_eq!(c["sha256"], sha256(&format!("{root}/{want}")), "a transfer that completes is intact");
+    }
+    let (a, _) = analyze_json(&[&cap], &[]);
+    for c in clients {
+        let mac = c["mac"].as_str().unwrap_or("");
+        let Some(s) = sessions(&a).iter().find(|s| s["client"]["mac"] == mac) else { continue };
+        if c["ok"] == true {
+            assert_eq!(s["outcome"], "booted", "{mac}: probe booted, analysis agrees ({:?})", finding_ids(s));
+        } else {
+            assert_ne!(s["outcome"], "booted", "{mac}: probe failed ({}), analysis must not call it booted", c["failure"]);
+            assert!(!finding_ids(s).is_empty(), "{mac}: a failed boot carries a finding");
+        }
+    }
+    // And after the loss is gone, the same server still serves.
+    nft(&n, "flush ruleset\n");
+    let (v, code) = probe(&["--arch", "efi-x64", "--mac", "02:70:78:00:20:01"]);
+    assert_eq!((v["probe"]["clients"][0]["ok"].clone(), code), (Value::Bool(true), 0), "serve recovers");
+}
