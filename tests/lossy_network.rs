@@ -116,3 +116,64 @@ fn transfers_survive_loss_and_duplication() {
     let (v, code) = probe(&["--arch", "efi-x64", "--mac", "02:70:78:00:20:01"]);
     assert_eq!((v["probe"]["clients"][0]["ok"].clone(), code), (Value::Bool(true), 0), "serve recovers");
 }
+
+/// Abuse: a DISCOVER flood from random MACs exhausting a small pool, a flood of RRQs from one
+/// host, and garbage on the DHCP and TFTP ports — serve stays up, memory stays bounded, and a
+/// legitimate client that comes in the middle of it still boots.
+#[test]
+fn floods_and_garbage_leave_legit_clients_served() {
+    let file = "/usr/lib/ipxe/undionly.kpxe";
+    if skip_unless(can_netns() && have("busybox") && have("python3") && std::path::Path::new(file).exists(), "needs root, busybox, python3 and the ipxe package") {
+        return;
+    }
+    let n = Netns::new("abu");
+    let root = n.path("root");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::copy(file, format!("{root}/undionly.kpxe")).expect("copy");
+    std::fs::write(format!("{root}/big.bin"), vec![0x5a; 8 << 20]).expect("big");
+    let b = bin().to_string_lossy().to_string();
+    let serve = Proc(n.spawn(&n.srv.clone(), &[&b, "serve", "-i", "vs0", "--tftp-root", &root, "--boot", "bios=undionly.kpxe", "--dhcp-range", "192.168.78.10,192.168.78.40", "--max-transfers", "16", "--no-observe", "--duration", "600"], "serve.log"));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = serve.0.id();
+    let legit = |mac: &str| -> bool {
+        let out = n.exec(&n.cli, &[&b, "probe", "vc0", "-f", "json", "--arch", "bios", "--mac", mac, "--timeout", "30", "--linger", "0"]).stderr(Stdio::null()).output().expect("probe");
+        serde_json::from_slice::<Value>(&out.stdout).is_ok_and(|v| v["probe"]["clients"][0]["ok"] == true)
+    };
+    // 1. 600 random-MAC DISCOVERs against a 31-address pool; a real client arrives in the middle.
+    let flood = n.exec(&n.cli, &[&b, "probe", "vc0", "--discover-only", "--clients", "600", "--rate", "200", "--mac", "02:66:00:00:00:01", "--timeout", "3", "--linger", "0", "-f", "json"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("flood");
+    let mut flood = Proc(flood);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(legit("02:70:78:00:00:01"), "a real client boots during a DISCOVER flood that exhausted the pool");
+    let _ = flood.0.wait();
+    // 2. 40 concurrent RRQs from one host for a big file, with --max-transfers 16.
+    assert!(n.exec(&n.cli, &["ip", "addr", "add", "192.168.78.250/24", "dev", "vc0"]).status().is_ok_and(|s| s.success()));
+    let mut hogs: Vec<Proc> = (0..40)
+        .map(|i| Proc(n.exec(&n.cli, &["busybox", "tftp", "-g", "-r", "big.bin", "-l", &n.path(&format!("hog{i}")), SRV_IP]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("hog")))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(legit("02:70:78:00:00:02"), "a real client boots while one host floods TFTP (per-client cap)");
+    for h in hogs.iter_mut() {
+        let _ = h.0.kill();
+    }
+    // 3. Garbage on 67 and 69: short, huge, random, WRQ, unknown opcodes, bad options.
+    let py = r#"
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+bad = [b"", b"\x01", b"\x00\x09junk", b"\x00\x02evil.bin\x00octet\x00", b"\x00\x01big.bin\x00octet\x00blksize\x000\x00windowsize\x0099999999\x00",
+       b"\x00\x01../../etc/passwd\x00octet\x00", b"\x00\x01" + b"A" * 1400 + b"\x00octet\x00", os.urandom(1400)]
+for i in range(300):
+    for p in bad:
+        s.sendto(p, ("192.168.78.1", 69))
+    d = bytearray(os.urandom(300)); d[0] = 1; d[236:240] = b"\x63\x82\x53\x63"
+    s.sendto(bytes(d), ("192.168.78.255", 67))
+    s.sendto(bytes(d[:100]), ("192.168.78.1", 67))
+"#;
+    let st = n.exec(&n.cli, &["python3", "-c", py]).output().expect("python3");
+    assert!(st.status.success(), "garbage sender ran: {}", String::from_utf8_lossy(&st.stderr));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(Command::new("kill").args(["-0", &pid.to_string()]).status().is_ok_and(|s| s.success()), "serve survived");
+    assert!(rss_kb(pid) < 200 * 1024, "serve memory bounded: {} KB", rss_kb(pid));
+    assert!(!std::path::Path::new(&format!("{root}/evil.bin")).exists(), "no WRQ wrote anything");
+    assert!(legit("02:70:78:00:00:03"), "still serving after the garbage");
+}

@@ -50,6 +50,9 @@ pub struct DhcpConfig {
 pub struct Lease {
     pub ip: Ipv4Addr,
     pub expires_ns: i64,
+    /// Only offered (held for a REQUEST), not yet bound. Holds are what a DISCOVER flood
+    /// creates; when the pool runs out, the oldest hold is given to the next client.
+    pub offered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +173,14 @@ impl DhcpResponder {
                 return Some(w);
             }
         }
-        (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip, &self.leases) && *ip != self.cfg.server_ip)
+        if let Some(ip) = (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip, &self.leases) && *ip != self.cfg.server_ip) {
+            return Some(ip);
+        }
+        // Pool exhausted: reclaim the oldest address that was only offered (flood protection:
+        // random-MAC DISCOVERs cannot lock real clients out for the hold time).
+        let victim = self.leases.iter().filter(|(m, l)| l.offered && *m != mac).min_by_key(|(_, l)| l.expires_ns).map(|(m, l)| (*m, l.ip))?;
+        self.leases.remove(&victim.0);
+        Some(victim.1)
     }
 
     fn dest(m: &Dhcp4<'_>, src: SocketAddrV4, to_4011: bool) -> SocketAddrV4 {
@@ -276,7 +286,10 @@ impl DhcpResponder {
                 }
                 let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else { return vec![] };
                 // Hold the address briefly for this client until it requests it.
-                self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000 });
+                // Hold the address for this client's REQUEST (a bound lease keeps its expiry).
+                if !self.leases.get(&mac).is_some_and(|l| !l.offered && l.ip == ip) {
+                    self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000, offered: true });
+                }
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(OP_OFFER, pxe && file.is_some(), http && file.is_some(), echo_97.as_deref(), true, faulty);
@@ -307,7 +320,7 @@ impl DhcpResponder {
                     return replies;
                 }
                 let Some(ip) = ours else { return vec![] };
-                self.leases.insert(mac, Lease { ip, expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000 });
+                self.leases.insert(mac, Lease { ip, expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000, offered: false });
                 self.leases_changed = true;
                 self.ip_of.insert(mac, ip);
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
@@ -330,7 +343,7 @@ impl DhcpResponder {
 
     /// Lease file: one `MAC IP EXPIRES_NS` line per lease.
     pub fn leases_text(&self) -> String {
-        let mut v: Vec<String> = self.leases.iter().map(|(m, l)| format!("{} {} {}", fmt_mac(m), l.ip, l.expires_ns)).collect();
+        let mut v: Vec<String> = self.leases.iter().filter(|(_, l)| !l.offered).map(|(m, l)| format!("{} {} {}", fmt_mac(m), l.ip, l.expires_ns)).collect();
         v.sort();
         v.join("\n") + "\n"
     }
@@ -342,7 +355,7 @@ impl DhcpResponder {
                 continue;
             }
             let (Some(mac), Ok(ip), Ok(exp)) = (parse_mac(p[0]), p[1].parse(), p[2].parse()) else { continue };
-            self.leases.insert(mac, Lease { ip, expires_ns: exp });
+            self.leases.insert(mac, Lease { ip, expires_ns: exp, offered: false });
         }
     }
 }

@@ -152,6 +152,7 @@ async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>
         }
     }
     let active = Arc::new(AtomicUsize::new(0));
+    let per_client: PerClient = Default::default();
     let mut dbuf = vec![0u8; 2048];
     let mut bbuf = vec![0u8; 2048];
     let mut tbuf = vec![0u8; 2048];
@@ -172,7 +173,7 @@ async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>
             }
             r = async { match &tftp_sock { Some(s) => s.recv_from(&mut tbuf).await, None => std::future::pending().await } } => {
                 if let (Ok((n, src)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
-                    on_tftp(&cfg, &responder, store, sock, &active, &tbuf[..n], src, start).await;
+                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, start).await;
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -223,7 +224,14 @@ async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp:
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store: &Arc<FileStore>, sock: &Arc<UdpSocket>, active: &Arc<AtomicUsize>, bytes: &[u8], src: SocketAddr, start: Instant) {
+/// Concurrent transfers one client address may hold: a flood of RRQs from one host (many source
+/// ports) cannot take every slot of --max-transfers from everybody else.
+const MAX_TRANSFERS_PER_CLIENT: usize = 8;
+
+type PerClient = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
+
+#[allow(clippy::too_many_arguments)]
+async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store: &Arc<FileStore>, sock: &Arc<UdpSocket>, active: &Arc<AtomicUsize>, per_client: &PerClient, bytes: &[u8], src: SocketAddr, start: Instant) {
     // TFTP carries no MAC: --fault-for applies through the address the client got.
     let faulted = match (cfg.dhcp.fault_for.is_empty(), src, responder.lock()) {
         (true, _, _) => true,
@@ -231,7 +239,8 @@ async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store
         _ => false,
     };
     let faults = if faulted { cfg.tftp_faults.clone() } else { Default::default() };
-    let busy = active.load(Ordering::SeqCst) >= cfg.max_transfers;
+    let mine = per_client.lock().map(|m| m.get(&src.ip()).copied().unwrap_or(0)).unwrap_or(0);
+    let busy = active.load(Ordering::SeqCst) >= cfg.max_transfers || mine >= MAX_TRANSFERS_PER_CLIENT;
     match tftp::on_request(store, bytes, now_ns(start), &faults, busy) {
         Incoming::Reply(r) => {
             let _ = sock.send_to(&r, src).await;
@@ -239,6 +248,10 @@ async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store
         Incoming::Ignore => {}
         Incoming::Start(t, first) => {
             active.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut m) = per_client.lock() {
+                *m.entry(src.ip()).or_insert(0) += 1;
+            }
+            let per_client = per_client.clone();
             let iface = cfg.interface.clone();
             let ip = cfg.dhcp.server_ip;
             let active = active.clone();
@@ -247,6 +260,14 @@ async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store
                     eprintln!("pxe-inspect serve: transfer to {src}: {e}");
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
+                if let Ok(mut m) = per_client.lock() {
+                    if let Some(n) = m.get_mut(&src.ip()) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            m.remove(&src.ip());
+                        }
+                    }
+                }
             });
         }
     }
