@@ -189,11 +189,17 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         sessions.push(s);
         Ok(())
     };
+    // On Ctrl-C/SIGTERM/--duration, what the kernel already captured is still read (a server
+    // stopped right after a boot must not lose the boot's last frames), then we stop.
+    let mut draining = false;
+    let mut drain_started: Option<Instant> = None;
+    let mut empty_while_draining = 0u32;
     loop {
-        if stop.load(Ordering::SeqCst) {
-            break;
+        if !draining && (stop.load(Ordering::SeqCst) || a.duration.is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d))) {
+            draining = true;
+            drain_started = Some(Instant::now());
         }
-        if a.duration.is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d)) {
+        if draining && drain_started.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) {
             break;
         }
         if a.count.is_some_and(|c| number >= c) {
@@ -229,6 +235,15 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
                 }
             }
             Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => {
+                if draining {
+                    // Empty for a while, not just this instant: libpcap hands over a ring block
+                    // only when the kernel retires it (a timeout), so the last frames of a boot can
+                    // surface a few milliseconds after the stop.
+                    empty_while_draining += 1;
+                    if empty_while_draining >= 150 {
+                        break;
+                    }
+                }
                 std::thread::sleep(Duration::from_millis(1));
                 idle_polls += 1;
                 if idle_polls % 50 != 0 {

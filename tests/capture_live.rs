@@ -5,7 +5,7 @@
 mod common;
 use common::netns::*;
 use common::*;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn lines(text: &str) -> Vec<serde_json::Value> {
@@ -46,7 +46,8 @@ fn live_capture_in_namespaces() {
     assert_eq!(std::fs::read(&got).expect("got"), body);
     let out = cap.wait_with_output().expect("capture ends by --until-booted");
     std::thread::sleep(Duration::from_millis(500));
-    let _ = tcpdump.kill();
+    // SIGINT lets tcpdump drain its ring and flush; SIGKILL lost the tail under load.
+    let _ = Command::new("kill").args(["-INT", &tcpdump.id().to_string()]).status();
     let _ = tcpdump.wait();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "capture exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
@@ -61,8 +62,9 @@ fn live_capture_in_namespaces() {
     let t = transfers(live, "boot.bin");
     assert_eq!(t[0]["bytes"], 300_000);
     assert_eq!(ls.last().expect("summary")["type"], "summary");
-    // The written file holds every DATA block the reference capture saw.
-    assert_eq!(data_frames(&written), data_frames(&reference));
+    // The written file holds every DATA block the reference capture saw (tcpdump, the
+    // reference, may itself drop on a loaded machine: ours must not have fewer).
+    assert!(data_frames(&written) >= data_frames(&reference), "ours {} < tcpdump's {}", data_frames(&written), data_frames(&reference));
     assert!(data_frames(&written) >= 293, "300000 bytes in 1024-byte blocks");
     // analyze of the written file gives the same session.
     let (v, _) = analyze_json(&[&written], &[]);
