@@ -181,6 +181,22 @@ fn probe_against_serve_dhcp_and_proxy() {
         assert!(!all_finding_ids(&v).contains(&"ipxe-chainload-loop".to_string()));
     }
     {
+        // With an address on the interface, an HTTP boot identity downloads the URL with the
+        // kernel's TCP (a real HTTP server here); the bytes must be the server's file.
+        let _s = serve(&n, &r, &["--dhcp-range", "192.168.78.100,192.168.78.150", "--http-url", "http://192.168.78.1:8080/ipxe.efi"]);
+        let _h = Proc(n.spawn(&n.srv.clone(), &["python3", "-m", "http.server", "8080", "--bind", "192.168.78.1", "--directory", &r], "http.log"));
+        assert!(n.exec(&n.cli, &["ip", "addr", "add", "192.168.78.9/24", "dev", &n.cli_if]).status().is_ok_and(|s| s.success()));
+        std::thread::sleep(Duration::from_millis(800));
+        let (v, code) = probe(&n, &["--arch", "http-x64", "--verify-arch", "--mac", "02:70:78:00:06:01"]);
+        let c = client0(&v);
+        assert_eq!((c["ok"].clone(), code), (Value::Bool(true), 0), "{c}");
+        assert_eq!(c["http_status"], 200);
+        assert_eq!(c["sha256"], sha256_file(&format!("{r}/ipxe.efi")), "the downloaded bytes are the server's file");
+        assert_eq!(c["arch_ok"], true);
+        assert!(c["bytes"].as_u64().is_some_and(|b| b == std::fs::metadata(format!("{r}/ipxe.efi")).map(|m| m.len()).unwrap_or(0)));
+        assert!(n.exec(&n.cli, &["ip", "addr", "del", "192.168.78.9/24", "dev", &n.cli_if]).status().is_ok_and(|s| s.success()));
+    }
+    {
         let _u = Proc(n.udhcpd());
         let _s = serve(&n, &r, &[]);
         for (args, file) in [(vec!["--arch", "bios"], "undionly.kpxe"), (vec!["--arch", "efi-x64", "--mac", "02:70:78:00:01:01"], "ipxe.efi")] {

@@ -121,8 +121,10 @@ pub struct ProbeResult {
     pub offers: usize,
     pub boot_server: Option<Ipv4Addr>,
     pub boot_file: Option<String>,
-    /// HTTP boot: the URL offered (not fetched).
+    /// HTTP boot: the URL offered (fetched only when the interface has an address).
     pub boot_url: Option<String>,
+    /// HTTP status of the boot file download (HTTP boot identities with an interface address).
+    pub http_status: Option<u16>,
     pub tsize: Option<u64>,
     pub negotiated: Vec<(String, String)>,
     pub bytes: u64,

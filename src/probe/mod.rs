@@ -324,6 +324,74 @@ impl Agent {
     }
 }
 
+/// What an HTTP boot download gave.
+struct HttpFetch {
+    status: Option<u16>,
+    body_len: u64,
+    sha256: Option<String>,
+    head: Vec<u8>,
+    error: Option<String>,
+}
+
+/// GET the boot URL with the kernel's TCP (firmware's HTTP boot, minus TLS): status, length,
+/// sha256 and the first bytes for the arch check.
+fn http_fetch(url: &str) -> HttpFetch {
+    use sha2::Digest;
+    use std::io::Read;
+    use std::net::{TcpStream, ToSocketAddrs};
+    let fail = |e: String| HttpFetch { status: None, body_len: 0, sha256: None, head: vec![], error: Some(e) };
+    let Some(rest) = url.strip_prefix("http://") else { return fail(format!("{url}: only http:// is fetched")) };
+    let (hostport, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let target = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:80") };
+    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else { return fail(format!("{hostport}: cannot resolve")) };
+    let t = std::time::Duration::from_secs(30);
+    let mut s = match TcpStream::connect_timeout(&addr, t) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("connect {addr}: {e}")),
+    };
+    let _ = s.set_read_timeout(Some(t));
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {hostport}\r\nUser-Agent: UefiHttpBoot/1.0 (pxe-inspect probe)\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    if let Err(e) = std::io::Write::write_all(&mut s, req.as_bytes()) {
+        return fail(format!("send: {e}"));
+    }
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut hasher = sha2::Sha256::new();
+    let mut header_end: Option<usize> = None;
+    let mut body_len = 0u64;
+    let mut head = Vec::new();
+    loop {
+        let n = match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return HttpFetch { error: Some(format!("read: {e}")), ..fail(String::new()) },
+        };
+        let data = &chunk[..n];
+        let body: &[u8] = match header_end {
+            Some(_) => data,
+            None => {
+                buf.extend_from_slice(data);
+                match buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    Some(p) => {
+                        header_end = Some(p + 4);
+                        &buf[p + 4..]
+                    }
+                    None if buf.len() > 64 * 1024 => return fail("HTTP header over 64 KiB".into()),
+                    None => continue,
+                }
+            }
+        };
+        hasher.update(body);
+        body_len += body.len() as u64;
+        if head.len() < 4096 {
+            head.extend_from_slice(&body[..body.len().min(4096 - head.len())]);
+        }
+    }
+    let status = std::str::from_utf8(&buf[..header_end.unwrap_or(buf.len()).min(buf.len())]).ok().and_then(|h| h.split_whitespace().nth(1)).and_then(|c| c.parse().ok());
+    let digest = hasher.finalize();
+    HttpFetch { status, body_len, sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()), head, error: None }
+}
+
 /// Where a received frame goes: which client, by chaddr (DHCP), leased IP (UDP) or ARP target.
 struct Index {
     by_mac: HashMap<Mac, usize>,
@@ -338,6 +406,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let Some(dev) = devs.into_iter().find(|d| d.name == p.iface) else {
         return Err(format!("no such interface `{}` (see `pxe-inspect capture --list`)", p.iface));
     };
+    let dev_has_v4 = dev.addresses.iter().any(|a| a.addr.is_ipv4());
     if !dev.flags.is_up() {
         return Err(format!("interface `{}` is down (ip link set {} up)", p.iface, p.iface));
     }
@@ -356,7 +425,11 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     if linktype != 1 {
         return Err(format!("`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet", p.iface));
     }
-    cap.filter("arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6", true).map_err(|e| format!("filter: {e}"))?;
+    // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
+    let has_addr = dev_has_v4;
+    let fetch_http = has_addr && p.identities.iter().any(|i| i.http());
+    let filter = if fetch_http { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080" } else { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6" };
+    cap.filter(filter, true).map_err(|e| format!("filter: {e}"))?;
     let mut writer = match &a.write {
         Some(w) => Some(CaptureWriter::create(w, linktype).map_err(|e| format!("{w}: {e}"))?),
         None => None,
@@ -400,6 +473,9 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut send_err: Option<String> = None;
     let mut last_ts = 0i64;
     let mut all_done_at: Option<i64> = None;
+    let (fetch_tx, fetch_rx) = std::sync::mpsc::channel::<(usize, HttpFetch)>();
+    let mut fetching: std::collections::HashSet<usize> = Default::default();
+    let mut fetched = 0usize;
     let fd = cap.as_raw_fd();
     let mut emit = |frames: Vec<Vec<u8>>, cap: &mut pcap::Capture<pcap::Active>, pipe: &mut Pipeline, writer: &mut Option<CaptureWriter>, number: &mut u64, last_ts: &mut i64| -> Result<(), String> {
         for f in frames {
@@ -496,7 +572,48 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
                 pb.set_message(format!("({started} started, {ok} ok)"));
             }
         }
-        if started == clients.len() && clients.iter().all(|c| c.done()) {
+        if fetch_http {
+            for (i, c) in clients.iter().enumerate() {
+                let r = c.result();
+                if c.done() && r.ok && !fetching.contains(&i) {
+                    if let Some(url) = r.boot_url.clone().filter(|u| u.starts_with("http://")) {
+                        fetching.insert(i);
+                        let tx = fetch_tx.clone();
+                        std::thread::spawn(move || {
+                            let _ = tx.send((i, http_fetch(&url)));
+                        });
+                    }
+                }
+            }
+            while let Ok((i, f)) = fetch_rx.try_recv() {
+                fetched += 1;
+                let verify = a.verify_arch;
+                if let Agent::V4(c) = &mut clients[i] {
+                    let r = &mut c.result;
+                    r.http_status = f.status;
+                    r.bytes = f.body_len;
+                    r.sha256 = f.sha256;
+                    r.file_kind = crate::proto::FileKind::sniff(&f.head);
+                    if let Some(e) = f.error {
+                        r.ok = false;
+                        r.failure = Some(format!("HTTP download of {}: {e}", r.boot_url.clone().unwrap_or_default()));
+                    } else if f.status.is_none_or(|s| !(200..300).contains(&s)) {
+                        r.ok = false;
+                        r.failure = Some(format!("HTTP status {} for {}", f.status.map(|s| s.to_string()).unwrap_or_else(|| "?".into()), r.boot_url.clone().unwrap_or_default()));
+                    } else if verify {
+                        let fam = crate::proto::arch_info(r.arch).family;
+                        let misfit = r.file_kind.as_ref().and_then(|k| crate::proto::file_misfit(fam, k));
+                        r.arch_ok = Some(misfit.is_none());
+                        if let Some(why) = misfit {
+                            r.ok = false;
+                            r.failure = Some(format!("--verify-arch: {why}"));
+                        }
+                    }
+                }
+            }
+        }
+        let http_pending = fetching.len() > fetched;
+        if started == clients.len() && !http_pending && clients.iter().all(|c| c.done()) {
             // Keep listening a little: late answers (a slow proxy, a server still
             // retransmitting) belong in the analysis.
             let until = *all_done_at.get_or_insert(now + (a.linger * 1e9) as i64);
