@@ -343,6 +343,13 @@ pub struct Transfer {
     pub cur_block_sends: u64,
     #[serde(skip)]
     pub last_ts: i64,
+    /// Blocks skipped over (raw numbers, bounded): a window restart that fills one counts it as
+    /// data, not as a retransmission.
+    #[serde(skip)]
+    pub gaps: Vec<u16>,
+    /// The short final block was seen while gaps remained.
+    #[serde(skip)]
+    pub final_seen: bool,
 }
 
 impl Transfer {

@@ -732,6 +732,12 @@ impl Tracker {
                                 let ahead = if t.blocks == 0 { 1 } else { u64::from(block.wrapping_sub(t.last_block_raw)).max(1) };
                                 if ahead > 1 && !(t.last_block_raw == 65535 && block == 1) {
                                     t.missing_blocks += ahead - 1;
+                                    // Remember what was skipped: a windowed server resends it.
+                                    let mut b = t.last_block_raw.wrapping_add(1);
+                                    while b != block && t.gaps.len() < 4096 {
+                                        t.gaps.push(b);
+                                        b = b.wrapping_add(1);
+                                    }
                                 }
                                 if t.blocks == 0 {
                                     t.head = data.get(..data.len().min(1024)).unwrap_or(&[]).to_vec();
@@ -743,6 +749,21 @@ impl Tracker {
                                 t.cur_block_sends = 1;
                                 t.max_block_sends = t.max_block_sends.max(1);
                                 if declared < t.blksize && t.status == TransferStatus::Incomplete {
+                                    if t.gaps.is_empty() {
+                                        t.status = TransferStatus::Complete;
+                                        t.final_frame = Some(frame);
+                                        ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
+                                    } else {
+                                        t.final_seen = true;
+                                    }
+                                }
+                            } else if let Some(gi) = t.gaps.iter().position(|g| *g == block) {
+                                // A skipped block arrives after all (window restart): it is data.
+                                t.gaps.swap_remove(gi);
+                                t.missing_blocks = t.missing_blocks.saturating_sub(1);
+                                t.blocks += 1;
+                                t.bytes += declared;
+                                if t.final_seen && t.gaps.is_empty() && t.status == TransferStatus::Incomplete {
                                     t.status = TransferStatus::Complete;
                                     t.final_frame = Some(frame);
                                     ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
@@ -838,6 +859,8 @@ impl Tracker {
                 last_block_raw: 0,
                 cur_block_sends: 0,
                 last_ts: ts,
+                gaps: Vec::new(),
+                final_seen: false,
             };
             s.tftp.push(t);
             let ti = s.tftp.len() - 1;

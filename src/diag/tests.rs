@@ -125,6 +125,8 @@ fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Tran
         last_block_raw: 0,
         cur_block_sends: 0,
         last_ts: (11.0 * 1e9) as i64,
+        gaps: Vec::new(),
+        final_seen: false,
     }
 }
 
