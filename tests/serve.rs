@@ -194,7 +194,9 @@ fn every_fault_produces_its_finding() {
     type Client = Box<dyn Fn(&Netns)>;
     let fetch = |opts: &'static [&'static str]| -> Client { Box::new(move |n: &Netns| { assert!(udhcpc(n, PXE_BIOS), "lease"); atftp(n, "boot.0", opts); }) };
     let cases: Vec<(&str, Vec<String>, Client, u64, &str)> = vec![
-        ("dhcp-no-offer", with("dhcp-no-offer"), Box::new(|n: &Netns| { assert!(!udhcpc(n, PXE_BIOS)); }), 500, "dhcp-no-offer"),
+        // 5 DISCOVERs a second apart: the written capture must span more than the rule's 3 s
+        // (4 tries ended exactly at 3 s, a coin toss).
+        ("dhcp-no-offer", with("dhcp-no-offer"), Box::new(|n: &Netns| { assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "5"]].concat())); }), 500, "dhcp-no-offer"),
         ("dhcp-no-boot-file", with("dhcp-no-boot-file"), Box::new(|n: &Netns| { assert!(udhcpc(n, PXE_BIOS)); }), 300, "dhcp-no-boot-file"),
         ("arch-mismatch", with("arch-mismatch"), Box::new(|n: &Netns| { assert!(udhcpc(n, &["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"])); atftp(n, "boot.0", &[]); }), 300, "arch-mismatch"),
         ("tftp-file-not-found", with("tftp-file-not-found"), fetch(&[]), 300, "tftp-file-not-found"),
