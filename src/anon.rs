@@ -46,7 +46,12 @@ fn same_width_octet(orig: u8, h: u8, avoid_edges: bool) -> u8 {
 
 impl Anonymizer {
     pub fn new(key: Option<&str>) -> Anonymizer {
-        Anonymizer { key: key.unwrap_or(DEFAULT_KEY).as_bytes().to_vec(), macs: HashMap::new(), v4: HashMap::new(), v6: HashMap::new() }
+        Anonymizer {
+            key: key.unwrap_or(DEFAULT_KEY).as_bytes().to_vec(),
+            macs: HashMap::new(),
+            v4: HashMap::new(),
+            v6: HashMap::new(),
+        }
     }
 
     fn hash(&self, what: &[u8], input: &[u8]) -> [u8; 32] {
@@ -80,9 +85,18 @@ impl Anonymizer {
         }
         let net = self.hash(b"v4net", &a[..3]);
         let host = self.hash(b"v4host", &a);
-        let out = [same_width_octet(a[0], net[0], true), same_width_octet(a[1], net[1], false), same_width_octet(a[2], net[2], false), same_width_octet(a[3], host[0], true)];
+        let out = [
+            same_width_octet(a[0], net[0], true),
+            same_width_octet(a[1], net[1], false),
+            same_width_octet(a[2], net[2], false),
+            same_width_octet(a[3], host[0], true),
+        ];
         // 127/8 and 224+/4 pseudonyms would change meaning: nudge the first octet.
-        let out = if out[0] == 127 || out[0] >= 224 { [if digits(a[0]) == 3 { 172 } else { out[0] }, out[1], out[2], out[3]] } else { out };
+        let out = if out[0] == 127 || out[0] >= 224 {
+            [if digits(a[0]) == 3 { 172 } else { out[0] }, out[1], out[2], out[3]]
+        } else {
+            out
+        };
         self.v4.insert(a, out);
         out
     }
@@ -187,19 +201,17 @@ impl Anonymizer {
             let x = self.mac(&m);
             p[28..34].copy_from_slice(&x);
         }
-        // Options (wire order, no overload handling needed for the fields we rewrite in place).
-        let mut i = 240;
-        while i < p.len() {
-            let code = p[i];
-            if code == 0 {
-                i += 1;
+        // Where each option's value sits, from the analyzer's own walker (it also finds options
+        // overloaded into sname/file); rewritten in place afterwards.
+        let spans: Vec<(u8, usize, usize)> = match crate::wire::dhcp4::Dhcp4::parse(p) {
+            Ok(m) => m.options.iter().map(|o| (o.code, o.offset + 2, o.data.len())).collect(),
+            Err(_) => Vec::new(),
+        };
+        for (code, s, len) in spans {
+            let e = (s + len).min(p.len());
+            if s > e {
                 continue;
             }
-            if code == 255 || i + 1 >= p.len() {
-                break;
-            }
-            let len = usize::from(p[i + 1]);
-            let (s, e) = (i + 2, (i + 2 + len).min(p.len()));
             match code {
                 3 | 6 | 28 | 50 | 54 => {
                     let mut j = s;
@@ -229,7 +241,6 @@ impl Anonymizer {
                 66 | 67 => self.text(&mut p[s..e]),
                 _ => {}
             }
-            i = e;
         }
         // sname/file fields carry next-server names and boot file names.
         self.text(&mut p[44..236]);
