@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod docs;
+pub mod fuzzing;
 pub mod http;
 pub mod live;
 pub mod model;
