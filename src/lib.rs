@@ -19,6 +19,7 @@ pub mod render;
 pub mod report;
 pub mod serve;
 pub mod session;
+pub mod synth;
 pub mod source;
 pub mod wire;
 

@@ -166,14 +166,17 @@ impl DhcpResponder {
             return Some(l.ip);
         }
         let (s, e) = (u32::from(pool.start), u32::from(pool.end));
-        let taken = |ip: Ipv4Addr, leases: &HashMap<Mac, Lease>| leases.values().any(|l| l.ip == ip && l.expires_ns > now) || pool.static_hosts.values().any(|x| *x == ip);
+        // One pass over the leases per allocation (was one pass per candidate address: a pool
+        // with thousands of leases made every DISCOVER quadratic).
+        let in_use: std::collections::HashSet<Ipv4Addr> = self.leases.values().filter(|l| l.expires_ns > now).map(|l| l.ip).chain(pool.static_hosts.values().copied()).collect();
+        let taken = |ip: Ipv4Addr| in_use.contains(&ip);
         if let Some(w) = want {
             let n = u32::from(w);
-            if n >= s && n <= e && !taken(w, &self.leases) {
+            if n >= s && n <= e && !taken(w) {
                 return Some(w);
             }
         }
-        if let Some(ip) = (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip, &self.leases) && *ip != self.cfg.server_ip) {
+        if let Some(ip) = (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip) && *ip != self.cfg.server_ip) {
             return Some(ip);
         }
         // Pool exhausted: reclaim the oldest address that was only offered (flood protection:

@@ -1,0 +1,67 @@
+//! Write a deterministic synthetic boot storm (src/synth.rs) as a pcap file.
+//! Usage: storm OUT.pcap [--clients N | --size-mb M] [--seed S] [--rate R] [--uefi-percent P]
+//!        [--fail-percent P] [--bios-bytes B] [--efi-bytes B] [--windowsize W] [--blksize B]
+//!        [--manifest FILE.json]
+//! Prints the scenario counts (and so the findings `analyze` must report) as JSON on stdout.
+
+use clap::Parser;
+use pxe_inspect::source::writer::CaptureWriter;
+use pxe_inspect::synth::{write_root, Storm, StormConfig};
+
+#[derive(Parser)]
+struct Args {
+    out: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    clients: Option<u64>,
+    /// Stop after about this many MB of capture (with --clients unset: as many clients as it takes).
+    #[arg(long)]
+    size_mb: Option<u64>,
+    #[arg(long, default_value_t = 50.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 50)]
+    uefi_percent: u8,
+    #[arg(long, default_value_t = 10)]
+    fail_percent: u8,
+    #[arg(long, default_value_t = 70_000)]
+    bios_bytes: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    efi_bytes: usize,
+    #[arg(long)]
+    windowsize: Option<u16>,
+    #[arg(long)]
+    blksize: Option<u16>,
+    #[arg(long)]
+    manifest: Option<String>,
+}
+
+fn main() {
+    let a = Args::parse();
+    // With only a size, estimate clients from the mean bytes per client (about 1.1× the files).
+    let per_client = (a.bios_bytes as f64 * f64::from(100 - a.uefi_percent.min(100)) + a.efi_bytes as f64 * f64::from(a.uefi_percent.min(100))) / 100.0 * 1.1 + 4000.0;
+    let clients = a.clients.unwrap_or_else(|| a.size_mb.map(|m| (m as f64 * 1_048_576.0 / per_client).ceil() as u64 + 1).unwrap_or(100));
+    let cfg = StormConfig { seed: a.seed, clients, rate: a.rate, uefi_percent: a.uefi_percent, fail_percent: a.fail_percent, bios_file_bytes: a.bios_bytes, efi_file_bytes: a.efi_bytes, windowsize: a.windowsize, blksize: a.blksize };
+    let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));
+    let fail = |m: String| -> ! {
+        eprintln!("storm: {m}");
+        std::process::exit(2)
+    };
+    write_root(&root, &cfg).unwrap_or_else(|e| fail(format!("{}: {e}", root.display())));
+    let mut storm = Storm::new(cfg, &root, a.manifest.is_some()).unwrap_or_else(|e| fail(e.to_string()));
+    let mut w = CaptureWriter::create(&a.out, 1).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    let (mut frames, mut bytes) = (0u64, 0u64);
+    for (ts, f) in storm.by_ref() {
+        frames += 1;
+        bytes += f.len() as u64 + 16;
+        w.write(1, ts, &f, f.len() as u32).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    }
+    w.flush().unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    let _ = std::fs::remove_dir_all(&root);
+    let expected: serde_json::Map<String, serde_json::Value> = storm.expected().iter().map(|(s, n)| (serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(), (*n).into())).collect();
+    println!("{}", serde_json::json!({"clients": clients, "frames": frames, "bytes": bytes, "scenarios": expected}));
+    if let (Some(path), Some(m)) = (&a.manifest, &storm.manifest) {
+        let text = serde_json::to_string_pretty(m).unwrap_or_default();
+        std::fs::write(path, text).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+    }
+}

@@ -1,0 +1,499 @@
+//! A deterministic boot-storm generator: `probe`'s synthetic firmware clients booting against
+//! `serve`'s DHCP responder and TFTP server, wired together in memory on a virtual clock. The
+//! frames that cross the virtual wire are what a capture of that storm would hold, so the
+//! benchmarks and tests get realistic traffic (firmware option sets 60/93/94/97, OVMF's tsize
+//! probe and windowsize, PXE ROM blksize, retransmissions on timeouts) without a network, and
+//! every byte is reproducible from the seed.
+//!
+//! Some clients are sent to misbehaving servers (serve's fault switches), so the capture holds
+//! failures whose finding IDs are known in advance: `Storm::expected` says which.
+
+use crate::probe::client::{Client, ClientConfig, Identity, TftpProfile};
+use crate::probe::packet::{arp_frame, udp_frame, BROADCAST_MAC};
+use crate::proto::Family;
+use crate::serve::dhcp::{DhcpConfig, DhcpFaults, DhcpResponder, Pool};
+use crate::serve::tftp::{self, FileStore, Incoming, TftpFaults, Transfer};
+use crate::wire::defrag::Defragmenter;
+use crate::wire::dhcp4::Dhcp4;
+use crate::wire::link::{decode_frame, fmt_mac, Decoded, Mac};
+use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::path::Path;
+
+const SEC: i64 = 1_000_000_000;
+const SERVER_MAC: Mac = [0x02, 0x5e, 0x00, 0x00, 0x00, 0x01];
+const SERVER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+/// One-way wire latency and the server's and client's think times.
+const WIRE_NS: i64 = 150_000;
+const THINK_NS: i64 = 20_000;
+/// Seconds of quiet capture after the last client (gratuitous ARPs from the server).
+const TRAILER_SECS: u32 = 10;
+
+/// What happens to one client. Each scenario but `Healthy` is one of serve's fault switches,
+/// and produces one known finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    Healthy,
+    NoOffer,
+    NoBootFile,
+    ArchMismatch,
+    FileNotFound,
+    Stalled,
+}
+
+impl Scenario {
+    pub const FAILURES: [Scenario; 5] = [Scenario::NoOffer, Scenario::NoBootFile, Scenario::ArchMismatch, Scenario::FileNotFound, Scenario::Stalled];
+
+    /// The finding `analyze` must report for a client in this scenario.
+    pub fn finding(self) -> Option<&'static str> {
+        match self {
+            Scenario::Healthy => None,
+            Scenario::NoOffer => Some("dhcp-no-offer"),
+            Scenario::NoBootFile => Some("dhcp-no-boot-file"),
+            Scenario::ArchMismatch => Some("arch-mismatch"),
+            Scenario::FileNotFound => Some("tftp-file-not-found"),
+            Scenario::Stalled => Some("tftp-incomplete"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StormConfig {
+    pub seed: u64,
+    pub clients: u64,
+    /// New clients per second (they overlap: a boot storm).
+    pub rate: f64,
+    /// Share of UEFI x64 clients (OVMF profile); the rest are BIOS PXE ROMs.
+    pub uefi_percent: u8,
+    /// Share of clients sent to a faulty server, spread over the failure scenarios.
+    pub fail_percent: u8,
+    /// Sizes of the BIOS and UEFI boot files.
+    pub bios_file_bytes: usize,
+    pub efi_file_bytes: usize,
+    /// Ask for this TFTP windowsize (OVMF asks 4 by default) and blksize (firmware default).
+    pub windowsize: Option<u16>,
+    pub blksize: Option<u16>,
+}
+
+impl Default for StormConfig {
+    fn default() -> Self {
+        StormConfig { seed: 1, clients: 100, rate: 50.0, uefi_percent: 50, fail_percent: 10, bios_file_bytes: 70_000, efi_file_bytes: 1_000_000, windowsize: None, blksize: None }
+    }
+}
+
+/// splitmix64: tiny, seedable, stable across versions (a capture must not change when a
+/// dependency's generator does).
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// One client's fixed facts, derived from the seed and its index alone.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Planned {
+    pub index: u64,
+    pub mac: String,
+    pub arch: u16,
+    pub scenario: Scenario,
+}
+
+fn plan(cfg: &StormConfig, i: u64) -> (Identity, Scenario) {
+    let r = mix(cfg.seed ^ mix(i));
+    // Index in the low bytes keeps MACs distinct; the seed varies the rest.
+    let mac = [0x02, (r >> 8) as u8 & 0xfe, (i >> 24) as u8, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+    let uefi = (r >> 16) % 100 < u64::from(cfg.uefi_percent);
+    let scenario = if (r >> 24) % 100 < u64::from(cfg.fail_percent) { Scenario::FAILURES[((r >> 32) % 5) as usize] } else { Scenario::Healthy };
+    let mut uuid = [0u8; 16];
+    uuid[..8].copy_from_slice(&mix(r).to_le_bytes());
+    uuid[8..].copy_from_slice(&i.to_le_bytes());
+    (Identity { mac, arch: if uefi { 7 } else { 0 }, ipxe: false, uuid }, scenario)
+}
+
+/// A minimal PE32+ header (x86-64, EFI application) so the EFI file sniffs as UEFI x64.
+fn efi_image(len: usize) -> Vec<u8> {
+    let mut b: Vec<u8> = (0..len.max(0x200)).map(|i| (i * 7 + 3) as u8).collect();
+    b[..2].copy_from_slice(b"MZ");
+    b[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+    b[0x80..0x84].copy_from_slice(b"PE\0\0");
+    b[0x84..0x86].copy_from_slice(&0x8664u16.to_le_bytes());
+    b[0x98..0x9a].copy_from_slice(&0x20bu16.to_le_bytes());
+    b[0x98 + 68..0x98 + 70].copy_from_slice(&10u16.to_le_bytes());
+    b.truncate(len.max(0x200));
+    b
+}
+
+/// Real-mode NBP bytes (BIOS): no magic, as undionly.kpxe starts.
+fn bios_image(len: usize) -> Vec<u8> {
+    (0..len.max(64)).map(|i| (i * 13 + 0xeb) as u8).collect()
+}
+
+/// Write the boot files into `root` (the TFTP root the virtual servers serve).
+pub fn write_root(root: &Path, cfg: &StormConfig) -> std::io::Result<()> {
+    std::fs::create_dir_all(root)?;
+    std::fs::write(root.join("undionly.kpxe"), bios_image(cfg.bios_file_bytes))?;
+    std::fs::write(root.join("ipxe.efi"), efi_image(cfg.efi_file_bytes))
+}
+
+struct Server {
+    dhcp: DhcpResponder,
+    tftp_faults: TftpFaults,
+}
+
+fn server(scenario: Scenario, pool_index: u8) -> Server {
+    let mut boot = BTreeMap::new();
+    boot.insert(Family::Bios, "undionly.kpxe".to_string());
+    boot.insert(Family::EfiX64, "ipxe.efi".to_string());
+    let mut faults = DhcpFaults::default();
+    let mut tftp_faults = TftpFaults::default();
+    match scenario {
+        Scenario::Healthy => {}
+        Scenario::NoOffer => faults.no_offer = true,
+        Scenario::NoBootFile => faults.no_boot_file = true,
+        Scenario::ArchMismatch => faults.arch_mismatch = true,
+        Scenario::FileNotFound => tftp_faults.error_code = Some(1),
+        Scenario::Stalled => tftp_faults.stop_at_block = Some(20),
+    }
+    // Each scenario's server owns a /16 so addresses never collide between them.
+    let pool = Pool {
+        start: Ipv4Addr::new(10, 1 + pool_index, 0, 10),
+        end: Ipv4Addr::new(10, 1 + pool_index, 255, 250),
+        netmask: Ipv4Addr::new(255, 0, 0, 0),
+        router: None,
+        dns: vec![],
+        lease_secs: 3600,
+        static_hosts: BTreeMap::new(),
+    };
+    let cfg = DhcpConfig { server_ip: SERVER_IP, pool: Some(pool), boot, ipxe_script: None, http_url: None, faults, fault_for: vec![] };
+    Server { dhcp: DhcpResponder::new(cfg), tftp_faults }
+}
+
+enum Event {
+    Start(u64),
+    /// A frame on the wire; `client` is the one it belongs to (sent by or to it).
+    Wire { client: u64, from_client: bool, frame: Vec<u8> },
+    ClientTimer(u64),
+    TransferTimer(u64, u16),
+}
+
+struct Live {
+    client: Client,
+    scenario: Scenario,
+    /// The time its timer is queued for (at most one queued timer per client).
+    timer_at: i64,
+}
+
+struct LiveTransfer {
+    t: Transfer,
+    client: u64,
+    client_ip: Ipv4Addr,
+    server_port: u16,
+    timer_at: i64,
+}
+
+/// The storm: an iterator of (timestamp ns, Ethernet frame) in time order. Memory holds only
+/// the clients and transfers in progress.
+pub struct Storm {
+    cfg: StormConfig,
+    client_cfg: ClientConfig,
+    store: FileStore,
+    servers: Vec<Server>,
+    queue: BinaryHeap<Reverse<(i64, u64)>>,
+    events: FxHashMap<u64, Event>,
+    seq: u64,
+    live: FxHashMap<u64, Live>,
+    transfers: FxHashMap<(u32, u16), LiveTransfer>,
+    by_ip: FxHashMap<Ipv4Addr, u64>,
+    next_server_port: u16,
+    defrag: Defragmenter,
+    start_ns: i64,
+    counts: BTreeMap<Scenario, u64>,
+    last_ns: i64,
+    trailer: u32,
+    /// Each client's plan, kept only when asked (small storms, for tests).
+    pub manifest: Option<Vec<Planned>>,
+}
+
+impl Storm {
+    /// `root` must hold the boot files (`write_root`).
+    pub fn new(cfg: StormConfig, root: &Path, keep_manifest: bool) -> std::io::Result<Storm> {
+        let store = FileStore::new(root)?;
+        let servers = [Scenario::Healthy].iter().chain(Scenario::FAILURES.iter()).enumerate().map(|(i, s)| server(*s, i as u8)).collect();
+        let client_cfg = ClientConfig { offer_wait_ns: SEC / 2, timeout_ns: 40 * SEC, retry_ns: SEC, retries: 4, blksize: cfg.blksize, windowsize: cfg.windowsize, release: true, ..ClientConfig::default() };
+        let mut s = Storm {
+            cfg,
+            client_cfg,
+            store,
+            servers,
+            queue: BinaryHeap::new(),
+            events: FxHashMap::default(),
+            seq: 0,
+            live: FxHashMap::default(),
+            transfers: FxHashMap::default(),
+            by_ip: FxHashMap::default(),
+            next_server_port: 49152,
+            defrag: Defragmenter::default(),
+            start_ns: 1_767_225_600 * SEC, // 2026-01-01T00:00:00Z
+            counts: BTreeMap::new(),
+            manifest: keep_manifest.then(Vec::new),
+            last_ns: 0,
+            trailer: 0,
+        };
+        if s.cfg.clients > 0 {
+            let t = s.start_ns;
+            s.push(t, Event::Start(0));
+        }
+        Ok(s)
+    }
+
+    /// How many clients of each scenario were started so far (all of them once the iterator
+    /// is exhausted), and so how many of each finding `analyze` must report.
+    pub fn expected(&self) -> &BTreeMap<Scenario, u64> {
+        &self.counts
+    }
+
+    fn push(&mut self, at: i64, e: Event) {
+        self.seq += 1;
+        self.events.insert(self.seq, e);
+        self.queue.push(Reverse((at, self.seq)));
+    }
+
+    fn server_of(&self, scenario: Scenario) -> usize {
+        match scenario {
+            Scenario::Healthy => 0,
+            s => 1 + Scenario::FAILURES.iter().position(|f| *f == s).unwrap_or(0),
+        }
+    }
+
+    fn client_frames(&mut self, client: u64, at: i64, frames: Vec<Vec<u8>>) {
+        for (k, f) in frames.into_iter().enumerate() {
+            if !f.is_empty() {
+                // Back-to-back frames leave the NIC a few microseconds apart.
+                self.push(at + THINK_NS + k as i64 * 2_000, Event::Wire { client, from_client: true, frame: f });
+            }
+        }
+        self.arm_client(client);
+    }
+
+    fn arm_client(&mut self, client: u64) {
+        let Some(l) = self.live.get_mut(&client) else { return };
+        if let Some(ip) = l.client.leased_ip() {
+            self.by_ip.insert(ip, client);
+        }
+        let d = l.client.deadline();
+        if d != i64::MAX && d < l.timer_at {
+            l.timer_at = d;
+            self.push(d, Event::ClientTimer(client));
+        }
+    }
+
+    fn retire(&mut self, client: u64) {
+        if let Some(l) = self.live.get(&client) {
+            if l.client.done() {
+                if let Some(ip) = l.client.leased_ip() {
+                    self.by_ip.remove(&ip);
+                }
+                self.live.remove(&client);
+            }
+        }
+    }
+
+    fn start_client(&mut self, i: u64, now: i64) {
+        let (id, scenario) = plan(&self.cfg, i);
+        *self.counts.entry(scenario).or_default() += 1;
+        if let Some(m) = self.manifest.as_mut() {
+            m.push(Planned { index: i, mac: fmt_mac(&id.mac), arch: id.arch, scenario });
+        }
+        let mut cc = self.client_cfg.clone();
+        cc.profile = if id.arch == 0 { TftpProfile::Pxe } else { TftpProfile::Ovmf };
+        let xid = mix(self.cfg.seed ^ i.wrapping_mul(31)) as u32;
+        let mut client = Client::new(id, cc, xid);
+        let frames = client.start(now);
+        self.live.insert(i, Live { client, scenario, timer_at: i64::MAX });
+        self.client_frames(i, now, frames);
+        if i + 1 < self.cfg.clients {
+            let gap = (SEC as f64 / self.cfg.rate.max(1e-3)) as i64;
+            // A little jitter so clients do not tick in lockstep.
+            let jitter = (mix(self.cfg.seed ^ i) % (gap.max(1) as u64 / 4 + 1)) as i64;
+            self.push(now + gap + jitter, Event::Start(i + 1));
+        }
+    }
+
+    /// Deliver a client's frame to its server; queue the replies.
+    fn to_server(&mut self, client: u64, frame: &[u8], now: i64) {
+        // Clients that finished still have frames on the wire (the last ACK, the RELEASE).
+        let scenario = self.live.get(&client).map(|l| l.scenario).unwrap_or_else(|| plan(&self.cfg, client).1);
+        let si = self.server_of(scenario);
+        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
+        let reply_at = now + THINK_NS + WIRE_NS;
+        match d {
+            Decoded::Arp(a) if a.op == 1 && a.target_ip == SERVER_IP => {
+                let f = arp_frame(2, SERVER_MAC, a.sender_mac, SERVER_IP, a.sender_mac, a.sender_ip);
+                self.push(reply_at, Event::Wire { client, from_client: false, frame: f });
+            }
+            Decoded::Udp(u) => {
+                let (IpAddr::V4(src), IpAddr::V4(_)) = (u.src, u.dst) else { return };
+                let client_mac = u.link.src_mac.unwrap_or(BROADCAST_MAC);
+                match u.dport {
+                    67 | 4011 => {
+                        let replies = self.servers[si].dhcp.handle(&u.payload, SocketAddrV4::new(src, u.sport), u.dport, now, 67, 4011);
+                        for r in replies {
+                            let dst_mac = if r.dst.ip().is_broadcast() { BROADCAST_MAC } else { client_mac };
+                            let f = udp_frame(SERVER_MAC, dst_mac, SERVER_IP, *r.dst.ip(), r.from_port, r.dst.port(), &r.bytes);
+                            self.push(reply_at + r.delay_ms as i64 * 1_000_000, Event::Wire { client, from_client: false, frame: f });
+                        }
+                    }
+                    69 => {
+                        let faults = self.servers[si].tftp_faults.clone();
+                        match tftp::on_request(&self.store, &u.payload, now, &faults, false) {
+                            Incoming::Start(t, out) => {
+                                let port = self.next_server_port;
+                                self.next_server_port = if port == 65535 { 49152 } else { port + 1 };
+                                self.send_tftp(client, client_mac, src, port, u.sport, out, reply_at);
+                                self.transfers.insert((u32::from(src), u.sport), LiveTransfer { t: *t, client, client_ip: src, server_port: port, timer_at: i64::MAX });
+                                self.arm_transfer(u32::from(src), u.sport);
+                            }
+                            Incoming::Reply(b) => {
+                                let port = self.next_server_port;
+                                self.send_tftp(client, client_mac, src, port, u.sport, vec![b], reply_at);
+                            }
+                            Incoming::Ignore => {}
+                        }
+                    }
+                    _ => {
+                        let key = (u32::from(src), u.sport);
+                        let Some(lt) = self.transfers.get_mut(&key) else { return };
+                        if lt.server_port != u.dport {
+                            return;
+                        }
+                        let out = lt.t.on_packet(&u.payload, now);
+                        let port = lt.server_port;
+                        self.send_tftp(client, client_mac, src, port, u.sport, out, reply_at);
+                        self.arm_transfer(key.0, key.1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_tftp(&mut self, client: u64, mac: Mac, ip: Ipv4Addr, sport: u16, dport: u16, out: Vec<Vec<u8>>, at: i64) {
+        for (k, b) in out.into_iter().enumerate() {
+            let f = udp_frame(SERVER_MAC, mac, SERVER_IP, ip, sport, dport, &b);
+            // A window leaves at wire speed: 1500 bytes at 1 Gb/s is 12 µs.
+            self.push(at + k as i64 * 12_000, Event::Wire { client, from_client: false, frame: f });
+        }
+    }
+
+    fn arm_transfer(&mut self, ip: u32, port: u16) {
+        let Some(lt) = self.transfers.get_mut(&(ip, port)) else { return };
+        match lt.t.poll_timeout() {
+            Some(d) if d < lt.timer_at => {
+                lt.timer_at = d;
+                self.push(d, Event::TransferTimer(u64::from(ip), port));
+            }
+            None => {
+                // Finished (last ACK in) or given up: forget it.
+                self.transfers.remove(&(ip, port));
+            }
+            _ => {}
+        }
+    }
+
+    /// Deliver a server frame to its client.
+    fn to_client(&mut self, client: u64, frame: &[u8], now: i64) {
+        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
+        let at = now + WIRE_NS;
+        let Some(l) = self.live.get_mut(&client) else { return };
+        let out = match d {
+            Decoded::Arp(a) => l.client.on_arp(at, &a),
+            Decoded::Udp(u) => {
+                let IpAddr::V4(src) = u.src else { return };
+                if u.dport == 68 || u.sport == 4011 {
+                    match Dhcp4::parse(&u.payload) {
+                        Ok(m) => l.client.on_dhcp(at, &m, u.link.src_mac.unwrap_or(SERVER_MAC), src, u.sport),
+                        Err(_) => vec![],
+                    }
+                } else {
+                    l.client.on_udp(at, src, u.sport, u.dport, &u.payload)
+                }
+            }
+            _ => vec![],
+        };
+        self.client_frames(client, at, out);
+        self.retire(client);
+    }
+}
+
+impl Iterator for Storm {
+    type Item = (i64, Vec<u8>);
+
+    fn next(&mut self) -> Option<(i64, Vec<u8>)> {
+        while let Some(Reverse((now, seq))) = self.queue.pop() {
+            let Some(ev) = self.events.remove(&seq) else { continue };
+            match ev {
+                Event::Start(i) => self.start_client(i, now),
+                Event::ClientTimer(c) => {
+                    let Some(l) = self.live.get_mut(&c) else { continue };
+                    l.timer_at = i64::MAX;
+                    let frames = if l.client.deadline() <= now { l.client.poll(now) } else { vec![] };
+                    self.client_frames(c, now, frames);
+                    self.retire(c);
+                }
+                Event::TransferTimer(ip, port) => {
+                    let key = (ip as u32, port);
+                    let Some(lt) = self.transfers.get_mut(&key) else { continue };
+                    lt.timer_at = i64::MAX;
+                    let due = lt.t.poll_timeout().is_some_and(|d| d <= now);
+                    let out = if due { lt.t.on_timeout(now) } else { vec![] };
+                    let (client, ip4, sport) = (lt.client, lt.client_ip, lt.server_port);
+                    let mac = plan(&self.cfg, client).0.mac;
+                    self.send_tftp(client, mac, ip4, sport, port, out, now);
+                    self.arm_transfer(key.0, key.1);
+                }
+                Event::Wire { client, from_client, frame } => {
+                    if from_client {
+                        self.to_server(client, &frame, now);
+                    } else {
+                        self.to_client(client, &frame, now);
+                    }
+                    self.last_ns = now;
+                    return Some((now, frame));
+                }
+            }
+        }
+        // The capture keeps running for a while after the storm, as real ones do (a few
+        // gratuitous ARPs from the server), so rules that wait for silence can judge the end.
+        if self.trailer < TRAILER_SECS {
+            self.trailer += 1;
+            let t = self.last_ns + SEC;
+            self.last_ns = t;
+            return Some((t, arp_frame(1, SERVER_MAC, BROADCAST_MAC, SERVER_IP, [0; 6], SERVER_IP)));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_frames_other_seed_other_macs() {
+        let root = std::env::temp_dir().join(format!("pxe-synth-unit-{}", std::process::id()));
+        let cfg = StormConfig { clients: 6, efi_file_bytes: 50_000, bios_file_bytes: 20_000, ..StormConfig::default() };
+        write_root(&root, &cfg).expect("root");
+        let a: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
+        let b: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
+        assert!(a.len() > 6 * 10, "{} frames", a.len());
+        assert_eq!(a, b);
+        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
+        let c: Vec<_> = Storm::new(StormConfig { seed: 2, ..cfg }, &root, false).expect("storm").collect();
+        assert_ne!(a, c);
+    }
+}
