@@ -39,7 +39,7 @@ struct Args {
 fn main() {
     let a = Args::parse();
     // With only a size, estimate clients from the mean bytes per client (about 1.1× the files).
-    let per_client = (a.bios_bytes as f64 * f64::from(100 - a.uefi_percent.min(100)) + a.efi_bytes as f64 * f64::from(a.uefi_percent.min(100))) / 100.0 * 1.1 + 4000.0;
+    let per_client = (a.bios_bytes as f64 * f64::from(100 - a.uefi_percent.min(100)) + a.efi_bytes as f64 * f64::from(a.uefi_percent.min(100))) / 100.0 * 1.02 + 2500.0;
     let clients = a.clients.unwrap_or_else(|| a.size_mb.map(|m| (m as f64 * 1_048_576.0 / per_client).ceil() as u64 + 1).unwrap_or(100));
     let cfg = StormConfig { seed: a.seed, clients, rate: a.rate, uefi_percent: a.uefi_percent, fail_percent: a.fail_percent, bios_file_bytes: a.bios_bytes, efi_file_bytes: a.efi_bytes, windowsize: a.windowsize, blksize: a.blksize };
     let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));

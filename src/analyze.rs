@@ -172,8 +172,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    for s in pipe.finish() {
-        emit(s, &mut sessions, &mut comments, out).map_err(io_err)?;
+    let mut failed = None;
+    pipe.finish_each(|s| {
+        if failed.is_none() {
+            failed = emit(s, &mut sessions, &mut comments, out).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(io_err(e));
     }
     sessions.sort_by_key(|s| s.first_frame);
     // Fill in what the readers learnt.

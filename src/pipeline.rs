@@ -48,6 +48,8 @@ pub struct Stats {
     pub largest_time_gap_s: f64,
     pub sessions: u64,
     pub sessions_capped: u64,
+    /// DHCP messages and TFTP transfers left out because one client exceeded its per-session cap.
+    pub records_capped: u64,
     pub tftp_unmatched: u64,
     pub defrag_dropped: u64,
 }
@@ -209,16 +211,26 @@ impl Pipeline {
 
     /// End of input: close and diagnose every open session.
     pub fn finish(&mut self) -> Vec<BootSession> {
-        self.diag.capture_end_ns = self.max_ts.max(self.listened_until);
         let mut closed = Vec::new();
-        self.tracker.finish(&mut closed);
-        for s in closed.iter_mut() {
-            diag::diagnose(s, &self.diag);
-        }
-        self.stats.sessions += closed.len() as u64;
+        self.finish_each(|s| closed.push(s));
+        closed
+    }
+
+    /// As `finish`, handing each diagnosed session to `emit` as it closes (streaming output
+    /// keeps memory at the open sessions, not twice that).
+    pub fn finish_each(&mut self, mut emit: impl FnMut(BootSession)) {
+        self.diag.capture_end_ns = self.max_ts.max(self.listened_until);
+        let diag = &self.diag;
+        let mut n = 0u64;
+        self.tracker.finish_each(|mut s| {
+            diag::diagnose(&mut s, diag);
+            n += 1;
+            emit(s);
+        });
+        self.stats.sessions += n;
         self.stats.sessions_capped = self.tracker.stats.sessions_capped;
+        self.stats.records_capped = self.tracker.stats.records_capped;
         self.stats.tftp_unmatched = self.tracker.stats.tftp_unmatched;
         self.stats.defrag_dropped = self.defrag.dropped;
-        closed
     }
 }

@@ -58,5 +58,8 @@ pub fn capture_findings(inputs: &[InputInfo], stats: &Stats) -> Vec<Finding> {
     if stats.sessions_capped > 0 {
         out.push(crate::diag::finding("analysis-capped", vec![], format!("{} new clients were not tracked: the session cap was reached", stats.sessions_capped)));
     }
+    if stats.records_capped > 0 {
+        out.push(crate::diag::finding("analysis-capped", vec![], format!("{} DHCP messages or TFTP transfers were not recorded: a client exceeded the per-session cap", stats.records_capped)));
+    }
     out
 }

@@ -67,6 +67,8 @@ pub struct Event {
 pub struct TrackerStats {
     pub sessions_opened: u64,
     pub sessions_capped: u64,
+    /// DHCP messages and transfers not recorded because a session's cap was reached.
+    pub records_capped: u64,
     pub tftp_unmatched: u64,
     pub tftp_malformed: u64,
     pub tftp_foreign_tid: u64,
@@ -86,6 +88,16 @@ pub struct Tracker {
     pub events: Vec<Event>,
     /// Collect progress events (live views only; analyze leaves this off).
     pub want_events: bool,
+}
+
+/// Push, starting an empty Vec at capacity 1 instead of std's 4: most sessions hold one stage
+/// and a few DHCP messages, and with 100,000 clients open the spare slots were most of the
+/// tracker's memory.
+fn push_lean<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        v.reserve_exact(1);
+    }
+    v.push(x);
 }
 
 fn hex_xid(x: u32) -> String {
@@ -135,13 +147,20 @@ impl Tracker {
 
     /// Close every open session (end of capture).
     pub fn finish(&mut self, closed: &mut Vec<BootSession>) {
+        self.finish_each(|s| closed.push(s));
+    }
+
+    /// Close every open session in order, handing each over as it closes, so a caller that
+    /// streams them never holds the tracker's sessions and their closed copies at once.
+    pub fn finish_each(&mut self, mut emit: impl FnMut(BootSession)) {
         let mut ids: Vec<u64> = self.open.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
             if let Some(s) = self.close(id, "end-of-capture") {
-                closed.push(s);
+                emit(s);
             }
         }
+        self.open.shrink_to_fit();
     }
 
     /// A finalized copy of an open session (live views ask "has it booted yet?").
@@ -165,6 +184,7 @@ impl Tracker {
             self.http.remove(t);
         }
         let mut s = o.s;
+        self.stats.records_capped += s.dhcp_messages_dropped;
         s.closed_by = why.to_string();
         finalize(&mut s);
         Some(s)
@@ -291,7 +311,7 @@ impl Tracker {
             let Some(o) = self.touch(id, frame, ts) else { return };
             let s = &mut o.s;
             if s.dhcp.len() < 2_000 {
-                s.dhcp.push(DhcpMessage {
+                push_lean(&mut s.dhcp, DhcpMessage {
                     frame,
                     time: Timestamp(ts),
                     version: 4,
@@ -356,7 +376,7 @@ impl Tracker {
                     st.vendor_class = vendor_class.clone();
                     st.arch = arch;
                     st.user_class = uc;
-                    s.stages.push(st);
+                    push_lean(&mut s.stages, st);
                     ev = Some(("stage".into(), format!("stage {} starts: {}", index + 1, summary)));
                     index
                 } else {
@@ -370,7 +390,7 @@ impl Tracker {
                         st.relay_agent = Some(ra);
                     }
                     match msg_type {
-                        1 => st.discovers.push(frame),
+                        1 => push_lean(&mut st.discovers, frame),
                         3 if to_4011 => st.boot_server_requests.push(BootServerRequest { frame, time: Timestamp(ts), server: udp.dst, src_port: udp.sport }),
                         3 | 8 => st.requests.push(frame),
                         4 => st.declines.push(frame),
@@ -384,7 +404,7 @@ impl Tracker {
                     None => {
                         if s.stages.is_empty() {
                             let index = 0;
-                            s.stages.push(empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts));
+                            push_lean(&mut s.stages, empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts));
                         }
                         s.stages.len() - 1
                     }
@@ -510,7 +530,7 @@ impl Tracker {
                 s.client.duid = Some(dhcp4::hex(d));
             }
             if s.dhcp.len() < 2_000 {
-                s.dhcp.push(DhcpMessage {
+                push_lean(&mut s.dhcp, DhcpMessage {
                     frame,
                     time: Timestamp(ts),
                     version: 6,
@@ -557,13 +577,13 @@ impl Tracker {
                     if !m.relays.is_empty() {
                         st.relay = Some(udp.src); // the relay agent that forwarded it
                     }
-                    s.stages.push(st);
+                    push_lean(&mut s.stages, st);
                     ev = Some(("stage".to_string(), format!("stage {} starts: {summary}", index + 1)));
                 }
                 let idx = known.unwrap_or(s.stages.len().saturating_sub(1));
                 if let Some(st) = s.stages.get_mut(idx) {
                     match m.msg_type {
-                        1 => st.discovers.push(frame),
+                        1 => push_lean(&mut st.discovers, frame),
                         3 | 5 | 6 | 11 => st.requests.push(frame),
                         9 => st.declines.push(frame),
                         _ => {}
@@ -572,7 +592,7 @@ impl Tracker {
             } else {
                 let idx = s.stages.iter().rposition(|st| st.xid.as_deref() == Some(xid.as_str())).unwrap_or(s.stages.len().saturating_sub(1));
                 if s.stages.is_empty() {
-                    s.stages.push(empty_stage(0, "dhcpv6", Some(xid.clone()), frame, ts));
+                    push_lean(&mut s.stages, empty_stage(0, "dhcpv6", Some(xid.clone()), frame, ts));
                 }
                 if let Some(st) = s.stages.get_mut(idx) {
                     let address = m.addresses.first().map(|a| IpAddr::V6(*a));
@@ -815,6 +835,7 @@ impl Tracker {
             let Some(o) = self.touch(id, frame, ts) else { return };
             let s = &mut o.s;
             if s.tftp.len() >= cap {
+                self.stats.records_capped += 1;
                 return;
             }
             if !write {

@@ -497,3 +497,37 @@ mod tests {
         assert_ne!(a, c);
     }
 }
+
+/// Adversarial scale: `n` DISCOVERs from `n` distinct MACs (PXE vendor class, BIOS and UEFI
+/// alternating), `per_sec` of them a second, and nothing answering. What a DISCOVER flood with
+/// random MACs, or a broken switch replaying traffic, looks like; analyze must stay bounded.
+pub fn discover_flood(n: u64, per_sec: u64, seed: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
+    let start = 1_767_225_600 * SEC;
+    let gap = SEC / per_sec.max(1) as i64;
+    (0..n).map(move |i| {
+        let (id, _) = plan(&StormConfig { seed, ..StormConfig::default() }, i);
+        let mut c = Client::new(Identity { arch: if i % 2 == 0 { 0 } else { 7 }, ..id }, ClientConfig::default(), mix(seed ^ i) as u32);
+        let frame = c.start(0).into_iter().next().unwrap_or_default();
+        (start + i as i64 * gap, frame)
+    })
+}
+
+/// Adversarial scale for transfers: one client sending `n` read requests, each from a new
+/// port (a new TID), and a server answering each with one DATA block it never finishes.
+pub fn tid_flood(n: u64, per_sec: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
+    let start = 1_767_225_600 * SEC;
+    let gap = SEC / per_sec.max(1) as i64;
+    let client_mac: Mac = [0x02, 0x77, 0, 0, 0, 1];
+    let client_ip = Ipv4Addr::new(10, 9, 0, 2);
+    (0..n).flat_map(move |i| {
+        let port = 1024 + (i % 64_000) as u16;
+        let rrq = crate::wire::tftp::Tftp::Rrq(crate::wire::tftp::Request { filename: "undionly.kpxe".into(), mode: "octet".into(), options: vec![] }).encode();
+        let mut data = vec![0, 3, 0, 1];
+        data.extend_from_slice(&[0x90; 512]);
+        let t = start + i as i64 * gap;
+        [
+            (t, udp_frame(client_mac, SERVER_MAC, client_ip, SERVER_IP, port, 69, &rrq)),
+            (t + 1_000, udp_frame(SERVER_MAC, client_mac, SERVER_IP, client_ip, 50_000, port, &data)),
+        ]
+    })
+}

@@ -151,3 +151,92 @@ fn stdin_gzip_and_merge() {
     assert_eq!(s["tftp"][0]["first_frame"], serde_json::json!({"input": 1, "frame": 1}));
     assert_eq!(s["stages"][0]["transfers"], serde_json::json!([0, 1]), "transfers join the DHCP stage");
 }
+
+/// Classic pcap (nanosecond magic) of `frames`, written to `w` as they come.
+fn stream_pcap(w: &mut dyn Write, frames: impl Iterator<Item = (i64, Vec<u8>)>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+    let mut h = vec![];
+    h.extend(0xa1b23c4du32.to_le_bytes());
+    h.extend([2, 0, 4, 0]);
+    h.extend([0u8; 8]);
+    h.extend(65535u32.to_le_bytes());
+    h.extend(1u32.to_le_bytes());
+    out.write_all(&h)?;
+    for (ts, f) in frames {
+        let mut r = Vec::with_capacity(16);
+        r.extend(((ts / 1_000_000_000) as u32).to_le_bytes());
+        r.extend(((ts % 1_000_000_000) as u32).to_le_bytes());
+        r.extend((f.len() as u32).to_le_bytes());
+        r.extend((f.len() as u32).to_le_bytes());
+        out.write_all(&r)?;
+        out.write_all(&f)?;
+    }
+    out.flush()
+}
+
+/// Run analyze over a generated stream on stdin; (peak RSS in KB when GNU time is there, the
+/// jsonl lines' types counted, the capture-wide findings, exit code).
+fn analyze_stream(frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static) -> (Option<u64>, std::collections::BTreeMap<String, u64>, Vec<serde_json::Value>, Option<i32>) {
+    let time = std::path::Path::new("/usr/bin/time").exists();
+    let rss_file = std::env::temp_dir().join(format!("pxe-rss-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let mut cmd = if time {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(bin());
+        c
+    } else {
+        Command::new(bin())
+    };
+    let mut child = cmd.args(["analyze", "-f", "jsonl", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stream_pcap(&mut stdin, frames));
+    let stdout = child.stdout.take().expect("stdout");
+    let mut types = std::collections::BTreeMap::new();
+    let mut capture_findings = vec![];
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+        let v: serde_json::Value = serde_json::from_str(&line).expect("jsonl line");
+        let t = v["type"].as_str().unwrap_or("?").to_string();
+        if t == "finding" {
+            capture_findings.push(v.clone());
+        }
+        *types.entry(t).or_insert(0) += 1;
+    }
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("join").expect("stream the capture");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    let rss = std::fs::read_to_string(&rss_file).ok().and_then(|s| s.trim().lines().last().and_then(|l| l.trim().parse().ok()));
+    if !time {
+        eprintln!("SKIP peak-RSS check: /usr/bin/time (GNU time) not installed");
+    }
+    (rss, types, capture_findings, out.status.code())
+}
+
+/// A million distinct client MACs (a DISCOVER flood, nothing answering) within 20 s: the session
+/// cap holds memory down and a capture-wide `analysis-capped` finding says traffic went untracked.
+#[test]
+fn million_client_macs_keep_memory_bounded() {
+    let (rss, types, findings, code) = analyze_stream(pxe_inspect::synth::discover_flood(1_000_000, 50_000, 5));
+    assert!(matches!(code, Some(0..=1)), "{code:?}");
+    let sessions = types.get("session").copied().unwrap_or(0);
+    assert_eq!(sessions, 100_000, "the default cap of tracked clients: {types:?}");
+    let capped: Vec<_> = findings.iter().filter(|f| f["id"] == "analysis-capped").collect();
+    assert_eq!(capped.len(), 1, "{findings:?}");
+    assert!(capped[0]["message"].as_str().is_some_and(|m| m.contains("900000 new clients")), "{}", capped[0]);
+    if let Some(kb) = rss {
+        eprintln!("1M MACs: peak RSS {kb} KB");
+        assert!(kb < 350_000, "100,000 open sessions: peak RSS {kb} KB");
+    }
+}
+
+/// A million TFTP TIDs from one client: the per-session transfer cap holds.
+#[test]
+fn million_tftp_tids_keep_memory_bounded() {
+    let (rss, types, findings, code) = analyze_stream(pxe_inspect::synth::tid_flood(1_000_000, 100_000));
+    assert!(matches!(code, Some(0..=1)), "{code:?}");
+    assert!(types.get("session").copied().unwrap_or(0) >= 1, "{types:?}");
+    assert!(findings.iter().any(|f| f["id"] == "analysis-capped"), "{findings:?}");
+    if let Some(kb) = rss {
+        eprintln!("1M TIDs: peak RSS {kb} KB");
+        assert!(kb < 300_000, "peak RSS {kb} KB");
+    }
+}
