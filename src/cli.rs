@@ -177,6 +177,10 @@ pub struct CaptureArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    /// Set once the capture handle and the -w file are open (serve waits for it before it
+    /// gives up root).
+    #[arg(skip)]
+    pub ready: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -244,6 +248,14 @@ pub struct ServeArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
+    /// Started as root: become this user (NAME or UID[:GID]) once sockets, capture handle and
+    /// files are open. Default nobody (kept root, with a warning, if nobody cannot read the TFTP
+    /// root or write next to the lease file); `root` keeps root.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Capabilities to keep after --user (comma-separated, e.g. net_raw). Default none.
+    #[arg(long, value_name = "CAPS")]
+    pub keep_caps: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

@@ -165,6 +165,9 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
         None => None,
     };
+    if let Some(r) = &a.ready {
+        r.store(true, Ordering::SeqCst);
+    }
     let mut tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());

@@ -9,7 +9,7 @@ mod common;
 use common::netns::*;
 use common::*;
 use serde_json::Value;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const BIOS_FILE: &str = "/usr/lib/ipxe/undionly.kpxe";
@@ -341,4 +341,97 @@ fn probe_dhcpv6_against_dnsmasq() {
         assert_eq!(code, 1);
         assert!(all_finding_ids(&v).contains(&"dhcpv6-no-boot-url".to_string()), "{:?}", all_finding_ids(&v));
     }
+}
+
+fn status_field(pid: u32, field: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default().lines().find(|l| l.starts_with(field)).map(|l| l[field.len()..].trim().to_string()).unwrap_or_default()
+}
+
+fn lease_lines(path: &str) -> Vec<(String, String)> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| {
+        let mut w = l.split_whitespace();
+        Some((w.next()?.to_string(), w.next()?.to_string()))
+    }).collect()
+}
+
+fn leased(v: &Value) -> Vec<(String, String)> {
+    v["probe"]["clients"].as_array().map(|a| a.iter().map(|c| (c["mac"].as_str().unwrap_or("").to_string(), c["leased_ip"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default()
+}
+
+/// Started as root, serve becomes nobody with no capabilities once its sockets are open, and
+/// still serves; its leases survive kill -9 and a restart: the same clients get their addresses
+/// back, new clients get others, no address is handed out twice.
+#[test]
+fn serve_drops_root_and_leases_survive_kill_9() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::with_dhcp_peer("pbk");
+    let r = root(&n);
+    let dir = n.path("leases");
+    std::fs::create_dir_all(&dir).expect("lease dir");
+    // nobody must be able to create files next to the lease file (it is replaced by rename).
+    assert!(Command::new("chown").args(["nobody", &dir]).status().is_ok_and(|s| s.success()));
+    let lf = format!("{dir}/serve.leases");
+    let range = ["--dhcp-range", "192.168.78.100,192.168.78.199", "--lease-file", lf.as_str()];
+    let first_macs = "02:70:78:00:0a:01";
+    let mut s = serve(&n, &r, &range);
+    let pid = s.0.id();
+    assert_eq!(status_field(pid, "Uid:").split_whitespace().collect::<Vec<_>>(), vec!["65534"; 4], "real, effective, saved and fs uid are nobody");
+    assert_eq!(status_field(pid, "CapEff:"), "0000000000000000");
+    assert_eq!(status_field(pid, "CapPrm:"), "0000000000000000");
+    let log = std::fs::read_to_string(n.path("serve.log")).unwrap_or_default();
+    assert!(log.contains("running as nobody"), "{log}");
+    // It still boots clients (DHCP from port 67, TFTP from new ephemeral sockets) as nobody.
+    let (v, code) = probe(&n, &["--arch", "bios", "--arch", "efi-x64", "--clients", "6", "--mac", first_macs, "--keep-leases"]);
+    assert_eq!(code, 0, "{}", serde_json::to_string_pretty(&v["probe"]).unwrap_or_default());
+    let before = leased(&v);
+    assert_eq!(before.len(), 6);
+    let on_disk = lease_lines(&lf);
+    assert_eq!(on_disk.len(), 6, "{on_disk:?}");
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&lf).expect("lease file"));
+    assert_eq!(owner, 65534, "the lease file is written as nobody");
+    // kill -9: no chance to flush anything on the way out.
+    assert!(Command::new("kill").args(["-9", &pid.to_string()]).status().is_ok_and(|s| s.success()));
+    let _ = s.0.wait();
+    assert_eq!(lease_lines(&lf), on_disk, "the lease file is whole after kill -9");
+    let _s = serve(&n, &r, &range);
+    let (again, code) = probe(&n, &["--arch", "bios", "--arch", "efi-x64", "--clients", "6", "--mac", first_macs, "--keep-leases"]);
+    assert_eq!(code, 0);
+    let mut a = leased(&again);
+    let mut b = before.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "after the restart the same clients get the same addresses");
+    let (others, code) = probe(&n, &["--arch", "bios", "--clients", "6", "--mac", "02:70:78:00:0b:01", "--keep-leases"]);
+    assert_eq!(code, 0);
+    let new_ips: Vec<String> = leased(&others).into_iter().map(|(_, ip)| ip).collect();
+    for (_, ip) in &before {
+        assert!(!new_ips.contains(ip), "{ip} handed out twice: {new_ips:?} vs {before:?}");
+    }
+    let all = lease_lines(&lf);
+    let mut ips: Vec<&String> = all.iter().map(|(_, ip)| ip).collect();
+    ips.sort();
+    ips.dedup();
+    assert_eq!(ips.len(), all.len(), "no address twice in the lease file: {all:?}");
+    assert_eq!(all.len(), 12);
+}
+
+/// An explicit --user that cannot do the job is refused at start (here: it cannot write next
+/// to the lease file), instead of serving and losing leases later.
+#[test]
+fn serve_refuses_a_user_that_cannot_write_the_leases() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("pbu");
+    let r = root(&n);
+    let dir = n.path("rootonly");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let lf = format!("{dir}/x.leases");
+    let b = bin().to_string_lossy().to_string();
+    let out = n.exec(&n.srv, &[&b, "serve", "-i", &n.srv_if, "--tftp-root", &r, "--boot", "bios=undionly.kpxe", "--dhcp-range", "192.168.78.100,192.168.78.110", "--lease-file", &lf, "--no-observe", "--duration", "5", "--user", "nobody"]).stderr(Stdio::piped()).output().expect("serve");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--user nobody") && err.contains("lease file"), "{err}");
 }

@@ -90,11 +90,12 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     );
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
+    let observer_ready = Arc::new(AtomicBool::new(false));
     let observer = if a.no_observe {
         None
     } else {
         let filter = crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
-        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, tftp_port: vec![cfg.tftp_port], ..Default::default() };
+        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, tftp_port: vec![cfg.tftp_port], ready: Some(observer_ready.clone()), ..Default::default() };
         let iface = cfg.interface.clone();
         let stop = stop.clone();
         Some(std::thread::spawn(move || {
@@ -102,7 +103,20 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             crate::live::capture(&cargs, &iface, &mut out, stop)
         }))
     };
-    std::thread::sleep(Duration::from_millis(300)); // let the observer open its handle first
+    // The observer opens its capture handle and -w file as root; wait for it (it may fail and
+    // never say so: then give up waiting after 5 s).
+    let waited = Instant::now();
+    while observer.as_ref().is_some_and(|h| !h.is_finished()) && !observer_ready.load(Ordering::SeqCst) && waited.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if let Err(e) = give_up_root(&cfg, a) {
+        eprintln!("pxe-inspect serve: {e}");
+        stop.store(true, Ordering::SeqCst);
+        if let Some(h) = observer {
+            let _ = h.join();
+        }
+        return crate::exit::USAGE;
+    }
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -125,6 +139,52 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         }
         _ => crate::exit::OK,
     }
+}
+
+/// Started as root, become `--user` (default nobody) now that sockets, capture handle and
+/// files are open. Err only when the drop was asked for explicitly and cannot be done.
+fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
+    use super::privdrop;
+    if !privdrop::is_root() {
+        return Ok(());
+    }
+    let explicit = a.user.is_some();
+    let user = a.user.clone().unwrap_or_else(|| "nobody".into());
+    if user == "root" || user == "0" || user == "0:0" {
+        return Ok(());
+    }
+    let attempt = || -> Result<String, String> {
+        let ids = privdrop::lookup(&user)?;
+        let keep = privdrop::parse_caps(a.keep_caps.as_deref().unwrap_or(""))?;
+        let problems = privdrop::check_access(ids, cfg.tftp_root.as_deref(), cfg.lease_file.as_deref())?;
+        if !problems.is_empty() {
+            return Err(format!("user `{user}` {}", problems.join("; ")));
+        }
+        let mut files: Vec<&str> = cfg.lease_file.iter().map(String::as_str).collect();
+        files.extend(a.output.html.as_deref());
+        privdrop::hand_over(ids, &files)?;
+        privdrop::drop_to(ids, &keep)?;
+        Ok(format!("running as {user} (uid {}, gid {}), capabilities kept: {}", ids.uid, ids.gid, if keep.is_empty() { "none".to_string() } else { format!("{keep:?}") }))
+    };
+    match attempt() {
+        Ok(msg) => {
+            eprintln!("pxe-inspect serve: {msg}");
+            Ok(())
+        }
+        Err(e) if explicit => Err(format!("--user {user}: {e}")),
+        Err(e) => {
+            eprintln!("pxe-inspect serve: staying root: {e} (give --user NAME to require a drop, or --user root to silence this)");
+            Ok(())
+        }
+    }
+}
+
+/// Replace the lease file atomically (write beside it, then rename): a crash or kill -9 in the
+/// middle leaves the old file or the new one, never half of one.
+fn write_leases(path: &str, text: &str) -> io::Result<()> {
+    let tmp = format!("{path}.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn now_ns(start: Instant) -> i64 {
@@ -181,7 +241,7 @@ async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>
     }
     // Flush leases on the way out.
     if let (Some(lf), Ok(r)) = (&cfg.lease_file, responder.lock()) {
-        let _ = std::fs::write(lf, r.leases_text());
+        let _ = write_leases(lf, &r.leases_text());
     }
     Ok(())
 }
@@ -202,7 +262,7 @@ async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp:
         Err(_) => return,
     };
     if let (Some(lf), Some(text)) = (&cfg.lease_file, leases) {
-        if let Err(e) = std::fs::write(lf, text) {
+        if let Err(e) = write_leases(lf, &text) {
             eprintln!("pxe-inspect serve: lease file {lf}: {e}");
         }
     }
