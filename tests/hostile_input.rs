@@ -240,3 +240,148 @@ fn million_tftp_tids_keep_memory_bounded() {
         assert!(kb < 300_000, "peak RSS {kb} KB");
     }
 }
+
+fn write_pcap(name: &str, frames: impl Iterator<Item = (i64, Vec<u8>)>) -> String {
+    let mut bytes = Vec::new();
+    stream_pcap(&mut bytes, frames).expect("pcap");
+    tmpfile(name, &bytes)
+}
+
+/// analyze over many files in few processes: each answer is valid JSON, exit 0..=2, no panic.
+fn analyze_all_survive(files: &[String]) {
+    for chunk in files.chunks(25) {
+        let mut args: Vec<&str> = vec!["analyze", "-f", "json"];
+        args.extend(chunk.iter().map(|s| s.as_str()));
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(matches!(out.status.code(), Some(0..=2)), "{:?}: {err}", out.status);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("valid JSON");
+    }
+}
+
+/// Every bundled sample cut at 40 offsets spread over the file plus the first 64 bytes one by
+/// one (inside the file header and the first record header).
+#[test]
+fn every_sample_cut_at_many_offsets() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut files = vec![];
+    let mut tried = 0;
+    for e in std::fs::read_dir(&dir).expect("samples").flatten() {
+        let p = e.path();
+        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng") || name.ends_with(".gz")) {
+            continue;
+        }
+        let bytes = std::fs::read(&p).expect("read");
+        let mut cuts: Vec<usize> = (0..64.min(bytes.len())).collect();
+        cuts.extend((1..40).map(|k| bytes.len() * k / 40));
+        for cut in cuts {
+            files.push(tmpfile(&format!("cut-{cut}-{name}"), &bytes[..cut]));
+            tried += 1;
+        }
+    }
+    assert!(tried > 500, "{tried} cut files");
+    analyze_all_survive(&files);
+}
+
+/// DHCP option areas built to hurt: lengths past the end, an option 52 overload whose file and
+/// sname areas hold options with bad lengths and option 52 again (a loop, if followed), 255-byte
+/// option floods, no end option, and a packet that is all pad. Each client still gets a session.
+#[test]
+fn dhcp_option_loops_and_bad_overload() {
+    use pxe_inspect::probe::packet::{udp_frame, BROADCAST_MAC};
+    use std::net::Ipv4Addr;
+    let bootp = |mac: [u8; 6], options: &[u8], file: &[u8], sname: &[u8]| -> Vec<u8> {
+        let mut b = vec![0u8; 236];
+        b[0] = 1;
+        b[1] = 1;
+        b[2] = 6;
+        b[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+        b[28..34].copy_from_slice(&mac);
+        b[44..44 + sname.len().min(64)].copy_from_slice(&sname[..sname.len().min(64)]);
+        b[108..108 + file.len().min(128)].copy_from_slice(&file[..file.len().min(128)]);
+        b.extend([99, 130, 83, 99]);
+        b.extend(options);
+        b
+    };
+    let pxe = b"\x35\x01\x01\x3c\x20PXEClient:Arch:00007:UNDI:003016";
+    let cases: Vec<Vec<u8>> = vec![
+        // option 67 claims 200 bytes, 5 follow
+        [pxe.as_slice(), b"\x43\xc8abcde"].concat(),
+        // overload both areas; file holds option 52 again and a length running off its end
+        [pxe.as_slice(), b"\x34\x01\x03\xff"].concat(),
+        // a flood of 255-byte options, no end option
+        [pxe.as_slice(), &[0x2b, 0xff].repeat(1), &[0x41; 255], &[0x2b, 0xff], &[0x42; 100]].concat(),
+        // all pad after the message type, no end
+        [b"\x35\x01\x01".as_slice(), &[0u8; 300]].concat(),
+        // option 52 with an empty value, and with an unknown overload value
+        [pxe.as_slice(), b"\x34\x00\x34\x01\x09\xff"].concat(),
+        // a zero-length vendor class and a zero-length option 93
+        b"\x35\x01\x01\x3c\x00\x5d\x00\xff".to_vec(),
+    ];
+    let overload_file = [b"\x34\x01\x03\x43\x7fpxelinux.0".as_slice(), &[0x0c; 3]].concat();
+    let overload_sname = b"\x42\xf0short\x34\x01\x01".to_vec();
+    let mut frames = vec![];
+    for (i, opts) in cases.iter().enumerate() {
+        let mac = [0x02, 0xbb, 0, 0, 0, i as u8 + 1];
+        let d = bootp(mac, opts, &overload_file, &overload_sname);
+        frames.push((1_700_000_000_000_000_000 + i as i64 * 1_000_000_000, udp_frame(mac, BROADCAST_MAC, Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST, 68, 67, &d)));
+    }
+    let p = write_pcap("dhcp-option-torture.pcap", frames.into_iter());
+    let (v, code) = analyze_json(&[&p], &[]);
+    assert!(matches!(code, 0 | 1), "{code}");
+    let macs: Vec<&str> = sessions(&v).iter().filter_map(|s| s["client"]["mac"].as_str()).collect();
+    for i in 1..=cases.len() {
+        assert!(macs.contains(&format!("02:bb:00:00:00:{i:02x}").as_str()), "client {i}: {macs:?}");
+    }
+    // The damage is reported, not swallowed: option issues on the messages or malformed counts.
+    let text = v.to_string();
+    assert!(text.contains("issues") || v["stats"]["malformed"].as_object().is_some_and(|m| !m.is_empty()), "{}", v["stats"]);
+}
+
+/// A transfer of 70,001 blocks of 512 bytes: block numbers wrap past 65535 and the analysis
+/// still counts every byte once, with no false retransmissions.
+#[test]
+fn tftp_block_numbers_wrap_past_65535() {
+    use pxe_inspect::synth::{write_root, Storm, StormConfig};
+    let cfg = StormConfig { seed: 11, clients: 1, uefi_percent: 0, fail_percent: 0, bios_file_bytes: 70_000 * 512 + 100, blksize: Some(512), ..StormConfig::default() };
+    let root = std::env::temp_dir().join(format!("pxe-wrap-root-{}", std::process::id()));
+    write_root(&root, &cfg).expect("root");
+    let p = write_pcap("wrap.pcap", Storm::new(cfg, &root, false).expect("storm"));
+    let (v, code) = analyze_json(&[&p], &[]);
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    let t = transfers(s, "undionly.kpxe");
+    let t = t.last().expect("transfer");
+    assert_eq!(t["status"], "complete");
+    assert_eq!(t["bytes"], 70_000 * 512 + 100);
+    assert_eq!(t["blocks"], 70_001);
+    assert_eq!(t["retransmits"], 0);
+    assert_eq!(s["outcome"], "booted");
+}
+
+/// Out-of-order and backwards timestamps (merged captures from skewed clocks, or a capture
+/// whose clock stepped): counted, and the boots are still reconstructed.
+#[test]
+fn backwards_and_out_of_order_timestamps() {
+    use pxe_inspect::synth::{write_root, Storm, StormConfig};
+    let cfg = StormConfig { seed: 12, clients: 8, fail_percent: 0, bios_file_bytes: 20_000, efi_file_bytes: 60_000, ..StormConfig::default() };
+    let root = std::env::temp_dir().join(format!("pxe-ts-root-{}", std::process::id()));
+    write_root(&root, &cfg).expect("root");
+    let mut frames: Vec<(i64, Vec<u8>)> = Storm::new(cfg, &root, false).expect("storm").collect();
+    let n = frames.len();
+    // swap neighbours every 50 frames, and step the clock back an hour for one frame in the middle
+    for i in (10..n - 1).step_by(50) {
+        let t = frames[i].0;
+        frames[i].0 = frames[i + 1].0;
+        frames[i + 1].0 = t;
+    }
+    frames[n / 2].0 -= 3_600_000_000_000;
+    let p = write_pcap("backwards.pcap", frames.into_iter());
+    let (v, code) = analyze_json(&[&p], &[]);
+    assert!(matches!(code, 0 | 1), "{code}");
+    assert!(v["stats"]["timestamps_backwards"].as_u64().unwrap_or(0) > 5, "{}", v["stats"]);
+    let booted = sessions(&v).iter().filter(|s| s["outcome"] == "booted").count();
+    assert!(booted >= 7, "{booted} of 8 booted; {:?}", all_finding_ids(&v));
+}

@@ -1,6 +1,7 @@
 //! serve under packet loss, in namespaces made by the test. This kernel has no netem, so loss and
-//! duplication are nftables rules in the server's namespace (`numgen random`, `dup`): 10 % of UDP
-//! dropped each way and 5 % of the server's packets duplicated — every transfer to probe clients
+//! duplication are nftables rules in the server's namespace (`numgen random`, `dup`) and
+//! reordering is an HTB class that nftables steers packets into: 10 % of UDP dropped each way,
+//! 5 % of the server's packets duplicated and 10 % delayed behind later ones — every transfer to probe clients
 //! (retry budget 10) and to atftp completes with the source's bytes; at 30 % loss serve stays up
 //! with flat memory and `analyze` of the recorded traffic reports the transfers that failed as
 //! failed.
@@ -34,8 +35,28 @@ fn nft(n: &Netns, rules: &str) {
 
 fn loss_rules(pct: u32) -> String {
     format!(
-        "flush ruleset\ntable inet pxi_loss {{\n chain input {{ type filter hook input priority 0; udp dport != 0 numgen random mod 100 < {pct} drop; }}\n chain output {{ type filter hook output priority 0; udp sport != 0 numgen random mod 100 < {pct} drop; }}\n}}\ntable ip pxi_dup {{\n chain output {{ type filter hook output priority 1; ip daddr 192.168.78.0/24 udp sport != 0 numgen random mod 100 < 5 dup to ip daddr device \"vs0\"; }}\n}}\n"
+        "flush ruleset\ntable inet pxi_loss {{\n chain input {{ type filter hook input priority 0; udp dport != 0 numgen random mod 100 < {pct} drop; }}\n chain output {{ type filter hook output priority 0; udp sport != 0 numgen random mod 100 < {pct} drop; }}\n}}\ntable ip pxi_dup {{\n chain output {{ type filter hook output priority 1; ip daddr 192.168.78.0/24 udp sport != 0 numgen random mod 100 < 5 dup to ip daddr device \"vs0\"; }}\n}}\n{REORDER}"
     )
+}
+
+/// Reordering without netem: 10 % of the server's UDP packets are steered (nft `meta priority`)
+/// into a 4 Mbit/s HTB class on vs0, so they leave milliseconds after packets sent later.
+const REORDER: &str = "table inet pxi_reorder {\n chain output {\n  type filter hook output priority 2;\n  udp sport != 0 numgen random mod 100 < 10 meta priority set 1:20\n }\n}\n";
+
+fn reorder_qdisc(n: &Netns) {
+    for args in [
+        vec!["tc", "qdisc", "replace", "dev", "vs0", "root", "handle", "1:", "htb", "default", "10", "r2q", "100000"],
+        vec!["tc", "class", "replace", "dev", "vs0", "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit"],
+        vec!["tc", "class", "replace", "dev", "vs0", "parent", "1:", "classid", "1:20", "htb", "rate", "4mbit", "ceil", "4mbit", "quantum", "1600"],
+    ] {
+        assert!(n.exec(&n.srv, &args).stderr(Stdio::null()).status().is_ok_and(|s| s.success()), "{args:?}");
+    }
+}
+
+/// Packets that went through the slow (reordering) class so far.
+fn reordered_packets(n: &Netns) -> u64 {
+    let out = n.exec(&n.srv, &["tc", "-s", "class", "show", "dev", "vs0", "classid", "1:20"]).output().map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default();
+    out.split_whitespace().skip_while(|w| *w != "bytes").nth(1).and_then(|p| p.parse().ok()).unwrap_or(0)
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -64,7 +85,8 @@ fn transfers_survive_loss_and_duplication() {
         (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out.status.code().unwrap_or(-1))
     };
 
-    // 10 % loss each way + 5 % duplicates from the server.
+    // 10 % loss each way + 5 % duplicates and 10 % reordered from the server.
+    reorder_qdisc(&n);
     nft(&n, &loss_rules(10));
     let rss_before = rss_kb(pid);
     let (v, _) = probe(&["--clients", "20", "--rate", "20", "--arch", "bios", "--arch", "efi-x64"]);
@@ -77,6 +99,8 @@ fn transfers_survive_loss_and_duplication() {
     }
     let retransmitted: u64 = clients.iter().filter_map(|c| c["retransmits"].as_u64()).sum();
     assert!(retransmitted > 0, "the loss was real");
+    let slow = reordered_packets(&n);
+    assert!(slow > 20, "the reordering was real: {slow} packets took the slow class");
     // atftp (a kernel-socket client) through the same loss, with its own retry budget.
     let out = n.path("atftp.out");
     let ok = (0..3).any(|_| {

@@ -458,6 +458,17 @@ mod tests {
             assert_eq!(s.resolve("escape").map_err(|e| e.code), Err(2));
         }
         assert_eq!(s.resolve("missing").map_err(|e| e.code), Err(1));
+        // Overlong names (beyond PATH_MAX and NAME_MAX) and backslash traversal are refused, not panics.
+        assert!(s.resolve(&"a".repeat(10_000)).is_err());
+        assert!(s.resolve(&"d/".repeat(3_000)).is_err());
+        assert_eq!(s.resolve("..\\..\\etc\\passwd").map_err(|e| e.code), Err(2));
+        // Out-of-range option values are clamped or ignored, never trusted.
+        for (k, v) in [("blksize", "0"), ("blksize", "99999999999"), ("windowsize", "0"), ("windowsize", "70000"), ("tsize", "-1"), ("timeout", "0")] {
+            let r = Transfer::start(&s, &rrq("ok", &[(k, v)]), 0, &TftpFaults::default());
+            if let Ok((t, _)) = r {
+                assert!((8..=65464).contains(&t.blksize) && (1..=65535).contains(&t.windowsize), "{k}={v}");
+            }
+        }
         let wrq = Tftp::Wrq(rrq("ok", &[])).encode();
         match on_request(&s, &wrq, 0, &TftpFaults::default(), false) {
             Incoming::Reply(r) => assert!(matches!(Tftp::decode(&r), Ok(Tftp::Error { code: 2, .. }))),
