@@ -3,7 +3,7 @@
 
 use crate::diag::{self, DiagConfig};
 use crate::model::{BootSession, FrameRef};
-use crate::session::{Tracker, TrackerConfig};
+use crate::session::{TftpVerdict, Tracker, TrackerConfig};
 use crate::source::Frame;
 use crate::wire::defrag::Defragmenter;
 use crate::wire::dhcp4::Dhcp4;
@@ -152,15 +152,16 @@ impl Pipeline {
                         }
                         Err(e) => self.issue(f.input, f.number, Layer::Dhcpv6, header_off, e),
                     }
-                } else if self.tracker.is_tftp(&udp) || self.tracker.is_tftp_port(udp.sport) {
-                    self.stats.tftp += 1;
-                    if let Err(e) = crate::wire::tftp::Tftp::decode(&udp.payload) {
-                        let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };
-                        self.issue(f.input, f.number, Layer::Tftp, header_off + e.offset as u64, what);
-                    }
-                    self.tracker.on_tftp(fr, ts, &udp);
                 } else {
-                    self.stats.other += 1;
+                    match self.tracker.on_udp_tftp(fr, ts, &udp) {
+                        TftpVerdict::NotTftp => self.stats.other += 1,
+                        TftpVerdict::Tftp => self.stats.tftp += 1,
+                        TftpVerdict::Malformed(e) => {
+                            self.stats.tftp += 1;
+                            let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };
+                            self.issue(f.input, f.number, Layer::Tftp, header_off + e.offset as u64, what);
+                        }
+                    }
                 }
             }
             Ok(Decoded::Arp(a)) => {

@@ -31,6 +31,14 @@ impl Default for TrackerConfig {
     }
 }
 
+/// What `Tracker::on_udp_tftp` made of a datagram.
+#[derive(Debug)]
+pub enum TftpVerdict {
+    NotTftp,
+    Tftp,
+    Malformed(crate::wire::tftp::TftpError),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct TKey {
     client: IpAddr,
@@ -664,155 +672,166 @@ impl Tracker {
     }
 
     pub fn on_tftp(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>) {
-        let wire_len = udp.payload.len();
-        let pkt = match Tftp::decode(&udp.payload) {
-            Ok(p) => p,
-            Err(_) => {
-                self.stats.tftp_malformed += 1;
-                return;
-            }
+        let _ = self.on_udp_tftp(frame, ts, udp);
+    }
+
+    /// One UDP datagram that may be TFTP: a request to a TFTP port, anything on a tracked
+    /// transfer's ports, or a reply from a TFTP port. Each transfer is looked up once and the
+    /// packet decoded once (this is the per-DATA-block path, most of a boot's frames).
+    pub fn on_udp_tftp(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>) -> TftpVerdict {
+        let s2c = TKey { client: udp.dst, client_port: udp.dport, server: udp.src };
+        let c2s = TKey { client: udp.src, client_port: udp.sport, server: udp.dst };
+        let tracked = match self.transfers.get(&s2c) {
+            Some(&v) => Some((true, v)),
+            None => self.transfers.get(&c2s).map(|&v| (false, v)),
         };
-        match pkt {
-            Tftp::Rrq(req) | Tftp::Wrq(req) if self.cfg.tftp_ports.contains(&udp.dport) => {
+        let to_tftp_port = self.cfg.tftp_ports.contains(&udp.dport);
+        if tracked.is_none() && !to_tftp_port && !self.cfg.tftp_ports.contains(&udp.sport) {
+            return TftpVerdict::NotTftp;
+        }
+        match Tftp::decode(&udp.payload) {
+            Ok(Tftp::Rrq(req)) | Ok(Tftp::Wrq(req)) if to_tftp_port => {
                 let write = tftp::opcode(&udp.payload) == Some(tftp::OP_WRQ);
                 self.on_request(frame, ts, udp, req, write);
             }
-            other => {
-                let c2s = TKey { client: udp.src, client_port: udp.sport, server: udp.dst };
-                let s2c = TKey { client: udp.dst, client_port: udp.dport, server: udp.src };
-                let (key, from_server) = if self.transfers.contains_key(&s2c) {
-                    (s2c, true)
-                } else if self.transfers.contains_key(&c2s) {
-                    (c2s, false)
-                } else {
-                    self.stats.tftp_unmatched += 1;
+            Ok(other) => match tracked {
+                Some((from_server, (id, ti))) => self.on_transfer_packet(frame, ts, udp, other, from_server, id, ti),
+                None => self.stats.tftp_unmatched += 1,
+            },
+            Err(e) => {
+                self.stats.tftp_malformed += 1;
+                return TftpVerdict::Malformed(e);
+            }
+        }
+        TftpVerdict::Tftp
+    }
+
+    /// A packet of a tracked transfer (`ti` in session `id`), either direction.
+    #[allow(clippy::too_many_arguments)]
+    fn on_transfer_packet(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>, other: Tftp<'_>, from_server: bool, id: u64, ti: usize) {
+        let wire_len = udp.payload.len();
+        let ip_len = udp.ip_len;
+        let fragmented = udp.reassembled;
+        let mut ev = None;
+        {
+            let Some(o) = self.touch(id, frame, ts) else { return };
+            let Some(t) = o.s.tftp.get_mut(ti) else { return };
+            let server_port = if from_server { udp.sport } else { udp.dport };
+            if let Some(p) = t.server_port {
+                if p != server_port && !(p == 69 && t.blocks == 0) {
+                    // Another TID talking to the client port (RFC 1350 says: ERROR 5).
                     return;
-                };
-                let Some(&(id, ti)) = self.transfers.get(&key) else { return };
-                let ip_len = udp.ip_len;
-                let fragmented = udp.reassembled;
-                let mut ev = None;
-                {
-                    let Some(o) = self.touch(id, frame, ts) else { return };
-                    let Some(t) = o.s.tftp.get_mut(ti) else { return };
-                    let server_port = if from_server { udp.sport } else { udp.dport };
-                    if let Some(p) = t.server_port {
-                        if p != server_port && !(p == 69 && t.blocks == 0) {
-                            // Another TID talking to the client port (RFC 1350 says: ERROR 5).
-                            return;
-                        }
-                    }
-                    if from_server {
-                        t.answered = true;
-                        if t.server_port.is_none() || t.blocks == 0 {
-                            t.server_port = Some(udp.sport);
-                        }
-                    }
-                    t.last_frame = frame;
-                    t.last_ts = ts;
-                    if ts > t.end.0 {
-                        t.end = Timestamp(ts);
-                    }
-                    match other {
-                        Tftp::Oack { options } => {
-                            t.blksize = tftp::option_num(&options, "blksize").unwrap_or(512);
-                            t.windowsize = tftp::option_num(&options, "windowsize").unwrap_or(1);
-                            if let Some(ts) = tftp::option_num(&options, "tsize") {
-                                t.tsize = Some(ts);
-                            }
-                            ev = Some(format!("OACK {}", opts_text(&options)));
-                            t.oack = Some(options);
-                        }
-                        Tftp::Data { block, data } => {
-                            // The real length, even when the capture cut the packet (snaplen).
-                            // The real block length, even when the capture cut the packet (snaplen):
-                            // the UDP header still says how long it was.
-                            let declared = if udp.truncated { data.len().max(udp.udp_len.saturating_sub(4)) } else { data.len() } as u64;
-                            let _ = wire_len;
-                            let data_from_sender = from_server == (t.direction == "read");
-                            if !data_from_sender {
-                                return;
-                            }
-                            if ip_len > t.max_ip_len {
-                                t.max_ip_len = ip_len;
-                            }
-                            if fragmented {
-                                t.fragmented = true;
-                            }
-                            let expected = t.last_block_raw.wrapping_add(1);
-                            let is_new = if t.blocks == 0 {
-                                block == 1 || block == 0
-                            } else {
-                                block == expected || (t.last_block_raw == 65535 && block == 1) || {
-                                    let ahead = block.wrapping_sub(t.last_block_raw);
-                                    ahead > 1 && ahead < 1024
-                                }
-                            };
-                            if is_new {
-                                let ahead = if t.blocks == 0 { 1 } else { u64::from(block.wrapping_sub(t.last_block_raw)).max(1) };
-                                if ahead > 1 && !(t.last_block_raw == 65535 && block == 1) {
-                                    t.missing_blocks += ahead - 1;
-                                    // Remember what was skipped: a windowed server resends it.
-                                    let mut b = t.last_block_raw.wrapping_add(1);
-                                    while b != block && t.gaps.len() < 4096 {
-                                        t.gaps.push(b);
-                                        b = b.wrapping_add(1);
-                                    }
-                                }
-                                if t.blocks == 0 {
-                                    t.head = data.get(..data.len().min(1024)).unwrap_or(&[]).to_vec();
-                                    t.file_kind = FileKind::sniff(&t.head);
-                                }
-                                t.blocks += 1;
-                                t.bytes += declared;
-                                t.last_block_raw = block;
-                                t.cur_block_sends = 1;
-                                t.max_block_sends = t.max_block_sends.max(1);
-                                if declared < t.blksize && t.status == TransferStatus::Incomplete {
-                                    if t.gaps.is_empty() {
-                                        t.status = TransferStatus::Complete;
-                                        t.final_frame = Some(frame);
-                                        ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
-                                    } else {
-                                        t.final_seen = true;
-                                    }
-                                }
-                            } else if let Some(gi) = t.gaps.iter().position(|g| *g == block) {
-                                // A skipped block arrives after all (window restart): it is data.
-                                t.gaps.swap_remove(gi);
-                                t.missing_blocks = t.missing_blocks.saturating_sub(1);
-                                t.blocks += 1;
-                                t.bytes += declared;
-                                if t.final_seen && t.gaps.is_empty() && t.status == TransferStatus::Incomplete {
-                                    t.status = TransferStatus::Complete;
-                                    t.final_frame = Some(frame);
-                                    ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
-                                }
-                            } else {
-                                t.retransmits += 1;
-                                if block == t.last_block_raw {
-                                    t.cur_block_sends += 1;
-                                    t.max_block_sends = t.max_block_sends.max(t.cur_block_sends);
-                                }
-                            }
-                        }
-                        Tftp::Ack { .. } => {}
-                        Tftp::Error { code, message } => {
-                            let from = if from_server { "server" } else { "client" };
-                            if t.status == TransferStatus::Incomplete {
-                                t.status = if from_server { TransferStatus::Error } else { TransferStatus::Aborted };
-                            }
-                            ev = Some(format!("ERROR {code} ({}) from {from}: {message}", tftp::error_name(code)));
-                            t.error = Some(TftpErrorInfo { code, name: tftp::error_name(code).to_string(), message, frame, from: from.to_string() });
-                        }
-                        Tftp::Rrq(_) | Tftp::Wrq(_) => {}
-                    }
-                }
-                if let Some(text) = ev {
-                    let file = self.open.get(&id).and_then(|o| o.s.tftp.get(ti)).map(|t| t.file.clone()).unwrap_or_default();
-                    self.event(id, frame, ts, "tftp", format!("{file}: {text}"));
                 }
             }
+            if from_server {
+                t.answered = true;
+                if t.server_port.is_none() || t.blocks == 0 {
+                    t.server_port = Some(udp.sport);
+                }
+            }
+            t.last_frame = frame;
+            t.last_ts = ts;
+            if ts > t.end.0 {
+                t.end = Timestamp(ts);
+            }
+            match other {
+                Tftp::Oack { options } => {
+                    t.blksize = tftp::option_num(&options, "blksize").unwrap_or(512);
+                    t.windowsize = tftp::option_num(&options, "windowsize").unwrap_or(1);
+                    if let Some(ts) = tftp::option_num(&options, "tsize") {
+                        t.tsize = Some(ts);
+                    }
+                    ev = Some(format!("OACK {}", opts_text(&options)));
+                    t.oack = Some(options);
+                }
+                Tftp::Data { block, data } => {
+                    // The real length, even when the capture cut the packet (snaplen).
+                    // The real block length, even when the capture cut the packet (snaplen):
+                    // the UDP header still says how long it was.
+                    let declared = if udp.truncated { data.len().max(udp.udp_len.saturating_sub(4)) } else { data.len() } as u64;
+                    let _ = wire_len;
+                    let data_from_sender = from_server == (t.direction == "read");
+                    if !data_from_sender {
+                        return;
+                    }
+                    if ip_len > t.max_ip_len {
+                        t.max_ip_len = ip_len;
+                    }
+                    if fragmented {
+                        t.fragmented = true;
+                    }
+                    let expected = t.last_block_raw.wrapping_add(1);
+                    let is_new = if t.blocks == 0 {
+                        block == 1 || block == 0
+                    } else {
+                        block == expected || (t.last_block_raw == 65535 && block == 1) || {
+                            let ahead = block.wrapping_sub(t.last_block_raw);
+                            ahead > 1 && ahead < 1024
+                        }
+                    };
+                    if is_new {
+                        let ahead = if t.blocks == 0 { 1 } else { u64::from(block.wrapping_sub(t.last_block_raw)).max(1) };
+                        if ahead > 1 && !(t.last_block_raw == 65535 && block == 1) {
+                            t.missing_blocks += ahead - 1;
+                            // Remember what was skipped: a windowed server resends it.
+                            let mut b = t.last_block_raw.wrapping_add(1);
+                            while b != block && t.gaps.len() < 4096 {
+                                t.gaps.push(b);
+                                b = b.wrapping_add(1);
+                            }
+                        }
+                        if t.blocks == 0 {
+                            t.head = data.get(..data.len().min(1024)).unwrap_or(&[]).to_vec();
+                            t.file_kind = FileKind::sniff(&t.head);
+                        }
+                        t.blocks += 1;
+                        t.bytes += declared;
+                        t.last_block_raw = block;
+                        t.cur_block_sends = 1;
+                        t.max_block_sends = t.max_block_sends.max(1);
+                        if declared < t.blksize && t.status == TransferStatus::Incomplete {
+                            if t.gaps.is_empty() {
+                                t.status = TransferStatus::Complete;
+                                t.final_frame = Some(frame);
+                                ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
+                            } else {
+                                t.final_seen = true;
+                            }
+                        }
+                    } else if let Some(gi) = t.gaps.iter().position(|g| *g == block) {
+                        // A skipped block arrives after all (window restart): it is data.
+                        t.gaps.swap_remove(gi);
+                        t.missing_blocks = t.missing_blocks.saturating_sub(1);
+                        t.blocks += 1;
+                        t.bytes += declared;
+                        if t.final_seen && t.gaps.is_empty() && t.status == TransferStatus::Incomplete {
+                            t.status = TransferStatus::Complete;
+                            t.final_frame = Some(frame);
+                            ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
+                        }
+                    } else {
+                        t.retransmits += 1;
+                        if block == t.last_block_raw {
+                            t.cur_block_sends += 1;
+                            t.max_block_sends = t.max_block_sends.max(t.cur_block_sends);
+                        }
+                    }
+                }
+                Tftp::Ack { .. } => {}
+                Tftp::Error { code, message } => {
+                    let from = if from_server { "server" } else { "client" };
+                    if t.status == TransferStatus::Incomplete {
+                        t.status = if from_server { TransferStatus::Error } else { TransferStatus::Aborted };
+                    }
+                    ev = Some(format!("ERROR {code} ({}) from {from}: {message}", tftp::error_name(code)));
+                    t.error = Some(TftpErrorInfo { code, name: tftp::error_name(code).to_string(), message, frame, from: from.to_string() });
+                }
+                Tftp::Rrq(_) | Tftp::Wrq(_) => {}
+            }
+        }
+        if let Some(text) = ev {
+            let file = self.open.get(&id).and_then(|o| o.s.tftp.get(ti)).map(|t| t.file.clone()).unwrap_or_default();
+            self.event(id, frame, ts, "tftp", format!("{file}: {text}"));
         }
     }
 
