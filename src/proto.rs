@@ -141,7 +141,8 @@ impl VendorClass {
             match w[0] {
                 "Arch" => v.arch = w[1].parse().ok(),
                 "UNDI" => {
-                    if w[1].len() == 6 {
+                    // ASCII only: a multi-byte character would put byte 3 inside it (found by fuzzing).
+                    if w[1].len() == 6 && w[1].is_ascii() {
                         let (maj, min) = w[1].split_at(3);
                         v.undi = Some(format!("{}.{}", maj.parse::<u16>().unwrap_or(0), min.parse::<u16>().unwrap_or(0)));
                     }

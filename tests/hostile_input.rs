@@ -319,6 +319,9 @@ fn dhcp_option_loops_and_bad_overload() {
         [pxe.as_slice(), b"\x34\x00\x34\x01\x09\xff"].concat(),
         // a zero-length vendor class and a zero-length option 93
         b"\x35\x01\x01\x3c\x00\x5d\x00\xff".to_vec(),
+        // a 6-byte UNDI field whose byte 3 falls inside a multi-byte character (the fuzzer's
+        // first crash: serve and analyze both split it at byte 3)
+        [b"\x35\x01\x01\x3c\x20PXEClient:Arch:00000:UNDI:0".as_slice(), "\u{20ac}".as_bytes(), b"20\xff"].concat(),
     ];
     let overload_file = [b"\x34\x01\x03\x43\x7fpxelinux.0".as_slice(), &[0x0c; 3]].concat();
     let overload_sname = b"\x42\xf0short\x34\x01\x01".to_vec();
