@@ -9,6 +9,7 @@ use crate::pipeline::Pipeline;
 use crate::render::{self, Style};
 use crate::report::{self, InputInfo, Report};
 use crate::session::TrackerConfig;
+use crate::source::file::FrameMeta;
 use crate::source::{CaptureReader, Merger};
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
@@ -150,11 +151,8 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     });
     let mut read_bytes = 0u64;
     let mut anon = a.anonymize.then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
-    while let Some(mut f) = merger.next() {
-        if let Some(an) = anon.as_mut() {
-            an.frame(f.linktype, &mut f.data);
-        }
-        read_bytes += f.data.len() as u64 + 16;
+    let mut step = |f: &FrameMeta, data: &[u8]| -> Result<(), String> {
+        read_bytes += data.len() as u64 + 16;
         if let Some(pb) = &progress {
             if pipe.stats.frames % 4096 == 0 {
                 pb.set_position(read_bytes.min(total_bytes));
@@ -162,12 +160,40 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             }
         }
         if since.is_some_and(|s| f.ts_ns < s) || until.is_some_and(|u| f.ts_ns > u) {
-            continue;
+            return Ok(());
         }
-        for s in pipe.push(&f) {
+        for s in pipe.push_view(f, data) {
             emit(s, &mut sessions, &mut comments, out).map_err(io_err)?;
         }
-        merger.recycle(f);
+        Ok(())
+    };
+    match merger.reader_mut(0) {
+        // One input, frames untouched: read them in place, without a copy per frame.
+        Some(r) if a.files.len() == 1 && anon.is_none() => {
+            let mut end = None;
+            loop {
+                match r.next_view() {
+                    Ok(Some((meta, data))) => step(&meta, data)?,
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = end {
+                merger.ends[0] = Some(e);
+            }
+        }
+        _ => {
+            while let Some(mut f) = merger.next() {
+                if let Some(an) = anon.as_mut() {
+                    an.frame(f.linktype, &mut f.data);
+                }
+                step(&f.meta(), &f.data)?;
+                merger.recycle(f);
+            }
+        }
     }
     if let Some(pb) = progress {
         pb.finish_and_clear();

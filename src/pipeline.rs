@@ -4,6 +4,7 @@
 use crate::diag::{self, DiagConfig};
 use crate::model::{BootSession, FrameRef};
 use crate::session::{TftpVerdict, Tracker, TrackerConfig};
+use crate::source::file::FrameMeta;
 use crate::source::Frame;
 use crate::wire::defrag::Defragmenter;
 use crate::wire::dhcp4::Dhcp4;
@@ -82,9 +83,14 @@ impl Pipeline {
 
     /// Feed one frame; sessions that closed (idle) are returned, already diagnosed.
     pub fn push(&mut self, f: &Frame) -> Vec<BootSession> {
+        self.push_view(&f.meta(), &f.data)
+    }
+
+    /// `push` for a frame whose bytes are borrowed (`CaptureReader::next_view`).
+    pub fn push_view(&mut self, f: &FrameMeta, data: &[u8]) -> Vec<BootSession> {
         self.stats.frames += 1;
-        self.stats.bytes += f.data.len() as u64;
-        if (f.orig_len as usize) > f.data.len() {
+        self.stats.bytes += data.len() as u64;
+        if (f.orig_len as usize) > data.len() {
             self.stats.snaplen_cut += 1;
         }
         if let Some(prev) = self.last_ts {
@@ -103,7 +109,7 @@ impl Pipeline {
         let ts = f.ts_ns;
         let mut closed = std::mem::take(&mut self.closed);
         self.tracker.advance(ts, &mut closed);
-        match decode_frame(f.linktype, &f.data, &mut self.defrag, ts) {
+        match decode_frame(f.linktype, data, &mut self.defrag, ts) {
             Err(e) => {
                 if e.layer == Layer::Link && e.what.starts_with("unsupported link type") {
                     *self.stats.unknown_linktypes.entry(f.linktype).or_insert(0) += 1;
@@ -113,7 +119,7 @@ impl Pipeline {
             }
             Ok(Decoded::Udp(udp)) => {
                 let ports = (udp.sport, udp.dport);
-                let header_off = f.data.len().saturating_sub(udp.payload.len()) as u64;
+                let header_off = data.len().saturating_sub(udp.payload.len()) as u64;
                 if matches!(ports.1, 67 | 68 | 4011) || matches!(ports.0, 67 | 68 | 4011) && !self.tracker.is_tftp(&udp) {
                     match Dhcp4::parse(&udp.payload) {
                         Ok(m) => {

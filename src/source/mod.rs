@@ -20,6 +20,12 @@ pub struct Frame {
     pub offset: u64,
 }
 
+impl Frame {
+    pub fn meta(&self) -> file::FrameMeta {
+        file::FrameMeta { input: self.input, number: self.number, ts_ns: self.ts_ns, linktype: self.linktype, orig_len: self.orig_len, offset: self.offset }
+    }
+}
+
 /// Reads several inputs at once and yields their frames in timestamp order (a k-way merge that
 /// holds one frame per input), so captures from both ends of a boot form one analysis.
 pub struct Merger {
@@ -49,6 +55,10 @@ impl Merger {
         if let Some(r) = self.readers.get_mut(f.input) {
             r.recycle(f.data);
         }
+    }
+
+    pub fn reader_mut(&mut self, i: usize) -> Option<&mut CaptureReader> {
+        self.readers.get_mut(i)
     }
 
     pub fn reader(&self, i: usize) -> &CaptureReader {
