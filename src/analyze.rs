@@ -198,6 +198,11 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
+    for i in 0..merger.len() {
+        if let Some(t) = merger.reader(i).listened_until() {
+            pipe.note_listened_until(t);
+        }
+    }
     let mut failed = None;
     pipe.finish_each(|s| {
         if failed.is_none() {

@@ -263,7 +263,7 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         }
     }
     if let Some(w) = writer.as_mut() {
-        w.flush().map_err(|e| format!("writing capture: {e}"))?;
+        w.finish(now_ns()).map_err(|e| format!("writing capture: {e}"))?;
     }
     let stat = cap.stats().ok();
     for s in pipe.finish() {

@@ -216,6 +216,11 @@ impl Pipeline {
         Some(s)
     }
 
+    /// The capture went on until `t` (a written capture's isb_endtime) though no frame came.
+    pub fn note_listened_until(&mut self, t: i64) {
+        self.listened_until = self.listened_until.max(t);
+    }
+
     /// End of input: close and diagnose every open session.
     pub fn finish(&mut self) -> Vec<BootSession> {
         let mut closed = Vec::new();

@@ -38,6 +38,7 @@ const TRAILER_SECS: u32 = 10;
 pub enum Scenario {
     Healthy,
     NoOffer,
+    NoAck,
     NoBootFile,
     ArchMismatch,
     FileNotFound,
@@ -45,13 +46,14 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const FAILURES: [Scenario; 5] = [Scenario::NoOffer, Scenario::NoBootFile, Scenario::ArchMismatch, Scenario::FileNotFound, Scenario::Stalled];
+    pub const FAILURES: [Scenario; 6] = [Scenario::NoOffer, Scenario::NoAck, Scenario::NoBootFile, Scenario::ArchMismatch, Scenario::FileNotFound, Scenario::Stalled];
 
     /// The finding `analyze` must report for a client in this scenario.
     pub fn finding(self) -> Option<&'static str> {
         match self {
             Scenario::Healthy => None,
             Scenario::NoOffer => Some("dhcp-no-offer"),
+            Scenario::NoAck => Some("dhcp-no-ack"),
             Scenario::NoBootFile => Some("dhcp-no-boot-file"),
             Scenario::ArchMismatch => Some("arch-mismatch"),
             Scenario::FileNotFound => Some("tftp-file-not-found"),
@@ -107,7 +109,7 @@ fn plan(cfg: &StormConfig, i: u64) -> (Identity, Scenario) {
     // Index in the low bytes keeps MACs distinct; the seed varies the rest.
     let mac = [0x02, (r >> 8) as u8 & 0xfe, (i >> 24) as u8, (i >> 16) as u8, (i >> 8) as u8, i as u8];
     let uefi = (r >> 16) % 100 < u64::from(cfg.uefi_percent);
-    let scenario = if (r >> 24) % 100 < u64::from(cfg.fail_percent) { Scenario::FAILURES[((r >> 32) % 5) as usize] } else { Scenario::Healthy };
+    let scenario = if (r >> 24) % 100 < u64::from(cfg.fail_percent) { Scenario::FAILURES[((r >> 32) % Scenario::FAILURES.len() as u64) as usize] } else { Scenario::Healthy };
     let mut uuid = [0u8; 16];
     uuid[..8].copy_from_slice(&mix(r).to_le_bytes());
     uuid[8..].copy_from_slice(&i.to_le_bytes());
@@ -153,6 +155,7 @@ fn server(scenario: Scenario, pool_index: u8) -> Server {
     match scenario {
         Scenario::Healthy => {}
         Scenario::NoOffer => faults.no_offer = true,
+        Scenario::NoAck => faults.no_ack = true,
         Scenario::NoBootFile => faults.no_boot_file = true,
         Scenario::ArchMismatch => faults.arch_mismatch = true,
         Scenario::FileNotFound => tftp_faults.error_code = Some(1),

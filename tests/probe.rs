@@ -217,6 +217,7 @@ fn probe_reports_every_serve_fault() {
     // (fault, proxy mode?, probe arguments)
     let cases: Vec<(&str, bool, Vec<&str>)> = vec![
         ("dhcp-no-offer", false, vec!["--timeout", "5"]),
+        ("dhcp-no-ack", false, vec!["--timeout", "8", "--linger", "3.5"]),
         ("dhcp-slow-offer=10.5", false, vec!["--timeout", "20"]),
         ("dhcp-no-boot-file", false, vec![]),
         ("proxy-missing-vendor-class", true, vec![]),

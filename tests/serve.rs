@@ -197,6 +197,7 @@ fn every_fault_produces_its_finding() {
         // 5 DISCOVERs a second apart: the written capture must span more than the rule's 3 s
         // (4 tries ended exactly at 3 s, a coin toss).
         ("dhcp-no-offer", with("dhcp-no-offer"), Box::new(|n: &Netns| { assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "5"]].concat())); }), 500, "dhcp-no-offer"),
+        ("dhcp-no-ack", with("dhcp-no-ack"), Box::new(|n: &Netns| { assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "2"]].concat())); }), 3_500, "dhcp-no-ack"),
         ("dhcp-no-boot-file", with("dhcp-no-boot-file"), Box::new(|n: &Netns| { assert!(udhcpc(n, PXE_BIOS)); }), 300, "dhcp-no-boot-file"),
         ("arch-mismatch", with("arch-mismatch"), Box::new(|n: &Netns| { assert!(udhcpc(n, &["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"])); atftp(n, "boot.0", &[]); }), 300, "arch-mismatch"),
         ("tftp-file-not-found", with("tftp-file-not-found"), fetch(&[]), 300, "tftp-file-not-found"),

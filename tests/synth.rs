@@ -28,7 +28,7 @@ fn storm_findings_match_the_injected_failures_client_by_client() {
     let (path, manifest, expected) = generate("mixed", cfg);
     assert_eq!(manifest.len(), 150);
     // The seed spreads clients over every scenario and both architectures.
-    assert_eq!(expected.len(), 6, "{expected:?}");
+    assert_eq!(expected.len(), 7, "{expected:?}");
     assert!(manifest.iter().any(|p| p.arch == 0) && manifest.iter().any(|p| p.arch == 7));
     let (v, code) = analyze_json(&[&path], &[]);
     assert_eq!(code, 1, "failures present");

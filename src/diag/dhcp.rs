@@ -34,6 +34,36 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// The client sent REQUEST for an offered address and nothing answered it (no ACK, no NAK)
+/// while the capture went on for 3 s: the client restarts discovery or gives up (PXE-E51/E55 on
+/// screen). Typical of lossy paths, a server that crashed or ran out of leases between OFFER
+/// and REQUEST, or a firewall passing broadcasts but not the server's unicast ACK.
+pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        if st.protocol != "dhcpv4" {
+            continue;
+        }
+        let Some(first) = st.requests.first() else { continue };
+        let acked = st.offers.iter().any(|o| o.kind == OfferKind::Ack && o.frame > *first);
+        if acked || !st.naks.is_empty() {
+            continue;
+        }
+        let last = st.requests.last().unwrap_or(first);
+        let t_last = s.dhcp.iter().find(|m| m.frame == *last).map(|m| m.time).unwrap_or(st.start);
+        if ctx.observed_after(s, t_last) < 3.0 {
+            continue;
+        }
+        let server = st.offers.iter().filter(|o| o.kind == OfferKind::Dhcp).map(|o| o.server_id.unwrap_or(o.server).to_string()).next();
+        out.push(finding(
+            "dhcp-no-ack",
+            st.requests.clone(),
+            format!("REQUEST {} sent {} time(s){} and never answered with ACK or NAK", st.xid.as_deref().unwrap_or("?"), st.requests.len(), server.map(|s| format!(" for the offer from {s}")).unwrap_or_default()),
+        ));
+    }
+    out
+}
+
 pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {

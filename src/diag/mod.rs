@@ -52,6 +52,7 @@ type Rule = fn(&BootSession, &Ctx) -> Vec<Finding>;
 
 const SESSION_RULES: &[Rule] = &[
     dhcp::no_offer,
+    dhcp::no_ack,
     dhcp::slow_offer,
     dhcp::no_boot_file,
     dhcp::multiple_servers,

@@ -640,7 +640,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         c.result_mut().failure = Some(if interrupted { "interrupted".into() } else { "not started".into() });
     }
     if let Some(w) = writer.as_mut() {
-        w.flush().map_err(|e| format!("writing capture: {e}"))?;
+        w.finish(end).map_err(|e| format!("writing capture: {e}"))?;
     }
     if let Some(dir) = &a.save {
         std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;

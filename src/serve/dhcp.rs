@@ -12,6 +12,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 #[derive(Debug, Clone, Default)]
 pub struct DhcpFaults {
     pub no_offer: bool,
+    /// Ignore REQUESTs (offers still go out): `dhcp-no-ack`.
+    pub no_ack: bool,
     pub slow_offer_ms: u64,
     pub no_boot_file: bool,
     pub proxy_missing_vendor_class: bool,
@@ -304,6 +306,9 @@ impl DhcpResponder {
                 replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: delay, note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()) });
             }
             (OP_REQUEST, true) => {
+                if faulty && f.no_ack {
+                    return vec![];
+                }
                 if let Some(sid) = m.server_id() {
                     if sid != self.cfg.server_ip {
                         // The client chose another server: release our hold.

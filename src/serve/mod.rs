@@ -59,6 +59,7 @@ pub struct ServeConfig {
 
 pub const FAULTS: &[(&str, &str)] = &[
     ("dhcp-no-offer", "ignore DISCOVERs"),
+    ("dhcp-no-ack", "offer addresses, then ignore the REQUESTs"),
     ("dhcp-slow-offer", "=SECS: delay offers"),
     ("dhcp-no-boot-file", "offer no boot file or next-server"),
     ("proxy-missing-vendor-class", "proxy offers without option 60 PXEClient"),
@@ -92,6 +93,7 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
         };
         match name {
             "dhcp-no-offer" => d.no_offer = true,
+            "dhcp-no-ack" => d.no_ack = true,
             "dhcp-slow-offer" => d.slow_offer_ms = secs_ms(arg.or(Some("12")), name)?,
             "dhcp-no-boot-file" => d.no_boot_file = true,
             "proxy-missing-vendor-class" => d.proxy_missing_vendor_class = true,

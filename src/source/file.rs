@@ -78,6 +78,9 @@ struct State {
     legacy: Option<(u32, bool)>,
     frame_no: u64,
     last_ts: i64,
+    /// The latest isb_endtime (pcapng Interface Statistics Block): when the capturing program
+    /// stopped listening, which may be well after the last frame.
+    listened_until: Option<i64>,
     /// Frame buffers handed back by the consumer (`Merger::recycle`): allocation and free per
     /// frame were a fifth of analyze's time.
     spare: Vec<Vec<u8>>,
@@ -135,7 +138,7 @@ impl CaptureReader {
             name: name.to_string(),
             compressed,
             reader,
-            st: State { input, format: "unknown", ifaces: Vec::new(), legacy: None, frame_no: 0, last_ts: 0, spare: Vec::new() },
+            st: State { input, format: "unknown", ifaces: Vec::new(), legacy: None, frame_no: 0, last_ts: 0, listened_until: None, spare: Vec::new() },
             format: "unknown",
             linktypes: Vec::new(),
             done: None,
@@ -288,6 +291,12 @@ impl CaptureReader {
         }
     }
 
+    /// When the program that wrote this capture stopped listening, if it said so (pcapng
+    /// isb_endtime); known once the file has been read to its end.
+    pub fn listened_until(&self) -> Option<i64> {
+        self.st.listened_until
+    }
+
     fn reader_base(&self) -> usize {
         self.reader.data().as_ptr() as usize
     }
@@ -337,6 +346,18 @@ impl State {
                 self.frame_no += 1;
                 let len = (spb.origlen as usize).min(spb.data.len());
                 Some((FrameMeta { input: self.input, number: self.frame_no, ts_ns: self.last_ts, linktype: lt, orig_len: spb.origlen, offset }, &spb.data[..len]))
+            }
+            PcapBlockOwned::NG(Block::InterfaceStatistics(isb)) => {
+                let iface = self.ifaces.get(isb.if_id as usize).copied().unwrap_or(Iface { linktype: u32::MAX, resolution: 1_000_000, offset_s: 0 });
+                let (hi, lo) = match isb.isb_endtime() {
+                    Some(Ok(t)) => t,
+                    _ => (isb.ts_high, isb.ts_low),
+                };
+                let raw = (u128::from(hi) << 32) | u128::from(lo);
+                let ns = raw.saturating_mul(1_000_000_000) / u128::from(iface.resolution);
+                let ts = i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(iface.offset_s.saturating_mul(1_000_000_000));
+                self.listened_until = Some(self.listened_until.map_or(ts, |l| l.max(ts)));
+                None
             }
             PcapBlockOwned::NG(_) => None,
         }

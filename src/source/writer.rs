@@ -124,6 +124,32 @@ impl CaptureWriter {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+
+    /// End the capture at `end_ns`, the moment we stopped listening: pcapng gets an Interface
+    /// Statistics Block per interface with isb_endtime (as dumpcap writes), so a later analysis
+    /// knows the capture ran on after its last frame ("no offer within 3 s" needs that silence).
+    /// Classic pcap has no place for it.
+    pub fn finish(&mut self, end_ns: i64) -> io::Result<()> {
+        if self.pcapng {
+            let ts = end_ns.max(0) as u64;
+            for if_id in 0..self.ifaces.len() {
+                let mut b = Vec::with_capacity(40);
+                b.extend(5u32.to_le_bytes());
+                b.extend(40u32.to_le_bytes());
+                b.extend((if_id as u32).to_le_bytes());
+                b.extend(((ts >> 32) as u32).to_le_bytes());
+                b.extend((ts as u32).to_le_bytes());
+                b.extend(3u16.to_le_bytes()); // isb_endtime
+                b.extend(8u16.to_le_bytes());
+                b.extend(((ts >> 32) as u32).to_le_bytes());
+                b.extend((ts as u32).to_le_bytes());
+                b.extend(0u32.to_le_bytes()); // opt_endofopt
+                b.extend(40u32.to_le_bytes());
+                self.out.write_all(&b)?;
+            }
+        }
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]
@@ -139,7 +165,7 @@ mod tests {
             let mut w = CaptureWriter::create(&path, 1).expect("create");
             w.write(1, 1_700_000_000_123_456_789, &[1, 2, 3, 4, 5], 9).expect("write");
             w.write(1, 1_700_000_001_000_000_001, &[9; 61], 61).expect("write");
-            w.flush().expect("flush");
+            w.finish(1_700_000_009_500_000_000).expect("finish");
             drop(w);
             let mut r = CaptureReader::open(&path, 0).expect("open");
             let a = r.next_frame().expect("ok").expect("frame");
@@ -148,6 +174,8 @@ mod tests {
             assert_eq!((b.ts_ns, b.data.len()), (1_700_000_001_000_000_001, 61));
             assert!(r.next_frame().expect("ok").is_none());
             assert!(r.end().clean, "{ext}");
+            // pcapng says how long the capture listened after its last frame; pcap cannot.
+            assert_eq!(r.listened_until(), (ext == "pcapng").then_some(1_700_000_009_500_000_000));
             let _ = std::fs::remove_file(p);
         }
     }
