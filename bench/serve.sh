@@ -72,7 +72,10 @@ for server in pxe-inspect dnsmasq tftpd-hpa; do
       --clients "$n" --rate 100000 --tftp-profile ipxe --blksize "$b" --windowsize "$w" --timeout 120 --retries 10 \
       --linger 0 --fail-on never -f json > "$WORK/r.json" 2>/dev/null || true
     name=$server; [ "$server" = tftpd-hpa ] && name=$TFTPD_NAME
-    printf '%-12s %-6s %-6s %-4s %s\n' "$name" "$n" "$b" "$w" "$(summarize "$WORK/r.json")"
+    [ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$WORK/r.json" "$KEEP/$name-$n-$b-$w.json"  # KEEP=DIR keeps probe's reports
+    # Datagrams the kernel dropped for a full socket buffer, in either namespace, so far.
+    drops="$(for ns in $S $C; do ip netns exec $ns nstat -az 2>/dev/null | awk '/^UdpRcvbufErrors/ {print $2}'; done | paste -sd/)"
+    printf '%-12s %-6s %-6s %-4s %s  rcvbuf drops srv/cli %s\n' "$name" "$n" "$b" "$w" "$(summarize "$WORK/r.json")" "$drops"
   done; done; done
   stop_server
 done
