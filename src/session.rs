@@ -316,9 +316,10 @@ impl Tracker {
         let mut bind: Option<IpAddr> = None;
         let mut ev: Option<(String, String)> = None;
         {
+            let cap_dhcp = self.cfg.max_dhcp_per_session;
             let Some(o) = self.touch(id, frame, ts) else { return };
             let s = &mut o.s;
-            if s.dhcp.len() < 2_000 {
+            if s.dhcp.len() < cap_dhcp {
                 push_lean(&mut s.dhcp, DhcpMessage {
                     frame,
                     time: Timestamp(ts),
@@ -532,12 +533,13 @@ impl Tracker {
         let mut bind = None;
         let mut ev = None;
         {
+            let cap_dhcp = self.cfg.max_dhcp_per_session;
             let Some(o) = self.touch(id, frame, ts) else { return };
             let s = &mut o.s;
             if let Some(d) = &m.client_duid {
                 s.client.duid = Some(dhcp4::hex(d));
             }
-            if s.dhcp.len() < 2_000 {
+            if s.dhcp.len() < cap_dhcp {
                 push_lean(&mut s.dhcp, DhcpMessage {
                     frame,
                     time: Timestamp(ts),
