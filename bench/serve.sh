@@ -7,6 +7,7 @@
 #  2. proxyDHCP: a DISCOVER flood (probe --discover-only) against `serve` in proxy mode and
 #     dnsmasq in proxy mode at the same rate; replies/s and offer latency p50/p99.
 # Usage: sudo bench/serve.sh [quick|full]   (quick: N=1,50 blksize 1468 windowsize 1,16)
+#        CLIENTS="500" BLKS="1468 8192" WINS="16" SERVERS="pxe-inspect dnsmasq" FLOOD=0 for a subset
 # Not run in CI. Numbers are noisy on shared machines: compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,9 @@ SIZE_KB=${SIZE_KB:-256}
 head -c $((SIZE_KB * 1024)) /dev/urandom > "$WORK/root/bench.bin"
 cp /usr/lib/ipxe/ipxe.efi "$WORK/root/ipxe.efi" 2>/dev/null || cp "$WORK/root/bench.bin" "$WORK/root/ipxe.efi"
 
-if [ "$MODE" = full ]; then CLIENTS="1 50 500"; BLKS="512 1468 8192"; WINS="1 4 16"; else CLIENTS="1 50"; BLKS="1468"; WINS="1 16"; fi
+if [ "$MODE" = full ]; then C0="1 50 500"; B0="512 1468 8192"; W0="1 4 16"; else C0="1 50"; B0="1468"; W0="1 16"; fi
+# CLIENTS, BLKS, WINS and SERVERS in the environment pick a subset (e.g. CLIENTS=500 WINS=16).
+CLIENTS=${CLIENTS:-$C0}; BLKS=${BLKS:-$B0}; WINS=${WINS:-$W0}; SERVERS=${SERVERS:-pxe-inspect dnsmasq tftpd-hpa}
 
 start_server() { # name
   case $1 in
@@ -65,7 +68,7 @@ PY
 
 echo "== TFTP: ${SIZE_KB} KiB file, clients × blksize × windowsize (probe asks blksize, tsize, windowsize) =="
 printf '%-12s %-6s %-6s %-4s %s\n' server clients blksz win "ok/all  aggregate  ..."
-for server in pxe-inspect dnsmasq tftpd-hpa; do
+for server in $SERVERS; do
   start_server $server
   for n in $CLIENTS; do for b in $BLKS; do for w in $WINS; do
     ip netns exec $C "$BIN" probe vc0 --tftp-server 192.168.79.1 --file bench.bin --ip-start 192.168.79.10 \
@@ -82,6 +85,7 @@ done
 
 echo "== proxyDHCP: DISCOVER flood (distinct MACs, UEFI x64 PXE vendor class) =="
 FLOOD=${FLOOD:-5000}
+[ "$FLOOD" -gt 0 ] || exit 0
 for server in pxe-inspect dnsmasq; do
   case $server in
     pxe-inspect) ip netns exec $S "$BIN" serve -i vs0 --tftp-root "$WORK/root" --boot efi-x64=ipxe.efi --no-observe --duration 3600 >"$WORK/server.log" 2>&1 & ;;
