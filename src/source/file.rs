@@ -44,6 +44,18 @@ struct Iface {
     offset_s: i64,
 }
 
+impl Iface {
+    /// An interface no IDB described (a damaged file): microseconds, link type unknown.
+    const UNKNOWN: Iface = Iface { linktype: u32::MAX, resolution: 1_000_000, offset_s: 0 };
+
+    /// A pcapng timestamp (high and low 32 bits, in this interface's units) in ns since the epoch.
+    fn ts_ns(&self, high: u32, low: u32) -> i64 {
+        let raw = (u128::from(high) << 32) | u128::from(low);
+        let ns = raw.saturating_mul(1_000_000_000) / u128::from(self.resolution);
+        i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(self.offset_s.saturating_mul(1_000_000_000))
+    }
+}
+
 pub struct CaptureReader {
     pub name: String,
     pub compressed: bool,
@@ -84,9 +96,6 @@ struct State {
     /// Frame buffers handed back by the consumer (`Merger::recycle`): allocation and free per
     /// frame were a fifth of analyze's time.
     spare: Vec<Vec<u8>>,
-}
-
-impl State {
 }
 
 fn hexdump(b: &[u8]) -> String {
@@ -331,11 +340,8 @@ impl State {
                 None
             }
             PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                let iface = self.ifaces.get(epb.if_id as usize).copied();
-                let iface = iface.unwrap_or(Iface { linktype: u32::MAX, resolution: 1_000_000, offset_s: 0 });
-                let raw = (u128::from(epb.ts_high) << 32) | u128::from(epb.ts_low);
-                let ns = raw.saturating_mul(1_000_000_000) / u128::from(iface.resolution);
-                let ts = i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(iface.offset_s.saturating_mul(1_000_000_000));
+                let iface = self.ifaces.get(epb.if_id as usize).copied().unwrap_or(Iface::UNKNOWN);
+                let ts = iface.ts_ns(epb.ts_high, epb.ts_low);
                 self.frame_no += 1;
                 self.last_ts = ts;
                 let len = (epb.caplen as usize).min(epb.data.len());
@@ -348,14 +354,12 @@ impl State {
                 Some((FrameMeta { input: self.input, number: self.frame_no, ts_ns: self.last_ts, linktype: lt, orig_len: spb.origlen, offset }, &spb.data[..len]))
             }
             PcapBlockOwned::NG(Block::InterfaceStatistics(isb)) => {
-                let iface = self.ifaces.get(isb.if_id as usize).copied().unwrap_or(Iface { linktype: u32::MAX, resolution: 1_000_000, offset_s: 0 });
+                let iface = self.ifaces.get(isb.if_id as usize).copied().unwrap_or(Iface::UNKNOWN);
                 let (hi, lo) = match isb.isb_endtime() {
                     Some(Ok(t)) => t,
                     _ => (isb.ts_high, isb.ts_low),
                 };
-                let raw = (u128::from(hi) << 32) | u128::from(lo);
-                let ns = raw.saturating_mul(1_000_000_000) / u128::from(iface.resolution);
-                let ts = i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(iface.offset_s.saturating_mul(1_000_000_000));
+                let ts = iface.ts_ns(hi, lo);
                 self.listened_until = Some(self.listened_until.map_or(ts, |l| l.max(ts)));
                 None
             }
