@@ -153,13 +153,8 @@ impl Tracker {
         }
     }
 
-    /// Close every open session (end of capture).
-    pub fn finish(&mut self, closed: &mut Vec<BootSession>) {
-        self.finish_each(|s| closed.push(s));
-    }
-
-    /// Close every open session in order, handing each over as it closes, so a caller that
-    /// streams them never holds the tracker's sessions and their closed copies at once.
+    /// Close every open session (end of capture) in order, handing each over as it closes, so
+    /// a caller that streams them never holds the tracker's sessions and their copies at once.
     pub fn finish_each(&mut self, mut emit: impl FnMut(BootSession)) {
         let mut ids: Vec<u64> = self.open.keys().copied().collect();
         ids.sort_unstable();
@@ -673,10 +668,6 @@ impl Tracker {
         Some(id)
     }
 
-    pub fn on_tftp(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>) {
-        let _ = self.on_udp_tftp(frame, ts, udp);
-    }
-
     /// One UDP datagram that may be TFTP: a request to a TFTP port, anything on a tracked
     /// transfer's ports, or a reply from a TFTP port. Each transfer is looked up once and the
     /// packet decoded once (this is the per-DATA-block path, most of a boot's frames).
@@ -711,7 +702,6 @@ impl Tracker {
     /// A packet of a tracked transfer (`ti` in session `id`), either direction.
     #[allow(clippy::too_many_arguments)]
     fn on_transfer_packet(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>, other: Tftp<'_>, from_server: bool, id: u64, ti: usize) {
-        let wire_len = udp.payload.len();
         let ip_len = udp.ip_len;
         let fragmented = udp.reassembled;
         let mut ev = None;
@@ -747,11 +737,9 @@ impl Tracker {
                     t.oack = Some(options);
                 }
                 Tftp::Data { block, data } => {
-                    // The real length, even when the capture cut the packet (snaplen).
                     // The real block length, even when the capture cut the packet (snaplen):
                     // the UDP header still says how long it was.
                     let declared = if udp.truncated { data.len().max(udp.udp_len.saturating_sub(4)) } else { data.len() } as u64;
-                    let _ = wire_len;
                     let data_from_sender = from_server == (t.direction == "read");
                     if !data_from_sender {
                         return;
