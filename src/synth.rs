@@ -180,12 +180,12 @@ enum Event {
     /// A frame on the wire; `client` is the one it belongs to (sent by or to it).
     Wire { client: u64, from_client: bool, frame: Vec<u8> },
     ClientTimer(u64),
-    TransferTimer(u64, u16),
+    /// A transfer's retransmission timer, by (client IPv4 as u32, client port).
+    TransferTimer(u32, u16),
 }
 
 struct Live {
     client: Client,
-    scenario: Scenario,
     /// The time its timer is queued for (at most one queued timer per client).
     timer_at: i64,
 }
@@ -193,7 +193,6 @@ struct Live {
 struct LiveTransfer {
     t: Transfer,
     client: u64,
-    client_ip: Ipv4Addr,
     server_port: u16,
     timer_at: i64,
 }
@@ -210,7 +209,6 @@ pub struct Storm {
     seq: u64,
     live: FxHashMap<u64, Live>,
     transfers: FxHashMap<(u32, u16), LiveTransfer>,
-    by_ip: FxHashMap<Ipv4Addr, u64>,
     next_server_port: u16,
     defrag: Defragmenter,
     start_ns: i64,
@@ -237,7 +235,6 @@ impl Storm {
             seq: 0,
             live: FxHashMap::default(),
             transfers: FxHashMap::default(),
-            by_ip: FxHashMap::default(),
             next_server_port: 49152,
             defrag: Defragmenter::default(),
             start_ns: 1_767_225_600 * SEC, // 2026-01-01T00:00:00Z
@@ -284,9 +281,6 @@ impl Storm {
 
     fn arm_client(&mut self, client: u64) {
         let Some(l) = self.live.get_mut(&client) else { return };
-        if let Some(ip) = l.client.leased_ip() {
-            self.by_ip.insert(ip, client);
-        }
         let d = l.client.deadline();
         if d != i64::MAX && d < l.timer_at {
             l.timer_at = d;
@@ -294,14 +288,10 @@ impl Storm {
         }
     }
 
+    /// Forget a client that finished (frames still in flight reach it by index, not by state).
     fn retire(&mut self, client: u64) {
-        if let Some(l) = self.live.get(&client) {
-            if l.client.done() {
-                if let Some(ip) = l.client.leased_ip() {
-                    self.by_ip.remove(&ip);
-                }
-                self.live.remove(&client);
-            }
+        if self.live.get(&client).is_some_and(|l| l.client.done()) {
+            self.live.remove(&client);
         }
     }
 
@@ -316,7 +306,7 @@ impl Storm {
         let xid = mix(self.cfg.seed ^ i.wrapping_mul(31)) as u32;
         let mut client = Client::new(id, cc, xid);
         let frames = client.start(now);
-        self.live.insert(i, Live { client, scenario, timer_at: i64::MAX });
+        self.live.insert(i, Live { client, timer_at: i64::MAX });
         self.client_frames(i, now, frames);
         if i + 1 < self.cfg.clients {
             let gap = (SEC as f64 / self.cfg.rate.max(1e-3)) as i64;
@@ -327,10 +317,10 @@ impl Storm {
     }
 
     /// Deliver a client's frame to its server; queue the replies.
-    fn to_server(&mut self, client: u64, frame: &[u8], now: i64) {
-        // Clients that finished still have frames on the wire (the last ACK, the RELEASE).
-        let scenario = self.live.get(&client).map(|l| l.scenario).unwrap_or_else(|| plan(&self.cfg, client).1);
-        let si = self.server_of(scenario);
+    fn deliver_to_server(&mut self, client: u64, frame: &[u8], now: i64) {
+        // From the plan, not the live client: finished clients still have frames on the wire
+        // (the last ACK, the RELEASE).
+        let si = self.server_of(plan(&self.cfg, client).1);
         let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
         let reply_at = now + THINK_NS + WIRE_NS;
         match d {
@@ -357,7 +347,7 @@ impl Storm {
                                 let port = self.next_server_port;
                                 self.next_server_port = if port == 65535 { 49152 } else { port + 1 };
                                 self.send_tftp(client, client_mac, src, port, u.sport, out, reply_at);
-                                self.transfers.insert((u32::from(src), u.sport), LiveTransfer { t: *t, client, client_ip: src, server_port: port, timer_at: i64::MAX });
+                                self.transfers.insert((u32::from(src), u.sport), LiveTransfer { t: *t, client, server_port: port, timer_at: i64::MAX });
                                 self.arm_transfer(u32::from(src), u.sport);
                             }
                             Incoming::Reply(b) => {
@@ -398,7 +388,7 @@ impl Storm {
         match lt.t.poll_timeout() {
             Some(d) if d < lt.timer_at => {
                 lt.timer_at = d;
-                self.push(d, Event::TransferTimer(u64::from(ip), port));
+                self.push(d, Event::TransferTimer(ip, port));
             }
             None => {
                 // Finished (last ACK in) or given up: forget it.
@@ -409,7 +399,7 @@ impl Storm {
     }
 
     /// Deliver a server frame to its client.
-    fn to_client(&mut self, client: u64, frame: &[u8], now: i64) {
+    fn deliver_to_client(&mut self, client: u64, frame: &[u8], now: i64) {
         let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
         let at = now + WIRE_NS;
         let Some(l) = self.live.get_mut(&client) else { return };
@@ -449,21 +439,20 @@ impl Iterator for Storm {
                     self.retire(c);
                 }
                 Event::TransferTimer(ip, port) => {
-                    let key = (ip as u32, port);
-                    let Some(lt) = self.transfers.get_mut(&key) else { continue };
+                    let Some(lt) = self.transfers.get_mut(&(ip, port)) else { continue };
                     lt.timer_at = i64::MAX;
                     let due = lt.t.poll_timeout().is_some_and(|d| d <= now);
                     let out = if due { lt.t.on_timeout(now) } else { vec![] };
-                    let (client, ip4, sport) = (lt.client, lt.client_ip, lt.server_port);
+                    let (client, sport) = (lt.client, lt.server_port);
                     let mac = plan(&self.cfg, client).0.mac;
-                    self.send_tftp(client, mac, ip4, sport, port, out, now);
-                    self.arm_transfer(key.0, key.1);
+                    self.send_tftp(client, mac, Ipv4Addr::from(ip), sport, port, out, now);
+                    self.arm_transfer(ip, port);
                 }
                 Event::Wire { client, from_client, frame } => {
                     if from_client {
-                        self.to_server(client, &frame, now);
+                        self.deliver_to_server(client, &frame, now);
                     } else {
-                        self.to_client(client, &frame, now);
+                        self.deliver_to_client(client, &frame, now);
                     }
                     self.last_ns = now;
                     return Some((now, frame));
@@ -479,25 +468,6 @@ impl Iterator for Storm {
             return Some((t, arp_frame(1, SERVER_MAC, BROADCAST_MAC, SERVER_IP, [0; 6], SERVER_IP)));
         }
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_frames_other_seed_other_macs() {
-        let root = std::env::temp_dir().join(format!("pxe-synth-unit-{}", std::process::id()));
-        let cfg = StormConfig { clients: 6, efi_file_bytes: 50_000, bios_file_bytes: 20_000, ..StormConfig::default() };
-        write_root(&root, &cfg).expect("root");
-        let a: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
-        let b: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
-        assert!(a.len() > 6 * 10, "{} frames", a.len());
-        assert_eq!(a, b);
-        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
-        let c: Vec<_> = Storm::new(StormConfig { seed: 2, ..cfg }, &root, false).expect("storm").collect();
-        assert_ne!(a, c);
     }
 }
 
@@ -533,4 +503,23 @@ pub fn tid_flood(n: u64, per_sec: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
             (t + 1_000, udp_frame(SERVER_MAC, client_mac, SERVER_IP, client_ip, 50_000, port, &data)),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_frames_other_seed_other_macs() {
+        let root = std::env::temp_dir().join(format!("pxe-synth-unit-{}", std::process::id()));
+        let cfg = StormConfig { clients: 6, efi_file_bytes: 50_000, bios_file_bytes: 20_000, ..StormConfig::default() };
+        write_root(&root, &cfg).expect("root");
+        let a: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
+        let b: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
+        assert!(a.len() > 6 * 10, "{} frames", a.len());
+        assert_eq!(a, b);
+        assert!(a.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
+        let c: Vec<_> = Storm::new(StormConfig { seed: 2, ..cfg }, &root, false).expect("storm").collect();
+        assert_ne!(a, c);
+    }
 }

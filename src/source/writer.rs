@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 pub struct CaptureWriter {
-    out: BufWriter<File>,
+    out: BufWriter<Box<dyn Write + Send>>,
     pcapng: bool,
     /// Link type of each pcapng interface written so far.
     ifaces: Vec<u32>,
@@ -20,8 +20,12 @@ fn pad4(n: usize) -> usize {
 impl CaptureWriter {
     /// `linktype` is the first interface's; pcapng gets more interfaces as new link types appear.
     pub fn create(path: &str, linktype: u32) -> io::Result<CaptureWriter> {
-        let pcapng = !path.ends_with(".pcap");
-        let mut w = CaptureWriter { out: BufWriter::new(File::create(path)?), pcapng, ifaces: vec![], frames: 0 };
+        Self::to_stream(Box::new(File::create(path)?), linktype, !path.ends_with(".pcap"))
+    }
+
+    /// As `create`, onto any stream (a pipe into `analyze -`, memory), pcapng or classic pcap.
+    pub fn to_stream(out: Box<dyn Write + Send>, linktype: u32, pcapng: bool) -> io::Result<CaptureWriter> {
+        let mut w = CaptureWriter { out: BufWriter::with_capacity(1 << 20, out), pcapng, ifaces: vec![], frames: 0 };
         if pcapng {
             // Section header block: type, length, byte-order magic, version 1.0, section length -1.
             let mut b = Vec::new();
