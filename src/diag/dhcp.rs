@@ -1,6 +1,6 @@
 //! Rules about discovery: DHCPv4/v6 offers, proxyDHCP, port 4011, architectures.
 
-use super::{finding, Ctx};
+use super::{dhcp_time, finding, Ctx};
 use crate::model::*;
 use crate::proto::arch_info;
 use std::collections::BTreeSet;
@@ -22,7 +22,7 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         if is_v6_fallback(s, st) {
             continue;
         }
-        let t0 = s.dhcp.iter().find(|m| m.frame == *first).map(|m| m.time).unwrap_or(st.start);
+        let t0 = dhcp_time(s, first).unwrap_or(st.start);
         if !answered(st) && ctx.observed_after(s, t0) >= 3.0 {
             out.push(finding(
                 "dhcp-no-offer",
@@ -50,7 +50,7 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
             continue;
         }
         let last = st.requests.last().unwrap_or(first);
-        let t_last = s.dhcp.iter().find(|m| m.frame == *last).map(|m| m.time).unwrap_or(st.start);
+        let t_last = dhcp_time(s, last).unwrap_or(st.start);
         if ctx.observed_after(s, t_last) < 3.0 {
             continue;
         }
@@ -68,7 +68,7 @@ pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         let Some(first) = st.discovers.first() else { continue };
-        let t0 = s.dhcp.iter().find(|m| m.frame == *first).map(|m| m.time).unwrap_or(st.start);
+        let t0 = dhcp_time(s, first).unwrap_or(st.start);
         let usable = st.offers.iter().filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6) && o.frame > *first).min_by_key(|o| o.time);
         if let Some(o) = usable {
             let delay = o.time.secs_since(t0);
@@ -240,8 +240,7 @@ pub fn proxy_offer_late(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         let Some(req) = st.requests.first() else { continue };
-        let req_time = s.dhcp.iter().find(|m| m.frame == *req).map(|m| m.time);
-        let Some(req_time) = req_time else { continue };
+        let Some(req_time) = dhcp_time(s, req) else { continue };
         let dhcp_has_boot = st.offers.iter().any(|o| o.kind == OfferKind::Dhcp && o.has_boot_info() && o.time <= req_time);
         let early_proxy = st.offers.iter().any(|o| o.kind == OfferKind::Proxy && o.time <= req_time);
         if dhcp_has_boot || early_proxy {

@@ -33,6 +33,11 @@ impl Ctx {
     }
 }
 
+/// When the session's DHCP message in frame `f` was seen (rules carry frames, not times).
+pub fn dhcp_time(s: &BootSession, f: &FrameRef) -> Option<Timestamp> {
+    s.dhcp.iter().find(|m| m.frame == *f).map(|m| m.time)
+}
+
 pub fn finding(id: &str, frames: Vec<FrameRef>, message: String) -> Finding {
     let doc = registry::rule(id);
     let mut frames = frames;

@@ -1,6 +1,6 @@
 //! Rules about what the client fetched: TFTP transfers, boot file architecture, ARP, iPXE.
 
-use super::{finding, Ctx};
+use super::{dhcp_time, finding, Ctx};
 use crate::model::*;
 use crate::proto::{family_from_name, is_ipxe_binary, Family};
 
@@ -222,7 +222,7 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         return out;
     }
     // Still waiting, and too recently for dhcp-no-offer / proxy-unanswered to say so.
-    let time_of = |f: Option<&FrameRef>| f.and_then(|f| s.dhcp.iter().find(|m| m.frame == *f)).map(|m| m.time);
+    let time_of = |f: Option<&FrameRef>| f.and_then(|f| dhcp_time(s, f));
     let last_stage_waiting = s.stages.last().is_some_and(|st| {
         let waiting_offer = st.offers.is_empty() && time_of(st.discovers.first()).is_some_and(|t| ctx.observed_after(s, t) < 3.0);
         let waiting_4011 = !st.offers.iter().any(|o| o.kind == OfferKind::BootServer) && st.boot_server_requests.first().is_some_and(|r| ctx.observed_after(s, r.time) < 3.0);
