@@ -251,7 +251,12 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(io::Error::other).and_then(|_| out.write_all(b"\n")),
+        Format::Json => {
+            // serde_json writes a few bytes at a time: through `&mut dyn Write` each was a
+            // virtual call into stdout's BufWriter; a concrete buffer inlines them.
+            let mut w = io::BufWriter::with_capacity(256 << 10, &mut *out);
+            serde_json::to_writer_pretty(&mut w, &r).map_err(io::Error::other).and_then(|_| w.write_all(b"\n")).and_then(|_| w.flush())
+        }
         Format::Jsonl => (|| {
             if !stream {
                 for s in &r.sessions {
@@ -277,10 +282,12 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     if let Some(path) = &a.diag.junit {
         std::fs::write(path, ci::junit(&r, &expect_results, a.diag.fail_on)).map_err(|e| format!("{path}: {e}"))?;
     }
-    if unreadable {
-        return Ok(exit::USAGE);
-    }
-    Ok(ci::exit_code(&r, a.diag.fail_on))
+    let code = if unreadable { exit::USAGE } else { ci::exit_code(&r, a.diag.fail_on) };
+    // The process ends right after this: freeing every session and record one by one took a
+    // tenth of the run on a boot storm. (Serialising sessions on a second thread as they close
+    // was also tried and measured slower: the reader thread needs that core.)
+    std::mem::forget((r, pipe, merger));
+    Ok(code)
 }
 
 pub fn explain(e: &ExplainArgs) -> i32 {

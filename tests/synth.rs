@@ -72,3 +72,40 @@ fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
     let vc = String::from_utf8_lossy(&dhcp.stdout);
     assert!(vc.contains("PXEClient:Arch:00000:UNDI:002001") && vc.contains("PXEClient:Arch:00007:UNDI:003016"), "{vc}");
 }
+
+/// ARP bookkeeping on a storm: each client ARPs for its boot server. With the replies in the
+/// capture every query is answered; with the replies cut out (same frames otherwise) none is,
+/// and those clients are not reported as booted without their server. (Replies are matched
+/// through an index of waiting sessions, not a scan of every open one.)
+#[test]
+fn storm_arp_replies_answer_every_waiting_client() {
+    let cfg = StormConfig { seed: 11, clients: 60, rate: 30.0, uefi_percent: 50, fail_percent: 0, bios_file_bytes: 20_000, efi_file_bytes: 40_000, ..StormConfig::default() };
+    let (path, _, _) = generate("arp", cfg);
+    let arp_queries = |v: &serde_json::Value| -> (usize, usize) {
+        let qs: Vec<serde_json::Value> = sessions(v).iter().flat_map(|s| s["arp"].as_array().cloned().unwrap_or_default()).collect();
+        (qs.len(), qs.iter().filter(|q| q["answered"] == true).count())
+    };
+    let (v, _) = analyze_json(&[&path], &[]);
+    let (asked, answered) = arp_queries(&v);
+    assert!(asked >= 60, "every client ARPs for its server: {asked}");
+    assert_eq!(answered, asked, "every query has its reply in the capture");
+
+    // The same capture without ARP replies (opcode 2 at Ethernet offset 20).
+    let mut r = pxe_inspect::source::CaptureReader::open(&path, 0).expect("open");
+    let cut = format!("{path}.no-replies.pcap");
+    let mut w = CaptureWriter::create(&cut, 1).expect("create");
+    let mut replies = 0;
+    while let Ok(Some(f)) = r.next_frame() {
+        if f.data.get(12..14) == Some(&[0x08, 0x06]) && f.data.get(20..22) == Some(&[0, 2]) {
+            replies += 1;
+            continue;
+        }
+        w.write(1, f.ts_ns, &f.data, f.orig_len).expect("write");
+    }
+    w.flush().expect("flush");
+    assert!(replies >= 60, "{replies} replies cut");
+    let (v, _) = analyze_json(&[&cut], &[]);
+    let (asked, answered) = arp_queries(&v);
+    assert!(asked >= 60);
+    assert_eq!(answered, 0, "no reply, no answered query");
+}

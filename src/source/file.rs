@@ -3,6 +3,7 @@
 //! magic bytes; gzip and zstd are unwrapped transparently. Damage ends the file with a `ReadEnd` that says
 //! where, after every frame before it has been delivered.
 
+use super::readahead::ReadAhead;
 use super::Frame;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -12,6 +13,11 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 const INITIAL_BUFFER: usize = 1 << 20;
+
+/// PXE_INSPECT_READ_AHEAD=0 reads on the analysing thread (for measuring what the second one buys).
+fn read_ahead_enabled() -> bool {
+    std::env::var_os("PXE_INSPECT_READ_AHEAD").is_none_or(|v| v != "0")
+}
 /// Records larger than this are treated as corrupt lengths, not as packets to buffer.
 const MAX_RECORD: usize = 16 << 20;
 
@@ -110,7 +116,7 @@ impl CaptureReader {
         } else {
             Box::new(File::open(Path::new(path)).map_err(|e| OpenError::Io { file: path.to_string(), source: e })?)
         };
-        Self::from_read(path, input, raw)
+        Self::build(path, input, raw, INITIAL_BUFFER, read_ahead_enabled())
     }
 
     pub fn from_read(name: &str, input: usize, raw: Box<dyn Read + Send>) -> Result<CaptureReader, OpenError> {
@@ -120,6 +126,11 @@ impl CaptureReader {
     /// As `from_read`, starting with a `buffer`-byte record buffer (it grows for big records).
     /// The fuzz targets use a small one: a fresh 1 MiB per input was most of their time.
     pub fn from_read_sized(name: &str, input: usize, raw: Box<dyn Read + Send>, buffer: usize) -> Result<CaptureReader, OpenError> {
+        Self::build(name, input, raw, buffer, false)
+    }
+
+    /// `read_ahead`: read and decompress on a second thread (`readahead`).
+    fn build(name: &str, input: usize, raw: Box<dyn Read + Send>, buffer: usize, read_ahead: bool) -> Result<CaptureReader, OpenError> {
         let buffer = buffer.clamp(4096, MAX_RECORD);
         let mut buf = BufReader::with_capacity(64 * 1024, raw);
         let head = buf.fill_buf().map_err(|e| OpenError::Io { file: name.to_string(), source: e })?.to_vec();
@@ -136,6 +147,7 @@ impl CaptureReader {
         } else {
             Box::new(buf)
         };
+        let stream = if read_ahead { ReadAhead::spawn(stream).map_or_else(|s| s, |r| Box::new(r) as Box<dyn Read + Send>) } else { stream };
         let reader = match create_reader(buffer, stream) {
             Ok(r) => r,
             Err(PcapError::Eof) => return Err(OpenError::Empty { file: name.to_string() }),

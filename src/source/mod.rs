@@ -2,6 +2,7 @@
 //! Nothing downstream knows where a frame came from.
 
 pub mod file;
+mod readahead;
 pub mod writer;
 
 pub use file::{CaptureReader, OpenError, ReadEnd};
