@@ -263,7 +263,7 @@ impl CaptureReader {
                     if after == 0 {
                         self.finish(true, None);
                     } else {
-                        self.finish(false, Some(format!("file ends inside the record at byte offset {offset}, {after} bytes short of a whole record (truncated capture)")));
+                        self.finish(false, Some(format!("file ends inside the record at byte offset {offset}, with only {after} bytes of it present (truncated capture)")));
                     }
                     return Ok(None);
                 }
