@@ -50,6 +50,11 @@ pub mod frame_decode {
         for now in [0i64, 1_000_000] {
             let _ = decode_frame(linktype, frame, &mut defrag, now);
         }
+        // The plain-UDP fast path and the general path agree wherever the fast one applies.
+        if let Some(fast) = crate::wire::link::plain_udp4(frame) {
+            let general = crate::wire::link::decode_frame_general(1, frame, &mut Defragmenter::default(), 0);
+            assert_eq!(format!("{:?}", Ok::<_, crate::wire::link::DecodeError>(fast)), format!("{general:?}"));
+        }
     }
 }
 
