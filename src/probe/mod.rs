@@ -94,6 +94,9 @@ pub struct ProbeSummary {
     pub wall_s: f64,
     pub frames_sent: u64,
     pub frames_received: u64,
+    /// Frames the capture ring or the interface dropped before probe read them (libpcap's
+    /// ps_drop + ps_ifdrop); a client waiting for one of them times out and retries.
+    pub capture_dropped: Option<u64>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -133,7 +136,7 @@ pub fn summarize(results: &[ProbeResult], wall_s: f64, sent: u64, received: u64)
         latency.push(Percentiles { phase, count: v.len(), p50_ms: percentile(&v, 50.0), p90_ms: percentile(&v, 90.0), p99_ms: percentile(&v, 99.0), max_ms: percentile(&v, 100.0) });
     }
     let ok = results.iter().filter(|r| r.ok).count();
-    ProbeSummary { clients: results.len(), ok, failed: results.len() - ok, failures, latency, wall_s, frames_sent: sent, frames_received: received }
+    ProbeSummary { clients: results.len(), ok, failed: results.len() - ok, failures, latency, wall_s, frames_sent: sent, frames_received: received, capture_dropped: None }
 }
 
 /// What `probe` needs from the command line, checked.
@@ -392,6 +395,12 @@ fn http_fetch(url: &str) -> HttpFetch {
     HttpFetch { status, body_len, sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()), head, error: None }
 }
 
+/// The interface's MTU (Linux sysfs), if it can be read.
+fn iface_mtu(iface: &str) -> Option<i32> {
+    let mtu: i32 = std::fs::read_to_string(format!("/sys/class/net/{iface}/mtu")).ok()?.trim().parse().ok()?;
+    (68..=65_535).contains(&mtu).then_some(mtu)
+}
+
 /// Where a received frame goes: which client, by chaddr (DHCP), leased IP (UDP) or ARP target.
 struct Index {
     by_mac: HashMap<Mac, usize>,
@@ -410,12 +419,23 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     if !dev.flags.is_up() {
         return Err(format!("interface `{}` is down (ip link set {} up)", p.iface, p.iface));
     }
+    // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
+    let fetch_http = dev_has_v4 && p.identities.iter().any(|i| i.http());
+    // libpcap sizes every ring slot for the largest frame it might see, and with receive
+    // offloads on (veth, most NICs) that is 64 KiB: a 32 MiB ring held ~500 frames, fewer than
+    // 50 clients' 16-block TFTP windows in flight, and whole windows were lost (a 1 s stall per
+    // client, found with bench/serve.sh). The clients' own traffic never exceeds the MTU, so
+    // the slots are sized to it unless HTTP downloads (TCP, merged by GRO) are captured too.
+    let snaplen = match iface_mtu(&p.iface) {
+        Some(mtu) if !fetch_http => mtu + 14 + 8 + 4, // Ethernet, two VLAN tags, FCS
+        _ => 65_535,
+    };
     let cap = pcap::Capture::from_device(dev)
         .map_err(|e| e.to_string())?
         // Servers answer the synthetic MACs, not the interface's own.
         .promisc(true)
-        .snaplen(65_535)
-        .buffer_size(32 << 20)
+        .snaplen(snaplen)
+        .buffer_size(64 << 20)
         .immediate_mode(true)
         .precision(pcap::Precision::Nano)
         .open()
@@ -425,9 +445,6 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     if linktype != 1 {
         return Err(format!("`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet", p.iface));
     }
-    // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
-    let has_addr = dev_has_v4;
-    let fetch_http = has_addr && p.identities.iter().any(|i| i.http());
     let filter = if fetch_http { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080" } else { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6" };
     cap.filter(filter, true).map_err(|e| format!("filter: {e}"))?;
     let mut writer = match &a.write {
@@ -653,7 +670,11 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         }
     }
     let results: Vec<ProbeResult> = clients.iter().map(|c| c.result().clone()).collect();
-    let summary = summarize(&results, (end - t0) as f64 / 1e9, sent, received);
+    let mut summary = summarize(&results, (end - t0) as f64 / 1e9, sent, received);
+    summary.capture_dropped = cap.stats().ok().map(|st| u64::from(st.dropped) + u64::from(st.if_dropped));
+    if let Some(d) = summary.capture_dropped.filter(|d| *d > 0) {
+        eprintln!("pxe-inspect: the capture dropped {d} frames before probe read them; clients waiting for them timed out and retried");
+    }
     // We listened until now: quiet time after the last frame is capture time for the rules
     // that wait (no offer after 3 s, a stall of 5 s).
     let mut sessions = pipe.tick(end);
