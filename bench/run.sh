@@ -4,7 +4,7 @@
 # the same run — then scaling at 10 MB, 100 MB and SIZE_MB. The capture is a deterministic
 # synthetic boot storm (examples/storm.rs: BIOS/UEFI firmware clients against serve's
 # responders, 10 % of them failing in known ways).
-# Usage: bench/run.sh [SIZE_MB=1024] [SEED=1]
+# Usage: bench/run.sh [SIZE_MB=1024] [SEED=1]   (REPEAT=5: runs per tool, the median is reported)
 # Prints packets/s, MB/s and peak RSS per tool, and the ratios the README reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +19,21 @@ storm s10 10; storm s100 100; storm big "$SIZE_MB"
 frames_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frames"])' "$WORK/$1.json"; }
 echo "capture: storm seed $SEED, $(( $(stat -c %s "$WORK/big.pcap") / 1048576 )) MB, $(frames_of big) frames; $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scenarios"])' "$WORK/big.json")"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-measure() { # name capture cmd... -> "name seconds MB/s kpkt/s peakKB"
+REPEAT=${REPEAT:-5}
+measure() { # name capture cmd... -> "name seconds MB/s kpkt/s peakKB": median wall time of
+  # REPEAT runs (single runs on a shared 2-core machine swing by 10 %), largest peak RSS.
   local name=$1 cap=$2; shift 2
-  local t0 t1 rss
-  t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/err" || true
-  rss=$(tail -1 "$WORK/rss")
-  t1=$(date +%s.%N)
-  awk -v n="$name" -v a="$t0" -v b="$t1" -v s="$(stat -c %s "$WORK/$cap.pcap")" -v f="$(frames_of "$cap")" -v r="$rss" \
-    'BEGIN{d=b-a; printf "%-40s %7.2f s %8.1f MB/s %8.0f kpkt/s %8d KB\n", n, d, s/1048576/d, f/1000/d, r}'
+  local t0 t1 rss=0 r times=()
+  for _ in $(seq "$REPEAT"); do
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/err" || true
+    t1=$(date +%s%N)
+    r=$(tail -1 "$WORK/rss"); [ "$r" -gt "$rss" ] && rss=$r
+    times+=($((t1 - t0)))
+  done
+  local med; med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  awk -v n="$name" -v d="$med" -v s="$(stat -c %s "$WORK/$cap.pcap")" -v f="$(frames_of "$cap")" -v r="$rss" \
+    'BEGIN{d=d/1e9; printf "%-40s %7.3f s %8.1f MB/s %8.0f kpkt/s %8d KB\n", n, d, s/1048576/d, f/1000/d, r}'
 }
 {
   echo "== same capture (${SIZE_MB} MB)"

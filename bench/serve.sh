@@ -3,11 +3,13 @@
 #  1. TFTP: `pxe-inspect serve`, dnsmasq's TFTP and tftpd-hpa serving the same file to N
 #     concurrent clients (pxe-inspect probe as the load generator, TFTP only, no DHCP) for each
 #     blksize and windowsize; reports what each server negotiated, ok/failed, aggregate MB/s and
-#     per-transfer p50/p99.
-#  2. proxyDHCP: a DISCOVER flood (probe --discover-only) against `serve` in proxy mode and
+#     per-transfer p50/p99, and frames probe's own capture dropped (must be 0 for the row to
+#     measure the server).
+#  2. TFTP with atftp (kernel sockets, one client, ATFTP_KB=16384 KiB): windowsize 1 and 16.
+#  3. proxyDHCP: a DISCOVER flood (probe --discover-only) against `serve` in proxy mode and
 #     dnsmasq in proxy mode at the same rate; replies/s and offer latency p50/p99.
 # Usage: sudo bench/serve.sh [quick|full]   (quick: N=1,50 blksize 1468 windowsize 1,16)
-#        CLIENTS="500" BLKS="1468 8192" WINS="16" SERVERS="pxe-inspect dnsmasq" FLOOD=0 for a subset
+#        CLIENTS="500" BLKS="1468 8192" WINS="16" SERVERS="pxe-inspect dnsmasq" FLOOD=0 ATFTP=0 for a subset
 # Not run in CI. Numbers are noisy on shared machines: compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,7 @@ for ns in $S $C; do ip -n $ns link set lo up; ip netns exec $ns sysctl -qw net.i
 ip -n $S link set vs0 up; ip -n $C link set vc0 up
 mkdir -p "$WORK/root"
 SIZE_KB=${SIZE_KB:-256}
+ATFTP_KB=${ATFTP_KB:-16384}
 head -c $((SIZE_KB * 1024)) /dev/urandom > "$WORK/root/bench.bin"
 cp /usr/lib/ipxe/ipxe.efi "$WORK/root/ipxe.efi" 2>/dev/null || cp "$WORK/root/bench.bin" "$WORK/root/ipxe.efi"
 
@@ -62,7 +65,10 @@ neg = ",".join(f"{k}={x}" for k, x in (cl[0].get("negotiated") or [])) or "none"
 # Aggregate over the clients that finished: their bytes over the longest of their boots (all
 # start together), so one client that times out does not hide the others' rate.
 wall = max([c["timings"]["total_ms"] or 0 for c in ok] + [0]) / 1000 or 1e-9
-print(f'{len(ok):>5}/{len(cl):<5} {nb/1048576/wall:9.1f} MB/s  transfer p50 {t.get("p50_ms",0):8.1f} ms p99 {t.get("p99_ms",0):8.1f} ms  offer p50 {o.get("p50_ms",0):6.2f} ms p99 {o.get("p99_ms",0):6.2f} ms  {len(ok)/(s["wall_s"] or 1e-9):8.0f} done/s  negotiated: {neg}')
+# Frames probe's own capture dropped: non-zero means the load generator, not the server, lost
+# them (each costs a client a 1 s retry), and the row measures probe.
+drops = s.get("capture_dropped")
+print(f'{len(ok):>5}/{len(cl):<5} {nb/1048576/wall:9.1f} MB/s  transfer p50 {t.get("p50_ms",0):8.1f} ms p99 {t.get("p99_ms",0):8.1f} ms  offer p50 {o.get("p50_ms",0):6.2f} ms p99 {o.get("p99_ms",0):6.2f} ms  {len(ok)/(s["wall_s"] or 1e-9):8.0f} done/s  probe drops {drops}  negotiated: {neg}')
 PY
 }
 
@@ -82,6 +88,29 @@ for server in $SERVERS; do
   done; done; done
   stop_server
 done
+
+# The same servers with a kernel-socket client instead of probe: atftp 0.8 (it asks windowsize),
+# one client, a bigger file, so the load generator's own cost is out of the picture.
+if command -v atftp >/dev/null && [ "${ATFTP:-1}" != 0 ]; then
+  echo "== TFTP with atftp (kernel sockets), one client, $((ATFTP_KB / 1024)) MiB file, blksize 1468 =="
+  head -c $((ATFTP_KB * 1024)) /dev/urandom > "$WORK/root/big.bin"
+  want=$(sha256sum < "$WORK/root/big.bin")
+  ip -n $C addr add 192.168.79.2/16 dev vc0
+  for server in $SERVERS; do
+    start_server $server
+    for w in 1 16; do
+      rm -f "$WORK/got"
+      t0=$(date +%s%N)
+      ip netns exec $C atftp --option "blksize 1468" --option "windowsize $w" --option "tsize 0" -g -r big.bin -l "$WORK/got" 192.168.79.1 >/dev/null 2>&1 || true
+      t1=$(date +%s%N)
+      okay=no; [ -f "$WORK/got" ] && [ "$(sha256sum < "$WORK/got")" = "$want" ] && okay=yes
+      name=$server; [ "$server" = tftpd-hpa ] && name=$TFTPD_NAME
+      awk -v s="$name" -v w=$w -v ok=$okay -v kb=$ATFTP_KB -v d=$(( (t1 - t0) / 1000 )) 'BEGIN{printf "%-12s windowsize %-2s intact %-3s %8.1f ms %8.1f MB/s\n", s, w, ok, d/1000, kb/1024/(d/1e6)}'
+    done
+    stop_server
+  done
+  ip -n $C addr del 192.168.79.2/16 dev vc0
+fi
 
 echo "== proxyDHCP: DISCOVER flood (distinct MACs, UEFI x64 PXE vendor class) =="
 FLOOD=${FLOOD:-5000}

@@ -251,12 +251,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
-        Format::Json => {
-            // serde_json writes a few bytes at a time: through `&mut dyn Write` each was a
-            // virtual call into stdout's BufWriter; a concrete buffer inlines them.
-            let mut w = io::BufWriter::with_capacity(256 << 10, &mut *out);
-            serde_json::to_writer_pretty(&mut w, &r).map_err(io::Error::other).and_then(|_| w.write_all(b"\n")).and_then(|_| w.flush())
-        }
+        Format::Json => { let t = std::time::Instant::now(); let x = report::write_json(out, &r); if std::env::var_os("XP_T").is_some() { eprintln!("json {:?}", t.elapsed()); } x }
         Format::Jsonl => (|| {
             if !stream {
                 for s in &r.sessions {
