@@ -123,7 +123,6 @@ fn capture_errors_are_clear() {
 /// twice (serve, probe as the clients): nothing may be dropped. Immediate mode gave every ring
 /// slot 64 KiB on this offloading veth, so the 64 MiB ring held ~1,000 frames and lost
 /// 2,680-2,850 of these 96,720; packed TPACKET_V3 blocks hold ~40,000.
-
 #[test]
 fn capture_keeps_up_with_a_windowed_storm() {
     if skip_unless(can_netns() && std::path::Path::new("/usr/lib/ipxe/ipxe.efi").exists(), "needs root, ip netns and the ipxe package") {
