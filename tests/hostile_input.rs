@@ -367,3 +367,19 @@ fn backwards_and_out_of_order_timestamps() {
     let booted = sessions(&v).iter().filter(|s| s["outcome"] == "booted").count();
     assert!(booted >= 7, "{booted} of 8 booted; {:?}", all_finding_ids(&v));
 }
+
+/// A gzip capture cut early (its first 60 KiB: ~210 KB of pcap decompress before the damage)
+/// still yields the frames before the cut, with an unclean end naming the offset. (Reading it
+/// ahead on a second thread made the open fail: the decompression error reached pcap-parser's
+/// second read while it was still opening the file.)
+#[test]
+fn truncated_gzip_yields_the_frames_before_the_cut() {
+    let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/lab-uefi-dnsmasq.pcap.gz")).expect("sample");
+    let path = tmpfile("cut-early.pcap.gz", &whole[..60 << 10]);
+    let (v, code) = analyze_json(&[&path], &[]);
+    assert_ne!(code, 2, "the file opens");
+    let input = &v["inputs"][0];
+    assert!(input["frames"].as_u64().unwrap_or(0) > 100, "{input}");
+    assert_eq!(input["end"]["clean"], false, "{input}");
+    assert!(input["end"]["message"].as_str().is_some_and(|m| m.contains("byte offset")), "{input}");
+}

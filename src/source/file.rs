@@ -129,7 +129,7 @@ impl CaptureReader {
         Self::build(name, input, raw, buffer, false)
     }
 
-    /// `read_ahead`: read and decompress on a second thread (`readahead`).
+    /// `read_ahead`: read an uncompressed file on a second thread (`readahead`).
     fn build(name: &str, input: usize, raw: Box<dyn Read + Send>, buffer: usize, read_ahead: bool) -> Result<CaptureReader, OpenError> {
         let buffer = buffer.clamp(4096, MAX_RECORD);
         let mut buf = BufReader::with_capacity(64 * 1024, raw);
@@ -147,7 +147,10 @@ impl CaptureReader {
         } else {
             Box::new(buf)
         };
-        let stream = if read_ahead { ReadAhead::spawn(stream).map_or_else(|s| s, |r| Box::new(r) as Box<dyn Read + Send>) } else { stream };
+        // Compressed streams stay on this thread: pcap-parser reads twice while opening, and a
+        // truncated gzip read ahead reports its error on the second read, so the file failed to
+        // open instead of yielding the frames before the damage.
+        let stream = if read_ahead && !compressed { ReadAhead::spawn(stream).map_or_else(|s| s, |r| Box::new(r) as Box<dyn Read + Send>) } else { stream };
         let reader = match create_reader(buffer, stream) {
             Ok(r) => r,
             Err(PcapError::Eof) => return Err(OpenError::Empty { file: name.to_string() }),

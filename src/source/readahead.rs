@@ -1,7 +1,7 @@
-//! Reading (and decompressing) a capture on a second thread while the first one analyses it.
+//! Reading a capture file on a second thread while the first one analyses it.
 //!
-//! On a cached capture the kernel's copy into our buffer was a quarter of `analyze`'s time, and
-//! gzip/zstd decompression is slower than the analysis itself; both now overlap with it. The
+//! On a cached capture the kernel's copy into our buffer was a quarter of `analyze`'s time; it
+//! now overlaps with the analysis. (Compressed files are not read ahead: see `CaptureReader`.) The
 //! thread owns a few fixed-size chunks that travel to the reader and back, so memory stays
 //! bounded (`CHUNKS` × `CHUNK`) whatever the file's size. (A memory map was measured first: it
 //! removed the copy but left the analysing thread to fault in and miss on every page, and was
@@ -22,7 +22,6 @@ pub struct ReadAhead {
     cur: Vec<u8>,
     pos: usize,
     ended: bool,
-    chunk: usize,
 }
 
 impl ReadAhead {
@@ -59,18 +58,24 @@ impl ReadAhead {
                     }
                 };
                 buf.truncate(filled);
-                let last = filled == 0 || res.is_err();
-                let sent = match res {
-                    Ok(()) => full_tx.send(Ok(buf)),
-                    Err(e) => full_tx.send(Err(e)),
+                // The bytes before an error or the end go out first; then the error, or an
+                // empty chunk for the end (a short chunk alone does not say which).
+                let end = match res {
+                    Ok(()) if filled == chunk => None, // full: more may come
+                    Ok(()) => Some(Ok(Vec::new())),
+                    Err(e) => Some(Err(e)),
                 };
-                if sent.is_err() || last {
+                if filled > 0 && full_tx.send(Ok(buf)).is_err() {
+                    return;
+                }
+                if let Some(last) = end {
+                    let _ = full_tx.send(last);
                     return;
                 }
             }
         });
         match spawned {
-            Ok(_) => Ok(ReadAhead { full, empty, cur: Vec::new(), pos: 0, ended: false, chunk }),
+            Ok(_) => Ok(ReadAhead { full, empty, cur: Vec::new(), pos: 0, ended: false }),
             Err(_) => Err(handoff.lock().ok().and_then(|mut g| g.take()).unwrap_or_else(|| Box::new(io::empty()))),
         }
     }
@@ -88,10 +93,11 @@ impl Read for ReadAhead {
             }
             self.pos = 0;
             match self.full.recv() {
-                Ok(Ok(chunk)) => {
-                    self.ended = chunk.len() < self.chunk;
-                    self.cur = chunk;
+                Ok(Ok(chunk)) if chunk.is_empty() => {
+                    self.ended = true;
+                    return Ok(0);
                 }
+                Ok(Ok(chunk)) => self.cur = chunk,
                 Ok(Err(e)) => {
                     self.ended = true;
                     return Err(e);
@@ -175,10 +181,10 @@ mod tests {
         let src = Dribble { data: data.clone(), pos: 0, step: 5000, fail_at: Some(fail_at) };
         let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else { panic!("no thread") };
         let (got, err) = read_all(&mut ra, 4096);
-        // Whole chunks before the failing one arrive; the error is not swallowed.
+        // Every byte before the failure arrives, then the error: not swallowed, not early.
         assert!(err.is_some_and(|e| e.to_string().contains("disk on fire")));
-        assert!(got.len() <= fail_at && got[..] == data[..got.len()], "{} bytes", got.len());
-        assert_eq!(got.len(), 2 * CHUNK, "the chunks before the error");
+        assert!(got[..] == data[..got.len()]);
+        assert_eq!(got.len(), fail_at, "every byte before the error");
     }
 
     #[test]
