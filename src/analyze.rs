@@ -251,7 +251,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
-        Format::Json => { let t = std::time::Instant::now(); let x = report::write_json(out, &r); if std::env::var_os("XP_T").is_some() { eprintln!("json {:?}", t.elapsed()); } x }
+        Format::Json => report::write_json(out, &r),
         Format::Jsonl => (|| {
             if !stream {
                 for s in &r.sessions {

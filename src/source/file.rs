@@ -13,13 +13,13 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 const INITIAL_BUFFER: usize = 1 << 20;
+/// Records larger than this are treated as corrupt lengths, not as packets to buffer.
+const MAX_RECORD: usize = 16 << 20;
 
 /// PXE_INSPECT_READ_AHEAD=0 reads on the analysing thread (for measuring what the second one buys).
 fn read_ahead_enabled() -> bool {
     std::env::var_os("PXE_INSPECT_READ_AHEAD").is_none_or(|v| v != "0")
 }
-/// Records larger than this are treated as corrupt lengths, not as packets to buffer.
-const MAX_RECORD: usize = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

@@ -28,11 +28,10 @@ impl ReadAhead {
     /// Start reading `inner` on its own thread. Falls back to reading in place (`Err` gives the
     /// stream back) when no thread can be started.
     pub fn spawn(inner: Box<dyn Read + Send>) -> Result<ReadAhead, Box<dyn Read + Send>> {
-        let chunk = CHUNK;
         let (full_tx, full) = sync_channel::<io::Result<Vec<u8>>>(CHUNKS);
         let (empty, empty_rx) = sync_channel::<Vec<u8>>(CHUNKS + 1);
         for _ in 0..CHUNKS {
-            let _ = empty.try_send(Vec::with_capacity(chunk));
+            let _ = empty.try_send(Vec::with_capacity(CHUNK));
         }
         // The stream waits in a slot the thread empties: if no thread starts, it is taken back.
         let handoff = Arc::new(Mutex::new(Some(inner)));
@@ -41,9 +40,9 @@ impl ReadAhead {
             let Some(mut inner) = slot.lock().ok().and_then(|mut g| g.take()) else { return };
             while let Ok(mut buf) = empty_rx.recv() {
                 buf.clear();
-                buf.resize(chunk, 0);
+                buf.resize(CHUNK, 0);
                 let mut filled = 0;
-                // Fill the chunk (pipes and decoders return short reads); a short chunk means the end.
+                // Fill the chunk: pipes and decoders return short reads.
                 let res = loop {
                     match inner.read(&mut buf[filled..]) {
                         Ok(0) => break Ok(()),
@@ -61,7 +60,7 @@ impl ReadAhead {
                 // The bytes before an error or the end go out first; then the error, or an
                 // empty chunk for the end (a short chunk alone does not say which).
                 let end = match res {
-                    Ok(()) if filled == chunk => None, // full: more may come
+                    Ok(()) if filled == CHUNK => None, // full: more may come
                     Ok(()) => Some(Ok(Vec::new())),
                     Err(e) => Some(Err(e)),
                 };

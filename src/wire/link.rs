@@ -229,14 +229,14 @@ pub(crate) fn plain_udp4(data: &[u8]) -> Option<Decoded<'_>> {
     if h[12..14] != [0x08, 0x00] || h[14] != 0x45 || h[23] != 17 {
         return None;
     }
-    if u16::from_be_bytes([h[20], h[21]]) & 0x3fff != 0 {
+    if be16(h, 20)? & 0x3fff != 0 {
         return None; // more fragments, or a fragment offset
     }
-    let total = usize::from(u16::from_be_bytes([h[16], h[17]]));
+    let total = usize::from(be16(h, 16)?);
     if total < 28 || 14 + total > data.len() {
         return None;
     }
-    let udp_len = usize::from(u16::from_be_bytes([h[38], h[39]]));
+    let udp_len = usize::from(be16(h, 38)?);
     if udp_len < 8 || udp_len > total - 20 {
         return None;
     }
@@ -244,8 +244,8 @@ pub(crate) fn plain_udp4(data: &[u8]) -> Option<Decoded<'_>> {
         link: LinkInfo { dst_mac: mac_at(h, 0), src_mac: mac_at(h, 6), vlans: Vec::new() },
         src: IpAddr::V4(Ipv4Addr::new(h[26], h[27], h[28], h[29])),
         dst: IpAddr::V4(Ipv4Addr::new(h[30], h[31], h[32], h[33])),
-        sport: u16::from_be_bytes([h[34], h[35]]),
-        dport: u16::from_be_bytes([h[36], h[37]]),
+        sport: be16(h, 34)?,
+        dport: be16(h, 36)?,
         payload: Cow::Borrowed(data.get(42..34 + udp_len)?),
         truncated: false,
         reassembled: false,
