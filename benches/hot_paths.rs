@@ -33,8 +33,16 @@ fn udp_payload(f: &Frame) -> Option<(u16, u16, Vec<u8>)> {
 fn bench(c: &mut Criterion) {
     let all = frames();
     let bytes: u64 = all.iter().map(|f| f.data.len() as u64).sum();
-    let dhcp_frame = all.iter().find(|f| udp_payload(f).is_some_and(|(s, d, _)| s == 67 || d == 67)).expect("a DHCP frame").clone();
-    let data_frame = all.iter().find(|f| udp_payload(f).is_some_and(|(_, _, p)| p.len() > 1000 && p.starts_with(&[0, 3]))).expect("a TFTP DATA frame").clone();
+    let dhcp_frame = all
+        .iter()
+        .find(|f| udp_payload(f).is_some_and(|(s, d, _)| s == 67 || d == 67))
+        .expect("a DHCP frame")
+        .clone();
+    let data_frame = all
+        .iter()
+        .find(|f| udp_payload(f).is_some_and(|(_, _, p)| p.len() > 1000 && p.starts_with(&[0, 3])))
+        .expect("a TFTP DATA frame")
+        .clone();
     let dhcp = udp_payload(&dhcp_frame).map(|x| x.2).unwrap_or_default();
     let data = udp_payload(&data_frame).map(|x| x.2).unwrap_or_default();
 
@@ -48,16 +56,33 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("dhcp decode");
     g.throughput(Throughput::Bytes(dhcp.len() as u64));
-    g.bench_function("pxe-inspect walker", |b| b.iter(|| black_box(Dhcp4::parse(black_box(&dhcp)).map(|m| m.options.len()).unwrap_or(0))));
+    g.bench_function("pxe-inspect walker", |b| {
+        b.iter(|| {
+            black_box(
+                Dhcp4::parse(black_box(&dhcp))
+                    .map(|m| m.options.len())
+                    .unwrap_or(0),
+            )
+        })
+    });
     g.bench_function("dhcproto", |b| {
         use dhcproto::{Decodable, Decoder};
-        b.iter(|| black_box(dhcproto::v4::Message::decode(&mut Decoder::new(black_box(&dhcp))).is_ok()))
+        b.iter(|| {
+            black_box(dhcproto::v4::Message::decode(&mut Decoder::new(black_box(&dhcp))).is_ok())
+        })
     });
     g.finish();
 
     let mut g = c.benchmark_group("tftp decode");
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("data block", |b| b.iter(|| black_box(matches!(Tftp::decode(black_box(&data)), Ok(Tftp::Data { .. })))));
+    g.bench_function("data block", |b| {
+        b.iter(|| {
+            black_box(matches!(
+                Tftp::decode(black_box(&data)),
+                Ok(Tftp::Data { .. })
+            ))
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("pipeline");

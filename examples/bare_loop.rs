@@ -36,8 +36,12 @@ fn main() {
                     if let Ok(p) = SlicedPacket::from_ethernet(d) {
                         if let Some(TransportSlice::Udp(u)) = p.transport {
                             udp += 1;
-                            if matches!(u.destination_port(), 67 | 68) || matches!(u.source_port(), 67 | 68) {
-                                if dhcproto::v4::Message::decode(&mut Decoder::new(u.payload())).is_ok() {
+                            if matches!(u.destination_port(), 67 | 68)
+                                || matches!(u.source_port(), 67 | 68)
+                            {
+                                if dhcproto::v4::Message::decode(&mut Decoder::new(u.payload()))
+                                    .is_ok()
+                                {
                                     dhcp += 1;
                                 }
                             }
@@ -48,7 +52,8 @@ fn main() {
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
-                if reader.refill().is_err() || reader.reader_exhausted() && reader.data().is_empty() {
+                if reader.refill().is_err() || reader.reader_exhausted() && reader.data().is_empty()
+                {
                     break;
                 }
                 if reader.reader_exhausted() {

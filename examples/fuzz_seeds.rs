@@ -20,7 +20,10 @@ impl Corpus {
     fn new(out: &Path, target: &str) -> Corpus {
         let dir = out.join(target);
         let _ = std::fs::create_dir_all(&dir);
-        Corpus { dir, seen: HashSet::new() }
+        Corpus {
+            dir,
+            seen: HashSet::new(),
+        }
     }
     fn add(&mut self, bytes: Vec<u8>) {
         if self.seen.len() >= PER_TARGET || bytes.is_empty() || !self.seen.insert(bytes.clone()) {
@@ -44,12 +47,16 @@ fn main() {
     let mut tftp = Corpus::new(out, "tftp_codec");
     let mut serve = Corpus::new(out, "serve_packet");
     for path in &args[2..] {
-        let Ok(bytes) = std::fs::read(path) else { continue };
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
         // Large files are cut: the fuzzer works on the first 64 KiB anyway (-max_len).
         let head = bytes[..bytes.len().min(65_536)].to_vec();
         files.add(head.clone());
         pipeline.add(head);
-        let Ok(mut r) = CaptureReader::open(path, 0) else { continue };
+        let Ok(mut r) = CaptureReader::open(path, 0) else {
+            continue;
+        };
         let mut defrag = Defragmenter::default();
         let mut session = Vec::new();
         while let Ok(Some(f)) = r.next_frame() {
@@ -58,7 +65,10 @@ fn main() {
                 seed.extend_from_slice(&f.data);
                 frames.add(seed);
             }
-            let Ok(Decoded::Udp(u)) = decode_frame(f.linktype, &f.data, &mut defrag, f.ts_ns) else { continue };
+            let Ok(Decoded::Udp(u)) = decode_frame(f.linktype, &f.data, &mut defrag, f.ts_ns)
+            else {
+                continue;
+            };
             let p = &u.payload[..u.payload.len().min(1020)];
             let kind = match (u.sport, u.dport) {
                 (68, 67) => 0,

@@ -15,8 +15,18 @@ fn main() {
     }
     let copies: u32 = args[3].parse().unwrap_or(1);
     let first_copy: u32 = args.get(6).and_then(|f| f.parse().ok()).unwrap_or(0);
-    let mac: Vec<u8> = args.get(4).map(|m| m.split(':').filter_map(|x| u8::from_str_radix(x, 16).ok()).collect()).unwrap_or_else(|| vec![0x52, 0x54, 0, 0x77, 0, 1]);
-    let ip: Vec<u8> = args.get(5).map(|m| m.split('.').filter_map(|x| x.parse().ok()).collect()).unwrap_or_else(|| vec![192, 168, 77, 100]);
+    let mac: Vec<u8> = args
+        .get(4)
+        .map(|m| {
+            m.split(':')
+                .filter_map(|x| u8::from_str_radix(x, 16).ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![0x52, 0x54, 0, 0x77, 0, 1]);
+    let ip: Vec<u8> = args
+        .get(5)
+        .map(|m| m.split('.').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![192, 168, 77, 100]);
     let mut frames = Vec::new();
     let mut r = match CaptureReader::open(&args[1], 0) {
         Ok(r) => r,

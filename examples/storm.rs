@@ -39,27 +39,64 @@ struct Args {
 fn main() {
     let a = Args::parse();
     // With only a size, estimate clients from the mean bytes per client (about 1.1× the files).
-    let per_client = (a.bios_bytes as f64 * f64::from(100 - a.uefi_percent.min(100)) + a.efi_bytes as f64 * f64::from(a.uefi_percent.min(100))) / 100.0 * 1.02 + 2500.0;
-    let clients = a.clients.unwrap_or_else(|| a.size_mb.map(|m| (m as f64 * 1_048_576.0 / per_client).ceil() as u64 + 1).unwrap_or(100));
-    let cfg = StormConfig { seed: a.seed, clients, rate: a.rate, uefi_percent: a.uefi_percent, fail_percent: a.fail_percent, bios_file_bytes: a.bios_bytes, efi_file_bytes: a.efi_bytes, windowsize: a.windowsize, blksize: a.blksize };
+    let per_client = (a.bios_bytes as f64 * f64::from(100 - a.uefi_percent.min(100))
+        + a.efi_bytes as f64 * f64::from(a.uefi_percent.min(100)))
+        / 100.0
+        * 1.02
+        + 2500.0;
+    let clients = a.clients.unwrap_or_else(|| {
+        a.size_mb
+            .map(|m| (m as f64 * 1_048_576.0 / per_client).ceil() as u64 + 1)
+            .unwrap_or(100)
+    });
+    let cfg = StormConfig {
+        seed: a.seed,
+        clients,
+        rate: a.rate,
+        uefi_percent: a.uefi_percent,
+        fail_percent: a.fail_percent,
+        bios_file_bytes: a.bios_bytes,
+        efi_file_bytes: a.efi_bytes,
+        windowsize: a.windowsize,
+        blksize: a.blksize,
+    };
     let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));
     let fail = |m: String| -> ! {
         eprintln!("storm: {m}");
         std::process::exit(2)
     };
     write_root(&root, &cfg).unwrap_or_else(|e| fail(format!("{}: {e}", root.display())));
-    let mut storm = Storm::new(cfg, &root, a.manifest.is_some()).unwrap_or_else(|e| fail(e.to_string()));
-    let mut w = CaptureWriter::create(&a.out, 1).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    let mut storm =
+        Storm::new(cfg, &root, a.manifest.is_some()).unwrap_or_else(|e| fail(e.to_string()));
+    let mut w =
+        CaptureWriter::create(&a.out, 1).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
     let (mut frames, mut bytes) = (0u64, 0u64);
     for (ts, f) in storm.by_ref() {
         frames += 1;
         bytes += f.len() as u64 + 16;
-        w.write(1, ts, &f, f.len() as u32).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+        w.write(1, ts, &f, f.len() as u32)
+            .unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
     }
-    w.flush().unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    w.flush()
+        .unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
     let _ = std::fs::remove_dir_all(&root);
-    let expected: serde_json::Map<String, serde_json::Value> = storm.expected().iter().map(|(s, n)| (serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(), (*n).into())).collect();
-    println!("{}", serde_json::json!({"clients": clients, "frames": frames, "bytes": bytes, "scenarios": expected}));
+    let expected: serde_json::Map<String, serde_json::Value> = storm
+        .expected()
+        .iter()
+        .map(|(s, n)| {
+            (
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                (*n).into(),
+            )
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({"clients": clients, "frames": frames, "bytes": bytes, "scenarios": expected})
+    );
     if let (Some(path), Some(m)) = (&a.manifest, &storm.manifest) {
         let text = serde_json::to_string_pretty(m).unwrap_or_default();
         std::fs::write(path, text).unwrap_or_else(|e| fail(format!("{path}: {e}")));

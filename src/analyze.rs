@@ -18,9 +18,14 @@ pub fn style_for(o: &OutputArgs) -> Style {
     let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
     };
-    Style { color, absolute_time: o.absolute_time }
+    Style {
+        color,
+        absolute_time: o.absolute_time,
+    }
 }
 
 pub fn keep_session(o: &OutputArgs, s: &BootSession) -> bool {
@@ -37,10 +42,16 @@ pub fn keep_session(o: &OutputArgs, s: &BootSession) -> bool {
 pub fn diag_config(a: &crate::cli::DiagArgs) -> Result<DiagConfig, String> {
     for id in a.allow.iter().chain(&a.deny) {
         if registry::rule(id).is_none() {
-            return Err(format!("unknown finding ID `{id}` (see `pxe-inspect explain`)"));
+            return Err(format!(
+                "unknown finding ID `{id}` (see `pxe-inspect explain`)"
+            ));
         }
     }
-    Ok(DiagConfig { allow: a.allow.iter().cloned().collect(), deny: a.deny.iter().cloned().collect(), capture_end_ns: 0 })
+    Ok(DiagConfig {
+        allow: a.allow.iter().cloned().collect(),
+        deny: a.deny.iter().cloned().collect(),
+        capture_end_ns: 0,
+    })
 }
 
 pub fn run(a: &AnalyzeArgs) -> i32 {
@@ -92,14 +103,23 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let bound = |s: &Option<String>, flag: &str| -> Result<Option<i64>, String> {
         match s {
             None => Ok(None),
-            Some(t) => crate::model::Timestamp::parse(t).map(|t| Some(t.0)).ok_or(format!("{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds")),
+            Some(t) => crate::model::Timestamp::parse(t)
+                .map(|t| Some(t.0))
+                .ok_or(format!(
+                    "{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds"
+                )),
         }
     };
     if a.annotate.is_some() && a.files.iter().any(|f| f == "-") {
-        return Err("--annotate reads the inputs a second time: give files, not standard input".into());
+        return Err(
+            "--annotate reads the inputs a second time: give files, not standard input".into(),
+        );
     }
     if a.annotate.as_deref().is_some_and(|p| p.ends_with(".pcap")) {
-        return Err("--annotate writes pcapng (classic pcap has no packet comments): name it .pcapng".into());
+        return Err(
+            "--annotate writes pcapng (classic pcap has no packet comments): name it .pcapng"
+                .into(),
+        );
     }
     let since = bound(&a.output.since, "--since")?;
     let until = bound(&a.output.until, "--until")?;
@@ -109,17 +129,38 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     for (i, path) in a.files.iter().enumerate() {
         match CaptureReader::open(path, i) {
             Ok(r) => {
-                inputs.push(InputInfo { index: i, path: path.clone(), format: String::new(), compressed: r.compressed, linktypes: vec![], frames: 0, end: None, error: None });
+                inputs.push(InputInfo {
+                    index: i,
+                    path: path.clone(),
+                    format: String::new(),
+                    compressed: r.compressed,
+                    linktypes: vec![],
+                    frames: 0,
+                    end: None,
+                    error: None,
+                });
                 readers.push(r);
             }
             Err(e) => {
                 eprintln!("pxe-inspect: {e}");
                 unreadable = true;
-                inputs.push(InputInfo { index: i, path: path.clone(), format: "unreadable".into(), compressed: false, linktypes: vec![], frames: 0, end: None, error: Some(e.to_string()) });
+                inputs.push(InputInfo {
+                    index: i,
+                    path: path.clone(),
+                    format: "unreadable".into(),
+                    compressed: false,
+                    linktypes: vec![],
+                    frames: 0,
+                    end: None,
+                    error: Some(e.to_string()),
+                });
             }
         }
     }
-    let mut tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    let mut tcfg = TrackerConfig {
+        idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        ..Default::default()
+    };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     let stream = a.output.format == Format::Jsonl && expects.is_none();
@@ -127,7 +168,11 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let mut merger = Merger::new(readers);
     let mut comments: Comments = BTreeMap::new();
     let annotating = a.annotate.is_some();
-    let emit = |s: BootSession, sessions: &mut Vec<BootSession>, comments: &mut Comments, out: &mut dyn Write| -> io::Result<()> {
+    let emit = |s: BootSession,
+                sessions: &mut Vec<BootSession>,
+                comments: &mut Comments,
+                out: &mut dyn Write|
+     -> io::Result<()> {
         if !keep_session(&a.output, &s) {
             return Ok(());
         }
@@ -143,20 +188,36 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Ok(())
     };
     let io_err = |e: io::Error| e.to_string();
-    let total_bytes: u64 = a.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total_bytes: u64 = a
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     let progress = (total_bytes > 8 << 20 && io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(total_bytes);
-        pb.set_style(indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         pb
     });
     let mut read_bytes = 0u64;
-    let mut anon = a.anonymize.then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
+    let mut anon = a
+        .anonymize
+        .then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
     let mut step = |f: &FrameMeta, data: &[u8]| -> Result<(), String> {
         read_bytes += data.len() as u64 + 16;
         if let Some(pb) = &progress {
             if pipe.stats.frames % 4096 == 0 {
                 pb.set_position(read_bytes.min(total_bytes));
-                pb.set_message(format!("{} frames, {} sessions open", pipe.stats.frames, pipe.tracker.open_sessions()));
+                pb.set_message(format!(
+                    "{} frames, {} sessions open",
+                    pipe.stats.frames,
+                    pipe.tracker.open_sessions()
+                ));
             }
         }
         if since.is_some_and(|s| f.ts_ns < s) || until.is_some_and(|u| f.ts_ns > u) {
@@ -223,7 +284,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         inp.format = r.format.to_string();
         inp.linktypes = r.linktypes.clone();
         inp.frames = r.frames_read();
-        inp.end = Some(merger.ends.get(ri).cloned().flatten().unwrap_or_else(|| r.end()));
+        inp.end = Some(
+            merger
+                .ends
+                .get(ri)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| r.end()),
+        );
         ri += 1;
     }
     let mut findings = report::capture_findings(&inputs, &pipe.stats);
@@ -238,9 +306,19 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             finding_comments(f, &mut comments);
         }
         let n = annotate(a, path, &comments)?;
-        eprintln!("pxe-inspect: wrote {path}: {n} frames, {} with comments", comments.len());
+        eprintln!(
+            "pxe-inspect: wrote {path}: {n} frames, {} with comments",
+            comments.len()
+        );
     }
-    let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs, sessions, findings, stats: pipe.stats.clone() };
+    let r = Report {
+        schema: report::SCHEMA,
+        tool: report::tool_version(),
+        inputs,
+        sessions,
+        findings,
+        stats: pipe.stats.clone(),
+    };
     if let Some(path) = &a.output.html {
         if stream {
             eprintln!("pxe-inspect: --html with -f jsonl: sessions were streamed, the report shows none (use -f json or table)");
@@ -275,9 +353,14 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     }
     let _ = out.flush();
     if let Some(path) = &a.diag.junit {
-        std::fs::write(path, ci::junit(&r, &expect_results, a.diag.fail_on)).map_err(|e| format!("{path}: {e}"))?;
+        std::fs::write(path, ci::junit(&r, &expect_results, a.diag.fail_on))
+            .map_err(|e| format!("{path}: {e}"))?;
     }
-    let code = if unreadable { exit::USAGE } else { ci::exit_code(&r, a.diag.fail_on) };
+    let code = if unreadable {
+        exit::USAGE
+    } else {
+        ci::exit_code(&r, a.diag.fail_on)
+    };
     // The process ends right after this: freeing every session and record one by one took a
     // tenth of the run on a boot storm. (Serialising sessions on a second thread as they close
     // was also tried and measured slower: the reader thread needs that core.)
@@ -308,7 +391,10 @@ pub fn explain(e: &ExplainArgs) -> i32 {
                 eprintln!("pxe-inspect: `{w}` is neither a finding ID nor a known firmware message; `pxe-inspect explain` lists the IDs");
                 return exit::USAGE;
             }
-            let _ = writeln!(out, "`{w}` on the client's screen points to these findings:\n");
+            let _ = writeln!(
+                out,
+                "`{w}` on the client's screen points to these findings:\n"
+            );
             for r in hits {
                 let _ = write_rule(&mut out, r);
                 let _ = writeln!(out);
@@ -332,7 +418,13 @@ fn write_rule(out: &mut dyn Write, r: &registry::RuleDoc) -> io::Result<()> {
 pub type Comments = BTreeMap<(usize, u64), Vec<String>>;
 
 fn finding_comments(f: &crate::model::Finding, c: &mut Comments) {
-    let text = format!("pxe-inspect {} {}: {} | fix: {}", f.severity.name(), f.id, f.message, f.hint);
+    let text = format!(
+        "pxe-inspect {} {}: {} | fix: {}",
+        f.severity.name(),
+        f.id,
+        f.message,
+        f.hint
+    );
     for fr in &f.frames {
         let v = c.entry((fr.input, fr.frame)).or_default();
         if !v.contains(&text) {
@@ -349,10 +441,16 @@ pub fn session_comments(s: &BootSession, c: &mut Comments) {
         s.label(),
         render::table::arch_text(s),
         s.outcome.name(),
-        if files.is_empty() { "-".to_string() } else { files },
+        if files.is_empty() {
+            "-".to_string()
+        } else {
+            files
+        },
         s.findings.len()
     );
-    c.entry((s.first_frame.input, s.first_frame.frame)).or_default().insert(0, summary);
+    c.entry((s.first_frame.input, s.first_frame.frame))
+        .or_default()
+        .insert(0, summary);
     for f in &s.findings {
         finding_comments(f, c);
     }
@@ -371,20 +469,31 @@ fn annotate(a: &AnalyzeArgs, path: &str, comments: &Comments) -> Result<u64, Str
     let mut n = 0u64;
     let none: Vec<String> = Vec::new();
     // Same key, same pseudonyms as the first pass.
-    let mut anon = a.anonymize.then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
+    let mut anon = a
+        .anonymize
+        .then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
     while let Some(mut f) = merger.next() {
         if let Some(an) = anon.as_mut() {
             an.frame(f.linktype, &mut f.data);
         }
         if w.is_none() {
-            w = Some(crate::source::writer::CaptureWriter::create(path, f.linktype).map_err(|e| format!("{path}: {e}"))?);
+            w = Some(
+                crate::source::writer::CaptureWriter::create(path, f.linktype)
+                    .map_err(|e| format!("{path}: {e}"))?,
+            );
         }
         let Some(w) = w.as_mut() else { break };
         let mut c: Vec<String> = comments.get(&(f.input, f.number)).unwrap_or(&none).clone();
         if a.files.len() > 1 && !c.is_empty() {
-            c.push(format!("pxe-inspect: frame {} of input {} ({})", f.number, f.input, a.files.get(f.input).map(String::as_str).unwrap_or("?")));
+            c.push(format!(
+                "pxe-inspect: frame {} of input {} ({})",
+                f.number,
+                f.input,
+                a.files.get(f.input).map(String::as_str).unwrap_or("?")
+            ));
         }
-        w.write_commented(f.linktype, f.ts_ns, &f.data, f.orig_len, &c).map_err(|e| format!("{path}: {e}"))?;
+        w.write_commented(f.linktype, f.ts_ns, &f.data, f.orig_len, &c)
+            .map_err(|e| format!("{path}: {e}"))?;
         n += 1;
     }
     if let Some(w) = w.as_mut() {

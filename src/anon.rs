@@ -77,7 +77,12 @@ impl Anonymizer {
 
     pub fn v4(&mut self, a: [u8; 4]) -> [u8; 4] {
         let ip = Ipv4Addr::from(a);
-        if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || ip.is_loopback() || a[3] == 255 {
+        if ip.is_unspecified()
+            || ip.is_broadcast()
+            || ip.is_multicast()
+            || ip.is_loopback()
+            || a[3] == 255
+        {
             return a;
         }
         if let Some(x) = self.v4.get(&a) {
@@ -93,7 +98,12 @@ impl Anonymizer {
         ];
         // 127/8 and 224+/4 pseudonyms would change meaning: nudge the first octet.
         let out = if out[0] == 127 || out[0] >= 224 {
-            [if digits(a[0]) == 3 { 172 } else { out[0] }, out[1], out[2], out[3]]
+            [
+                if digits(a[0]) == 3 { 172 } else { out[0] },
+                out[1],
+                out[2],
+                out[3],
+            ]
         } else {
             out
         };
@@ -152,7 +162,16 @@ impl Anonymizer {
         for (m, p) in &self.macs {
             for (sep, upper) in [("-", false), ("-", true), (":", false), (":", true)] {
                 let f = |x: &Mac| {
-                    let v: Vec<String> = x.iter().map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") }).collect();
+                    let v: Vec<String> = x
+                        .iter()
+                        .map(|b| {
+                            if upper {
+                                format!("{b:02X}")
+                            } else {
+                                format!("{b:02x}")
+                            }
+                        })
+                        .collect();
                     v.join(sep)
                 };
                 Self::replace(buf, f(m).as_bytes(), f(p).as_bytes());
@@ -204,7 +223,11 @@ impl Anonymizer {
         // Where each option's value sits, from the analyzer's own walker (it also finds options
         // overloaded into sname/file); rewritten in place afterwards.
         let spans: Vec<(u8, usize, usize)> = match crate::wire::dhcp4::Dhcp4::parse(p) {
-            Ok(m) => m.options.iter().map(|o| (o.code, o.offset + 2, o.data.len())).collect(),
+            Ok(m) => m
+                .options
+                .iter()
+                .map(|o| (o.code, o.offset + 2, o.data.len()))
+                .collect(),
             Err(_) => Vec::new(),
         };
         for (code, s, len) in spans {
@@ -268,20 +291,38 @@ impl Anonymizer {
 
     /// Rewrite one frame in place. Link types other than Ethernet keep their link header.
     pub fn frame(&mut self, linktype: u32, data: &mut [u8]) {
-        let Ok((ethertype, off, _)) = crate::wire::link::strip_link(linktype, data) else { return };
+        let Ok((ethertype, off, _)) = crate::wire::link::strip_link(linktype, data) else {
+            return;
+        };
         if linktype == 1 && data.len() >= 12 {
             for at in [0, 6] {
-                let m: Mac = [data[at], data[at + 1], data[at + 2], data[at + 3], data[at + 4], data[at + 5]];
+                let m: Mac = [
+                    data[at],
+                    data[at + 1],
+                    data[at + 2],
+                    data[at + 3],
+                    data[at + 4],
+                    data[at + 5],
+                ];
                 let x = self.mac(&m);
                 data[at..at + 6].copy_from_slice(&x);
             }
         }
-        let Some(l3) = data.get_mut(off..) else { return };
+        let Some(l3) = data.get_mut(off..) else {
+            return;
+        };
         match ethertype {
             0x0806 if l3.len() >= 28 => {
                 for (at, is_mac) in [(8, true), (14, false), (18, true), (24, false)] {
                     if is_mac {
-                        let m: Mac = [l3[at], l3[at + 1], l3[at + 2], l3[at + 3], l3[at + 4], l3[at + 5]];
+                        let m: Mac = [
+                            l3[at],
+                            l3[at + 1],
+                            l3[at + 2],
+                            l3[at + 3],
+                            l3[at + 4],
+                            l3[at + 5],
+                        ];
                         let x = self.mac(&m);
                         l3[at..at + 6].copy_from_slice(&x);
                     } else {
@@ -316,7 +357,10 @@ impl Anonymizer {
         ip[10..12].copy_from_slice(&c.to_be_bytes());
         let first_fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff == 0;
         let proto = ip[9];
-        let (src, dst) = ([ip[12], ip[13], ip[14], ip[15]], [ip[16], ip[17], ip[18], ip[19]]);
+        let (src, dst) = (
+            [ip[12], ip[13], ip[14], ip[15]],
+            [ip[16], ip[17], ip[18], ip[19]],
+        );
         let total = usize::from(u16::from_be_bytes([ip[2], ip[3]])).clamp(ihl, ip.len());
         let body = &mut ip[ihl..total];
         if !first_fragment {
@@ -324,11 +368,16 @@ impl Anonymizer {
         }
         match proto {
             17 if body.len() >= 8 => {
-                let (sp, dp) = (u16::from_be_bytes([body[0], body[1]]), u16::from_be_bytes([body[2], body[3]]));
+                let (sp, dp) = (
+                    u16::from_be_bytes([body[0], body[1]]),
+                    u16::from_be_bytes([body[2], body[3]]),
+                );
                 let payload = &mut body[8..];
                 if matches!(sp, 67 | 68 | 4011) || matches!(dp, 67 | 68 | 4011) {
                     self.dhcp4(payload);
-                } else if payload.len() >= 2 && matches!(u16::from_be_bytes([payload[0], payload[1]]), 1 | 2 | 5 | 6) {
+                } else if payload.len() >= 2
+                    && matches!(u16::from_be_bytes([payload[0], payload[1]]), 1 | 2 | 5 | 6)
+                {
                     self.text(payload); // TFTP requests, errors and OACKs: file names and messages
                 }
                 body[6] = 0; // UDP over IPv4: zero checksum means "not computed"
@@ -385,7 +434,9 @@ impl Anonymizer {
             _ => return,
         };
         let plen = usize::from(u16::from_be_bytes([ip[4], ip[5]]));
-        let Some(body) = ip.get_mut(40..40 + plen) else { return };
+        let Some(body) = ip.get_mut(40..40 + plen) else {
+            return;
+        };
         let pseudo = |len: usize, nh: u8| {
             let mut p = Vec::with_capacity(40);
             p.extend_from_slice(&src);
@@ -419,7 +470,10 @@ impl Anonymizer {
         if udp.len() < 8 {
             return;
         }
-        let (sp, dp) = (u16::from_be_bytes([udp[0], udp[1]]), u16::from_be_bytes([udp[2], udp[3]]));
+        let (sp, dp) = (
+            u16::from_be_bytes([udp[0], udp[1]]),
+            u16::from_be_bytes([udp[2], udp[3]]),
+        );
         if matches!(sp, 546 | 547) || matches!(dp, 546 | 547) {
             self.dhcp6(&mut udp[8..]);
         }
@@ -461,9 +515,21 @@ mod tests {
         let ip = [192, 168, 77, 100];
         let p = a.v4(ip);
         assert_ne!(p, ip);
-        assert_eq!(Ipv4Addr::from(p).to_string().len(), Ipv4Addr::from(ip).to_string().len(), "dotted length kept");
-        assert_eq!(a.v4([192, 168, 77, 1])[..3], p[..3], "same /24 stays together");
+        assert_eq!(
+            Ipv4Addr::from(p).to_string().len(),
+            Ipv4Addr::from(ip).to_string().len(),
+            "dotted length kept"
+        );
+        assert_eq!(
+            a.v4([192, 168, 77, 1])[..3],
+            p[..3],
+            "same /24 stays together"
+        );
         assert_eq!(a.v4([255, 255, 255, 255]), [255; 4]);
-        assert_ne!(Anonymizer::new(Some("other")).mac(&m), a.mac(&m), "the key matters");
+        assert_ne!(
+            Anonymizer::new(Some("other")).mac(&m),
+            a.mac(&m),
+            "the key matters"
+        );
     }
 }

@@ -46,12 +46,18 @@ pub fn load(path: &str) -> Result<ExpectFile, String> {
     for c in &f.client {
         if let Some(o) = &c.outcome {
             if !["booted", "failed", "incomplete", "not-pxe"].contains(&o.as_str()) {
-                return Err(format!("{path}: client {}: outcome `{o}` is not booted|failed|incomplete|not-pxe", c.mac));
+                return Err(format!(
+                    "{path}: client {}: outcome `{o}` is not booted|failed|incomplete|not-pxe",
+                    c.mac
+                ));
             }
         }
         for id in c.findings.iter().chain(&c.absent).chain(&c.allow) {
             if crate::diag::registry::rule(id).is_none() {
-                return Err(format!("{path}: client {}: unknown finding ID `{id}` (see `pxe-inspect explain`)", c.mac));
+                return Err(format!(
+                    "{path}: client {}: unknown finding ID `{id}` (see `pxe-inspect explain`)",
+                    c.mac
+                ));
             }
         }
     }
@@ -71,7 +77,11 @@ fn check_one(e: &ClientExpect, s: &BootSession) -> Vec<String> {
         }
     }
     for f in &e.fetched {
-        if !s.tftp.iter().any(|t| t.ok() && t.file.trim_start_matches('/') == f.trim_start_matches('/')) {
+        if !s
+            .tftp
+            .iter()
+            .any(|t| t.ok() && t.file.trim_start_matches('/') == f.trim_start_matches('/'))
+        {
             fails.push(format!("`{f}` was not fetched completely"));
         }
     }
@@ -99,23 +109,45 @@ pub fn evaluate(ex: &ExpectFile, sessions: &mut [BootSession]) -> Vec<ExpectResu
         let name = format!("expect client {}", e.mac);
         if e.mac == "any" {
             let cands: Vec<&BootSession> = sessions.iter().filter(|s| s.pxe).collect();
-            let best = cands.iter().map(|s| (check_one(e, s), s.first_frame)).min_by_key(|(f, _)| f.len());
+            let best = cands
+                .iter()
+                .map(|s| (check_one(e, s), s.first_frame))
+                .min_by_key(|(f, _)| f.len());
             match best {
-                Some((f, fr)) => out.push(ExpectResult { name, failures: f, frames: vec![fr] }),
-                None => out.push(ExpectResult { name, failures: vec!["no PXE session in the capture".into()], frames: vec![] }),
+                Some((f, fr)) => out.push(ExpectResult {
+                    name,
+                    failures: f,
+                    frames: vec![fr],
+                }),
+                None => out.push(ExpectResult {
+                    name,
+                    failures: vec!["no PXE session in the capture".into()],
+                    frames: vec![],
+                }),
             }
         } else {
             let mac = normalize_mac(&e.mac);
-            match sessions.iter_mut().find(|s| s.client.mac.as_deref() == Some(mac.as_str())) {
+            match sessions
+                .iter_mut()
+                .find(|s| s.client.mac.as_deref() == Some(mac.as_str()))
+            {
                 Some(s) => {
                     // Allowed findings no longer count for this client.
                     for f in s.findings.iter_mut().filter(|f| e.allow.contains(&f.id)) {
                         f.severity = Severity::Info;
                     }
                     crate::diag::set_outcomes(s);
-                    out.push(ExpectResult { name, failures: check_one(e, s), frames: vec![s.first_frame] });
+                    out.push(ExpectResult {
+                        name,
+                        failures: check_one(e, s),
+                        frames: vec![s.first_frame],
+                    });
                 }
-                None => out.push(ExpectResult { name, failures: vec![format!("no session for client {mac}")], frames: vec![] }),
+                None => out.push(ExpectResult {
+                    name,
+                    failures: vec![format!("no session for client {mac}")],
+                    frames: vec![],
+                }),
             }
         }
     }
@@ -126,7 +158,13 @@ pub fn expectation_findings(results: &[ExpectResult]) -> Vec<Finding> {
     results
         .iter()
         .filter(|r| !r.failures.is_empty())
-        .map(|r| crate::diag::finding("expectation-failed", r.frames.clone(), format!("{}: {}", r.name, r.failures.join("; "))))
+        .map(|r| {
+            crate::diag::finding(
+                "expectation-failed",
+                r.frames.clone(),
+                format!("{}: {}", r.name, r.failures.join("; ")),
+            )
+        })
         .collect()
 }
 
@@ -142,8 +180,14 @@ pub fn threshold(fail_on: crate::cli::FailOn) -> Option<Severity> {
 
 /// Exit code per CONTRACT.md (0 clean, 1 findings at or above the threshold).
 pub fn exit_code(r: &Report, fail_on: crate::cli::FailOn) -> i32 {
-    let Some(min) = threshold(fail_on) else { return crate::exit::OK };
-    let any = r.findings.iter().chain(r.sessions.iter().flat_map(|s| s.findings.iter())).any(|f| f.severity >= min);
+    let Some(min) = threshold(fail_on) else {
+        return crate::exit::OK;
+    };
+    let any = r
+        .findings
+        .iter()
+        .chain(r.sessions.iter().flat_map(|s| s.findings.iter()))
+        .any(|f| f.severity >= min);
     if any {
         crate::exit::FINDINGS
     } else {
@@ -172,28 +216,68 @@ pub fn esc(s: &str) -> String {
 /// finding at or above --fail-on) and per expectation.
 pub fn junit(r: &Report, expects: &[ExpectResult], fail_on: crate::cli::FailOn) -> String {
     let min = threshold(fail_on);
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pxe-inspect\">\n");
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pxe-inspect\">\n",
+    );
     for inp in &r.inputs {
-        let sessions: Vec<&BootSession> = r.sessions.iter().filter(|s| s.first_frame.input == inp.index).collect();
+        let sessions: Vec<&BootSession> = r
+            .sessions
+            .iter()
+            .filter(|s| s.first_frame.input == inp.index)
+            .collect();
         let mut cases = String::new();
         let mut failures = 0;
         let mut tests = 0;
         for s in &sessions {
             tests += 1;
-            let bad: Vec<&Finding> = s.findings.iter().filter(|f| min.is_some_and(|m| f.severity >= m)).collect();
-            let _ = write!(cases, "    <testcase classname=\"pxe-inspect.session\" name=\"{}\" time=\"{:.3}\"", esc(&s.label()), s.duration_s.max(0.0));
+            let bad: Vec<&Finding> = s
+                .findings
+                .iter()
+                .filter(|f| min.is_some_and(|m| f.severity >= m))
+                .collect();
+            let _ = write!(
+                cases,
+                "    <testcase classname=\"pxe-inspect.session\" name=\"{}\" time=\"{:.3}\"",
+                esc(&s.label()),
+                s.duration_s.max(0.0)
+            );
             if bad.is_empty() {
                 cases.push_str("/>\n");
             } else {
                 failures += 1;
-                let text: Vec<String> = bad.iter().map(|f| format!("{} {}: {} (frames {:?})", f.severity.name(), f.id, f.message, f.frames.iter().map(|fr| fr.frame).collect::<Vec<_>>())).collect();
-                let _ = write!(cases, ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n", esc(&format!("{} finding(s), outcome {}", bad.len(), s.outcome.name())), esc(&bad[0].id), esc(&text.join("\n")));
+                let text: Vec<String> = bad
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} {}: {} (frames {:?})",
+                            f.severity.name(),
+                            f.id,
+                            f.message,
+                            f.frames.iter().map(|fr| fr.frame).collect::<Vec<_>>()
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    cases,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                    esc(&format!(
+                        "{} finding(s), outcome {}",
+                        bad.len(),
+                        s.outcome.name()
+                    )),
+                    esc(&bad[0].id),
+                    esc(&text.join("\n"))
+                );
             }
         }
         if inp.index == 0 {
             for e in expects {
                 tests += 1;
-                let _ = write!(cases, "    <testcase classname=\"pxe-inspect.expect\" name=\"{}\" time=\"0\"", esc(&e.name));
+                let _ = write!(
+                    cases,
+                    "    <testcase classname=\"pxe-inspect.expect\" name=\"{}\" time=\"0\"",
+                    esc(&e.name)
+                );
                 if e.failures.is_empty() {
                     cases.push_str("/>\n");
                 } else {

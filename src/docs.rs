@@ -34,7 +34,12 @@ pub fn manpage(dir: Option<&str>) -> i32 {
         for sub in cmd.get_subcommands() {
             let name = format!("pxe-inspect-{}", sub.get_name());
             let mut f = std::fs::File::create(std::path::Path::new(dir).join(format!("{name}.1")))?;
-            clap_mangen::Man::new(sub.clone().bin_name(format!("pxe-inspect {}", sub.get_name()))).title(name.to_uppercase()).render(&mut f)?;
+            clap_mangen::Man::new(
+                sub.clone()
+                    .bin_name(format!("pxe-inspect {}", sub.get_name())),
+            )
+            .title(name.to_uppercase())
+            .render(&mut f)?;
         }
         Ok(())
     };

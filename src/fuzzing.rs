@@ -52,8 +52,12 @@ pub mod frame_decode {
         }
         // The plain-UDP fast path and the general path agree wherever the fast one applies.
         if let Some(fast) = crate::wire::link::plain_udp4(frame) {
-            let general = crate::wire::link::decode_frame_general(1, frame, &mut Defragmenter::default(), 0);
-            assert_eq!(format!("{:?}", Ok::<_, crate::wire::link::DecodeError>(fast)), format!("{general:?}"));
+            let general =
+                crate::wire::link::decode_frame_general(1, frame, &mut Defragmenter::default(), 0);
+            assert_eq!(
+                format!("{:?}", Ok::<_, crate::wire::link::DecodeError>(fast)),
+                format!("{general:?}")
+            );
         }
     }
 }

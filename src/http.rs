@@ -62,7 +62,14 @@ pub fn is_request(payload: &[u8]) -> bool {
 }
 
 impl HttpTransfer {
-    pub fn new(client: String, server: IpAddr, server_port: u16, frame: FrameRef, ts: i64, stage: Option<usize>) -> HttpTransfer {
+    pub fn new(
+        client: String,
+        server: IpAddr,
+        server_port: u16,
+        frame: FrameRef,
+        ts: i64,
+        stage: Option<usize>,
+    ) -> HttpTransfer {
         HttpTransfer {
             url: String::new(),
             method: String::new(),
@@ -89,17 +96,25 @@ impl HttpTransfer {
         if self.flow.req.len() >= MAX_HEAD || !self.method.is_empty() {
             return;
         }
-        self.flow.req.extend_from_slice(&payload[..payload.len().min(MAX_HEAD)]);
+        self.flow
+            .req
+            .extend_from_slice(&payload[..payload.len().min(MAX_HEAD)]);
         if let Some(end) = find_end(&self.flow.req) {
             let head = String::from_utf8_lossy(&self.flow.req[..end]).into_owned();
             let mut first = head.lines().next().unwrap_or("").split_whitespace();
             self.method = first.next().unwrap_or("").to_string();
             let path = first.next().unwrap_or("").to_string();
-            let mut host = header(&head, "host").map(str::to_string).unwrap_or_else(|| self.server.to_string());
+            let mut host = header(&head, "host")
+                .map(str::to_string)
+                .unwrap_or_else(|| self.server.to_string());
             if self.server_port != 80 && !host.contains(':') {
                 host = format!("{host}:{}", self.server_port); // firmware often omits the port
             }
-            self.url = if path.starts_with("http") { path } else { format!("http://{host}{path}") };
+            self.url = if path.starts_with("http") {
+                path
+            } else {
+                format!("http://{host}{path}")
+            };
         }
     }
 
@@ -126,12 +141,19 @@ impl HttpTransfer {
         let mut body = new;
         if !self.flow.head_done {
             let room = MAX_HEAD.saturating_sub(self.flow.resp_head.len());
-            self.flow.resp_head.extend_from_slice(&new[..new.len().min(room)]);
+            self.flow
+                .resp_head
+                .extend_from_slice(&new[..new.len().min(room)]);
             match find_end(&self.flow.resp_head) {
                 Some(end) => {
                     let head = String::from_utf8_lossy(&self.flow.resp_head[..end]).into_owned();
-                    self.status_code = head.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|c| c.parse().ok());
-                    self.content_length = header(&head, "content-length").and_then(|v| v.parse().ok());
+                    self.status_code = head
+                        .lines()
+                        .next()
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .and_then(|c| c.parse().ok());
+                    self.content_length =
+                        header(&head, "content-length").and_then(|v| v.parse().ok());
                     self.flow.head_done = true;
                     let consumed_before = self.flow.resp_head.len() - new.len().min(room);
                     let body_start = end.saturating_sub(consumed_before);
@@ -144,7 +166,11 @@ impl HttpTransfer {
         if self.flow.body_head.len() < 1024 {
             let take = body.len().min(1024 - self.flow.body_head.len());
             self.flow.body_head.extend_from_slice(&body[..take]);
-            if self.flow.body_head.len() >= 64 || self.content_length.is_some_and(|c| c <= self.flow.body_head.len() as u64) {
+            if self.flow.body_head.len() >= 64
+                || self
+                    .content_length
+                    .is_some_and(|c| c <= self.flow.body_head.len() as u64)
+            {
                 self.file_kind = FileKind::sniff(&self.flow.body_head);
             }
         }
@@ -172,7 +198,11 @@ impl HttpTransfer {
         if from_server {
             self.flow.fin = true;
             // Without a content length, the server closing the stream ends the body.
-            if self.status == TransferStatus::Incomplete && self.flow.head_done && self.content_length.is_none() && self.status_code.is_some_and(|c| c < 400) {
+            if self.status == TransferStatus::Incomplete
+                && self.flow.head_done
+                && self.content_length.is_none()
+                && self.status_code.is_some_and(|c| c < 400)
+            {
                 self.status = TransferStatus::Complete;
             }
         }
@@ -191,7 +221,14 @@ mod tests {
     use super::*;
 
     fn t() -> HttpTransfer {
-        HttpTransfer::new("192.0.2.100:50000".into(), "192.0.2.1".parse().expect("ip"), 8080, FrameRef { input: 0, frame: 1 }, 0, Some(0))
+        HttpTransfer::new(
+            "192.0.2.100:50000".into(),
+            "192.0.2.1".parse().expect("ip"),
+            8080,
+            FrameRef { input: 0, frame: 1 },
+            0,
+            Some(0),
+        )
     }
 
     #[test]
@@ -206,14 +243,21 @@ mod tests {
         let mut first = head.clone();
         first.extend_from_slice(&body[..100]);
         h.on_server_data(1000, &first);
-        assert_eq!((h.status_code, h.content_length, h.bytes), (Some(200), Some(300), 100));
+        assert_eq!(
+            (h.status_code, h.content_length, h.bytes),
+            (Some(200), Some(300), 100)
+        );
         // a retransmission of the same segment adds nothing
         h.on_server_data(1000, &first);
         assert_eq!(h.bytes, 100);
         h.on_server_data(1000 + first.len() as u32, &body[100..]);
         assert_eq!(h.bytes, 300);
         assert_eq!(h.status, TransferStatus::Complete);
-        assert!(matches!(h.file_kind, Some(FileKind::Raw)), "MZ without PE header: {:?}", h.file_kind);
+        assert!(
+            matches!(h.file_kind, Some(FileKind::Raw)),
+            "MZ without PE header: {:?}",
+            h.file_kind
+        );
     }
 
     #[test]

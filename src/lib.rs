@@ -19,8 +19,8 @@ pub mod render;
 pub mod report;
 pub mod serve;
 pub mod session;
-pub mod synth;
 pub mod source;
+pub mod synth;
 pub mod wire;
 
 /// Exit codes shared by every subcommand (CONTRACT.md).

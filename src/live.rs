@@ -43,16 +43,41 @@ pub fn default_filter() -> String {
 }
 
 fn now_ns() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
 }
 
 pub fn list_interfaces(out: &mut dyn Write) -> io::Result<()> {
     match pcap::Device::list() {
         Ok(devs) => {
             for (i, d) in devs.iter().enumerate() {
-                let state = if d.flags.is_up() { if d.flags.is_running() { "up" } else { "up, not running" } } else { "down" };
+                let state = if d.flags.is_up() {
+                    if d.flags.is_running() {
+                        "up"
+                    } else {
+                        "up, not running"
+                    }
+                } else {
+                    "down"
+                };
                 let addrs: Vec<String> = d.addresses.iter().map(|a| a.addr.to_string()).collect();
-                writeln!(out, "{}. {} [{state}]{}{}", i + 1, d.name, d.desc.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(), if addrs.is_empty() { String::new() } else { format!(" {}", addrs.join(" ")) })?;
+                writeln!(
+                    out,
+                    "{}. {} [{state}]{}{}",
+                    i + 1,
+                    d.name,
+                    d.desc
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default(),
+                    if addrs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", addrs.join(" "))
+                    }
+                )?;
             }
             Ok(())
         }
@@ -66,20 +91,52 @@ fn time_of_day(ts: i64) -> String {
 }
 
 /// One line per progress event, in the renderer's colours.
-pub fn write_event(out: &mut dyn Write, e: &Event, style: &Style, format: Format) -> io::Result<()> {
+pub fn write_event(
+    out: &mut dyn Write,
+    e: &Event,
+    style: &Style,
+    format: Format,
+) -> io::Result<()> {
     if format == Format::Jsonl {
         return jsonl_line(out, "event", e);
     }
-    writeln!(out, "{}  {} frame {:<6} {:<5} {}", style.dim(&time_of_day(e.time.0)), style.bold(&e.client), e.frame.frame, e.kind, e.text)
+    writeln!(
+        out,
+        "{}  {} frame {:<6} {:<5} {}",
+        style.dim(&time_of_day(e.time.0)),
+        style.bold(&e.client),
+        e.frame.frame,
+        e.kind,
+        e.text
+    )
 }
 
-pub fn write_closed(out: &mut dyn Write, s: &BootSession, style: &Style, format: Format) -> io::Result<()> {
+pub fn write_closed(
+    out: &mut dyn Write,
+    s: &BootSession,
+    style: &Style,
+    format: Format,
+) -> io::Result<()> {
     if format == Format::Jsonl {
         return jsonl_line(out, "session", s);
     }
-    writeln!(out, "{}  {} session closed ({}): {}, {} finding(s)", style.dim(&time_of_day(s.end.0)), style.bold(&s.label()), s.closed_by, style.outcome(s.outcome), s.findings.len())?;
+    writeln!(
+        out,
+        "{}  {} session closed ({}): {}, {} finding(s)",
+        style.dim(&time_of_day(s.end.0)),
+        style.bold(&s.label()),
+        s.closed_by,
+        style.outcome(s.outcome),
+        s.findings.len()
+    )?;
     for f in &s.findings {
-        writeln!(out, "      {} {} — {}", style.sev(f.severity), f.id, f.message)?;
+        writeln!(
+            out,
+            "      {} {} — {}",
+            style.sev(f.severity),
+            f.id,
+            f.message
+        )?;
     }
     Ok(())
 }
@@ -130,17 +187,27 @@ pub fn run(a: &CaptureArgs) -> i32 {
 }
 
 /// The capture loop; `stop` ends it cleanly (Ctrl-C in `capture`, shutdown in `serve`).
-pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<AtomicBool>) -> Result<i32, String> {
+pub fn capture(
+    a: &CaptureArgs,
+    iface: &str,
+    out: &mut dyn Write,
+    stop: Arc<AtomicBool>,
+) -> Result<i32, String> {
     let diag = diag_config(&a.diag)?;
     let style = style_for(&a.output);
     let devs = pcap::Device::list().map_err(|e| permission_hint(&e.to_string()))?;
     let Some(dev) = devs.into_iter().find(|d| d.name == iface) else {
         let mut list = Vec::new();
         let _ = list_interfaces(&mut list);
-        return Err(format!("no such interface `{iface}`; available:\n{}", String::from_utf8_lossy(&list)));
+        return Err(format!(
+            "no such interface `{iface}`; available:\n{}",
+            String::from_utf8_lossy(&list)
+        ));
     };
     if iface != "any" && !dev.flags.is_up() {
-        return Err(format!("interface `{iface}` is down (ip link set {iface} up)"));
+        return Err(format!(
+            "interface `{iface}` is down (ip link set {iface} up)"
+        ));
     }
     let cap = pcap::Capture::from_device(dev)
         .map_err(|e| e.to_string())?
@@ -164,7 +231,8 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
     if !a.all {
         let f = a.filter.clone().unwrap_or_else(|| pxe_filter(&a.tftp_port));
-        cap.filter(&f, true).map_err(|e| format!("filter `{f}`: {e}"))?;
+        cap.filter(&f, true)
+            .map_err(|e| format!("filter `{f}`: {e}"))?;
     }
     let linktype = cap.get_datalink().0 as u32;
     let mut writer = match &a.write {
@@ -174,11 +242,20 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     if let Some(r) = &a.ready {
         r.store(true, Ordering::SeqCst);
     }
-    let mut tcfg = TrackerConfig { idle_timeout_ns: (a.idle_timeout * 1e9) as i64, ..Default::default() };
+    let mut tcfg = TrackerConfig {
+        idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        ..Default::default()
+    };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
-    eprintln!("pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops", a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
+    eprintln!(
+        "pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops",
+        a.write
+            .as_ref()
+            .map(|w| format!(", writing {w}"))
+            .unwrap_or_default()
+    );
     let started = Instant::now();
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut booted: HashSet<u64> = HashSet::new();
@@ -186,25 +263,30 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     let mut idle_polls = 0u64;
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
-    let keep = |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
-        if !keep_session(&a.output, &s) {
-            return Ok(());
-        }
-        write_closed(out, &s, &style, a.output.format)?;
-        out.flush()?;
-        if sessions.len() >= KEEP_CLOSED {
-            sessions.remove(0); // bounded memory for long runs: the summary shows the latest
-        }
-        sessions.push(s);
-        Ok(())
-    };
+    let keep =
+        |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
+            if !keep_session(&a.output, &s) {
+                return Ok(());
+            }
+            write_closed(out, &s, &style, a.output.format)?;
+            out.flush()?;
+            if sessions.len() >= KEEP_CLOSED {
+                sessions.remove(0); // bounded memory for long runs: the summary shows the latest
+            }
+            sessions.push(s);
+            Ok(())
+        };
     // On Ctrl-C/SIGTERM/--duration, what the kernel already captured is still read (a server
     // stopped right after a boot must not lose the boot's last frames), then we stop.
     let mut draining = false;
     let mut drain_started: Option<Instant> = None;
     let mut empty_while_draining = 0u32;
     loop {
-        if !draining && (stop.load(Ordering::SeqCst) || a.duration.is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d))) {
+        if !draining
+            && (stop.load(Ordering::SeqCst)
+                || a.duration
+                    .is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d)))
+        {
             draining = true;
             drain_started = Some(Instant::now());
         }
@@ -221,19 +303,40 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
             Ok(p) => {
                 number += 1;
                 let ts = p.header.ts.tv_sec as i64 * 1_000_000_000 + p.header.ts.tv_usec as i64; // nano precision
-                let f = Frame { input: 0, number, ts_ns: ts, linktype, data: p.data.to_vec(), orig_len: p.header.len, offset: 0 };
+                let f = Frame {
+                    input: 0,
+                    number,
+                    ts_ns: ts,
+                    linktype,
+                    data: p.data.to_vec(),
+                    orig_len: p.header.len,
+                    offset: 0,
+                };
                 if let Some(w) = writer.as_mut() {
-                    w.write(linktype, ts, &f.data, f.orig_len).map_err(|e| format!("writing capture: {e}"))?;
+                    w.write(linktype, ts, &f.data, f.orig_len)
+                        .map_err(|e| format!("writing capture: {e}"))?;
                 }
                 let closed = pipe.push(&f);
                 let events = std::mem::take(&mut pipe.tracker.events);
                 for e in &events {
                     write_event(out, e, &style, a.output.format).map_err(io_err)?;
-                    if e.kind == "tftp" && e.text.contains(": complete") && !booted.contains(&e.session) {
-                        if pipe.diagnose_snapshot(e.session).is_some_and(|s| s.outcome == Outcome::Booted) {
+                    if e.kind == "tftp"
+                        && e.text.contains(": complete")
+                        && !booted.contains(&e.session)
+                    {
+                        if pipe
+                            .diagnose_snapshot(e.session)
+                            .is_some_and(|s| s.outcome == Outcome::Booted)
+                        {
                             booted.insert(e.session);
                             if a.output.format != Format::Jsonl {
-                                writeln!(out, "{}  {} booted", style.dim(&time_of_day(e.time.0)), style.bold(&e.client)).map_err(io_err)?;
+                                writeln!(
+                                    out,
+                                    "{}  {} booted",
+                                    style.dim(&time_of_day(e.time.0)),
+                                    style.bold(&e.client)
+                                )
+                                .map_err(io_err)?;
                             }
                         }
                     }
@@ -269,7 +372,8 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         }
     }
     if let Some(w) = writer.as_mut() {
-        w.finish(now_ns()).map_err(|e| format!("writing capture: {e}"))?;
+        w.finish(now_ns())
+            .map_err(|e| format!("writing capture: {e}"))?;
     }
     let stat = cap.stats().ok();
     for s in pipe.finish() {
@@ -298,7 +402,14 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
         }
     }
     crate::diag::apply_policy(&mut findings, &diag);
-    let r = Report { schema: report::SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    let r = Report {
+        schema: report::SCHEMA,
+        tool: report::tool_version(),
+        inputs: vec![input],
+        sessions,
+        findings,
+        stats: pipe.stats.clone(),
+    };
     if let Some(path) = &a.output.html {
         render::html::write_file(path, &r)?;
     }
@@ -329,7 +440,8 @@ pub fn capture(a: &CaptureArgs, iface: &str, out: &mut dyn Write, stop: Arc<Atom
     }
     let _ = out.flush();
     if let Some(p) = &a.diag.junit {
-        std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on)).map_err(|e| format!("{p}: {e}"))?;
+        std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
+            .map_err(|e| format!("{p}: {e}"))?;
     }
     Ok(crate::ci::exit_code(&r, a.diag.fail_on))
 }

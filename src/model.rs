@@ -31,7 +31,12 @@ impl Timestamp {
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z", sod / 3600, (sod / 60) % 60, sod % 60)
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60
+        )
     }
     /// Parse RFC 3339 UTC (`2026-11-22T23:32:24.5Z`, offset `Z` or `+00:00`) or Unix seconds.
     pub fn parse(s: &str) -> Option<Timestamp> {
@@ -43,7 +48,10 @@ impl Timestamp {
         let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
         let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
         let mut t = time.split(':');
-        let (hh, mm) = (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?);
+        let (hh, mm) = (
+            t.next()?.parse::<i64>().ok()?,
+            t.next()?.parse::<i64>().ok()?,
+        );
         let sec: f64 = t.next().unwrap_or("0").parse().ok()?;
         // days_from_civil (Howard Hinnant)
         let y2 = if m <= 2 { y - 1 } else { y };
@@ -53,7 +61,9 @@ impl Timestamp {
         let doy = (153 * mp + 2) / 5 + dd - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146_097 + doe - 719_468;
-        Some(Timestamp(((days * 86_400 + hh * 3600 + mm * 60) as f64 * 1e9 + sec * 1e9) as i64))
+        Some(Timestamp(
+            ((days * 86_400 + hh * 3600 + mm * 60) as f64 * 1e9 + sec * 1e9) as i64,
+        ))
     }
 
     pub fn secs_since(&self, earlier: Timestamp) -> f64 {
@@ -192,7 +202,10 @@ pub struct Offer {
 impl Offer {
     /// The boot file this message names: option 67 wins over the `file` field (what firmware does).
     pub fn boot_file(&self) -> Option<&str> {
-        self.opt67.as_deref().or(self.file.as_deref()).or(self.boot_url.as_deref())
+        self.opt67
+            .as_deref()
+            .or(self.file.as_deref())
+            .or(self.boot_url.as_deref())
     }
     pub fn boot_server(&self) -> Option<String> {
         if let Some(s) = &self.opt66 {
@@ -438,9 +451,18 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(Timestamp(1_795_000_000_123_456_789).rfc3339(), "2026-11-18T11:06:40.123456789Z");
-        assert_eq!(Timestamp::parse("2026-11-18T11:06:40.5Z"), Some(Timestamp(1_795_000_000_500_000_000)));
-        assert_eq!(Timestamp::parse("1795000000"), Some(Timestamp(1_795_000_000_000_000_000)));
+        assert_eq!(
+            Timestamp(1_795_000_000_123_456_789).rfc3339(),
+            "2026-11-18T11:06:40.123456789Z"
+        );
+        assert_eq!(
+            Timestamp::parse("2026-11-18T11:06:40.5Z"),
+            Some(Timestamp(1_795_000_000_500_000_000))
+        );
+        assert_eq!(
+            Timestamp::parse("1795000000"),
+            Some(Timestamp(1_795_000_000_000_000_000))
+        );
         assert_eq!(Timestamp::parse("yesterday"), None);
     }
 }

@@ -71,13 +71,32 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(tcfg: TrackerConfig, diag: DiagConfig) -> Pipeline {
-        Pipeline { tracker: Tracker::new(tcfg), defrag: Defragmenter::default(), stats: Stats::default(), diag, last_ts: None, max_ts: i64::MIN, listened_until: i64::MIN, closed: Vec::new() }
+        Pipeline {
+            tracker: Tracker::new(tcfg),
+            defrag: Defragmenter::default(),
+            stats: Stats::default(),
+            diag,
+            last_ts: None,
+            max_ts: i64::MIN,
+            listened_until: i64::MIN,
+            closed: Vec::new(),
+        }
     }
 
     fn issue(&mut self, input: usize, frame: u64, layer: Layer, offset: u64, what: String) {
-        *self.stats.malformed.entry(layer.name().to_string()).or_insert(0) += 1;
+        *self
+            .stats
+            .malformed
+            .entry(layer.name().to_string())
+            .or_insert(0) += 1;
         if self.stats.malformed_samples.len() < MAX_SAMPLES {
-            self.stats.malformed_samples.push(DecodeIssue { input, frame, layer, offset, what });
+            self.stats.malformed_samples.push(DecodeIssue {
+                input,
+                frame,
+                layer,
+                offset,
+                what,
+            });
         }
     }
 
@@ -105,7 +124,10 @@ impl Pipeline {
         }
         self.last_ts = Some(f.ts_ns);
         self.max_ts = self.max_ts.max(f.ts_ns);
-        let fr = FrameRef { input: f.input, frame: f.number };
+        let fr = FrameRef {
+            input: f.input,
+            frame: f.number,
+        };
         let ts = f.ts_ns;
         let mut closed = std::mem::take(&mut self.closed);
         self.tracker.advance(ts, &mut closed);
@@ -120,24 +142,49 @@ impl Pipeline {
             Ok(Decoded::Udp(udp)) => {
                 let ports = (udp.sport, udp.dport);
                 let header_off = data.len().saturating_sub(udp.payload.len()) as u64;
-                if matches!(ports.1, 67 | 68 | 4011) || matches!(ports.0, 67 | 68 | 4011) && !self.tracker.is_tftp(&udp) {
+                if matches!(ports.1, 67 | 68 | 4011)
+                    || matches!(ports.0, 67 | 68 | 4011) && !self.tracker.is_tftp(&udp)
+                {
                     match Dhcp4::parse(&udp.payload) {
                         Ok(m) => {
                             self.stats.dhcpv4 += 1;
-                            if udp.truncated && m.issues.iter().any(|i| i.what.contains("claims") || i.what.contains("without")) {
+                            if udp.truncated
+                                && m.issues.iter().any(|i| {
+                                    i.what.contains("claims") || i.what.contains("without")
+                                })
+                            {
                                 // options cut by snaplen, not malformed: counted as cut frames
                             } else {
                                 for i in &m.issues {
-                                    if i.what.contains("appears more than once") || i.what.contains("claims") || i.what.contains("without a length") {
-                                        self.issue(f.input, f.number, Layer::Dhcp, header_off + i.offset as u64, i.what.clone());
+                                    if i.what.contains("appears more than once")
+                                        || i.what.contains("claims")
+                                        || i.what.contains("without a length")
+                                    {
+                                        self.issue(
+                                            f.input,
+                                            f.number,
+                                            Layer::Dhcp,
+                                            header_off + i.offset as u64,
+                                            i.what.clone(),
+                                        );
                                     }
                                 }
                             }
                             self.tracker.on_dhcp4(fr, ts, &udp, &m);
                         }
                         Err(e) => {
-                            let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };
-                            self.issue(f.input, f.number, Layer::Dhcp, header_off + e.offset as u64, what);
+                            let what = if udp.truncated {
+                                format!("{} (packet cut by snaplen)", e.what)
+                            } else {
+                                e.what
+                            };
+                            self.issue(
+                                f.input,
+                                f.number,
+                                Layer::Dhcp,
+                                header_off + e.offset as u64,
+                                what,
+                            );
                             // Still place the message in its session from the fixed fields we have.
                             if udp.truncated {
                                 if let Some(m) = Dhcp4::parse_truncated(&udp.payload) {
@@ -164,8 +211,18 @@ impl Pipeline {
                         TftpVerdict::Tftp => self.stats.tftp += 1,
                         TftpVerdict::Malformed(e) => {
                             self.stats.tftp += 1;
-                            let what = if udp.truncated { format!("{} (packet cut by snaplen)", e.what) } else { e.what };
-                            self.issue(f.input, f.number, Layer::Tftp, header_off + e.offset as u64, what);
+                            let what = if udp.truncated {
+                                format!("{} (packet cut by snaplen)", e.what)
+                            } else {
+                                e.what
+                            };
+                            self.issue(
+                                f.input,
+                                f.number,
+                                Layer::Tftp,
+                                header_off + e.offset as u64,
+                                what,
+                            );
                         }
                     }
                 }

@@ -32,7 +32,15 @@ impl Family {
     }
 
     pub fn is_efi(self) -> bool {
-        matches!(self, Family::EfiIa32 | Family::EfiX64 | Family::EfiArm32 | Family::EfiArm64 | Family::EfiRiscv64 | Family::EfiOther)
+        matches!(
+            self,
+            Family::EfiIa32
+                | Family::EfiX64
+                | Family::EfiArm32
+                | Family::EfiArm64
+                | Family::EfiRiscv64
+                | Family::EfiOther
+        )
     }
 
     pub fn parse(s: &str) -> Option<Family> {
@@ -76,7 +84,12 @@ pub fn arch_info(code: u16) -> ArchInfo {
         // for x64 UEFI, and some firmware sends 9 for x64 as well.
         7 => ("x64 UEFI", EfiX64, false, Some("EFI BC")),
         8 => ("EFI Xscale", EfiOther, false, None),
-        9 => ("x64 UEFI", EfiX64, false, Some("EFI x86-64 (some firmware sends 9 for x64; 7 is the usual code)")),
+        9 => (
+            "x64 UEFI",
+            EfiX64,
+            false,
+            Some("EFI x86-64 (some firmware sends 9 for x64; 7 is the usual code)"),
+        ),
         10 => ("ARM 32-bit UEFI", EfiArm32, false, None),
         11 => ("ARM 64-bit UEFI", EfiArm64, false, None),
         12 => ("PowerPC Open Firmware", Other, false, None),
@@ -111,11 +124,23 @@ pub fn arch_info(code: u16) -> ArchInfo {
         41 => ("ARM rpiboot", Other, false, None),
         _ => ("unassigned", Other, false, None),
     };
-    ArchInfo { code: Some(code), name: name.to_string(), family, http, rfc_name: rfc.map(str::to_string) }
+    ArchInfo {
+        code: Some(code),
+        name: name.to_string(),
+        family,
+        http,
+        rfc_name: rfc.map(str::to_string),
+    }
 }
 
 pub fn arch_unknown() -> ArchInfo {
-    ArchInfo { code: None, name: "unknown".into(), family: Family::Other, http: false, rfc_name: None }
+    ArchInfo {
+        code: None,
+        name: "unknown".into(),
+        family: Family::Other,
+        http: false,
+        rfc_name: None,
+    }
 }
 
 /// A PXE/HTTP-boot vendor class: `PXEClient:Arch:00007:UNDI:003016` or `HTTPClient:Arch:00016...`.
@@ -129,7 +154,10 @@ pub struct VendorClass {
 
 impl VendorClass {
     pub fn parse(raw: &str) -> VendorClass {
-        let mut v = VendorClass { raw: raw.to_string(), ..Default::default() };
+        let mut v = VendorClass {
+            raw: raw.to_string(),
+            ..Default::default()
+        };
         let mut parts = raw.split(':');
         if let Some(k) = parts.next() {
             if k == "PXEClient" || k == "HTTPClient" {
@@ -144,7 +172,11 @@ impl VendorClass {
                     // ASCII only: a multi-byte character would put byte 3 inside it (found by fuzzing).
                     if w[1].len() == 6 && w[1].is_ascii() {
                         let (maj, min) = w[1].split_at(3);
-                        v.undi = Some(format!("{}.{}", maj.parse::<u16>().unwrap_or(0), min.parse::<u16>().unwrap_or(0)));
+                        v.undi = Some(format!(
+                            "{}.{}",
+                            maj.parse::<u16>().unwrap_or(0),
+                            min.parse::<u16>().unwrap_or(0)
+                        ));
                     }
                 }
                 _ => {}
@@ -166,7 +198,13 @@ impl VendorClass {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FileKind {
     /// A PE/COFF image: UEFI application or driver when the subsystem says so.
-    Pe { machine: u16, machine_name: String, subsystem: u16, efi: bool, family: Family },
+    Pe {
+        machine: u16,
+        machine_name: String,
+        subsystem: u16,
+        efi: bool,
+        family: Family,
+    },
     Elf,
     /// An iPXE script (`#!ipxe`).
     IpxeScript,
@@ -187,14 +225,19 @@ impl FileKind {
             return Some(FileKind::Elf);
         }
         if head.starts_with(b"MZ") {
-            let pe_off = head.get(0x3c..0x40).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+            let pe_off = head
+                .get(0x3c..0x40)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
             let pe = head.get(pe_off..pe_off + 24)?;
             if &pe[..4] != b"PE\0\0" {
                 return Some(FileKind::Raw);
             }
             let machine = u16::from_le_bytes([pe[4], pe[5]]);
             // Optional header starts at pe_off+24; Subsystem is at offset 68 in both PE32 and PE32+.
-            let subsystem = head.get(pe_off + 24 + 68..pe_off + 24 + 70).map(|b| u16::from_le_bytes([b[0], b[1]])).unwrap_or(0);
+            let subsystem = head
+                .get(pe_off + 24 + 68..pe_off + 24 + 70)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                .unwrap_or(0);
             let family = match machine {
                 0x014c => Family::EfiIa32,
                 0x8664 => Family::EfiX64,
@@ -212,7 +255,13 @@ impl FileKind {
                 0x0ebc => "EFI byte code",
                 _ => "other",
             };
-            return Some(FileKind::Pe { machine, machine_name: machine_name.into(), subsystem, efi: (10..=13).contains(&subsystem), family });
+            return Some(FileKind::Pe {
+                machine,
+                machine_name: machine_name.into(),
+                subsystem,
+                efi: (10..=13).contains(&subsystem),
+                family,
+            });
         }
         Some(FileKind::Raw)
     }
@@ -251,7 +300,13 @@ pub fn family_from_name(name: &str) -> Option<Family> {
         }
         return Some(Family::EfiX64);
     }
-    if base.ends_with(".0") || base.ends_with(".pxe") || base.ends_with(".kpxe") || base.ends_with(".kkpxe") || base.ends_with(".com") || base.ends_with(".n12") {
+    if base.ends_with(".0")
+        || base.ends_with(".pxe")
+        || base.ends_with(".kpxe")
+        || base.ends_with(".kkpxe")
+        || base.ends_with(".com")
+        || base.ends_with(".n12")
+    {
         return Some(Family::Bios);
     }
     None
@@ -262,10 +317,17 @@ pub fn is_ipxe_binary(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let base = n.rsplit('/').next().unwrap_or(&n);
     // Scripts (boot.ipxe, menu.ipxe, a .php/.cfg that prints one) are how loops are broken.
-    if base.ends_with(".ipxe") || base.ends_with(".cfg") || base.ends_with(".php") || base.ends_with(".txt") {
+    if base.ends_with(".ipxe")
+        || base.ends_with(".cfg")
+        || base.ends_with(".php")
+        || base.ends_with(".txt")
+    {
         return false;
     }
-    base.contains("ipxe") || base.starts_with("undionly") || base.ends_with(".kpxe") || base.ends_with(".kkpxe")
+    base.contains("ipxe")
+        || base.starts_with("undionly")
+        || base.ends_with(".kpxe")
+        || base.ends_with(".kkpxe")
 }
 
 #[cfg(test)]
@@ -294,8 +356,15 @@ mod tests {
     fn name_guesses() {
         assert_eq!(family_from_name("ipxe.efi"), Some(Family::EfiX64));
         assert_eq!(family_from_name("pxelinux.0"), Some(Family::Bios));
-        assert_eq!(family_from_name("grub/bootaa64.efi"), Some(Family::EfiArm64));
+        assert_eq!(
+            family_from_name("grub/bootaa64.efi"),
+            Some(Family::EfiArm64)
+        );
         assert_eq!(family_from_name("pxelinux.cfg/default"), None);
-        assert!(is_ipxe_binary("undionly.kpxe") && is_ipxe_binary("ipxe.efi") && !is_ipxe_binary("boot.ipxe"));
+        assert!(
+            is_ipxe_binary("undionly.kpxe")
+                && is_ipxe_binary("ipxe.efi")
+                && !is_ipxe_binary("boot.ipxe")
+        );
     }
 }

@@ -45,18 +45,42 @@ pub fn capture_findings(inputs: &[InputInfo], stats: &Stats) -> Vec<Finding> {
             if !end.clean {
                 out.push(crate::diag::finding(
                     "analysis-truncated",
-                    vec![FrameRef { input: i.index, frame: end.frames }],
-                    format!("{}: {}; analysed the {} frames before it", i.path, end.message.clone().unwrap_or_else(|| "damaged".into()), end.frames),
+                    vec![FrameRef {
+                        input: i.index,
+                        frame: end.frames,
+                    }],
+                    format!(
+                        "{}: {}; analysed the {} frames before it",
+                        i.path,
+                        end.message.clone().unwrap_or_else(|| "damaged".into()),
+                        end.frames
+                    ),
                 ));
             }
         }
     }
     if stats.snaplen_cut > 0 {
-        let frames = stats.malformed_samples.iter().filter(|m| m.what.contains("snaplen")).map(|m| FrameRef { input: m.input, frame: m.frame }).take(10).collect();
+        let frames = stats
+            .malformed_samples
+            .iter()
+            .filter(|m| m.what.contains("snaplen"))
+            .map(|m| FrameRef {
+                input: m.input,
+                frame: m.frame,
+            })
+            .take(10)
+            .collect();
         out.push(crate::diag::finding("analysis-truncated", frames, format!("{} frames were cut short by the capture's snaplen; options and file contents may be missing", stats.snaplen_cut)));
     }
     if stats.sessions_capped > 0 {
-        out.push(crate::diag::finding("analysis-capped", vec![], format!("{} new clients were not tracked: the session cap was reached", stats.sessions_capped)));
+        out.push(crate::diag::finding(
+            "analysis-capped",
+            vec![],
+            format!(
+                "{} new clients were not tracked: the session cap was reached",
+                stats.sessions_capped
+            ),
+        ));
     }
     if stats.records_capped > 0 {
         out.push(crate::diag::finding("analysis-capped", vec![], format!("{} DHCP messages or TFTP transfers were not recorded: a client exceeded the per-session cap", stats.records_capped)));
@@ -72,20 +96,32 @@ struct Nested {
 }
 
 impl Nested {
-    fn line_break<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+    fn line_break<W: ?Sized + std::io::Write>(
+        &self,
+        w: &mut W,
+        comma: bool,
+    ) -> std::io::Result<()> {
         w.write_all(if comma { b",\n" } else { b"\n" })?;
         (0..self.depth).try_for_each(|_| w.write_all(b"  "))
     }
 
     /// `[` or `{`: one level deeper, nothing in it yet.
-    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
         self.depth += 1;
         self.has_value = false;
         w.write_all(bracket)
     }
 
     /// `]` or `}`: on a line of its own unless the container was empty.
-    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
         self.depth = self.depth.saturating_sub(1);
         if self.has_value {
             self.line_break(w, false)?;
@@ -101,7 +137,11 @@ impl serde_json::ser::Formatter for Nested {
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.close(w, b"]")
     }
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         self.line_break(w, !first)
     }
     fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
@@ -114,7 +154,11 @@ impl serde_json::ser::Formatter for Nested {
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.close(w, b"}")
     }
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         self.line_break(w, !first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
@@ -129,7 +173,13 @@ impl serde_json::ser::Formatter for Nested {
 /// One session as it sits in `"sessions": [ … ]` of `-f json` (two levels deep).
 fn session_fragment(s: &BootSession) -> Option<Box<serde_json::value::RawValue>> {
     let mut buf = Vec::with_capacity(16 << 10);
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Nested { depth: 2, has_value: false });
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut buf,
+        Nested {
+            depth: 2,
+            has_value: false,
+        },
+    );
     s.serialize(&mut ser).ok()?;
     serde_json::value::RawValue::from_string(String::from_utf8(buf).ok()?).ok()
 }
@@ -156,7 +206,8 @@ pub fn write_json(w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()>
     let fragments = (r.sessions.len() >= 64)
         .then(|| {
             let (a, b) = r.sessions.split_at(r.sessions.len() / 2);
-            let some = |ss: &[BootSession]| ss.iter().map(session_fragment).collect::<Option<Vec<_>>>();
+            let some =
+                |ss: &[BootSession]| ss.iter().map(session_fragment).collect::<Option<Vec<_>>>();
             std::thread::scope(|sc| {
                 let first = sc.spawn(|| some(a));
                 let second = some(b);
@@ -168,7 +219,14 @@ pub fn write_json(w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()>
         .flatten();
     match &fragments {
         Some(f) => {
-            let doc = WithFragments { schema: r.schema, tool: &r.tool, inputs: &r.inputs, sessions: f, findings: &r.findings, stats: &r.stats };
+            let doc = WithFragments {
+                schema: r.schema,
+                tool: &r.tool,
+                inputs: &r.inputs,
+                sessions: f,
+                findings: &r.findings,
+                stats: &r.stats,
+            };
             serde_json::to_writer_pretty(&mut w, &doc)
         }
         None => serde_json::to_writer_pretty(&mut w, r),
@@ -195,24 +253,53 @@ mod tests {
     #[test]
     fn write_json_is_serde_jsons_pretty_output() {
         let dir = std::env::temp_dir().join(format!("pxe-report-json-{}", std::process::id()));
-        let cfg = StormConfig { seed: 3, clients: 150, rate: 60.0, fail_percent: 30, bios_file_bytes: 8_000, efi_file_bytes: 20_000, ..StormConfig::default() };
+        let cfg = StormConfig {
+            seed: 3,
+            clients: 150,
+            rate: 60.0,
+            fail_percent: 30,
+            bios_file_bytes: 8_000,
+            efi_file_bytes: 20_000,
+            ..StormConfig::default()
+        };
         write_root(&dir, &cfg).expect("root");
         let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
         let mut sessions = Vec::new();
         for (n, (ts, data)) in Storm::new(cfg, &dir, false).expect("storm").enumerate() {
-            let f = Frame { input: 0, number: n as u64 + 1, ts_ns: ts, linktype: 1, orig_len: data.len() as u32, data, offset: 0 };
+            let f = Frame {
+                input: 0,
+                number: n as u64 + 1,
+                ts_ns: ts,
+                linktype: 1,
+                orig_len: data.len() as u32,
+                data,
+                offset: 0,
+            };
             sessions.extend(pipe.push(&f));
         }
         sessions.extend(pipe.finish());
         sessions.sort_by_key(|s| s.first_frame);
         assert!(sessions.len() >= 150, "{} sessions", sessions.len());
-        let mut r = Report { schema: SCHEMA, tool: tool_version(), inputs: vec![], sessions, findings: vec![], stats: pipe.stats.clone() };
+        let mut r = Report {
+            schema: SCHEMA,
+            tool: tool_version(),
+            inputs: vec![],
+            sessions,
+            findings: vec![],
+            stats: pipe.stats.clone(),
+        };
         for _ in 0..2 {
             let mut ours = Vec::new();
             write_json(&mut ours, &r).expect("write");
             let mut theirs = serde_json::to_vec_pretty(&r).expect("serde");
             theirs.push(b'\n');
-            assert!(ours == theirs, "{} sessions: {} vs {} bytes", r.sessions.len(), ours.len(), theirs.len());
+            assert!(
+                ours == theirs,
+                "{} sessions: {} vs {} bytes",
+                r.sessions.len(),
+                ours.len(),
+                theirs.len()
+            );
             r.sessions.truncate(5);
         }
         let _ = std::fs::remove_dir_all(&dir);

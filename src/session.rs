@@ -27,7 +27,13 @@ pub struct TrackerConfig {
 
 impl Default for TrackerConfig {
     fn default() -> Self {
-        TrackerConfig { idle_timeout_ns: 300_000_000_000, tftp_ports: vec![69], max_sessions: 100_000, max_dhcp_per_session: 2_000, max_transfers_per_session: 2_000 }
+        TrackerConfig {
+            idle_timeout_ns: 300_000_000_000,
+            tftp_ports: vec![69],
+            max_sessions: 100_000,
+            max_dhcp_per_session: 2_000,
+            max_transfers_per_session: 2_000,
+        }
     }
 }
 
@@ -149,7 +155,12 @@ impl Tracker {
         }
         self.last_sweep = self.max_ts;
         let limit = self.max_ts.saturating_sub(self.cfg.idle_timeout_ns);
-        let idle: Vec<u64> = self.open.iter().filter(|(_, o)| o.last_ts < limit).map(|(id, _)| *id).collect();
+        let idle: Vec<u64> = self
+            .open
+            .iter()
+            .filter(|(_, o)| o.last_ts < limit)
+            .map(|(id, _)| *id)
+            .collect();
         for id in idle {
             if let Some(s) = self.close(id, "idle") {
                 closed.push(s);
@@ -256,7 +267,15 @@ impl Tracker {
         if let ClientKey::Ip(ip) = key {
             self.by_ip.insert(ip, id);
         }
-        self.open.insert(id, Open { s, last_ts: ts, keys: vec![key], tkeys: vec![] });
+        self.open.insert(
+            id,
+            Open {
+                s,
+                last_ts: ts,
+                keys: vec![key],
+                tkeys: vec![],
+            },
+        );
         Some(id)
     }
 
@@ -303,17 +322,38 @@ impl Tracker {
             return;
         }
         let client = self.open.get(&id).map(|o| o.s.label()).unwrap_or_default();
-        self.events.push(Event { session: id, client, frame, time: Timestamp(ts), kind: kind.to_string(), text });
+        self.events.push(Event {
+            session: id,
+            client,
+            frame,
+            time: Timestamp(ts),
+            kind: kind.to_string(),
+            text,
+        });
     }
 
     // ---------------------------------------------------------------------------------------
     // DHCPv4
 
     pub fn on_dhcp4(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>, m: &Dhcp4<'_>) {
-        let Some(mac) = m.mac().or(if m.op == 1 { udp.link.src_mac } else { udp.link.dst_mac }) else { return };
-        let Some(id) = self.session_for(ClientKey::Mac(mac), frame, ts) else { return };
+        let Some(mac) = m.mac().or(if m.op == 1 {
+            udp.link.src_mac
+        } else {
+            udp.link.dst_mac
+        }) else {
+            return;
+        };
+        let Some(id) = self.session_for(ClientKey::Mac(mac), frame, ts) else {
+            return;
+        };
         let msg_type = m.msg_type().unwrap_or(0);
-        let name = if m.msg_type().is_some() { dhcp4::msg_type_name(msg_type) } else if m.op == 1 { "BOOTP Request" } else { "BOOTP Reply" };
+        let name = if m.msg_type().is_some() {
+            dhcp4::msg_type_name(msg_type)
+        } else if m.op == 1 {
+            "BOOTP Request"
+        } else {
+            "BOOTP Reply"
+        };
         let from_client = m.op == 1;
         let vendor_class = m.opt_str(60);
         let summary = dhcp4_summary(m, name, vendor_class.as_deref());
@@ -324,21 +364,26 @@ impl Tracker {
         let mut ev: Option<(String, String)> = None;
         {
             let cap_dhcp = self.cfg.max_dhcp_per_session;
-            let Some(o) = self.touch(id, frame, ts) else { return };
+            let Some(o) = self.touch(id, frame, ts) else {
+                return;
+            };
             let s = &mut o.s;
             if s.dhcp.len() < cap_dhcp {
-                push_lean(&mut s.dhcp, DhcpMessage {
-                    frame,
-                    time: Timestamp(ts),
-                    version: 4,
-                    message: name.to_string(),
-                    xid: xid.clone(),
-                    src: format!("{}:{}", udp.src, udp.sport),
-                    dst: format!("{}:{}", udp.dst, udp.dport),
-                    from_client,
-                    summary: summary.clone(),
-                    issues: m.issues.clone(),
-                });
+                push_lean(
+                    &mut s.dhcp,
+                    DhcpMessage {
+                        frame,
+                        time: Timestamp(ts),
+                        version: 4,
+                        message: name.to_string(),
+                        xid: xid.clone(),
+                        src: format!("{}:{}", udp.src, udp.sport),
+                        dst: format!("{}:{}", udp.dst, udp.dport),
+                        from_client,
+                        summary: summary.clone(),
+                        issues: m.issues.clone(),
+                    },
+                );
             } else {
                 s.dhcp_messages_dropped += 1;
             }
@@ -379,7 +424,10 @@ impl Tracker {
                 if ipxe {
                     s.client.ipxe = true;
                 }
-                let stage_idx = s.stages.iter().rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
+                let stage_idx = s
+                    .stages
+                    .iter()
+                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
                 let starts_stage = match msg_type {
                     1 => stage_idx.is_none(),
                     3 | 8 => stage_idx.is_none() && !to_4011,
@@ -393,7 +441,10 @@ impl Tracker {
                     st.arch = arch;
                     st.user_class = uc;
                     push_lean(&mut s.stages, st);
-                    ev = Some(("stage".into(), format!("stage {} starts: {}", index + 1, summary)));
+                    ev = Some((
+                        "stage".into(),
+                        format!("stage {} starts: {}", index + 1, summary),
+                    ));
                     index
                 } else {
                     stage_idx.unwrap_or(s.stages.len().saturating_sub(1))
@@ -407,7 +458,12 @@ impl Tracker {
                     }
                     match msg_type {
                         1 => push_lean(&mut st.discovers, frame),
-                        3 if to_4011 => st.boot_server_requests.push(BootServerRequest { frame, time: Timestamp(ts), server: udp.dst, src_port: udp.sport }),
+                        3 if to_4011 => st.boot_server_requests.push(BootServerRequest {
+                            frame,
+                            time: Timestamp(ts),
+                            server: udp.dst,
+                            src_port: udp.sport,
+                        }),
                         3 | 8 => st.requests.push(frame),
                         4 => st.declines.push(frame),
                         _ => {}
@@ -415,21 +471,33 @@ impl Tracker {
                 }
             } else {
                 // Server message: attach to the stage with this xid, else the latest.
-                let idx = match s.stages.iter().rposition(|st| st.xid.as_deref() == Some(xid.as_str())) {
+                let idx = match s
+                    .stages
+                    .iter()
+                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()))
+                {
                     Some(i) => i,
                     None => {
                         if s.stages.is_empty() {
                             let index = 0;
-                            push_lean(&mut s.stages, empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts));
+                            push_lean(
+                                &mut s.stages,
+                                empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts),
+                            );
                         }
                         s.stages.len() - 1
                     }
                 };
                 let server_vc = vendor_class.clone();
-                if server_vc.as_deref().is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")) {
+                if server_vc
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"))
+                {
                     s.pxe = true;
                 }
-                let Some(st) = s.stages.get_mut(idx) else { return };
+                let Some(st) = s.stages.get_mut(idx) else {
+                    return;
+                };
                 let yiaddr = (!m.yiaddr.is_unspecified()).then_some(IpAddr::V4(m.yiaddr));
                 let pending_4011 = st.boot_server_requests.iter().any(|r| r.server == udp.src);
                 let kind = match msg_type {
@@ -514,7 +582,11 @@ impl Tracker {
             (None, None) => return,
         };
         // A DUID-keyed reply may belong to a MAC-keyed session: look up the DUID too.
-        let id = match m.client_duid.as_ref().and_then(|d| self.by_key.get(&ClientKey::Duid(d.clone())).copied()) {
+        let id = match m
+            .client_duid
+            .as_ref()
+            .and_then(|d| self.by_key.get(&ClientKey::Duid(d.clone())).copied())
+        {
             Some(id) if !self.by_key.contains_key(&key) => Some(id),
             _ => self.session_for(key, frame, ts),
         };
@@ -526,7 +598,14 @@ impl Tracker {
         let xid = format!("0x{:06x}", m.xid);
         let mut summary = format!("DHCPv6 {name} xid {xid}");
         if !m.arch.is_empty() {
-            summary.push_str(&format!(" arch={}", m.arch.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")));
+            summary.push_str(&format!(
+                " arch={}",
+                m.arch
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
         }
         if let Some(u) = &m.boot_url {
             summary.push_str(&format!(" boot-url={u}"));
@@ -541,24 +620,37 @@ impl Tracker {
         let mut ev = None;
         {
             let cap_dhcp = self.cfg.max_dhcp_per_session;
-            let Some(o) = self.touch(id, frame, ts) else { return };
+            let Some(o) = self.touch(id, frame, ts) else {
+                return;
+            };
             let s = &mut o.s;
             if let Some(d) = &m.client_duid {
                 s.client.duid = Some(dhcp4::hex(d));
             }
             if s.dhcp.len() < cap_dhcp {
-                push_lean(&mut s.dhcp, DhcpMessage {
-                    frame,
-                    time: Timestamp(ts),
-                    version: 6,
-                    message: name.to_string(),
-                    xid: xid.clone(),
-                    src: format!("[{}]:{}", udp.src, udp.sport),
-                    dst: format!("[{}]:{}", udp.dst, udp.dport),
-                    from_client,
-                    summary: summary.clone(),
-                    issues: m.issues.iter().map(|w| dhcp4::OptionIssue { code: None, offset: 0, what: w.clone() }).collect(),
-                });
+                push_lean(
+                    &mut s.dhcp,
+                    DhcpMessage {
+                        frame,
+                        time: Timestamp(ts),
+                        version: 6,
+                        message: name.to_string(),
+                        xid: xid.clone(),
+                        src: format!("[{}]:{}", udp.src, udp.sport),
+                        dst: format!("[{}]:{}", udp.dst, udp.dport),
+                        from_client,
+                        summary: summary.clone(),
+                        issues: m
+                            .issues
+                            .iter()
+                            .map(|w| dhcp4::OptionIssue {
+                                code: None,
+                                offset: 0,
+                                what: w.clone(),
+                            })
+                            .collect(),
+                    },
+                );
             } else {
                 s.dhcp_messages_dropped += 1;
             }
@@ -584,7 +676,10 @@ impl Tracker {
                 if m.oro.contains(&59) {
                     s.pxe = true;
                 }
-                let known = s.stages.iter().rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
+                let known = s
+                    .stages
+                    .iter()
+                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
                 if (m.msg_type == 1 && known.is_none()) || s.stages.is_empty() {
                     let index = s.stages.len();
                     let mut st = empty_stage(index, "dhcpv6", Some(xid.clone()), frame, ts);
@@ -595,7 +690,10 @@ impl Tracker {
                         st.relay = Some(udp.src); // the relay agent that forwarded it
                     }
                     push_lean(&mut s.stages, st);
-                    ev = Some(("stage".to_string(), format!("stage {} starts: {summary}", index + 1)));
+                    ev = Some((
+                        "stage".to_string(),
+                        format!("stage {} starts: {summary}", index + 1),
+                    ));
                 }
                 let idx = known.unwrap_or(s.stages.len().saturating_sub(1));
                 if let Some(st) = s.stages.get_mut(idx) {
@@ -607,9 +705,16 @@ impl Tracker {
                     }
                 }
             } else {
-                let idx = s.stages.iter().rposition(|st| st.xid.as_deref() == Some(xid.as_str())).unwrap_or(s.stages.len().saturating_sub(1));
+                let idx = s
+                    .stages
+                    .iter()
+                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()))
+                    .unwrap_or(s.stages.len().saturating_sub(1));
                 if s.stages.is_empty() {
-                    push_lean(&mut s.stages, empty_stage(0, "dhcpv6", Some(xid.clone()), frame, ts));
+                    push_lean(
+                        &mut s.stages,
+                        empty_stage(0, "dhcpv6", Some(xid.clone()), frame, ts),
+                    );
                 }
                 if let Some(st) = s.stages.get_mut(idx) {
                     let address = m.addresses.first().map(|a| IpAddr::V6(*a));
@@ -637,7 +742,10 @@ impl Tracker {
                         vendor_class: m.vendor_class.first().cloned(),
                         pxe: None,
                         boot_url: m.boot_url.clone(),
-                        status: m.status.as_ref().map(|(c, t)| format!("{} {t}", dhcp6::status_name(*c))),
+                        status: m
+                            .status
+                            .as_ref()
+                            .map(|(c, t)| format!("{} {t}", dhcp6::status_name(*c))),
                         relay: m.relays.first().map(|(l, _)| IpAddr::V6(*l)),
                         overload: None,
                     });
@@ -663,11 +771,25 @@ impl Tracker {
     /// Is this UDP datagram part of a TFTP exchange we track, or a new request?
     pub fn is_tftp(&self, udp: &UdpDatagram<'_>) -> bool {
         self.cfg.tftp_ports.contains(&udp.dport)
-            || self.transfers.contains_key(&TKey { client: udp.src, client_port: udp.sport, server: udp.dst })
-            || self.transfers.contains_key(&TKey { client: udp.dst, client_port: udp.dport, server: udp.src })
+            || self.transfers.contains_key(&TKey {
+                client: udp.src,
+                client_port: udp.sport,
+                server: udp.dst,
+            })
+            || self.transfers.contains_key(&TKey {
+                client: udp.dst,
+                client_port: udp.dport,
+                server: udp.src,
+            })
     }
 
-    fn session_for_tftp_client(&mut self, ip: IpAddr, mac: Option<Mac>, frame: FrameRef, ts: i64) -> Option<u64> {
+    fn session_for_tftp_client(
+        &mut self,
+        ip: IpAddr,
+        mac: Option<Mac>,
+        frame: FrameRef,
+        ts: i64,
+    ) -> Option<u64> {
         if let Some(id) = self.by_ip.get(&ip) {
             return Some(*id);
         }
@@ -684,8 +806,16 @@ impl Tracker {
     /// transfer's ports, or a reply from a TFTP port. Each transfer is looked up once and the
     /// packet decoded once (this is the per-DATA-block path, most of a boot's frames).
     pub fn on_udp_tftp(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>) -> TftpVerdict {
-        let s2c = TKey { client: udp.dst, client_port: udp.dport, server: udp.src };
-        let c2s = TKey { client: udp.src, client_port: udp.sport, server: udp.dst };
+        let s2c = TKey {
+            client: udp.dst,
+            client_port: udp.dport,
+            server: udp.src,
+        };
+        let c2s = TKey {
+            client: udp.src,
+            client_port: udp.sport,
+            server: udp.dst,
+        };
         let tracked = match self.transfers.get(&s2c) {
             Some(&v) => Some((true, v)),
             None => self.transfers.get(&c2s).map(|&v| (false, v)),
@@ -700,7 +830,9 @@ impl Tracker {
                 self.on_request(frame, ts, udp, req, write);
             }
             Ok(other) => match tracked {
-                Some((from_server, (id, ti))) => self.on_transfer_packet(frame, ts, udp, other, from_server, id, ti),
+                Some((from_server, (id, ti))) => {
+                    self.on_transfer_packet(frame, ts, udp, other, from_server, id, ti)
+                }
                 None => self.stats.tftp_unmatched += 1,
             },
             Err(e) => {
@@ -713,13 +845,26 @@ impl Tracker {
 
     /// A packet of a tracked transfer (`ti` in session `id`), either direction.
     #[allow(clippy::too_many_arguments)]
-    fn on_transfer_packet(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>, other: Tftp<'_>, from_server: bool, id: u64, ti: usize) {
+    fn on_transfer_packet(
+        &mut self,
+        frame: FrameRef,
+        ts: i64,
+        udp: &UdpDatagram<'_>,
+        other: Tftp<'_>,
+        from_server: bool,
+        id: u64,
+        ti: usize,
+    ) {
         let ip_len = udp.ip_len;
         let fragmented = udp.reassembled;
         let mut ev = None;
         {
-            let Some(o) = self.touch(id, frame, ts) else { return };
-            let Some(t) = o.s.tftp.get_mut(ti) else { return };
+            let Some(o) = self.touch(id, frame, ts) else {
+                return;
+            };
+            let Some(t) = o.s.tftp.get_mut(ti) else {
+                return;
+            };
             let server_port = if from_server { udp.sport } else { udp.dport };
             if let Some(p) = t.server_port {
                 if p != server_port && !(p == 69 && t.blocks == 0) {
@@ -751,7 +896,11 @@ impl Tracker {
                 Tftp::Data { block, data } => {
                     // The real block length, even when the capture cut the packet (snaplen):
                     // the UDP header still says how long it was.
-                    let declared = if udp.truncated { data.len().max(udp.udp_len.saturating_sub(4)) } else { data.len() } as u64;
+                    let declared = if udp.truncated {
+                        data.len().max(udp.udp_len.saturating_sub(4))
+                    } else {
+                        data.len()
+                    } as u64;
                     let data_from_sender = from_server == (t.direction == "read");
                     if !data_from_sender {
                         return;
@@ -772,7 +921,11 @@ impl Tracker {
                         }
                     };
                     if is_new {
-                        let ahead = if t.blocks == 0 { 1 } else { u64::from(block.wrapping_sub(t.last_block_raw)).max(1) };
+                        let ahead = if t.blocks == 0 {
+                            1
+                        } else {
+                            u64::from(block.wrapping_sub(t.last_block_raw)).max(1)
+                        };
                         if ahead > 1 && !(t.last_block_raw == 65535 && block == 1) {
                             t.missing_blocks += ahead - 1;
                             // Remember what was skipped: a windowed server resends it.
@@ -795,7 +948,10 @@ impl Tracker {
                             if t.gaps.is_empty() {
                                 t.status = TransferStatus::Complete;
                                 t.final_frame = Some(frame);
-                                ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
+                                ev = Some(format!(
+                                    "complete: {} bytes in {} blocks",
+                                    t.bytes, t.blocks
+                                ));
                             } else {
                                 t.final_seen = true;
                             }
@@ -806,10 +962,16 @@ impl Tracker {
                         t.missing_blocks = t.missing_blocks.saturating_sub(1);
                         t.blocks += 1;
                         t.bytes += declared;
-                        if t.final_seen && t.gaps.is_empty() && t.status == TransferStatus::Incomplete {
+                        if t.final_seen
+                            && t.gaps.is_empty()
+                            && t.status == TransferStatus::Incomplete
+                        {
                             t.status = TransferStatus::Complete;
                             t.final_frame = Some(frame);
-                            ev = Some(format!("complete: {} bytes in {} blocks", t.bytes, t.blocks));
+                            ev = Some(format!(
+                                "complete: {} bytes in {} blocks",
+                                t.bytes, t.blocks
+                            ));
                         }
                     } else {
                         t.retransmits += 1;
@@ -823,23 +985,54 @@ impl Tracker {
                 Tftp::Error { code, message } => {
                     let from = if from_server { "server" } else { "client" };
                     if t.status == TransferStatus::Incomplete {
-                        t.status = if from_server { TransferStatus::Error } else { TransferStatus::Aborted };
+                        t.status = if from_server {
+                            TransferStatus::Error
+                        } else {
+                            TransferStatus::Aborted
+                        };
                     }
-                    ev = Some(format!("ERROR {code} ({}) from {from}: {message}", tftp::error_name(code)));
-                    t.error = Some(TftpErrorInfo { code, name: tftp::error_name(code).to_string(), message, frame, from: from.to_string() });
+                    ev = Some(format!(
+                        "ERROR {code} ({}) from {from}: {message}",
+                        tftp::error_name(code)
+                    ));
+                    t.error = Some(TftpErrorInfo {
+                        code,
+                        name: tftp::error_name(code).to_string(),
+                        message,
+                        frame,
+                        from: from.to_string(),
+                    });
                 }
                 Tftp::Rrq(_) | Tftp::Wrq(_) => {}
             }
         }
         if let Some(text) = ev {
-            let file = self.open.get(&id).and_then(|o| o.s.tftp.get(ti)).map(|t| t.file.clone()).unwrap_or_default();
+            let file = self
+                .open
+                .get(&id)
+                .and_then(|o| o.s.tftp.get(ti))
+                .map(|t| t.file.clone())
+                .unwrap_or_default();
             self.event(id, frame, ts, "tftp", format!("{file}: {text}"));
         }
     }
 
-    fn on_request(&mut self, frame: FrameRef, ts: i64, udp: &UdpDatagram<'_>, req: tftp::Request, write: bool) {
-        let key = TKey { client: udp.src, client_port: udp.sport, server: udp.dst };
-        let Some(id) = self.session_for_tftp_client(udp.src, udp.link.src_mac, frame, ts) else { return };
+    fn on_request(
+        &mut self,
+        frame: FrameRef,
+        ts: i64,
+        udp: &UdpDatagram<'_>,
+        req: tftp::Request,
+        write: bool,
+    ) {
+        let key = TKey {
+            client: udp.src,
+            client_port: udp.sport,
+            server: udp.dst,
+        };
+        let Some(id) = self.session_for_tftp_client(udp.src, udp.link.src_mac, frame, ts) else {
+            return;
+        };
         // A retransmitted request: same endpoints, same file, nothing answered yet.
         if let Some(&(sid, ti)) = self.transfers.get(&key) {
             if let Some(t) = self.open.get_mut(&sid).and_then(|o| o.s.tftp.get_mut(ti)) {
@@ -853,7 +1046,9 @@ impl Tracker {
         let cap = self.cfg.max_transfers_per_session;
         let ev;
         let ti = {
-            let Some(o) = self.touch(id, frame, ts) else { return };
+            let Some(o) = self.touch(id, frame, ts) else {
+                return;
+            };
             let s = &mut o.s;
             if s.tftp.len() >= cap {
                 self.stats.records_capped += 1;
@@ -909,7 +1104,12 @@ impl Tracker {
             if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
                 st.transfers.push(ti);
             }
-            ev = Some(format!("{} {} {}", if write { "WRQ" } else { "RRQ" }, req.filename, opts_text(&req.options)));
+            ev = Some(format!(
+                "{} {} {}",
+                if write { "WRQ" } else { "RRQ" },
+                req.filename,
+                opts_text(&req.options)
+            ));
             ti
         };
         if let Some(o) = self.open.get_mut(&id) {
@@ -926,9 +1126,22 @@ impl Tracker {
 
     /// Follow HTTP downloads of clients that have a PXE/HTTP-boot session. Returns whether the
     /// segment belonged to such a flow.
-    pub fn on_tcp(&mut self, frame: FrameRef, ts: i64, t: &crate::wire::link::TcpSegment<'_>) -> bool {
-        let c2s = TKey { client: t.src, client_port: t.sport, server: t.dst };
-        let s2c = TKey { client: t.dst, client_port: t.dport, server: t.src };
+    pub fn on_tcp(
+        &mut self,
+        frame: FrameRef,
+        ts: i64,
+        t: &crate::wire::link::TcpSegment<'_>,
+    ) -> bool {
+        let c2s = TKey {
+            client: t.src,
+            client_port: t.sport,
+            server: t.dst,
+        };
+        let s2c = TKey {
+            client: t.dst,
+            client_port: t.dport,
+            server: t.src,
+        };
         let (key, from_server) = if self.http.contains_key(&c2s) {
             (c2s, false)
         } else if self.http.contains_key(&s2c) {
@@ -937,23 +1150,40 @@ impl Tracker {
             if !crate::http::is_request(t.payload) {
                 return false;
             }
-            let Some(&id) = self.by_ip.get(&t.src) else { return false };
-            let Some(o) = self.open.get_mut(&id) else { return false };
+            let Some(&id) = self.by_ip.get(&t.src) else {
+                return false;
+            };
+            let Some(o) = self.open.get_mut(&id) else {
+                return false;
+            };
             if !o.s.pxe || o.s.http.len() >= 256 || self.http.len() >= 100_000 {
                 return false;
             }
             let stage = o.s.stages.len().checked_sub(1);
-            o.s.http.push(crate::http::HttpTransfer::new(format!("{}:{}", t.src, t.sport), t.dst, t.dport, frame, ts, stage));
+            o.s.http.push(crate::http::HttpTransfer::new(
+                format!("{}:{}", t.src, t.sport),
+                t.dst,
+                t.dport,
+                frame,
+                ts,
+                stage,
+            ));
             let idx = o.s.http.len() - 1;
             o.tkeys.push(c2s);
             self.http.insert(c2s, (id, idx));
             (c2s, false)
         };
-        let Some(&(id, idx)) = self.http.get(&key) else { return false };
+        let Some(&(id, idx)) = self.http.get(&key) else {
+            return false;
+        };
         let mut ev = None;
         {
-            let Some(o) = self.touch(id, frame, ts) else { return true };
-            let Some(h) = o.s.http.get_mut(idx) else { return true };
+            let Some(o) = self.touch(id, frame, ts) else {
+                return true;
+            };
+            let Some(h) = o.s.http.get_mut(idx) else {
+                return true;
+            };
             h.last_frame = frame;
             if ts > h.end.0 {
                 h.end = Timestamp(ts);
@@ -975,7 +1205,15 @@ impl Tracker {
                 h.on_rst();
             }
             if h.status != before {
-                ev = Some(format!("{}: {} ({} bytes, HTTP {})", h.url, h.status.name(), h.bytes, h.status_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())));
+                ev = Some(format!(
+                    "{}: {} ({} bytes, HTTP {})",
+                    h.url,
+                    h.status.name(),
+                    h.bytes,
+                    h.status_code
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into())
+                ));
             }
         }
         if let Some(text) = ev {
@@ -990,16 +1228,30 @@ impl Tracker {
     pub fn on_arp(&mut self, frame: FrameRef, ts: i64, a: &ArpPacket) {
         match a.op {
             1 => {
-                let Some(&id) = self.by_key.get(&ClientKey::Mac(a.sender_mac)) else { return };
+                let Some(&id) = self.by_key.get(&ClientKey::Mac(a.sender_mac)) else {
+                    return;
+                };
                 if a.target_ip == a.sender_ip {
                     return; // gratuitous / probe of own address
                 }
-                let Some(o) = self.touch(id, frame, ts) else { return };
+                let Some(o) = self.touch(id, frame, ts) else {
+                    return;
+                };
                 let target = IpAddr::V4(a.target_ip);
-                if let Some(q) = o.s.arp.iter_mut().find(|q| q.target == target && !q.answered) {
+                if let Some(q) =
+                    o.s.arp
+                        .iter_mut()
+                        .find(|q| q.target == target && !q.answered)
+                {
                     q.count += 1;
                 } else if o.s.arp.len() < 64 {
-                    o.s.arp.push(ArpQuery { frame, time: Timestamp(ts), target, answered: false, count: 1 });
+                    o.s.arp.push(ArpQuery {
+                        frame,
+                        time: Timestamp(ts),
+                        target,
+                        answered: false,
+                        count: 1,
+                    });
                     let waiting = self.arp_waiting.entry(target).or_default();
                     if !waiting.contains(&id) {
                         waiting.push(id);
@@ -1021,31 +1273,70 @@ impl Tracker {
     }
 
     pub fn on_icmp(&mut self, frame: FrameRef, ts: i64, i: &IcmpUnreachable) {
-        let tk1 = TKey { client: i.orig_src, client_port: i.orig_sport, server: i.orig_dst };
-        let tk2 = TKey { client: i.orig_dst, client_port: i.orig_dport, server: i.orig_src };
-        let about = format!("{}:{} -> {}:{}", i.orig_src, i.orig_sport, i.orig_dst, i.orig_dport);
-        let hit = self.transfers.get(&tk1).or(self.transfers.get(&tk2)).copied();
+        let tk1 = TKey {
+            client: i.orig_src,
+            client_port: i.orig_sport,
+            server: i.orig_dst,
+        };
+        let tk2 = TKey {
+            client: i.orig_dst,
+            client_port: i.orig_dport,
+            server: i.orig_src,
+        };
+        let about = format!(
+            "{}:{} -> {}:{}",
+            i.orig_src, i.orig_sport, i.orig_dst, i.orig_dport
+        );
+        let hit = self
+            .transfers
+            .get(&tk1)
+            .or(self.transfers.get(&tk2))
+            .copied();
         let id = match hit {
             Some((id, _)) => Some(id),
-            None => self.by_ip.get(&i.orig_src).or(self.by_ip.get(&i.orig_dst)).copied(),
+            None => self
+                .by_ip
+                .get(&i.orig_src)
+                .or(self.by_ip.get(&i.orig_dst))
+                .copied(),
         };
         let Some(id) = id else { return };
-        let Some(o) = self.touch(id, frame, ts) else { return };
+        let Some(o) = self.touch(id, frame, ts) else {
+            return;
+        };
         if let Some((_, ti)) = hit {
             if let Some(t) = o.s.tftp.get_mut(ti) {
                 t.icmp_unreachable.push(frame);
             }
         }
-        if let Some(n) = o.s.icmp.iter_mut().find(|n| n.about == about && n.from == i.from && n.code == i.code) {
+        if let Some(n) =
+            o.s.icmp
+                .iter_mut()
+                .find(|n| n.about == about && n.from == i.from && n.code == i.code)
+        {
             n.count += 1;
             n.last_frame = frame;
         } else if o.s.icmp.len() < 64 {
-            o.s.icmp.push(IcmpNote { frame, time: Timestamp(ts), from: i.from, code: i.code, about, count: 1, last_frame: frame });
+            o.s.icmp.push(IcmpNote {
+                frame,
+                time: Timestamp(ts),
+                from: i.from,
+                code: i.code,
+                about,
+                count: 1,
+                last_frame: frame,
+            });
         }
     }
 }
 
-pub(crate) fn empty_stage(index: usize, protocol: &str, xid: Option<String>, frame: FrameRef, ts: i64) -> Stage {
+pub(crate) fn empty_stage(
+    index: usize,
+    protocol: &str,
+    xid: Option<String>,
+    frame: FrameRef,
+    ts: i64,
+) -> Stage {
     Stage {
         index,
         protocol: protocol.into(),
@@ -1075,7 +1366,10 @@ pub(crate) fn empty_stage(index: usize, protocol: &str, xid: Option<String>, fra
 }
 
 pub fn opts_text(o: &[(String, String)]) -> String {
-    o.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    o.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
@@ -1086,7 +1380,14 @@ fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
     if m.op == 1 {
         let arches = m.arch_list();
         if !arches.is_empty() {
-            s.push_str(&format!(" arch={}", arches.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")));
+            s.push_str(&format!(
+                " arch={}",
+                arches
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
         }
         if let Some(v) = vc {
             s.push_str(&format!(" class={v}"));
@@ -1130,7 +1431,12 @@ fn finalize(s: &mut BootSession) {
         }
     }
     for st in &mut s.stages {
-        let pick = |kind: OfferKind| st.offers.iter().rev().find(|o| o.kind == kind && o.has_boot_info());
+        let pick = |kind: OfferKind| {
+            st.offers
+                .iter()
+                .rev()
+                .find(|o| o.kind == kind && o.has_boot_info())
+        };
         let chosen = pick(OfferKind::BootServer)
             .map(|o| (o, "boot-server"))
             .or(pick(OfferKind::Ack).map(|o| (o, "dhcp-ack")))
@@ -1140,7 +1446,10 @@ fn finalize(s: &mut BootSession) {
         if let Some((o, src)) = chosen {
             let (file, server) = match &o.boot_url {
                 Some(url) if o.opt67.is_none() && o.file.is_none() => split_url(url),
-                _ => (o.boot_file().map(str::to_string), o.boot_server().or(Some(o.server.to_string()))),
+                _ => (
+                    o.boot_file().map(str::to_string),
+                    o.boot_server().or(Some(o.server.to_string())),
+                ),
             };
             st.boot_file = file;
             st.boot_server = server;
@@ -1152,7 +1461,9 @@ fn finalize(s: &mut BootSession) {
 
 /// `tftp://[2001:db8::1]/path/file.efi` -> (path/file.efi, 2001:db8::1)
 pub fn split_url(url: &str) -> (Option<String>, Option<String>) {
-    let Some((_scheme, rest)) = url.split_once("://") else { return (Some(url.to_string()), None) };
+    let Some((_scheme, rest)) = url.split_once("://") else {
+        return (Some(url.to_string()), None);
+    };
     let (host, path) = match rest.split_once('/') {
         Some((h, p)) => (h, p),
         None => (rest, ""),
@@ -1162,7 +1473,11 @@ pub fn split_url(url: &str) -> (Option<String>, Option<String>) {
         Some((h, _port)) => h,
         None => host.split(':').next().unwrap_or(host),
     };
-    let path = if url.starts_with("tftp") { path.to_string() } else { url.to_string() };
+    let path = if url.starts_with("tftp") {
+        path.to_string()
+    } else {
+        url.to_string()
+    };
     (Some(path), Some(host.to_string()))
 }
 

@@ -46,7 +46,14 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const FAILURES: [Scenario; 6] = [Scenario::NoOffer, Scenario::NoAck, Scenario::NoBootFile, Scenario::ArchMismatch, Scenario::FileNotFound, Scenario::Stalled];
+    pub const FAILURES: [Scenario; 6] = [
+        Scenario::NoOffer,
+        Scenario::NoAck,
+        Scenario::NoBootFile,
+        Scenario::ArchMismatch,
+        Scenario::FileNotFound,
+        Scenario::Stalled,
+    ];
 
     /// The finding `analyze` must report for a client in this scenario.
     pub fn finding(self) -> Option<&'static str> {
@@ -82,7 +89,17 @@ pub struct StormConfig {
 
 impl Default for StormConfig {
     fn default() -> Self {
-        StormConfig { seed: 1, clients: 100, rate: 50.0, uefi_percent: 50, fail_percent: 10, bios_file_bytes: 70_000, efi_file_bytes: 1_000_000, windowsize: None, blksize: None }
+        StormConfig {
+            seed: 1,
+            clients: 100,
+            rate: 50.0,
+            uefi_percent: 50,
+            fail_percent: 10,
+            bios_file_bytes: 70_000,
+            efi_file_bytes: 1_000_000,
+            windowsize: None,
+            blksize: None,
+        }
     }
 }
 
@@ -107,13 +124,32 @@ pub struct Planned {
 fn plan(cfg: &StormConfig, i: u64) -> (Identity, Scenario) {
     let r = mix(cfg.seed ^ mix(i));
     // Index in the low bytes keeps MACs distinct; the seed varies the rest.
-    let mac = [0x02, (r >> 8) as u8 & 0xfe, (i >> 24) as u8, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+    let mac = [
+        0x02,
+        (r >> 8) as u8 & 0xfe,
+        (i >> 24) as u8,
+        (i >> 16) as u8,
+        (i >> 8) as u8,
+        i as u8,
+    ];
     let uefi = (r >> 16) % 100 < u64::from(cfg.uefi_percent);
-    let scenario = if (r >> 24) % 100 < u64::from(cfg.fail_percent) { Scenario::FAILURES[((r >> 32) % Scenario::FAILURES.len() as u64) as usize] } else { Scenario::Healthy };
+    let scenario = if (r >> 24) % 100 < u64::from(cfg.fail_percent) {
+        Scenario::FAILURES[((r >> 32) % Scenario::FAILURES.len() as u64) as usize]
+    } else {
+        Scenario::Healthy
+    };
     let mut uuid = [0u8; 16];
     uuid[..8].copy_from_slice(&mix(r).to_le_bytes());
     uuid[8..].copy_from_slice(&i.to_le_bytes());
-    (Identity { mac, arch: if uefi { 7 } else { 0 }, ipxe: false, uuid }, scenario)
+    (
+        Identity {
+            mac,
+            arch: if uefi { 7 } else { 0 },
+            ipxe: false,
+            uuid,
+        },
+        scenario,
+    )
 }
 
 /// A minimal PE32+ header (x86-64, EFI application) so the EFI file sniffs as UEFI x64.
@@ -171,14 +207,29 @@ fn server(scenario: Scenario, pool_index: u8) -> Server {
         lease_secs: 3600,
         static_hosts: BTreeMap::new(),
     };
-    let cfg = DhcpConfig { server_ip: SERVER_IP, pool: Some(pool), boot, ipxe_script: None, http_url: None, faults, fault_for: vec![] };
-    Server { dhcp: DhcpResponder::new(cfg), tftp_faults }
+    let cfg = DhcpConfig {
+        server_ip: SERVER_IP,
+        pool: Some(pool),
+        boot,
+        ipxe_script: None,
+        http_url: None,
+        faults,
+        fault_for: vec![],
+    };
+    Server {
+        dhcp: DhcpResponder::new(cfg),
+        tftp_faults,
+    }
 }
 
 enum Event {
     Start(u64),
     /// A frame on the wire; `client` is the one it belongs to (sent by or to it).
-    Wire { client: u64, from_client: bool, frame: Vec<u8> },
+    Wire {
+        client: u64,
+        from_client: bool,
+        frame: Vec<u8>,
+    },
     ClientTimer(u64),
     /// A transfer's retransmission timer, by (client IPv4 as u32, client port).
     TransferTimer(u32, u16),
@@ -223,8 +274,22 @@ impl Storm {
     /// `root` must hold the boot files (`write_root`).
     pub fn new(cfg: StormConfig, root: &Path, keep_manifest: bool) -> std::io::Result<Storm> {
         let store = FileStore::new(root)?;
-        let servers = [Scenario::Healthy].iter().chain(Scenario::FAILURES.iter()).enumerate().map(|(i, s)| server(*s, i as u8)).collect();
-        let client_cfg = ClientConfig { offer_wait_ns: SEC / 2, timeout_ns: 40 * SEC, retry_ns: SEC, retries: 4, blksize: cfg.blksize, windowsize: cfg.windowsize, release: true, ..ClientConfig::default() };
+        let servers = [Scenario::Healthy]
+            .iter()
+            .chain(Scenario::FAILURES.iter())
+            .enumerate()
+            .map(|(i, s)| server(*s, i as u8))
+            .collect();
+        let client_cfg = ClientConfig {
+            offer_wait_ns: SEC / 2,
+            timeout_ns: 40 * SEC,
+            retry_ns: SEC,
+            retries: 4,
+            blksize: cfg.blksize,
+            windowsize: cfg.windowsize,
+            release: true,
+            ..ClientConfig::default()
+        };
         let mut s = Storm {
             cfg,
             client_cfg,
@@ -273,14 +338,23 @@ impl Storm {
         for (k, f) in frames.into_iter().enumerate() {
             if !f.is_empty() {
                 // Back-to-back frames leave the NIC a few microseconds apart.
-                self.push(at + THINK_NS + k as i64 * 2_000, Event::Wire { client, from_client: true, frame: f });
+                self.push(
+                    at + THINK_NS + k as i64 * 2_000,
+                    Event::Wire {
+                        client,
+                        from_client: true,
+                        frame: f,
+                    },
+                );
             }
         }
         self.arm_client(client);
     }
 
     fn arm_client(&mut self, client: u64) {
-        let Some(l) = self.live.get_mut(&client) else { return };
+        let Some(l) = self.live.get_mut(&client) else {
+            return;
+        };
         let d = l.client.deadline();
         if d != i64::MAX && d < l.timer_at {
             l.timer_at = d;
@@ -299,14 +373,29 @@ impl Storm {
         let (id, scenario) = plan(&self.cfg, i);
         *self.counts.entry(scenario).or_default() += 1;
         if let Some(m) = self.manifest.as_mut() {
-            m.push(Planned { index: i, mac: fmt_mac(&id.mac), arch: id.arch, scenario });
+            m.push(Planned {
+                index: i,
+                mac: fmt_mac(&id.mac),
+                arch: id.arch,
+                scenario,
+            });
         }
         let mut cc = self.client_cfg.clone();
-        cc.profile = if id.arch == 0 { TftpProfile::Pxe } else { TftpProfile::Ovmf };
+        cc.profile = if id.arch == 0 {
+            TftpProfile::Pxe
+        } else {
+            TftpProfile::Ovmf
+        };
         let xid = mix(self.cfg.seed ^ i.wrapping_mul(31)) as u32;
         let mut client = Client::new(id, cc, xid);
         let frames = client.start(now);
-        self.live.insert(i, Live { client, timer_at: i64::MAX });
+        self.live.insert(
+            i,
+            Live {
+                client,
+                timer_at: i64::MAX,
+            },
+        );
         self.client_frames(i, now, frames);
         if i + 1 < self.cfg.clients {
             let gap = (SEC as f64 / self.cfg.rate.max(1e-3)) as i64;
@@ -321,23 +410,67 @@ impl Storm {
         // From the plan, not the live client: finished clients still have frames on the wire
         // (the last ACK, the RELEASE).
         let si = self.server_of(plan(&self.cfg, client).1);
-        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
+        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else {
+            return;
+        };
         let reply_at = now + THINK_NS + WIRE_NS;
         match d {
             Decoded::Arp(a) if a.op == 1 && a.target_ip == SERVER_IP => {
-                let f = arp_frame(2, SERVER_MAC, a.sender_mac, SERVER_IP, a.sender_mac, a.sender_ip);
-                self.push(reply_at, Event::Wire { client, from_client: false, frame: f });
+                let f = arp_frame(
+                    2,
+                    SERVER_MAC,
+                    a.sender_mac,
+                    SERVER_IP,
+                    a.sender_mac,
+                    a.sender_ip,
+                );
+                self.push(
+                    reply_at,
+                    Event::Wire {
+                        client,
+                        from_client: false,
+                        frame: f,
+                    },
+                );
             }
             Decoded::Udp(u) => {
-                let (IpAddr::V4(src), IpAddr::V4(_)) = (u.src, u.dst) else { return };
+                let (IpAddr::V4(src), IpAddr::V4(_)) = (u.src, u.dst) else {
+                    return;
+                };
                 let client_mac = u.link.src_mac.unwrap_or(BROADCAST_MAC);
                 match u.dport {
                     67 | 4011 => {
-                        let replies = self.servers[si].dhcp.handle(&u.payload, SocketAddrV4::new(src, u.sport), u.dport, now, 67, 4011);
+                        let replies = self.servers[si].dhcp.handle(
+                            &u.payload,
+                            SocketAddrV4::new(src, u.sport),
+                            u.dport,
+                            now,
+                            67,
+                            4011,
+                        );
                         for r in replies {
-                            let dst_mac = if r.dst.ip().is_broadcast() { BROADCAST_MAC } else { client_mac };
-                            let f = udp_frame(SERVER_MAC, dst_mac, SERVER_IP, *r.dst.ip(), r.from_port, r.dst.port(), &r.bytes);
-                            self.push(reply_at + r.delay_ms as i64 * 1_000_000, Event::Wire { client, from_client: false, frame: f });
+                            let dst_mac = if r.dst.ip().is_broadcast() {
+                                BROADCAST_MAC
+                            } else {
+                                client_mac
+                            };
+                            let f = udp_frame(
+                                SERVER_MAC,
+                                dst_mac,
+                                SERVER_IP,
+                                *r.dst.ip(),
+                                r.from_port,
+                                r.dst.port(),
+                                &r.bytes,
+                            );
+                            self.push(
+                                reply_at + r.delay_ms as i64 * 1_000_000,
+                                Event::Wire {
+                                    client,
+                                    from_client: false,
+                                    frame: f,
+                                },
+                            );
                         }
                     }
                     69 => {
@@ -345,21 +478,42 @@ impl Storm {
                         match tftp::on_request(&self.store, &u.payload, now, &faults, false) {
                             Incoming::Start(t, out) => {
                                 let port = self.next_server_port;
-                                self.next_server_port = if port == 65535 { 49152 } else { port + 1 };
-                                self.send_tftp(client, client_mac, src, port, u.sport, out, reply_at);
-                                self.transfers.insert((u32::from(src), u.sport), LiveTransfer { t: *t, client, server_port: port, timer_at: i64::MAX });
+                                self.next_server_port =
+                                    if port == 65535 { 49152 } else { port + 1 };
+                                self.send_tftp(
+                                    client, client_mac, src, port, u.sport, out, reply_at,
+                                );
+                                self.transfers.insert(
+                                    (u32::from(src), u.sport),
+                                    LiveTransfer {
+                                        t: *t,
+                                        client,
+                                        server_port: port,
+                                        timer_at: i64::MAX,
+                                    },
+                                );
                                 self.arm_transfer(u32::from(src), u.sport);
                             }
                             Incoming::Reply(b) => {
                                 let port = self.next_server_port;
-                                self.send_tftp(client, client_mac, src, port, u.sport, vec![b], reply_at);
+                                self.send_tftp(
+                                    client,
+                                    client_mac,
+                                    src,
+                                    port,
+                                    u.sport,
+                                    vec![b],
+                                    reply_at,
+                                );
                             }
                             Incoming::Ignore => {}
                         }
                     }
                     _ => {
                         let key = (u32::from(src), u.sport);
-                        let Some(lt) = self.transfers.get_mut(&key) else { return };
+                        let Some(lt) = self.transfers.get_mut(&key) else {
+                            return;
+                        };
                         if lt.server_port != u.dport {
                             return;
                         }
@@ -375,16 +529,34 @@ impl Storm {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn send_tftp(&mut self, client: u64, mac: Mac, ip: Ipv4Addr, sport: u16, dport: u16, out: Vec<Vec<u8>>, at: i64) {
+    fn send_tftp(
+        &mut self,
+        client: u64,
+        mac: Mac,
+        ip: Ipv4Addr,
+        sport: u16,
+        dport: u16,
+        out: Vec<Vec<u8>>,
+        at: i64,
+    ) {
         for (k, b) in out.into_iter().enumerate() {
             let f = udp_frame(SERVER_MAC, mac, SERVER_IP, ip, sport, dport, &b);
             // A window leaves at wire speed: 1500 bytes at 1 Gb/s is 12 µs.
-            self.push(at + k as i64 * 12_000, Event::Wire { client, from_client: false, frame: f });
+            self.push(
+                at + k as i64 * 12_000,
+                Event::Wire {
+                    client,
+                    from_client: false,
+                    frame: f,
+                },
+            );
         }
     }
 
     fn arm_transfer(&mut self, ip: u32, port: u16) {
-        let Some(lt) = self.transfers.get_mut(&(ip, port)) else { return };
+        let Some(lt) = self.transfers.get_mut(&(ip, port)) else {
+            return;
+        };
         match lt.t.poll_timeout() {
             Some(d) if d < lt.timer_at => {
                 lt.timer_at = d;
@@ -400,16 +572,26 @@ impl Storm {
 
     /// Deliver a server frame to its client.
     fn deliver_to_client(&mut self, client: u64, frame: &[u8], now: i64) {
-        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else { return };
+        let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else {
+            return;
+        };
         let at = now + WIRE_NS;
-        let Some(l) = self.live.get_mut(&client) else { return };
+        let Some(l) = self.live.get_mut(&client) else {
+            return;
+        };
         let out = match d {
             Decoded::Arp(a) => l.client.on_arp(at, &a),
             Decoded::Udp(u) => {
                 let IpAddr::V4(src) = u.src else { return };
                 if u.dport == 68 || u.sport == 4011 {
                     match Dhcp4::parse(&u.payload) {
-                        Ok(m) => l.client.on_dhcp(at, &m, u.link.src_mac.unwrap_or(SERVER_MAC), src, u.sport),
+                        Ok(m) => l.client.on_dhcp(
+                            at,
+                            &m,
+                            u.link.src_mac.unwrap_or(SERVER_MAC),
+                            src,
+                            u.sport,
+                        ),
                         Err(_) => vec![],
                     }
                 } else {
@@ -428,18 +610,28 @@ impl Iterator for Storm {
 
     fn next(&mut self) -> Option<(i64, Vec<u8>)> {
         while let Some(Reverse((now, seq))) = self.queue.pop() {
-            let Some(ev) = self.events.remove(&seq) else { continue };
+            let Some(ev) = self.events.remove(&seq) else {
+                continue;
+            };
             match ev {
                 Event::Start(i) => self.start_client(i, now),
                 Event::ClientTimer(c) => {
-                    let Some(l) = self.live.get_mut(&c) else { continue };
+                    let Some(l) = self.live.get_mut(&c) else {
+                        continue;
+                    };
                     l.timer_at = i64::MAX;
-                    let frames = if l.client.deadline() <= now { l.client.poll(now) } else { vec![] };
+                    let frames = if l.client.deadline() <= now {
+                        l.client.poll(now)
+                    } else {
+                        vec![]
+                    };
                     self.client_frames(c, now, frames);
                     self.retire(c);
                 }
                 Event::TransferTimer(ip, port) => {
-                    let Some(lt) = self.transfers.get_mut(&(ip, port)) else { continue };
+                    let Some(lt) = self.transfers.get_mut(&(ip, port)) else {
+                        continue;
+                    };
                     lt.timer_at = i64::MAX;
                     let due = lt.t.poll_timeout().is_some_and(|d| d <= now);
                     let out = if due { lt.t.on_timeout(now) } else { vec![] };
@@ -448,7 +640,11 @@ impl Iterator for Storm {
                     self.send_tftp(client, mac, Ipv4Addr::from(ip), sport, port, out, now);
                     self.arm_transfer(ip, port);
                 }
-                Event::Wire { client, from_client, frame } => {
+                Event::Wire {
+                    client,
+                    from_client,
+                    frame,
+                } => {
                     if from_client {
                         self.deliver_to_server(client, &frame, now);
                     } else {
@@ -465,7 +661,10 @@ impl Iterator for Storm {
             self.trailer += 1;
             let t = self.last_ns + SEC;
             self.last_ns = t;
-            return Some((t, arp_frame(1, SERVER_MAC, BROADCAST_MAC, SERVER_IP, [0; 6], SERVER_IP)));
+            return Some((
+                t,
+                arp_frame(1, SERVER_MAC, BROADCAST_MAC, SERVER_IP, [0; 6], SERVER_IP),
+            ));
         }
         None
     }
@@ -478,8 +677,21 @@ pub fn discover_flood(n: u64, per_sec: u64, seed: u64) -> impl Iterator<Item = (
     let start = 1_767_225_600 * SEC;
     let gap = SEC / per_sec.max(1) as i64;
     (0..n).map(move |i| {
-        let (id, _) = plan(&StormConfig { seed, ..StormConfig::default() }, i);
-        let mut c = Client::new(Identity { arch: if i % 2 == 0 { 0 } else { 7 }, ..id }, ClientConfig::default(), mix(seed ^ i) as u32);
+        let (id, _) = plan(
+            &StormConfig {
+                seed,
+                ..StormConfig::default()
+            },
+            i,
+        );
+        let mut c = Client::new(
+            Identity {
+                arch: if i % 2 == 0 { 0 } else { 7 },
+                ..id
+            },
+            ClientConfig::default(),
+            mix(seed ^ i) as u32,
+        );
         let frame = c.start(0).into_iter().next().unwrap_or_default();
         (start + i as i64 * gap, frame)
     })
@@ -494,13 +706,26 @@ pub fn tid_flood(n: u64, per_sec: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
     let client_ip = Ipv4Addr::new(10, 9, 0, 2);
     (0..n).flat_map(move |i| {
         let port = 1024 + (i % 64_000) as u16;
-        let rrq = crate::wire::tftp::Tftp::Rrq(crate::wire::tftp::Request { filename: "undionly.kpxe".into(), mode: "octet".into(), options: vec![] }).encode();
+        let rrq = crate::wire::tftp::Tftp::Rrq(crate::wire::tftp::Request {
+            filename: "undionly.kpxe".into(),
+            mode: "octet".into(),
+            options: vec![],
+        })
+        .encode();
         let mut data = vec![0, 3, 0, 1];
         data.extend_from_slice(&[0x90; 512]);
         let t = start + i as i64 * gap;
         [
-            (t, udp_frame(client_mac, SERVER_MAC, client_ip, SERVER_IP, port, 69, &rrq)),
-            (t + 1_000, udp_frame(SERVER_MAC, client_mac, SERVER_IP, client_ip, 50_000, port, &data)),
+            (
+                t,
+                udp_frame(client_mac, SERVER_MAC, client_ip, SERVER_IP, port, 69, &rrq),
+            ),
+            (
+                t + 1_000,
+                udp_frame(
+                    SERVER_MAC, client_mac, SERVER_IP, client_ip, 50_000, port, &data,
+                ),
+            ),
         ]
     })
 }
@@ -512,14 +737,25 @@ mod tests {
     #[test]
     fn same_seed_same_frames_other_seed_other_macs() {
         let root = std::env::temp_dir().join(format!("pxe-synth-unit-{}", std::process::id()));
-        let cfg = StormConfig { clients: 6, efi_file_bytes: 50_000, bios_file_bytes: 20_000, ..StormConfig::default() };
+        let cfg = StormConfig {
+            clients: 6,
+            efi_file_bytes: 50_000,
+            bios_file_bytes: 20_000,
+            ..StormConfig::default()
+        };
         write_root(&root, &cfg).expect("root");
-        let a: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
-        let b: Vec<_> = Storm::new(cfg.clone(), &root, false).expect("storm").collect();
+        let a: Vec<_> = Storm::new(cfg.clone(), &root, false)
+            .expect("storm")
+            .collect();
+        let b: Vec<_> = Storm::new(cfg.clone(), &root, false)
+            .expect("storm")
+            .collect();
         assert!(a.len() > 6 * 10, "{} frames", a.len());
         assert_eq!(a, b);
         assert!(a.windows(2).all(|w| w[0].0 <= w[1].0), "time order");
-        let c: Vec<_> = Storm::new(StormConfig { seed: 2, ..cfg }, &root, false).expect("storm").collect();
+        let c: Vec<_> = Storm::new(StormConfig { seed: 2, ..cfg }, &root, false)
+            .expect("storm")
+            .collect();
         assert_ne!(a, c);
     }
 }

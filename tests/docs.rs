@@ -8,7 +8,11 @@ use pxe_inspect::cli::Cli;
 use std::process::{Command, Stdio};
 
 fn subcommands() -> Vec<String> {
-    Cli::command().get_subcommands().map(|s| s.get_name().to_string()).filter(|n| n != "help").collect()
+    Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect()
 }
 
 #[test]
@@ -20,8 +24,16 @@ fn completions_cover_every_subcommand_and_parse() {
         for sub in subcommands() {
             assert!(text.contains(&sub), "{shell} completion lacks `{sub}`");
         }
-        for opt in ["--verify-arch", "--fail-on", "--tftp-root", "--until-booted"] {
-            assert!(text.contains(opt.trim_start_matches('-')), "{shell} completion lacks {opt}");
+        for opt in [
+            "--verify-arch",
+            "--fail-on",
+            "--tftp-root",
+            "--until-booted",
+        ] {
+            assert!(
+                text.contains(opt.trim_start_matches('-')),
+                "{shell} completion lacks {opt}"
+            );
         }
         // The script must be valid in its own shell where that shell is installed.
         let check = match shell {
@@ -32,15 +44,29 @@ fn completions_cover_every_subcommand_and_parse() {
         };
         if let Some((sh, args)) = check {
             if have(sh) {
-                let path = std::env::temp_dir().join(format!("pxi-compl-{}.{shell}", std::process::id()));
+                let path =
+                    std::env::temp_dir().join(format!("pxi-compl-{}.{shell}", std::process::id()));
                 std::fs::write(&path, &text).expect("write");
-                let st = Command::new(sh).args(&args).arg(&path).stderr(Stdio::piped()).output().expect("shell");
-                assert!(st.status.success(), "{shell} rejects the completion script: {}", String::from_utf8_lossy(&st.stderr));
+                let st = Command::new(sh)
+                    .args(&args)
+                    .arg(&path)
+                    .stderr(Stdio::piped())
+                    .output()
+                    .expect("shell");
+                assert!(
+                    st.status.success(),
+                    "{shell} rejects the completion script: {}",
+                    String::from_utf8_lossy(&st.stderr)
+                );
                 let _ = std::fs::remove_file(&path);
             }
         }
     }
-    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2), "unknown shell is a usage error");
+    assert_eq!(
+        run(&["completions", "tcsh"]).status.code(),
+        Some(2),
+        "unknown shell is a usage error"
+    );
 }
 
 #[test]
@@ -51,20 +77,35 @@ fn man_pages_for_every_subcommand() {
     let main = std::fs::read_to_string(dir.join("pxe-inspect.1")).expect("main page");
     assert!(main.starts_with(".ie") || main.contains(".TH"), "roff");
     for sub in subcommands() {
-        let page = std::fs::read_to_string(dir.join(format!("pxe-inspect-{sub}.1"))).unwrap_or_else(|_| panic!("page for {sub}"));
+        let page = std::fs::read_to_string(dir.join(format!("pxe-inspect-{sub}.1")))
+            .unwrap_or_else(|_| panic!("page for {sub}"));
         assert!(page.contains(".TH"), "{sub}: roff title");
         assert!(main.contains(&sub), "main page lists {sub}");
         let cmd = Cli::command();
         let sc = cmd.find_subcommand(&sub).expect("subcommand");
         for a in sc.get_arguments().filter_map(|a| a.get_long()) {
-            assert!(page.contains(&a.replace('-', "\\-")) || page.contains(a), "{sub}: page lacks --{a}");
+            assert!(
+                page.contains(&a.replace('-', "\\-")) || page.contains(a),
+                "{sub}: page lacks --{a}"
+            );
         }
         if have("man") {
-            let out = Command::new("man").args(["-l", "-Tutf8"]).arg(dir.join(format!("pxe-inspect-{sub}.1"))).env("MANWIDTH", "100").output().expect("man");
-            assert!(out.status.success() && !out.stdout.is_empty(), "{sub}: man renders it");
+            let out = Command::new("man")
+                .args(["-l", "-Tutf8"])
+                .arg(dir.join(format!("pxe-inspect-{sub}.1")))
+                .env("MANWIDTH", "100")
+                .output()
+                .expect("man");
+            assert!(
+                out.status.success() && !out.stdout.is_empty(),
+                "{sub}: man renders it"
+            );
         }
     }
     let stdout = run(&["manpage"]);
-    assert!(String::from_utf8_lossy(&stdout.stdout).contains(".TH"), "manpage prints the main page");
+    assert!(
+        String::from_utf8_lossy(&stdout.stdout).contains(".TH"),
+        "manpage prints the main page"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

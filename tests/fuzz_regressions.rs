@@ -4,7 +4,9 @@
 use std::path::Path;
 
 fn replay(target: &str, run: fn(&[u8])) -> usize {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
     let mut n = 0;
     for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         let bytes = std::fs::read(e.path()).expect("read regression input");
@@ -44,15 +46,24 @@ fn targets_accept_real_captures() {
         capture_reader::run(&bytes);
         analyze_pipeline::run(&bytes[..bytes.len().min(256 * 1024)]);
         files += 1;
-        let Ok(mut r) = pxe_inspect::source::CaptureReader::open(&p.to_string_lossy(), 0) else { continue };
+        let Ok(mut r) = pxe_inspect::source::CaptureReader::open(&p.to_string_lossy(), 0) else {
+            continue;
+        };
         while let Ok(Some(f)) = r.next_frame() {
-            if let Some(i) = frame_decode::LINKTYPES.iter().position(|&l| l == f.linktype) {
+            if let Some(i) = frame_decode::LINKTYPES
+                .iter()
+                .position(|&l| l == f.linktype)
+            {
                 let mut seed = vec![i as u8];
                 seed.extend_from_slice(&f.data);
                 frame_decode::run(&seed);
             }
             // UDP payload of an Ethernet/IPv4 frame without options
-            if f.data.len() > 42 && f.data[12..14] == [8, 0] && f.data[14] == 0x45 && f.data[23] == 17 {
+            if f.data.len() > 42
+                && f.data[12..14] == [8, 0]
+                && f.data[14] == 0x45
+                && f.data[23] == 17
+            {
                 let payload = &f.data[42..];
                 tftp_codec::run(payload);
                 let mut s = vec![0u8];

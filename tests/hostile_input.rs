@@ -20,10 +20,18 @@ fn not_a_capture_exits_2_naming_file_and_magic() {
     let out = run(&["analyze", &p]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("notes.pcap") && err.contains("not a pcap or pcapng") && err.contains("68 65 6c 6c"), "{err}");
+    assert!(
+        err.contains("notes.pcap")
+            && err.contains("not a pcap or pcapng")
+            && err.contains("68 65 6c 6c"),
+        "{err}"
+    );
     let p = tmpfile("empty.pcap", b"");
     assert_eq!(run(&["analyze", &p]).status.code(), Some(2));
-    assert_eq!(run(&["analyze", "/nonexistent/x.pcap"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["analyze", "/nonexistent/x.pcap"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -34,19 +42,29 @@ fn unreadable_input_still_analyses_the_others() {
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["sessions"].as_array().map(|a| a.len()), Some(1));
-    assert!(v["inputs"][0]["error"].as_str().is_some_and(|e| e.contains("bad.pcap")));
+    assert!(v["inputs"][0]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("bad.pcap")));
 }
 
 #[test]
 fn truncated_capture_is_analysed_up_to_the_damage() {
-    let bytes = std::fs::read(capture("rs_pxe-intel-bios-full-two-stage-ipxe-chainload.pcapng")).expect("read");
+    let bytes = std::fs::read(capture(
+        "rs_pxe-intel-bios-full-two-stage-ipxe-chainload.pcapng",
+    ))
+    .expect("read");
     for cut in [100_000usize, 777_777, 1_000_003] {
         let p = tmpfile(&format!("cut-{cut}.pcapng"), &bytes[..cut]);
         let (v, code) = analyze_json(&[&p], &[]);
         assert!(code == 0 || code == 1, "cut {cut}: exit {code}");
         let end = &v["inputs"][0]["end"];
         assert_eq!(end["clean"], false, "cut {cut}");
-        assert!(end["message"].as_str().is_some_and(|m| m.contains("byte offset")), "{end}");
+        assert!(
+            end["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("byte offset")),
+            "{end}"
+        );
         assert!(all_finding_ids(&v).contains(&"analysis-truncated".to_string()));
         assert!(v["stats"]["frames"].as_u64().unwrap_or(0) > 10);
     }
@@ -66,7 +84,13 @@ fn bogus_record_length_is_reported() {
     let (v, code) = analyze_json(&[&p], &[]);
     assert_eq!(code, 0);
     assert_eq!(v["inputs"][0]["end"]["clean"], false);
-    assert!(v["inputs"][0]["end"]["message"].as_str().is_some_and(|m| m.contains("byte offset 24")), "{}", v["inputs"][0]["end"]);
+    assert!(
+        v["inputs"][0]["end"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("byte offset 24")),
+        "{}",
+        v["inputs"][0]["end"]
+    );
 }
 
 /// Deterministic mutation fuzzing over real captures: bit flips, byte smashes and cuts.
@@ -114,7 +138,12 @@ fn stdin_gzip_and_merge() {
     let path = capture("rs_pxe-intel-bios-full-two-stage-ipxe-chainload.pcapng");
     let bytes = std::fs::read(&path).expect("read");
     // stdin
-    let mut child = Command::new(bin()).args(["analyze", "-f", "json", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child = Command::new(bin())
+        .args(["analyze", "-f", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || stdin.write_all(&bytes));
     let out = child.wait_with_output().expect("wait");
@@ -124,7 +153,8 @@ fn stdin_gzip_and_merge() {
     // gzip
     let gz = {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(&std::fs::read(&path).expect("read")).expect("gz");
+        e.write_all(&std::fs::read(&path).expect("read"))
+            .expect("gz");
         e.finish().expect("gz")
     };
     let p = tmpfile("boot.pcapng.gz", &gz);
@@ -138,13 +168,26 @@ fn stdin_gzip_and_merge() {
     let ss = sessions(&v);
     assert_eq!(ss.len(), 1, "one client across both files");
     let s = &ss[0];
-    assert_eq!(s["stages"][0]["first_frame"], serde_json::json!({"input": 0, "frame": 1}));
-    assert_eq!(s["tftp"][0]["first_frame"], serde_json::json!({"input": 1, "frame": 1}));
-    assert_eq!(s["stages"][0]["transfers"], serde_json::json!([0, 1]), "transfers join the DHCP stage");
+    assert_eq!(
+        s["stages"][0]["first_frame"],
+        serde_json::json!({"input": 0, "frame": 1})
+    );
+    assert_eq!(
+        s["tftp"][0]["first_frame"],
+        serde_json::json!({"input": 1, "frame": 1})
+    );
+    assert_eq!(
+        s["stages"][0]["transfers"],
+        serde_json::json!([0, 1]),
+        "transfers join the DHCP stage"
+    );
 }
 
 /// Classic pcap of `frames`, written to `out` as they come, by the project's own writer.
-fn stream_pcap(out: Box<dyn Write + Send>, frames: impl Iterator<Item = (i64, Vec<u8>)>) -> std::io::Result<()> {
+fn stream_pcap(
+    out: Box<dyn Write + Send>,
+    frames: impl Iterator<Item = (i64, Vec<u8>)>,
+) -> std::io::Result<()> {
     let mut w = pxe_inspect::source::writer::CaptureWriter::to_stream(out, 1, false)?;
     for (ts, f) in frames {
         w.write(1, ts, &f, f.len() as u32)?;
@@ -154,9 +197,20 @@ fn stream_pcap(out: Box<dyn Write + Send>, frames: impl Iterator<Item = (i64, Ve
 
 /// Run analyze over a generated stream on stdin; (peak RSS in KB when GNU time is there, the
 /// jsonl lines' types counted, the capture-wide findings, exit code).
-fn analyze_stream(frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static) -> (Option<u64>, std::collections::BTreeMap<String, u64>, Vec<serde_json::Value>, Option<i32>) {
+fn analyze_stream(
+    frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static,
+) -> (
+    Option<u64>,
+    std::collections::BTreeMap<String, u64>,
+    Vec<serde_json::Value>,
+    Option<i32>,
+) {
     let time = std::path::Path::new("/usr/bin/time").exists();
-    let rss_file = std::env::temp_dir().join(format!("pxe-rss-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let rss_file = std::env::temp_dir().join(format!(
+        "pxe-rss-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let mut cmd = if time {
         let mut c = Command::new("/usr/bin/time");
         c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(bin());
@@ -164,7 +218,13 @@ fn analyze_stream(frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static)
     } else {
         Command::new(bin())
     };
-    let mut child = cmd.args(["analyze", "-f", "jsonl", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = cmd
+        .args(["analyze", "-f", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || stream_pcap(Box::new(stdin), frames));
     let stdout = child.stdout.take().expect("stdout");
@@ -182,7 +242,9 @@ fn analyze_stream(frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static)
     writer.join().expect("join").expect("stream the capture");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
-    let rss = std::fs::read_to_string(&rss_file).ok().and_then(|s| s.trim().lines().last().and_then(|l| l.trim().parse().ok()));
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().lines().last().and_then(|l| l.trim().parse().ok()));
     if !time {
         eprintln!("SKIP peak-RSS check: /usr/bin/time (GNU time) not installed");
     }
@@ -193,13 +255,26 @@ fn analyze_stream(frames: impl Iterator<Item = (i64, Vec<u8>)> + Send + 'static)
 /// cap holds memory down and a capture-wide `analysis-capped` finding says traffic went untracked.
 #[test]
 fn million_client_macs_keep_memory_bounded() {
-    let (rss, types, findings, code) = analyze_stream(pxe_inspect::synth::discover_flood(1_000_000, 50_000, 5));
+    let (rss, types, findings, code) =
+        analyze_stream(pxe_inspect::synth::discover_flood(1_000_000, 50_000, 5));
     assert!(matches!(code, Some(0..=1)), "{code:?}");
     let sessions = types.get("session").copied().unwrap_or(0);
-    assert_eq!(sessions, 100_000, "the default cap of tracked clients: {types:?}");
-    let capped: Vec<_> = findings.iter().filter(|f| f["id"] == "analysis-capped").collect();
+    assert_eq!(
+        sessions, 100_000,
+        "the default cap of tracked clients: {types:?}"
+    );
+    let capped: Vec<_> = findings
+        .iter()
+        .filter(|f| f["id"] == "analysis-capped")
+        .collect();
     assert_eq!(capped.len(), 1, "{findings:?}");
-    assert!(capped[0]["message"].as_str().is_some_and(|m| m.contains("900000 new clients")), "{}", capped[0]);
+    assert!(
+        capped[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("900000 new clients")),
+        "{}",
+        capped[0]
+    );
     if let Some(kb) = rss {
         eprintln!("1M MACs: peak RSS {kb} KB");
         assert!(kb < 350_000, "100,000 open sessions: peak RSS {kb} KB");
@@ -209,10 +284,14 @@ fn million_client_macs_keep_memory_bounded() {
 /// A million TFTP TIDs from one client: the per-session transfer cap holds.
 #[test]
 fn million_tftp_tids_keep_memory_bounded() {
-    let (rss, types, findings, code) = analyze_stream(pxe_inspect::synth::tid_flood(1_000_000, 100_000));
+    let (rss, types, findings, code) =
+        analyze_stream(pxe_inspect::synth::tid_flood(1_000_000, 100_000));
     assert!(matches!(code, Some(0..=1)), "{code:?}");
     assert!(types.get("session").copied().unwrap_or(0) >= 1, "{types:?}");
-    assert!(findings.iter().any(|f| f["id"] == "analysis-capped"), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f["id"] == "analysis-capped"),
+        "{findings:?}"
+    );
     if let Some(kb) = rss {
         eprintln!("1M TIDs: peak RSS {kb} KB");
         assert!(kb < 300_000, "peak RSS {kb} KB");
@@ -234,7 +313,11 @@ fn analyze_all_survive(files: &[String]) {
         let out = run(&args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!err.contains("panicked"), "{err}");
-        assert!(matches!(out.status.code(), Some(0..=2)), "{:?}: {err}", out.status);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{:?}: {err}",
+            out.status
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("valid JSON");
     }
 }
@@ -248,7 +331,10 @@ fn every_sample_cut_at_many_offsets() {
     let mut tried = 0;
     for e in std::fs::read_dir(&dir).expect("samples").flatten() {
         let p = e.path();
-        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if !(name.ends_with(".pcap") || name.ends_with(".pcapng") || name.ends_with(".gz")) {
             continue;
         }
@@ -291,7 +377,14 @@ fn dhcp_option_loops_and_bad_overload() {
         // overload both areas; file holds option 52 again and a length running off its end
         [pxe.as_slice(), b"\x34\x01\x03\xff"].concat(),
         // a flood of 255-byte options, no end option
-        [pxe.as_slice(), &[0x2b, 0xff], &[0x41; 255], &[0x2b, 0xff], &[0x42; 100]].concat(),
+        [
+            pxe.as_slice(),
+            &[0x2b, 0xff],
+            &[0x41; 255],
+            &[0x2b, 0xff],
+            &[0x42; 100],
+        ]
+        .concat(),
         // all pad after the message type, no end
         [b"\x35\x01\x01".as_slice(), &[0u8; 300]].concat(),
         // option 52 with an empty value, and with an unknown overload value
@@ -300,7 +393,12 @@ fn dhcp_option_loops_and_bad_overload() {
         b"\x35\x01\x01\x3c\x00\x5d\x00\xff".to_vec(),
         // a 6-byte UNDI field whose byte 3 falls inside a multi-byte character (the fuzzer's
         // first crash: serve and analyze both split it at byte 3)
-        [b"\x35\x01\x01\x3c\x20PXEClient:Arch:00000:UNDI:0".as_slice(), "\u{20ac}".as_bytes(), b"20\xff"].concat(),
+        [
+            b"\x35\x01\x01\x3c\x20PXEClient:Arch:00000:UNDI:0".as_slice(),
+            "\u{20ac}".as_bytes(),
+            b"20\xff",
+        ]
+        .concat(),
     ];
     let overload_file = [b"\x34\x01\x03\x43\x7fpxelinux.0".as_slice(), &[0x0c; 3]].concat();
     let overload_sname = b"\x42\xf0short\x34\x01\x01".to_vec();
@@ -308,18 +406,42 @@ fn dhcp_option_loops_and_bad_overload() {
     for (i, opts) in cases.iter().enumerate() {
         let mac = [0x02, 0xbb, 0, 0, 0, i as u8 + 1];
         let d = bootp(mac, opts, &overload_file, &overload_sname);
-        frames.push((1_700_000_000_000_000_000 + i as i64 * 1_000_000_000, udp_frame(mac, BROADCAST_MAC, Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST, 68, 67, &d)));
+        frames.push((
+            1_700_000_000_000_000_000 + i as i64 * 1_000_000_000,
+            udp_frame(
+                mac,
+                BROADCAST_MAC,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::BROADCAST,
+                68,
+                67,
+                &d,
+            ),
+        ));
     }
     let p = write_pcap("dhcp-option-torture.pcap", frames.into_iter());
     let (v, code) = analyze_json(&[&p], &[]);
     assert!(matches!(code, 0 | 1), "{code}");
-    let macs: Vec<&str> = sessions(&v).iter().filter_map(|s| s["client"]["mac"].as_str()).collect();
+    let macs: Vec<&str> = sessions(&v)
+        .iter()
+        .filter_map(|s| s["client"]["mac"].as_str())
+        .collect();
     for i in 1..=cases.len() {
-        assert!(macs.contains(&format!("02:bb:00:00:00:{i:02x}").as_str()), "client {i}: {macs:?}");
+        assert!(
+            macs.contains(&format!("02:bb:00:00:00:{i:02x}").as_str()),
+            "client {i}: {macs:?}"
+        );
     }
     // The damage is reported, not swallowed: option issues on the messages or malformed counts.
     let text = v.to_string();
-    assert!(text.contains("issues") || v["stats"]["malformed"].as_object().is_some_and(|m| !m.is_empty()), "{}", v["stats"]);
+    assert!(
+        text.contains("issues")
+            || v["stats"]["malformed"]
+                .as_object()
+                .is_some_and(|m| !m.is_empty()),
+        "{}",
+        v["stats"]
+    );
 }
 
 /// A transfer of 70,001 blocks of 512 bytes: block numbers wrap past 65535 and the analysis
@@ -327,7 +449,15 @@ fn dhcp_option_loops_and_bad_overload() {
 #[test]
 fn tftp_block_numbers_wrap_past_65535() {
     use pxe_inspect::synth::{write_root, Storm, StormConfig};
-    let cfg = StormConfig { seed: 11, clients: 1, uefi_percent: 0, fail_percent: 0, bios_file_bytes: 70_000 * 512 + 100, blksize: Some(512), ..StormConfig::default() };
+    let cfg = StormConfig {
+        seed: 11,
+        clients: 1,
+        uefi_percent: 0,
+        fail_percent: 0,
+        bios_file_bytes: 70_000 * 512 + 100,
+        blksize: Some(512),
+        ..StormConfig::default()
+    };
     let root = std::env::temp_dir().join(format!("pxe-wrap-root-{}", std::process::id()));
     write_root(&root, &cfg).expect("root");
     let p = write_pcap("wrap.pcap", Storm::new(cfg, &root, false).expect("storm"));
@@ -348,7 +478,14 @@ fn tftp_block_numbers_wrap_past_65535() {
 #[test]
 fn backwards_and_out_of_order_timestamps() {
     use pxe_inspect::synth::{write_root, Storm, StormConfig};
-    let cfg = StormConfig { seed: 12, clients: 8, fail_percent: 0, bios_file_bytes: 20_000, efi_file_bytes: 60_000, ..StormConfig::default() };
+    let cfg = StormConfig {
+        seed: 12,
+        clients: 8,
+        fail_percent: 0,
+        bios_file_bytes: 20_000,
+        efi_file_bytes: 60_000,
+        ..StormConfig::default()
+    };
     let root = std::env::temp_dir().join(format!("pxe-ts-root-{}", std::process::id()));
     write_root(&root, &cfg).expect("root");
     let mut frames: Vec<(i64, Vec<u8>)> = Storm::new(cfg, &root, false).expect("storm").collect();
@@ -363,9 +500,20 @@ fn backwards_and_out_of_order_timestamps() {
     let p = write_pcap("backwards.pcap", frames.into_iter());
     let (v, code) = analyze_json(&[&p], &[]);
     assert!(matches!(code, 0 | 1), "{code}");
-    assert!(v["stats"]["timestamps_backwards"].as_u64().unwrap_or(0) > 5, "{}", v["stats"]);
-    let booted = sessions(&v).iter().filter(|s| s["outcome"] == "booted").count();
-    assert!(booted >= 7, "{booted} of 8 booted; {:?}", all_finding_ids(&v));
+    assert!(
+        v["stats"]["timestamps_backwards"].as_u64().unwrap_or(0) > 5,
+        "{}",
+        v["stats"]
+    );
+    let booted = sessions(&v)
+        .iter()
+        .filter(|s| s["outcome"] == "booted")
+        .count();
+    assert!(
+        booted >= 7,
+        "{booted} of 8 booted; {:?}",
+        all_finding_ids(&v)
+    );
 }
 
 /// A gzip capture cut early (its first 60 KiB: ~210 KB of pcap decompress before the damage)
@@ -374,12 +522,21 @@ fn backwards_and_out_of_order_timestamps() {
 /// second read while it was still opening the file.)
 #[test]
 fn truncated_gzip_yields_the_frames_before_the_cut() {
-    let whole = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/lab-uefi-dnsmasq.pcap.gz")).expect("sample");
+    let whole = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/lab-uefi-dnsmasq.pcap.gz"
+    ))
+    .expect("sample");
     let path = tmpfile("cut-early.pcap.gz", &whole[..60 << 10]);
     let (v, code) = analyze_json(&[&path], &[]);
     assert_ne!(code, 2, "the file opens");
     let input = &v["inputs"][0];
     assert!(input["frames"].as_u64().unwrap_or(0) > 100, "{input}");
     assert_eq!(input["end"]["clean"], false, "{input}");
-    assert!(input["end"]["message"].as_str().is_some_and(|m| m.contains("byte offset")), "{input}");
+    assert!(
+        input["end"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("byte offset")),
+        "{input}"
+    );
 }

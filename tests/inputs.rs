@@ -21,9 +21,14 @@ fn zstd_capture_is_read_by_magic() {
 fn since_until_and_client_filters() {
     let path = capture("rs_pxe-intel-bios-full-two-stage-ipxe-chainload.pcapng");
     let (all, _) = analyze_json(&[&path], &[]);
-    let start = all["sessions"][0]["start"].as_str().expect("start").to_string();
+    let start = all["sessions"][0]["start"]
+        .as_str()
+        .expect("start")
+        .to_string();
     // The iPXE stage starts ~23 s in: a window after 20 s sees only it.
-    let t0 = pxe_inspect::model::Timestamp::parse(&start).expect("parse").0;
+    let t0 = pxe_inspect::model::Timestamp::parse(&start)
+        .expect("parse")
+        .0;
     let since = format!("{}", (t0 as f64 / 1e9) + 20.0);
     let (v, _) = analyze_json(&[&path], &["--since", &since]);
     let s = &sessions(&v)[0];
@@ -31,30 +36,62 @@ fn since_until_and_client_filters() {
     assert_eq!(s["stages"][0]["ipxe"], true);
     let until = format!("{}", (t0 as f64 / 1e9) + 5.0);
     let (v, _) = analyze_json(&[&path], &["--until", &until]);
-    assert_eq!(sessions(&v)[0]["stages"].as_array().map(|a| a.len()), Some(1));
+    assert_eq!(
+        sessions(&v)[0]["stages"].as_array().map(|a| a.len()),
+        Some(1)
+    );
     assert_eq!(sessions(&v)[0]["stages"][0]["ipxe"], false);
     let (v, _) = analyze_json(&[&path], &["--client", "00-01-2E-91-F7-FE"]);
     assert_eq!(sessions(&v).len(), 1);
     let (v, _) = analyze_json(&[&path], &["--client", "00:00:00:00:00:01"]);
     assert_eq!(sessions(&v).len(), 0);
-    assert_eq!(run(&["analyze", "--since", "last tuesday", &path]).status.code(), Some(2));
+    assert_eq!(
+        run(&["analyze", "--since", "last tuesday", &path])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 /// A boot storm of ~600 clients (about 150 MB) streamed as jsonl: the first session line comes
 /// long before the end and peak memory stays flat (sessions are written as they close).
 #[test]
 fn jsonl_streams_large_captures_with_flat_memory() {
-    if skip_unless(have("/usr/bin/time"), "GNU time not installed (apt-get install time)") {
+    if skip_unless(
+        have("/usr/bin/time"),
+        "GNU time not installed (apt-get install time)",
+    ) {
         return;
     }
     let gen = gen_capture_bin();
     let big = std::env::temp_dir().join(format!("pxi-{}-storm.pcap", std::process::id()));
-    let src = format!("{}/samples/lab-bios-dnsmasq.pcap", env!("CARGO_MANIFEST_DIR"));
-    assert!(Command::new(&gen).args([&src, big.to_str().expect("p"), "600"]).status().expect("gen").success());
+    let src = format!(
+        "{}/samples/lab-bios-dnsmasq.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(Command::new(&gen)
+        .args([&src, big.to_str().expect("p"), "600"])
+        .status()
+        .expect("gen")
+        .success());
     let rss_file = std::env::temp_dir().join(format!("pxi-{}-rss", std::process::id()));
     let started = Instant::now();
     let mut child = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o", rss_file.to_str().expect("p"), bin().to_str().expect("bin"), "analyze", "-f", "jsonl", "--idle-timeout", "30", "--fail-on", "never", big.to_str().expect("p")])
+        .args([
+            "-f",
+            "%M",
+            "-o",
+            rss_file.to_str().expect("p"),
+            bin().to_str().expect("bin"),
+            "analyze",
+            "-f",
+            "jsonl",
+            "--idle-timeout",
+            "30",
+            "--fail-on",
+            "never",
+            big.to_str().expect("p"),
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -67,7 +104,20 @@ fn jsonl_streams_large_captures_with_flat_memory() {
     let _ = std::fs::remove_file(&big);
     assert!(first.contains("\"type\":\"session\""), "{first}");
     assert!(n >= 600, "{n} lines");
-    assert!(first_at.as_secs_f64() < total.as_secs_f64() * 0.6, "first line after {first_at:?} of {total:?}");
-    let rss_kb: u64 = std::fs::read_to_string(&rss_file).expect("rss").trim().lines().last().unwrap_or("0").parse().unwrap_or(u64::MAX);
-    assert!(rss_kb < 64 * 1024, "peak RSS {rss_kb} KB for a 150 MB capture");
+    assert!(
+        first_at.as_secs_f64() < total.as_secs_f64() * 0.6,
+        "first line after {first_at:?} of {total:?}"
+    );
+    let rss_kb: u64 = std::fs::read_to_string(&rss_file)
+        .expect("rss")
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(u64::MAX);
+    assert!(
+        rss_kb < 64 * 1024,
+        "peak RSS {rss_kb} KB for a 150 MB capture"
+    );
 }

@@ -12,12 +12,17 @@ use std::time::Duration;
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
 fn ports() -> (u16, u16, u16) {
-    let base = 20_000 + (std::process::id() % 400) as u16 * 100 + NEXT_PORT.fetch_add(3, Ordering::SeqCst);
+    let base =
+        20_000 + (std::process::id() % 400) as u16 * 100 + NEXT_PORT.fetch_add(3, Ordering::SeqCst);
     (base, base + 1, base + 2)
 }
 
 fn root_ok() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 struct Server(Child);
@@ -39,10 +44,35 @@ fn tftp_root(tag: &str, files: &[(&str, usize)]) -> String {
 }
 
 fn serve_lo(root: &str, tftp: u16, dhcp: u16, boot: u16, extra: &[&str]) -> Server {
-    let mut args = vec!["serve".to_string(), "-i".into(), "lo".into(), "--server-ip".into(), "127.0.0.1".into(), "--tftp-root".into(), root.into(), "--boot".into(), "bios=a.bin".into()];
-    args.extend(["--tftp-port".into(), tftp.to_string(), "--dhcp-port".into(), dhcp.to_string(), "--bootserver-port".into(), boot.to_string(), "--no-observe".into(), "--duration".into(), "120".into()]);
+    let mut args = vec![
+        "serve".to_string(),
+        "-i".into(),
+        "lo".into(),
+        "--server-ip".into(),
+        "127.0.0.1".into(),
+        "--tftp-root".into(),
+        root.into(),
+        "--boot".into(),
+        "bios=a.bin".into(),
+    ];
+    args.extend([
+        "--tftp-port".into(),
+        tftp.to_string(),
+        "--dhcp-port".into(),
+        dhcp.to_string(),
+        "--bootserver-port".into(),
+        boot.to_string(),
+        "--no-observe".into(),
+        "--duration".into(),
+        "120".into(),
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    let c = Command::new(bin()).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+    let c = Command::new(bin())
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
     std::thread::sleep(Duration::from_millis(400));
     Server(c)
 }
@@ -53,36 +83,107 @@ fn same(a: &str, b: &str) -> bool {
 
 #[test]
 fn tftp_real_clients_every_option_combination() {
-    if skip_unless(root_ok() && have("atftp") && have("tftp") && have("busybox"), "needs root (SO_BINDTODEVICE), atftp, tftp-hpa, busybox") {
+    if skip_unless(
+        root_ok() && have("atftp") && have("tftp") && have("busybox"),
+        "needs root (SO_BINDTODEVICE), atftp, tftp-hpa, busybox",
+    ) {
         return;
     }
-    let root = tftp_root("opts", &[("a.bin", 300_000), ("exact.bin", 4096), ("empty.bin", 0)]);
+    let root = tftp_root(
+        "opts",
+        &[("a.bin", 300_000), ("exact.bin", 4096), ("empty.bin", 0)],
+    );
     let (t, d, b) = ports();
     let _s = serve_lo(&root, t, d, b, &[]);
-    let out = std::env::temp_dir().join(format!("pxi-got-{}", std::process::id())).to_string_lossy().to_string();
+    let out = std::env::temp_dir()
+        .join(format!("pxi-got-{}", std::process::id()))
+        .to_string_lossy()
+        .to_string();
     let port = t.to_string();
     for file in ["a.bin", "exact.bin", "empty.bin"] {
-        for opts in [vec![], vec!["blksize 1428"], vec!["blksize 8192", "tsize 0"], vec!["blksize 1468", "windowsize 4", "tsize 0"], vec!["windowsize 16"], vec!["blksize 65464"]] {
+        for opts in [
+            vec![],
+            vec!["blksize 1428"],
+            vec!["blksize 8192", "tsize 0"],
+            vec!["blksize 1468", "windowsize 4", "tsize 0"],
+            vec!["windowsize 16"],
+            vec!["blksize 65464"],
+        ] {
             let _ = std::fs::remove_file(&out);
             let mut c = Command::new("atftp");
             for o in &opts {
                 c.args(["--option", o]);
             }
-            let st = c.args(["--get", "-r", file, "-l", &out, "127.0.0.1", &port]).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("atftp");
-            assert!(st.success() && same(&out, &format!("{root}/{file}")), "atftp {file} {opts:?}");
+            let st = c
+                .args(["--get", "-r", file, "-l", &out, "127.0.0.1", &port])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("atftp");
+            assert!(
+                st.success() && same(&out, &format!("{root}/{file}")),
+                "atftp {file} {opts:?}"
+            );
         }
     }
     let _ = std::fs::remove_file(&out);
-    let st = Command::new("tftp").args(["127.0.0.1", &port, "-m", "binary", "-c", "get", "a.bin", &out]).status().expect("tftp-hpa");
-    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "tftp-hpa");
+    let st = Command::new("tftp")
+        .args([
+            "127.0.0.1",
+            &port,
+            "-m",
+            "binary",
+            "-c",
+            "get",
+            "a.bin",
+            &out,
+        ])
+        .status()
+        .expect("tftp-hpa");
+    assert!(
+        st.success() && same(&out, &format!("{root}/a.bin")),
+        "tftp-hpa"
+    );
     let _ = std::fs::remove_file(&out);
-    let st = Command::new("busybox").args(["tftp", "-g", "-r", "a.bin", "-l", &out, "-b", "1024", "127.0.0.1", &port]).status().expect("busybox tftp");
-    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "busybox tftp");
+    let st = Command::new("busybox")
+        .args([
+            "tftp",
+            "-g",
+            "-r",
+            "a.bin",
+            "-l",
+            &out,
+            "-b",
+            "1024",
+            "127.0.0.1",
+            &port,
+        ])
+        .status()
+        .expect("busybox tftp");
+    assert!(
+        st.success() && same(&out, &format!("{root}/a.bin")),
+        "busybox tftp"
+    );
     // netascii: LF becomes CRLF on the wire and back
     std::fs::write(format!("{root}/text.txt"), "one\ntwo\n").expect("text");
     let _ = std::fs::remove_file(&out);
-    let st = Command::new("tftp").args(["127.0.0.1", &port, "-m", "ascii", "-c", "get", "text.txt", &out]).status().expect("tftp-hpa");
-    assert!(st.success() && std::fs::read_to_string(&out).ok().as_deref() == Some("one\ntwo\n"), "netascii");
+    let st = Command::new("tftp")
+        .args([
+            "127.0.0.1",
+            &port,
+            "-m",
+            "ascii",
+            "-c",
+            "get",
+            "text.txt",
+            &out,
+        ])
+        .status()
+        .expect("tftp-hpa");
+    assert!(
+        st.success() && std::fs::read_to_string(&out).ok().as_deref() == Some("one\ntwo\n"),
+        "netascii"
+    );
 }
 
 #[test]
@@ -92,20 +193,63 @@ fn tftp_rollover_traversal_and_writes() {
     }
     // 70000 blocks of 8 bytes: block numbers roll over past 65535.
     let root = tftp_root("roll", &[("a.bin", 70_000 * 8 + 3)]);
-    std::fs::write(std::env::temp_dir().join(format!("pxi-serve-{}-secret", std::process::id())), "secret").expect("secret");
+    std::fs::write(
+        std::env::temp_dir().join(format!("pxi-serve-{}-secret", std::process::id())),
+        "secret",
+    )
+    .expect("secret");
     let (t, d, b) = ports();
     let _s = serve_lo(&root, t, d, b, &[]);
-    let out = std::env::temp_dir().join(format!("pxi-roll-{}", std::process::id())).to_string_lossy().to_string();
+    let out = std::env::temp_dir()
+        .join(format!("pxi-roll-{}", std::process::id()))
+        .to_string_lossy()
+        .to_string();
     let port = t.to_string();
-    let st = Command::new("atftp").args(["--option", "blksize 8", "--option", "windowsize 32", "--get", "-r", "a.bin", "-l", &out, "127.0.0.1", &port]).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("atftp");
-    assert!(st.success() && same(&out, &format!("{root}/a.bin")), "rollover transfer");
-    for bad in ["../pxi-serve-secret", "/../../etc/passwd", "..\\..\\etc\\passwd"] {
-        let o = Command::new("atftp").args(["--get", "-r", bad, "-l", "/dev/null", "127.0.0.1", &port]).output().expect("atftp");
-        let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
-        assert!(!o.status.success() && text.contains("leaves the TFTP root"), "{bad}: {text}");
+    let st = Command::new("atftp")
+        .args([
+            "--option",
+            "blksize 8",
+            "--option",
+            "windowsize 32",
+            "--get",
+            "-r",
+            "a.bin",
+            "-l",
+            &out,
+            "127.0.0.1",
+            &port,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("atftp");
+    assert!(
+        st.success() && same(&out, &format!("{root}/a.bin")),
+        "rollover transfer"
+    );
+    for bad in [
+        "../pxi-serve-secret",
+        "/../../etc/passwd",
+        "..\\..\\etc\\passwd",
+    ] {
+        let o = Command::new("atftp")
+            .args(["--get", "-r", bad, "-l", "/dev/null", "127.0.0.1", &port])
+            .output()
+            .expect("atftp");
+        let text =
+            String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !o.status.success() && text.contains("leaves the TFTP root"),
+            "{bad}: {text}"
+        );
     }
-    let o = Command::new("atftp").args(["--put", "-r", "up.bin", "-l", &out, "127.0.0.1", &port]).output().expect("atftp");
-    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("writes are refused"));
+    let o = Command::new("atftp")
+        .args(["--put", "-r", "up.bin", "-l", &out, "127.0.0.1", &port])
+        .output()
+        .expect("atftp");
+    assert!(
+        !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("writes are refused")
+    );
     assert!(!std::path::Path::new(&format!("{root}/up.bin")).exists());
 }
 
@@ -114,7 +258,15 @@ fn serve_refuses_bad_configuration() {
     let out = run(&["serve", "--tftp-root", "/tmp", "--boot", "bios=x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("explicit --interface"));
-    let out = run(&["serve", "-i", "lo", "--boot", "bios=x", "--fault", "no-such-fault"]);
+    let out = run(&[
+        "serve",
+        "-i",
+        "lo",
+        "--boot",
+        "bios=x",
+        "--fault",
+        "no-such-fault",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault"));
     let out = run(&["serve", "-i", "lo", "--boot", "martian=x"]);
@@ -123,22 +275,54 @@ fn serve_refuses_bad_configuration() {
     std::fs::write(&cfg, "interface = \"lo\"\nbogus_key = 1\n").expect("cfg");
     let out = run(&["serve", "--config", cfg.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus_key"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bogus_key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Start serve in the server namespace, run `client` in the client namespace, return the
 /// analysis of what serve's observer wrote.
-fn fault_run(n: &Netns, root: &str, serve_extra: &[&str], client: impl FnOnce(&Netns), settle_ms: u64) -> serde_json::Value {
-    let written = n.path(&format!("serve-{}.pcapng", NEXT_PORT.fetch_add(1, Ordering::SeqCst)));
+fn fault_run(
+    n: &Netns,
+    root: &str,
+    serve_extra: &[&str],
+    client: impl FnOnce(&Netns),
+    settle_ms: u64,
+) -> serde_json::Value {
+    let written = n.path(&format!(
+        "serve-{}.pcapng",
+        NEXT_PORT.fetch_add(1, Ordering::SeqCst)
+    ));
     let b = bin();
-    let mut args: Vec<String> = vec![b.to_string_lossy().into(), "serve".into(), "-i".into(), "vs0".into(), "--tftp-root".into(), root.into(), "--boot".into(), "bios=boot.0".into(), "--boot".into(), "efi-x64=boot.efi".into(), "--boot".into(), "efi-ia32=boot.efi".into(), "-w".into(), written.clone(), "-f".into(), "jsonl".into()];
+    let mut args: Vec<String> = vec![
+        b.to_string_lossy().into(),
+        "serve".into(),
+        "-i".into(),
+        "vs0".into(),
+        "--tftp-root".into(),
+        root.into(),
+        "--boot".into(),
+        "bios=boot.0".into(),
+        "--boot".into(),
+        "efi-x64=boot.efi".into(),
+        "--boot".into(),
+        "efi-ia32=boot.efi".into(),
+        "-w".into(),
+        written.clone(),
+        "-f".into(),
+        "jsonl".into(),
+    ];
     args.extend(serve_extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let mut s = n.spawn(&n.srv, &refs, "serve.log");
     std::thread::sleep(Duration::from_millis(800));
     client(n);
     std::thread::sleep(Duration::from_millis(settle_ms));
-    let _ = Command::new("kill").args(["-TERM", &s.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &s.id().to_string()])
+        .status();
     let _ = s.wait();
     let (v, _) = analyze_json(&[&written], &[]);
     v
@@ -148,9 +332,16 @@ fn udhcpc(n: &Netns, extra: &[&str]) -> bool {
     let script = n.path("udhcpc.sh");
     std::fs::write(&script, "#!/bin/sh\n[ \"$1\" = bound ] && ip addr add \"$ip/24\" dev \"$interface\" 2>/dev/null\nexit 0\n").expect("script");
     let _ = Command::new("chmod").args(["+x", &script]).status();
-    let mut args = vec!["busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "4", "-T", "1", "-s", &script];
+    let mut args = vec![
+        "busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "4", "-T", "1", "-s", &script,
+    ];
     args.extend_from_slice(extra);
-    n.exec(&n.cli, &args).stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+    n.exec(&n.cli, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 fn atftp(n: &Netns, file: &str, opts: &[&str]) {
@@ -159,14 +350,21 @@ fn atftp(n: &Netns, file: &str, opts: &[&str]) {
         args.extend_from_slice(&["--option", o]);
     }
     args.extend_from_slice(&["--get", "-r", file, "-l", "/dev/null", SRV_IP]);
-    let _ = n.exec(&n.cli, &args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let _ = n
+        .exec(&n.cli, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 const PXE_BIOS: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000"];
 
 #[test]
 fn every_fault_produces_its_finding() {
-    if skip_unless(can_netns() && have("busybox") && have("atftp"), "needs root, ip netns, busybox, atftp") {
+    if skip_unless(
+        can_netns() && have("busybox") && have("atftp"),
+        "needs root, ip netns, busybox, atftp",
+    ) {
         return;
     }
     let n = Netns::new("flt");
@@ -184,33 +382,152 @@ fn every_fault_produces_its_finding() {
     std::fs::write(format!("{root}/undionly.kpxe"), vec![0x55u8; 3000]).expect("ipxe");
     let dhcp = ["--dhcp-range", "192.168.78.100,192.168.78.150"];
     let reset = |n: &Netns| {
-        let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
+        let _ = Command::new("ip")
+            .args(["-n", &n.cli, "addr", "flush", "dev", "vc0"])
+            .status();
     };
-    let with = |f: &str| -> Vec<String> { let mut v: Vec<String> = dhcp.iter().map(|s| s.to_string()).collect(); v.extend(["--fault".into(), f.into()]); v };
+    let with = |f: &str| -> Vec<String> {
+        let mut v: Vec<String> = dhcp.iter().map(|s| s.to_string()).collect();
+        v.extend(["--fault".into(), f.into()]);
+        v
+    };
     let check = |v: &serde_json::Value, id: &str, what: &str| {
         let ids = all_finding_ids(v);
-        assert!(ids.contains(&id.to_string()), "{what}: expected {id}, got {ids:?}");
+        assert!(
+            ids.contains(&id.to_string()),
+            "{what}: expected {id}, got {ids:?}"
+        );
     };
     type Client = Box<dyn Fn(&Netns)>;
-    let fetch = |opts: &'static [&'static str]| -> Client { Box::new(move |n: &Netns| { assert!(udhcpc(n, PXE_BIOS), "lease"); atftp(n, "boot.0", opts); }) };
+    let fetch = |opts: &'static [&'static str]| -> Client {
+        Box::new(move |n: &Netns| {
+            assert!(udhcpc(n, PXE_BIOS), "lease");
+            atftp(n, "boot.0", opts);
+        })
+    };
     let cases: Vec<(&str, Vec<String>, Client, u64, &str)> = vec![
         // 5 DISCOVERs a second apart: the written capture must span more than the rule's 3 s
         // (4 tries ended exactly at 3 s, a coin toss).
-        ("dhcp-no-offer", with("dhcp-no-offer"), Box::new(|n: &Netns| { assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "5"]].concat())); }), 500, "dhcp-no-offer"),
-        ("dhcp-no-ack", with("dhcp-no-ack"), Box::new(|n: &Netns| { assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "2"]].concat())); }), 3_500, "dhcp-no-ack"),
-        ("dhcp-no-boot-file", with("dhcp-no-boot-file"), Box::new(|n: &Netns| { assert!(udhcpc(n, PXE_BIOS)); }), 300, "dhcp-no-boot-file"),
-        ("arch-mismatch", with("arch-mismatch"), Box::new(|n: &Netns| { assert!(udhcpc(n, &["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"])); atftp(n, "boot.0", &[]); }), 300, "arch-mismatch"),
-        ("tftp-file-not-found", with("tftp-file-not-found"), fetch(&[]), 300, "tftp-file-not-found"),
-        ("tftp-error=2", with("tftp-error=2"), fetch(&[]), 300, "tftp-error"),
-        ("tftp-options-ignored", with("tftp-options-ignored"), fetch(&["blksize 1024"]), 300, "tftp-options-ignored"),
-        ("tftp-retransmits=25", with("tftp-retransmits=25"), fetch(&["blksize 2048"]), 300, "tftp-retransmits"),
-        ("tftp-incomplete=5", with("tftp-incomplete=5"), fetch(&[]), 6_000, "tftp-incomplete"),
-        ("proxy-missing-vendor-class", vec!["--fault".into(), "proxy-missing-vendor-class".into()], Box::new(|n: &Netns| { let _ = udhcpc(n, PXE_BIOS); }), 300, "proxy-missing-vendor-class"),
-        ("dhcp-slow-offer=11", with("dhcp-slow-offer=11"), Box::new(|n: &Netns| {
-            let script = n.path("udhcpc.sh");
-            let _ = udhcpc(n, &[]); // writes the script
-            let _ = n.exec(&n.cli, &["busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "20", "-T", "1", "-A", "1", "-s", &script, "-V", "PXEClient:Arch:00000:UNDI:002001"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
-        }), 300, "dhcp-slow-offer"),
+        (
+            "dhcp-no-offer",
+            with("dhcp-no-offer"),
+            Box::new(|n: &Netns| {
+                assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "5"]].concat()));
+            }),
+            500,
+            "dhcp-no-offer",
+        ),
+        (
+            "dhcp-no-ack",
+            with("dhcp-no-ack"),
+            Box::new(|n: &Netns| {
+                assert!(!udhcpc(n, &[PXE_BIOS, &["-t", "2"]].concat()));
+            }),
+            3_500,
+            "dhcp-no-ack",
+        ),
+        (
+            "dhcp-no-boot-file",
+            with("dhcp-no-boot-file"),
+            Box::new(|n: &Netns| {
+                assert!(udhcpc(n, PXE_BIOS));
+            }),
+            300,
+            "dhcp-no-boot-file",
+        ),
+        (
+            "arch-mismatch",
+            with("arch-mismatch"),
+            Box::new(|n: &Netns| {
+                assert!(udhcpc(
+                    n,
+                    &["-V", "PXEClient:Arch:00007:UNDI:003016", "-x", "0x5d:0007"]
+                ));
+                atftp(n, "boot.0", &[]);
+            }),
+            300,
+            "arch-mismatch",
+        ),
+        (
+            "tftp-file-not-found",
+            with("tftp-file-not-found"),
+            fetch(&[]),
+            300,
+            "tftp-file-not-found",
+        ),
+        (
+            "tftp-error=2",
+            with("tftp-error=2"),
+            fetch(&[]),
+            300,
+            "tftp-error",
+        ),
+        (
+            "tftp-options-ignored",
+            with("tftp-options-ignored"),
+            fetch(&["blksize 1024"]),
+            300,
+            "tftp-options-ignored",
+        ),
+        (
+            "tftp-retransmits=25",
+            with("tftp-retransmits=25"),
+            fetch(&["blksize 2048"]),
+            300,
+            "tftp-retransmits",
+        ),
+        (
+            "tftp-incomplete=5",
+            with("tftp-incomplete=5"),
+            fetch(&[]),
+            6_000,
+            "tftp-incomplete",
+        ),
+        (
+            "proxy-missing-vendor-class",
+            vec!["--fault".into(), "proxy-missing-vendor-class".into()],
+            Box::new(|n: &Netns| {
+                let _ = udhcpc(n, PXE_BIOS);
+            }),
+            300,
+            "proxy-missing-vendor-class",
+        ),
+        (
+            "dhcp-slow-offer=11",
+            with("dhcp-slow-offer=11"),
+            Box::new(|n: &Netns| {
+                let script = n.path("udhcpc.sh");
+                let _ = udhcpc(n, &[]); // writes the script
+                let _ = n
+                    .exec(
+                        &n.cli,
+                        &[
+                            "busybox",
+                            "udhcpc",
+                            "-i",
+                            "vc0",
+                            "-n",
+                            "-q",
+                            "-f",
+                            "-t",
+                            "20",
+                            "-T",
+                            "1",
+                            "-A",
+                            "1",
+                            "-s",
+                            &script,
+                            "-V",
+                            "PXEClient:Arch:00000:UNDI:002001",
+                        ],
+                    )
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }),
+            300,
+            "dhcp-slow-offer",
+        ),
     ];
     for (name, extra, client, settle, id) in cases {
         reset(&n);
@@ -220,21 +537,74 @@ fn every_fault_produces_its_finding() {
     }
     // A non-PXE client gets nothing from proxy mode.
     reset(&n);
-    let v = fault_run(&n, &root, &[], |n| { assert!(!udhcpc(n, &[]), "no lease from a proxy"); }, 300);
-    assert!(sessions(&v).iter().all(|s| s["stages"].as_array().is_none_or(|st| st.iter().all(|x| x["offers"].as_array().is_none_or(|o| o.is_empty())))), "proxy answered a non-PXE client");
+    let v = fault_run(
+        &n,
+        &root,
+        &[],
+        |n| {
+            assert!(!udhcpc(n, &[]), "no lease from a proxy");
+        },
+        300,
+    );
+    assert!(
+        sessions(&v)
+            .iter()
+            .all(|s| s["stages"].as_array().is_none_or(|st| st
+                .iter()
+                .all(|x| x["offers"].as_array().is_none_or(|o| o.is_empty())))),
+        "proxy answered a non-PXE client"
+    );
     // iPXE: the ROM gets undionly.kpxe, the loaded iPXE gets the script; with the fault, the binary again.
     for (fault, want) in [(false, "boot.ipxe"), (true, "undionly.kpxe")] {
         reset(&n);
-        let mut extra = vec!["--dhcp-range", "192.168.78.100,192.168.78.150", "--boot", "bios=undionly.kpxe", "--ipxe-script", "boot.ipxe"];
+        let mut extra = vec![
+            "--dhcp-range",
+            "192.168.78.100,192.168.78.150",
+            "--boot",
+            "bios=undionly.kpxe",
+            "--ipxe-script",
+            "boot.ipxe",
+        ];
         if fault {
             extra.extend(["--fault", "ipxe-chainload-loop"]);
         }
-        let ipxe: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000", "-x", "0x4d:69505845"];
-        let v = fault_run(&n, &root, &extra, |n| { assert!(udhcpc(n, ipxe)); let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status(); assert!(udhcpc(n, ipxe)); }, 300);
-        let s = sessions(&v).iter().find(|s| s["pxe"] == true).expect("session").clone();
-        let files: Vec<&str> = s["stages"].as_array().expect("stages").iter().filter_map(|st| st["boot_file"].as_str()).collect();
+        let ipxe: &[&str] = &[
+            "-V",
+            "PXEClient:Arch:00000:UNDI:002001",
+            "-x",
+            "0x5d:0000",
+            "-x",
+            "0x4d:69505845",
+        ];
+        let v = fault_run(
+            &n,
+            &root,
+            &extra,
+            |n| {
+                assert!(udhcpc(n, ipxe));
+                let _ = Command::new("ip")
+                    .args(["-n", &n.cli, "addr", "flush", "dev", "vc0"])
+                    .status();
+                assert!(udhcpc(n, ipxe));
+            },
+            300,
+        );
+        let s = sessions(&v)
+            .iter()
+            .find(|s| s["pxe"] == true)
+            .expect("session")
+            .clone();
+        let files: Vec<&str> = s["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .filter_map(|st| st["boot_file"].as_str())
+            .collect();
         assert_eq!(files.last().copied(), Some(want), "{files:?}");
-        assert_eq!(finding_ids(&s).contains(&"ipxe-chainload-loop".to_string()), fault);
+        assert_eq!(
+            finding_ids(&s).contains(&"ipxe-chainload-loop".to_string()),
+            fault
+        );
     }
 }
 
@@ -242,7 +612,10 @@ fn every_fault_produces_its_finding() {
 /// knows nothing of PXE) or a client that talks to port 4011 directly.
 #[test]
 fn proxy_faults_produce_their_findings() {
-    if skip_unless(can_netns() && have("busybox") && have("python3"), "needs root, ip netns, busybox, python3") {
+    if skip_unless(
+        can_netns() && have("busybox") && have("python3"),
+        "needs root, ip netns, busybox, python3",
+    ) {
         return;
     }
     let n = Netns::new("pxy");
@@ -251,15 +624,55 @@ fn proxy_faults_produce_their_findings() {
     std::fs::write(format!("{root}/boot.0"), vec![1u8; 1000]).expect("file");
     // proxy-offer-late: the plain DHCP server answers at once, the proxy 3 s later.
     let b = bin();
-    let mut plain = n.spawn(&n.srv, &[b.to_str().expect("bin"), "serve", "-i", "vs0", "--boot", "bios=boot.0", "--dhcp-range", "192.168.78.100,192.168.78.150", "--fault", "dhcp-no-boot-file", "--no-observe", "--bootserver-port", "4012"], "plain.log");
-    let v = fault_run(&n, &root, &["--fault", "proxy-offer-late=3"], |n| { assert!(udhcpc(n, PXE_BIOS), "lease from the plain server"); }, 4_000);
+    let mut plain = n.spawn(
+        &n.srv,
+        &[
+            b.to_str().expect("bin"),
+            "serve",
+            "-i",
+            "vs0",
+            "--boot",
+            "bios=boot.0",
+            "--dhcp-range",
+            "192.168.78.100,192.168.78.150",
+            "--fault",
+            "dhcp-no-boot-file",
+            "--no-observe",
+            "--bootserver-port",
+            "4012",
+        ],
+        "plain.log",
+    );
+    let v = fault_run(
+        &n,
+        &root,
+        &["--fault", "proxy-offer-late=3"],
+        |n| {
+            assert!(udhcpc(n, PXE_BIOS), "lease from the plain server");
+        },
+        4_000,
+    );
     let _ = plain.kill();
     let _ = plain.wait();
     let ids = all_finding_ids(&v);
     assert!(ids.contains(&"proxy-offer-late".to_string()), "{ids:?}");
     // proxy-unanswered: a client asks the boot server on 4011 and hears nothing.
-    let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
-    assert!(Command::new("ip").args(["-n", &n.cli, "addr", "add", "192.168.78.99/24", "dev", "vc0"]).status().expect("ip").success());
+    let _ = Command::new("ip")
+        .args(["-n", &n.cli, "addr", "flush", "dev", "vc0"])
+        .status();
+    assert!(Command::new("ip")
+        .args([
+            "-n",
+            &n.cli,
+            "addr",
+            "add",
+            "192.168.78.99/24",
+            "dev",
+            "vc0"
+        ])
+        .status()
+        .expect("ip")
+        .success());
     let script = r#"
 import socket, time
 m = bytearray(236); m[0]=1; m[1]=1; m[2]=6; m[4:8]=b'\x12\x34\x56\x78'; m[12:16]=bytes([192,168,78,99])
@@ -269,9 +682,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('192.168.78.99', 6
 for i in range(3):
     s.sendto(bytes(m), ('192.168.78.1', 4011)); time.sleep(1.5)
 "#;
-    let v = fault_run(&n, &root, &["--fault", "proxy-unanswered"], |n| {
-        let _ = n.exec(&n.cli, &["python3", "-c", script]).status();
-    }, 1_000);
+    let v = fault_run(
+        &n,
+        &root,
+        &["--fault", "proxy-unanswered"],
+        |n| {
+            let _ = n.exec(&n.cli, &["python3", "-c", script]).status();
+        },
+        1_000,
+    );
     let ids = all_finding_ids(&v);
     assert!(ids.contains(&"proxy-unanswered".to_string()), "{ids:?}");
 }
@@ -281,7 +700,10 @@ for i in range(3):
 /// a conflicting boot file, and blocks large enough to fragment.
 #[test]
 fn remaining_rules_fire_on_real_traffic() {
-    if skip_unless(can_netns() && have("busybox") && have("atftp") && have("python3"), "needs root, ip netns, busybox, atftp, python3") {
+    if skip_unless(
+        can_netns() && have("busybox") && have("atftp") && have("python3"),
+        "needs root, ip netns, busybox, atftp, python3",
+    ) {
         return;
     }
     let n = Netns::new("rul");
@@ -292,7 +714,9 @@ fn remaining_rules_fire_on_real_traffic() {
     let bs = b.to_str().expect("bin");
     let dhcp = ["--dhcp-range", "192.168.78.100,192.168.78.150"];
     let flush = |n: &Netns| {
-        let _ = Command::new("ip").args(["-n", &n.cli, "addr", "flush", "dev", "vc0"]).status();
+        let _ = Command::new("ip")
+            .args(["-n", &n.cli, "addr", "flush", "dev", "vc0"])
+            .status();
     };
     let want = |v: &serde_json::Value, id: &str| {
         let ids = all_finding_ids(v);
@@ -300,27 +724,113 @@ fn remaining_rules_fire_on_real_traffic() {
     };
 
     // dhcp-multiple-servers: a second DHCP server on the segment (SO_REUSEADDR: both hear DISCOVER).
-    let mut second = n.spawn(&n.srv, &[bs, "serve", "-i", "vs0", "--boot", "bios=boot.0", "--dhcp-range", "192.168.78.200,192.168.78.210", "--server-ip", "192.168.78.2", "--no-observe", "--bootserver-port", "4013"], "second.log");
-    let v = fault_run(&n, &root, &dhcp, |n| { let _ = udhcpc(n, PXE_BIOS); }, 500);
+    let mut second = n.spawn(
+        &n.srv,
+        &[
+            bs,
+            "serve",
+            "-i",
+            "vs0",
+            "--boot",
+            "bios=boot.0",
+            "--dhcp-range",
+            "192.168.78.200,192.168.78.210",
+            "--server-ip",
+            "192.168.78.2",
+            "--no-observe",
+            "--bootserver-port",
+            "4013",
+        ],
+        "second.log",
+    );
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            let _ = udhcpc(n, PXE_BIOS);
+        },
+        500,
+    );
     let _ = second.kill();
     let _ = second.wait();
     want(&v, "dhcp-multiple-servers");
 
     // arch-unknown: a PXEClient with neither option 93 nor Arch: in option 60.
     flush(&n);
-    let v = fault_run(&n, &root, &dhcp, |n| { assert!(udhcpc(n, &["-V", "PXEClient"])); }, 300);
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            assert!(udhcpc(n, &["-V", "PXEClient"]));
+        },
+        300,
+    );
     want(&v, "arch-unknown");
 
     // dhcp-decline: the offered address answers ARP (another host holds it), udhcpc declines.
     flush(&n);
-    let _ = Command::new("ip").args(["-n", &n.srv, "addr", "add", "192.168.78.100/24", "dev", "vs0"]).status();
-    let v = fault_run(&n, &root, &dhcp, |n| {
-        let _ = udhcpc(n, &[]); // writes the script
-        let script = n.path("udhcpc.sh");
-        // After a DECLINE udhcpc waits and retries for ever: give it a few seconds.
-        let _ = n.exec(&n.cli, &["timeout", "6", "busybox", "udhcpc", "-i", "vc0", "-n", "-q", "-f", "-t", "2", "-T", "1", "-a", "-s", &script, "-V", "PXEClient:Arch:00000:UNDI:002001"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
-    }, 300);
-    let _ = Command::new("ip").args(["-n", &n.srv, "addr", "del", "192.168.78.100/24", "dev", "vs0"]).status();
+    let _ = Command::new("ip")
+        .args([
+            "-n",
+            &n.srv,
+            "addr",
+            "add",
+            "192.168.78.100/24",
+            "dev",
+            "vs0",
+        ])
+        .status();
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            let _ = udhcpc(n, &[]); // writes the script
+            let script = n.path("udhcpc.sh");
+            // After a DECLINE udhcpc waits and retries for ever: give it a few seconds.
+            let _ = n
+                .exec(
+                    &n.cli,
+                    &[
+                        "timeout",
+                        "6",
+                        "busybox",
+                        "udhcpc",
+                        "-i",
+                        "vc0",
+                        "-n",
+                        "-q",
+                        "-f",
+                        "-t",
+                        "2",
+                        "-T",
+                        "1",
+                        "-a",
+                        "-s",
+                        &script,
+                        "-V",
+                        "PXEClient:Arch:00000:UNDI:002001",
+                    ],
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        },
+        300,
+    );
+    let _ = Command::new("ip")
+        .args([
+            "-n",
+            &n.srv,
+            "addr",
+            "del",
+            "192.168.78.100/24",
+            "dev",
+            "vs0",
+        ])
+        .status();
     want(&v, "dhcp-decline");
 
     // dhcp-nak: an INIT-REBOOT REQUEST for an address the server does not give this client.
@@ -334,25 +844,79 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SO
 s.setsockopt(socket.SOL_SOCKET, 25, b'vc0'); s.bind(('0.0.0.0', 68))
 s.sendto(bytes(m), ('255.255.255.255', 67)); time.sleep(1)
 "#;
-    let v = fault_run(&n, &root, &dhcp, |n| { let _ = n.exec(&n.cli, &["python3", "-c", nak]).status(); }, 300);
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            let _ = n.exec(&n.cli, &["python3", "-c", nak]).status();
+        },
+        300,
+    );
     want(&v, "dhcp-nak");
 
     // arp-unanswered: the next-server does not exist, the client's ARP for it goes unanswered.
     flush(&n);
-    let v = fault_run(&n, &root, &["--dhcp-range", "192.168.78.100,192.168.78.150", "--server-ip", "192.168.78.77"], |n| {
-        assert!(udhcpc(n, PXE_BIOS));
-        let _ = n.exec(&n.cli, &["timeout", "5", "atftp", "--get", "-r", "boot.0", "-l", "/dev/null", "192.168.78.77"]).status();
-    }, 300);
+    let v = fault_run(
+        &n,
+        &root,
+        &[
+            "--dhcp-range",
+            "192.168.78.100,192.168.78.150",
+            "--server-ip",
+            "192.168.78.77",
+        ],
+        |n| {
+            assert!(udhcpc(n, PXE_BIOS));
+            let _ = n
+                .exec(
+                    &n.cli,
+                    &[
+                        "timeout",
+                        "5",
+                        "atftp",
+                        "--get",
+                        "-r",
+                        "boot.0",
+                        "-l",
+                        "/dev/null",
+                        "192.168.78.77",
+                    ],
+                )
+                .status();
+        },
+        300,
+    );
     want(&v, "arp-unanswered");
 
     // http-boot-no-url: an HTTPClient, and serve has no --http-url to give it.
     flush(&n);
-    let v = fault_run(&n, &root, &dhcp, |n| { let _ = udhcpc(n, &["-V", "HTTPClient:Arch:00016:UNDI:003000", "-x", "0x5d:0010"]); }, 300);
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            let _ = udhcpc(
+                n,
+                &["-V", "HTTPClient:Arch:00016:UNDI:003000", "-x", "0x5d:0010"],
+            );
+        },
+        300,
+    );
     want(&v, "http-boot-no-url");
 
     // tftp-blksize-fragmented: blocks above the MTU.
     flush(&n);
-    let v = fault_run(&n, &root, &dhcp, |n| { assert!(udhcpc(n, PXE_BIOS)); atftp(n, "boot.0", &["blksize 4096"]); }, 300);
+    let v = fault_run(
+        &n,
+        &root,
+        &dhcp,
+        |n| {
+            assert!(udhcpc(n, PXE_BIOS));
+            atftp(n, "boot.0", &["blksize 4096"]);
+        },
+        300,
+    );
     want(&v, "tftp-blksize-fragmented");
 
     // boot-file-conflict: a hand-made DHCP server whose offer says one file in `file` and another in option 67.
@@ -371,7 +935,11 @@ s.sendto(bytes(r), ('255.255.255.255', 68))
     let mut fake = n.spawn(&n.srv, &["python3", "-c", server], "fake.log");
     std::thread::sleep(Duration::from_millis(300));
     let written = n.path("conflict.pcapng");
-    let mut cap = n.spawn(&n.srv, &[bs, "capture", "vs0", "-w", &written, "--duration", "4"], "conflict-cap.log");
+    let mut cap = n.spawn(
+        &n.srv,
+        &[bs, "capture", "vs0", "-w", &written, "--duration", "4"],
+        "conflict-cap.log",
+    );
     std::thread::sleep(Duration::from_millis(500));
     let _ = udhcpc(&n, &["-V", "PXEClient:Arch:00000:UNDI:002001", "-t", "2"]);
     let _ = cap.wait();

@@ -12,19 +12,35 @@ use std::collections::{BTreeMap, HashMap};
 fn generate(name: &str, cfg: StormConfig) -> (String, Vec<Planned>, BTreeMap<Scenario, u64>) {
     let dir = std::env::temp_dir().join(format!("pxe-synth-{}-{name}", std::process::id()));
     write_root(&dir.join("root"), &cfg).expect("root");
-    let path = dir.join(format!("{name}.pcap")).to_string_lossy().to_string();
+    let path = dir
+        .join(format!("{name}.pcap"))
+        .to_string_lossy()
+        .to_string();
     let mut storm = Storm::new(cfg, &dir.join("root"), true).expect("storm");
     let mut w = CaptureWriter::create(&path, 1).expect("create");
     for (ts, f) in storm.by_ref() {
         w.write(1, ts, &f, f.len() as u32).expect("write");
     }
     w.flush().expect("flush");
-    (path, storm.manifest.take().unwrap_or_default(), storm.expected().clone())
+    (
+        path,
+        storm.manifest.take().unwrap_or_default(),
+        storm.expected().clone(),
+    )
 }
 
 #[test]
 fn storm_findings_match_the_injected_failures_client_by_client() {
-    let cfg = StormConfig { seed: 7, clients: 150, rate: 40.0, uefi_percent: 50, fail_percent: 40, bios_file_bytes: 40_000, efi_file_bytes: 200_000, ..StormConfig::default() };
+    let cfg = StormConfig {
+        seed: 7,
+        clients: 150,
+        rate: 40.0,
+        uefi_percent: 50,
+        fail_percent: 40,
+        bios_file_bytes: 40_000,
+        efi_file_bytes: 200_000,
+        ..StormConfig::default()
+    };
     let (path, manifest, expected) = generate("mixed", cfg);
     assert_eq!(manifest.len(), 150);
     // The seed spreads clients over every scenario and both architectures.
@@ -32,25 +48,54 @@ fn storm_findings_match_the_injected_failures_client_by_client() {
     assert!(manifest.iter().any(|p| p.arch == 0) && manifest.iter().any(|p| p.arch == 7));
     let (v, code) = analyze_json(&[&path], &[]);
     assert_eq!(code, 1, "failures present");
-    let by_mac: HashMap<String, &serde_json::Value> = sessions(&v).iter().filter_map(|s| Some((s["client"]["mac"].as_str()?.to_string(), s))).collect();
+    let by_mac: HashMap<String, &serde_json::Value> = sessions(&v)
+        .iter()
+        .filter_map(|s| Some((s["client"]["mac"].as_str()?.to_string(), s)))
+        .collect();
     assert_eq!(by_mac.len(), 150, "one session per client");
     for p in &manifest {
-        let s = by_mac.get(&p.mac).unwrap_or_else(|| panic!("no session for {}", p.mac));
+        let s = by_mac
+            .get(&p.mac)
+            .unwrap_or_else(|| panic!("no session for {}", p.mac));
         let ids = finding_ids(s);
         match p.scenario.finding() {
             None => {
-                assert_eq!(s["outcome"], "booted", "{} {:?}: {ids:?}", p.mac, p.scenario);
-                assert!(s["findings"].as_array().is_some_and(|f| f.iter().all(|f| f["severity"] != "error")), "{}: {ids:?}", p.mac);
+                assert_eq!(
+                    s["outcome"], "booted",
+                    "{} {:?}: {ids:?}",
+                    p.mac, p.scenario
+                );
+                assert!(
+                    s["findings"]
+                        .as_array()
+                        .is_some_and(|f| f.iter().all(|f| f["severity"] != "error")),
+                    "{}: {ids:?}",
+                    p.mac
+                );
             }
             Some(id) => {
-                assert_eq!(s["outcome"], "failed", "{} {:?}: {ids:?}", p.mac, p.scenario);
-                assert!(ids.iter().any(|i| i == id), "{} {:?} must report {id}: {ids:?}", p.mac, p.scenario);
+                assert_eq!(
+                    s["outcome"], "failed",
+                    "{} {:?}: {ids:?}",
+                    p.mac, p.scenario
+                );
+                assert!(
+                    ids.iter().any(|i| i == id),
+                    "{} {:?} must report {id}: {ids:?}",
+                    p.mac,
+                    p.scenario
+                );
             }
         }
         // Identity as firmware sends it: option 93 and the vendor class agree.
         assert_eq!(s["client"]["arch"]["code"], p.arch, "{}", p.mac);
     }
-    assert!(!all_finding_ids(&v).iter().any(|i| i == "analysis-truncated"), "the storm ends cleanly");
+    assert!(
+        !all_finding_ids(&v)
+            .iter()
+            .any(|i| i == "analysis-truncated"),
+        "the storm ends cleanly"
+    );
 }
 
 #[test]
@@ -58,19 +103,58 @@ fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
     if skip_unless(have("tshark"), "tshark not installed") {
         return;
     }
-    let cfg = StormConfig { seed: 3, clients: 30, fail_percent: 20, bios_file_bytes: 30_000, efi_file_bytes: 100_000, windowsize: Some(8), ..StormConfig::default() };
+    let cfg = StormConfig {
+        seed: 3,
+        clients: 30,
+        fail_percent: 20,
+        bios_file_bytes: 30_000,
+        efi_file_bytes: 100_000,
+        windowsize: Some(8),
+        ..StormConfig::default()
+    };
     let (path, _, _) = generate("tshark", cfg);
-    let out = std::process::Command::new("tshark").args(["-r", &path, "-Y", "_ws.malformed || _ws.expert.severity >= error", "-T", "fields", "-e", "frame.number"]).output().expect("tshark");
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            &path,
+            "-Y",
+            "_ws.malformed || _ws.expert.severity >= error",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .expect("tshark");
     let bad = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && bad.trim().is_empty(), "malformed frames: {bad}");
-    let opts = std::process::Command::new("tshark").args(["-r", &path, "-Y", "tftp.option.name", "-T", "fields", "-e", "tftp.option.name"]).output().expect("tshark");
+    assert!(
+        out.status.success() && bad.trim().is_empty(),
+        "malformed frames: {bad}"
+    );
+    let opts = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            &path,
+            "-Y",
+            "tftp.option.name",
+            "-T",
+            "fields",
+            "-e",
+            "tftp.option.name",
+        ])
+        .output()
+        .expect("tshark");
     let names = String::from_utf8_lossy(&opts.stdout);
     for o in ["blksize", "tsize", "windowsize"] {
         assert!(names.contains(o), "tshark sees TFTP option {o}");
     }
     let dhcp = std::process::Command::new("tshark").args(["-r", &path, "-Y", "dhcp.option.type == 97 && dhcp.option.type == 94 && dhcp.option.type == 93 && dhcp.option.vendor_class_id", "-T", "fields", "-e", "dhcp.option.vendor_class_id"]).output().expect("tshark");
     let vc = String::from_utf8_lossy(&dhcp.stdout);
-    assert!(vc.contains("PXEClient:Arch:00000:UNDI:002001") && vc.contains("PXEClient:Arch:00007:UNDI:003016"), "{vc}");
+    assert!(
+        vc.contains("PXEClient:Arch:00000:UNDI:002001")
+            && vc.contains("PXEClient:Arch:00007:UNDI:003016"),
+        "{vc}"
+    );
 }
 
 /// ARP bookkeeping on a storm: each client ARPs for its boot server. With the replies in the
@@ -79,11 +163,26 @@ fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
 /// through an index of waiting sessions, not a scan of every open one.)
 #[test]
 fn storm_arp_replies_answer_every_waiting_client() {
-    let cfg = StormConfig { seed: 11, clients: 60, rate: 30.0, uefi_percent: 50, fail_percent: 0, bios_file_bytes: 20_000, efi_file_bytes: 40_000, ..StormConfig::default() };
+    let cfg = StormConfig {
+        seed: 11,
+        clients: 60,
+        rate: 30.0,
+        uefi_percent: 50,
+        fail_percent: 0,
+        bios_file_bytes: 20_000,
+        efi_file_bytes: 40_000,
+        ..StormConfig::default()
+    };
     let (path, _, _) = generate("arp", cfg);
     let arp_queries = |v: &serde_json::Value| -> (usize, usize) {
-        let qs: Vec<serde_json::Value> = sessions(v).iter().flat_map(|s| s["arp"].as_array().cloned().unwrap_or_default()).collect();
-        (qs.len(), qs.iter().filter(|q| q["answered"] == true).count())
+        let qs: Vec<serde_json::Value> = sessions(v)
+            .iter()
+            .flat_map(|s| s["arp"].as_array().cloned().unwrap_or_default())
+            .collect();
+        (
+            qs.len(),
+            qs.iter().filter(|q| q["answered"] == true).count(),
+        )
     };
     let (v, _) = analyze_json(&[&path], &[]);
     let (asked, answered) = arp_queries(&v);

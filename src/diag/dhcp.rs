@@ -6,19 +6,29 @@ use crate::proto::arch_info;
 use std::collections::BTreeSet;
 
 fn answered(st: &Stage) -> bool {
-    st.offers.iter().any(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6 | OfferKind::Ack))
+    st.offers.iter().any(|o| {
+        matches!(
+            o.kind,
+            OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6 | OfferKind::Ack
+        )
+    })
 }
 
 /// UEFI firmware falls back to DHCPv6 after its IPv4 attempt fails; on networks without DHCPv6
 /// that unanswered SOLICIT is a consequence, not a cause, so it is not reported.
 pub fn is_v6_fallback(s: &BootSession, st: &Stage) -> bool {
-    st.protocol == "dhcpv6" && s.stages[..st.index.min(s.stages.len())].iter().any(|p| p.protocol == "dhcpv4" && answered(p))
+    st.protocol == "dhcpv6"
+        && s.stages[..st.index.min(s.stages.len())]
+            .iter()
+            .any(|p| p.protocol == "dhcpv4" && answered(p))
 }
 
 pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        let Some(first) = st.discovers.first() else { continue };
+        let Some(first) = st.discovers.first() else {
+            continue;
+        };
         if is_v6_fallback(s, st) {
             continue;
         }
@@ -27,7 +37,16 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
             out.push(finding(
                 "dhcp-no-offer",
                 st.discovers.clone(),
-                format!("{} {} sent {} time(s) and never answered by any DHCP or proxyDHCP server", if st.protocol == "dhcpv6" { "SOLICIT" } else { "DISCOVER" }, st.xid.as_deref().unwrap_or("?"), st.discovers.len()),
+                format!(
+                    "{} {} sent {} time(s) and never answered by any DHCP or proxyDHCP server",
+                    if st.protocol == "dhcpv6" {
+                        "SOLICIT"
+                    } else {
+                        "DISCOVER"
+                    },
+                    st.xid.as_deref().unwrap_or("?"),
+                    st.discovers.len()
+                ),
             ));
         }
     }
@@ -44,8 +63,13 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         if st.protocol != "dhcpv4" {
             continue;
         }
-        let Some(first) = st.requests.first() else { continue };
-        let acked = st.offers.iter().any(|o| o.kind == OfferKind::Ack && o.frame > *first);
+        let Some(first) = st.requests.first() else {
+            continue;
+        };
+        let acked = st
+            .offers
+            .iter()
+            .any(|o| o.kind == OfferKind::Ack && o.frame > *first);
         if acked || !st.naks.is_empty() {
             continue;
         }
@@ -54,11 +78,23 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         if ctx.observed_after(s, t_last) < 3.0 {
             continue;
         }
-        let server = st.offers.iter().filter(|o| o.kind == OfferKind::Dhcp).map(|o| o.server_id.unwrap_or(o.server).to_string()).next();
+        let server = st
+            .offers
+            .iter()
+            .filter(|o| o.kind == OfferKind::Dhcp)
+            .map(|o| o.server_id.unwrap_or(o.server).to_string())
+            .next();
         out.push(finding(
             "dhcp-no-ack",
             st.requests.clone(),
-            format!("REQUEST {} sent {} time(s){} and never answered with ACK or NAK", st.xid.as_deref().unwrap_or("?"), st.requests.len(), server.map(|s| format!(" for the offer from {s}")).unwrap_or_default()),
+            format!(
+                "REQUEST {} sent {} time(s){} and never answered with ACK or NAK",
+                st.xid.as_deref().unwrap_or("?"),
+                st.requests.len(),
+                server
+                    .map(|s| format!(" for the offer from {s}"))
+                    .unwrap_or_default()
+            ),
         ));
     }
     out
@@ -67,13 +103,31 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
 pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        let Some(first) = st.discovers.first() else { continue };
+        let Some(first) = st.discovers.first() else {
+            continue;
+        };
         let t0 = dhcp_time(s, first).unwrap_or(st.start);
-        let usable = st.offers.iter().filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6) && o.frame > *first).min_by_key(|o| o.time);
+        let usable = st
+            .offers
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.kind,
+                    OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6
+                ) && o.frame > *first
+            })
+            .min_by_key(|o| o.time);
         if let Some(o) = usable {
             let delay = o.time.secs_since(t0);
             if delay >= 10.0 {
-                out.push(finding("dhcp-slow-offer", vec![*first, o.frame], format!("first offer ({} from {}) came {delay:.1} s after the first DISCOVER", o.message, o.server)));
+                out.push(finding(
+                    "dhcp-slow-offer",
+                    vec![*first, o.frame],
+                    format!(
+                        "first offer ({} from {}) came {delay:.1} s after the first DISCOVER",
+                        o.message, o.server
+                    ),
+                ));
             }
         }
     }
@@ -86,24 +140,47 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if st.protocol != "dhcpv4" {
             continue;
         }
-        let got_address = st.offers.iter().find(|o| o.address.is_some() && matches!(o.kind, OfferKind::Dhcp | OfferKind::Ack));
-        let Some(addr_msg) = got_address else { continue };
-        let pxe_stage = st.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient")) || st.ipxe;
+        let got_address = st
+            .offers
+            .iter()
+            .find(|o| o.address.is_some() && matches!(o.kind, OfferKind::Dhcp | OfferKind::Ack));
+        let Some(addr_msg) = got_address else {
+            continue;
+        };
+        let pxe_stage = st
+            .vendor_class
+            .as_deref()
+            .is_some_and(|v| v.starts_with("PXEClient"))
+            || st.ipxe;
         if !pxe_stage || st.boot_file.is_some() || !st.transfers.is_empty() {
             continue;
         }
         // Firmware falls back (PXE -> HTTP boot, IPv4 -> IPv6): a later stage that got a boot
         // file means this one was not where the client was meant to boot.
-        if s.stages[st.index + 1..].iter().any(|later| later.boot_file.is_some()) {
+        if s.stages[st.index + 1..]
+            .iter()
+            .any(|later| later.boot_file.is_some())
+        {
             continue;
         }
         // A PXEClient offer without a file sends the client on to a boot server (port 4011,
         // option 43): proxy-unanswered covers that path.
         let boot_server_replied = st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
-        if !boot_server_replied && st.offers.iter().any(|o| o.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient")) && o.kind != OfferKind::Ack) {
+        if !boot_server_replied
+            && st.offers.iter().any(|o| {
+                o.vendor_class
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("PXEClient"))
+                    && o.kind != OfferKind::Ack
+            })
+        {
             continue;
         }
-        if st.vendor_class.as_deref().is_some_and(|v| v.starts_with("HTTPClient")) {
+        if st
+            .vendor_class
+            .as_deref()
+            .is_some_and(|v| v.starts_with("HTTPClient"))
+        {
             continue; // http-boot-no-url covers it
         }
         let mut frames: Vec<FrameRef> = st.offers.iter().map(|o| o.frame).collect();
@@ -120,23 +197,50 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn multiple_servers(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        let addr_servers: BTreeSet<String> = st.offers.iter().filter(|o| o.kind == OfferKind::Dhcp).map(|o| o.server_id.unwrap_or(o.server).to_string()).collect();
+        let addr_servers: BTreeSet<String> = st
+            .offers
+            .iter()
+            .filter(|o| o.kind == OfferKind::Dhcp)
+            .map(|o| o.server_id.unwrap_or(o.server).to_string())
+            .collect();
         let boot: BTreeSet<(String, String)> = st
             .offers
             .iter()
             .filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy))
-            .filter_map(|o| o.boot_file().map(|f| (f.to_string(), o.server_id.unwrap_or(o.server).to_string())))
+            .filter_map(|o| {
+                o.boot_file()
+                    .map(|f| (f.to_string(), o.server_id.unwrap_or(o.server).to_string()))
+            })
             .collect();
         let files: BTreeSet<&String> = boot.iter().map(|(f, _)| f).collect();
         let boot_servers: BTreeSet<&String> = boot.iter().map(|(_, s)| s).collect();
-        let frames: Vec<FrameRef> = st.offers.iter().filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy)).map(|o| o.frame).collect();
+        let frames: Vec<FrameRef> = st
+            .offers
+            .iter()
+            .filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy))
+            .map(|o| o.frame)
+            .collect();
         if addr_servers.len() > 1 {
-            out.push(finding("dhcp-multiple-servers", frames, format!("{} DHCP servers offered addresses: {}", addr_servers.len(), addr_servers.iter().cloned().collect::<Vec<_>>().join(", "))));
+            out.push(finding(
+                "dhcp-multiple-servers",
+                frames,
+                format!(
+                    "{} DHCP servers offered addresses: {}",
+                    addr_servers.len(),
+                    addr_servers.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         } else if files.len() > 1 && boot_servers.len() > 1 {
             out.push(finding(
                 "dhcp-multiple-servers",
                 frames,
-                format!("servers offered conflicting boot files: {}", boot.iter().map(|(f, s)| format!("{s} -> {f}")).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "servers offered conflicting boot files: {}",
+                    boot.iter()
+                        .map(|(f, s)| format!("{s} -> {f}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }
@@ -147,10 +251,19 @@ pub fn nak_decline(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         if !st.naks.is_empty() {
-            out.push(finding("dhcp-nak", st.naks.clone(), format!("{} NAK(s) refused the client's REQUEST", st.naks.len())));
+            out.push(finding(
+                "dhcp-nak",
+                st.naks.clone(),
+                format!("{} NAK(s) refused the client's REQUEST", st.naks.len()),
+            ));
         }
         if !st.declines.is_empty() {
-            out.push(finding("dhcp-decline", st.declines.clone(), "the client declined the offered address (already in use on the network)".to_string()));
+            out.push(finding(
+                "dhcp-decline",
+                st.declines.clone(),
+                "the client declined the offered address (already in use on the network)"
+                    .to_string(),
+            ));
         }
     }
     out
@@ -167,7 +280,14 @@ pub fn boot_file_conflict(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             }
             if let (Some(a), Some(b)) = (&o.opt66, o.siaddr) {
                 if a.parse::<std::net::IpAddr>().is_ok_and(|ip| ip != b) {
-                    out.push(finding("boot-file-conflict", vec![o.frame], format!("{} from {}: option 66 says {a} but next-server (siaddr) is {b}", o.message, o.server)));
+                    out.push(finding(
+                        "boot-file-conflict",
+                        vec![o.frame],
+                        format!(
+                            "{} from {}: option 66 says {a} but next-server (siaddr) is {b}",
+                            o.message, o.server
+                        ),
+                    ));
                 }
             }
             if let Some(ov) = o.overload {
@@ -188,7 +308,11 @@ pub fn proxy_missing_vendor_class(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         for o in st.offers.iter().filter(|o| o.kind == OfferKind::Proxy) {
-            if !o.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")) {
+            if !o
+                .vendor_class
+                .as_deref()
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"))
+            {
                 out.push(finding("proxy-missing-vendor-class", vec![o.frame], format!("offer without an address from {} has no option 60 PXEClient; PXE firmware ignores it", o.server)));
             }
         }
@@ -199,13 +323,19 @@ pub fn proxy_missing_vendor_class(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn proxy_unanswered(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        let Some(first) = st.boot_server_requests.first() else { continue };
+        let Some(first) = st.boot_server_requests.first() else {
+            continue;
+        };
         let replied = st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
         if !replied && ctx.observed_after(s, first.time) >= 3.0 {
             out.push(finding(
                 "proxy-unanswered",
                 st.boot_server_requests.iter().map(|r| r.frame).collect(),
-                format!("{} REQUEST(s) to boot server {}:4011 got no reply", st.boot_server_requests.len(), first.server),
+                format!(
+                    "{} REQUEST(s) to boot server {}:4011 got no reply",
+                    st.boot_server_requests.len(),
+                    first.server
+                ),
             ));
         }
     }
@@ -216,20 +346,31 @@ pub fn proxy_wrong_port(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
         for o in st.offers.iter().filter(|o| o.kind == OfferKind::BootServer) {
-            let req = st.boot_server_requests.iter().rev().find(|r| r.server == o.server && r.time <= o.time);
+            let req = st
+                .boot_server_requests
+                .iter()
+                .rev()
+                .find(|r| r.server == o.server && r.time <= o.time);
             let mut why = vec![];
             if o.src_port != 4011 {
                 why.push(format!("came from port {} instead of 4011", o.src_port));
             }
             if let Some(r) = req {
                 if o.dst_port != r.src_port {
-                    why.push(format!("went to port {} but the request came from port {}", o.dst_port, r.src_port));
+                    why.push(format!(
+                        "went to port {} but the request came from port {}",
+                        o.dst_port, r.src_port
+                    ));
                 }
             }
             if !why.is_empty() {
                 let mut frames = vec![o.frame];
                 frames.extend(req.map(|r| r.frame));
-                out.push(finding("proxy-wrong-port", frames, format!("boot-server reply from {} {}", o.server, why.join(" and "))));
+                out.push(finding(
+                    "proxy-wrong-port",
+                    frames,
+                    format!("boot-server reply from {} {}", o.server, why.join(" and ")),
+                ));
             }
         }
     }
@@ -239,15 +380,37 @@ pub fn proxy_wrong_port(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn proxy_offer_late(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        let Some(req) = st.requests.first() else { continue };
-        let Some(req_time) = dhcp_time(s, req) else { continue };
-        let dhcp_has_boot = st.offers.iter().any(|o| o.kind == OfferKind::Dhcp && o.has_boot_info() && o.time <= req_time);
-        let early_proxy = st.offers.iter().any(|o| o.kind == OfferKind::Proxy && o.time <= req_time);
+        let Some(req) = st.requests.first() else {
+            continue;
+        };
+        let Some(req_time) = dhcp_time(s, req) else {
+            continue;
+        };
+        let dhcp_has_boot = st
+            .offers
+            .iter()
+            .any(|o| o.kind == OfferKind::Dhcp && o.has_boot_info() && o.time <= req_time);
+        let early_proxy = st
+            .offers
+            .iter()
+            .any(|o| o.kind == OfferKind::Proxy && o.time <= req_time);
         if dhcp_has_boot || early_proxy {
             continue;
         }
-        if let Some(p) = st.offers.iter().find(|o| o.kind == OfferKind::Proxy && o.time > req_time) {
-            out.push(finding("proxy-offer-late", vec![*req, p.frame], format!("proxy offer from {} arrived {:.2} s after the client's REQUEST", p.server, p.time.secs_since(req_time))));
+        if let Some(p) = st
+            .offers
+            .iter()
+            .find(|o| o.kind == OfferKind::Proxy && o.time > req_time)
+        {
+            out.push(finding(
+                "proxy-offer-late",
+                vec![*req, p.frame],
+                format!(
+                    "proxy offer from {} arrived {:.2} s after the client's REQUEST",
+                    p.server,
+                    p.time.secs_since(req_time)
+                ),
+            ));
         }
     }
     out
@@ -255,17 +418,34 @@ pub fn proxy_offer_late(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 
 pub fn arch_unknown(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let c = &s.client;
-    let is_pxe_class = c.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
+    let is_pxe_class = c
+        .vendor_class
+        .as_deref()
+        .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
     if !is_pxe_class {
         return vec![];
     }
-    let frames: Vec<FrameRef> = s.dhcp.iter().filter(|m| m.from_client).map(|m| m.frame).take(1).collect();
+    let frames: Vec<FrameRef> = s
+        .dhcp
+        .iter()
+        .filter(|m| m.from_client)
+        .map(|m| m.frame)
+        .take(1)
+        .collect();
     match (c.arch_list.first(), c.vendor_class_arch) {
-        (None, None) => vec![finding("arch-unknown", frames, "the client sent no architecture (option 93 or Arch: in option 60)".into())],
+        (None, None) => vec![finding(
+            "arch-unknown",
+            frames,
+            "the client sent no architecture (option 93 or Arch: in option 60)".into(),
+        )],
         (Some(a), Some(b)) if arch_info(*a).family != arch_info(b).family => vec![finding(
             "arch-unknown",
             frames,
-            format!("option 93 says {a} ({}) but option 60 says Arch:{b:05} ({})", arch_info(*a).name, arch_info(b).name),
+            format!(
+                "option 93 says {a} ({}) but option 60 says Arch:{b:05} ({})",
+                arch_info(*a).name,
+                arch_info(b).name
+            ),
         )],
         _ => vec![],
     }
@@ -274,15 +454,28 @@ pub fn arch_unknown(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn http_boot_no_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if !st.vendor_class.as_deref().is_some_and(|v| v.starts_with("HTTPClient")) {
+        if !st
+            .vendor_class
+            .as_deref()
+            .is_some_and(|v| v.starts_with("HTTPClient"))
+        {
             continue;
         }
         if !answered(st) {
             continue;
         }
-        let url = st.offers.iter().filter_map(|o| o.boot_file()).find(|f| f.contains("://"));
+        let url = st
+            .offers
+            .iter()
+            .filter_map(|o| o.boot_file())
+            .find(|f| f.contains("://"));
         if url.is_none() {
-            out.push(finding("http-boot-no-url", st.offers.iter().map(|o| o.frame).collect(), "HTTP boot client got offers but none carried a boot URL (option 67 http://…)".into()));
+            out.push(finding(
+                "http-boot-no-url",
+                st.offers.iter().map(|o| o.frame).collect(),
+                "HTTP boot client got offers but none carried a boot URL (option 67 http://…)"
+                    .into(),
+            ));
         }
     }
     out
@@ -294,21 +487,38 @@ pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if st.protocol != "dhcpv6" {
             continue;
         }
-        let netboot = st.arch.is_some() || st.vendor_class.as_deref().is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
+        let netboot = st.arch.is_some()
+            || st
+                .vendor_class
+                .as_deref()
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
         if !netboot || st.offers.is_empty() {
             continue;
         }
-        match st.offers.iter().filter_map(|o| o.boot_url.as_deref()).next() {
+        match st
+            .offers
+            .iter()
+            .filter_map(|o| o.boot_url.as_deref())
+            .next()
+        {
             None => {
                 let status = st.offers.iter().filter_map(|o| o.status.clone()).next();
                 out.push(finding(
                     "dhcpv6-no-boot-url",
                     st.offers.iter().map(|o| o.frame).collect(),
-                    format!("DHCPv6 netboot client got {} answer(s) without option 59 boot-file-url{}", st.offers.len(), status.map(|s| format!(" (status {s})")).unwrap_or_default()),
+                    format!(
+                        "DHCPv6 netboot client got {} answer(s) without option 59 boot-file-url{}",
+                        st.offers.len(),
+                        status.map(|s| format!(" (status {s})")).unwrap_or_default()
+                    ),
                 ));
             }
             Some(u) if !u.contains("://") => {
-                out.push(finding("dhcpv6-no-boot-url", st.offers.iter().map(|o| o.frame).collect(), format!("option 59 `{u}` is not a URL")));
+                out.push(finding(
+                    "dhcpv6-no-boot-url",
+                    st.offers.iter().map(|o| o.frame).collect(),
+                    format!("option 59 `{u}` is not a URL"),
+                ));
             }
             _ => {}
         }

@@ -85,7 +85,9 @@ const SESSION_RULES: &[Rule] = &[
 
 /// Run every rule, apply allow/deny, set outcomes.
 pub fn diagnose(s: &mut BootSession, cfg: &DiagConfig) {
-    let ctx = Ctx { capture_end_ns: cfg.capture_end_ns };
+    let ctx = Ctx {
+        capture_end_ns: cfg.capture_end_ns,
+    };
     let mut out = Vec::new();
     if s.pxe {
         for r in SESSION_RULES {
@@ -113,17 +115,28 @@ fn norm(f: &str) -> &str {
 
 /// Did the client fetch `file` (or something after it) completely in transfers `from..`?
 fn booted_from(s: &BootSession, transfers: &[usize], boot_file: Option<&str>) -> bool {
-    let reads: Vec<&Transfer> = transfers.iter().filter_map(|&i| s.tftp.get(i)).filter(|t| t.direction == "read").collect();
+    let reads: Vec<&Transfer> = transfers
+        .iter()
+        .filter_map(|&i| s.tftp.get(i))
+        .filter(|t| t.direction == "read")
+        .collect();
     let start = match boot_file {
-        Some(b) => reads.iter().position(|t| norm(&t.file) == norm(b) || b.ends_with(&format!("/{}", norm(&t.file)))),
+        Some(b) => reads
+            .iter()
+            .position(|t| norm(&t.file) == norm(b) || b.ends_with(&format!("/{}", norm(&t.file)))),
         None => (!reads.is_empty()).then_some(0),
     };
     let Some(start) = start else { return false };
     let after = &reads[start..];
-    let Some(first_ok) = after.iter().position(|t| t.ok()) else { return false };
+    let Some(first_ok) = after.iter().position(|t| t.ok()) else {
+        return false;
+    };
     // Nothing after it left unfinished without a successful retry.
     after[first_ok..].iter().enumerate().all(|(i, t)| {
-        t.status != TransferStatus::Incomplete || after[first_ok + i + 1..].iter().any(|u| u.file == t.file && u.ok())
+        t.status != TransferStatus::Incomplete
+            || after[first_ok + i + 1..]
+                .iter()
+                .any(|u| u.file == t.file && u.ok())
     })
 }
 
@@ -138,10 +151,17 @@ pub fn set_outcomes(s: &mut BootSession) {
     let failed = s.findings.iter().any(|f| f.severity == Severity::Error);
     for i in 0..s.stages.len() {
         // A stage's transfers run until the next stage starts.
-        let later: Vec<usize> = s.stages[i..].iter().flat_map(|st| st.transfers.iter().copied()).collect();
+        let later: Vec<usize> = s.stages[i..]
+            .iter()
+            .flat_map(|st| st.transfers.iter().copied())
+            .collect();
         let ok = booted_from(s, &later, s.stages[i].boot_file.as_deref());
         let stage_failed = s.findings.iter().any(|f| {
-            f.severity == Severity::Error && f.frames.iter().any(|fr| *fr >= s.stages[i].first_frame && s.stages.get(i + 1).is_none_or(|n| *fr < n.first_frame))
+            f.severity == Severity::Error
+                && f.frames.iter().any(|fr| {
+                    *fr >= s.stages[i].first_frame
+                        && s.stages.get(i + 1).is_none_or(|n| *fr < n.first_frame)
+                })
         });
         s.stages[i].outcome = if stage_failed {
             Outcome::Failed
@@ -153,14 +173,40 @@ pub fn set_outcomes(s: &mut BootSession) {
     }
     let all: Vec<usize> = (0..s.tftp.len()).collect();
     let last_boot = s.stages.iter().rev().find(|st| st.boot_file.is_some());
-    let http_ok = |url: &str| s.http.iter().any(|h| h.status == TransferStatus::Complete && (h.url == url || url.ends_with(h.url.split_once("//").map(|x| x.1).and_then(|r| r.split_once('/')).map(|x| x.1).unwrap_or("\u{0}"))));
+    let http_ok = |url: &str| {
+        s.http.iter().any(|h| {
+            h.status == TransferStatus::Complete
+                && (h.url == url
+                    || url.ends_with(
+                        h.url
+                            .split_once("//")
+                            .map(|x| x.1)
+                            .and_then(|r| r.split_once('/'))
+                            .map(|x| x.1)
+                            .unwrap_or("\u{0}"),
+                    ))
+        })
+    };
     let booted = match last_boot {
-        Some(st) if st.boot_file.as_deref().is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) => st.boot_file.as_deref().is_some_and(http_ok),
+        Some(st)
+            if st
+                .boot_file
+                .as_deref()
+                .is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) =>
+        {
+            st.boot_file.as_deref().is_some_and(http_ok)
+        }
         Some(st) => {
-            let from: Vec<usize> = s.stages[st.index..].iter().flat_map(|x| x.transfers.iter().copied()).collect();
+            let from: Vec<usize> = s.stages[st.index..]
+                .iter()
+                .flat_map(|x| x.transfers.iter().copied())
+                .collect();
             booted_from(s, &from, st.boot_file.as_deref())
         }
-        None => booted_from(s, &all, None) || s.http.iter().any(|h| h.status == TransferStatus::Complete),
+        None => {
+            booted_from(s, &all, None)
+                || s.http.iter().any(|h| h.status == TransferStatus::Complete)
+        }
     };
     s.outcome = if failed {
         Outcome::Failed

@@ -52,7 +52,14 @@ pub const RULES: &[RuleDoc] = &[
 pub fn markdown_table() -> String {
     let mut s = String::from("| ID | severity | when | fix | on screen |\n|---|---|---|---|---|\n");
     for r in RULES {
-        s.push_str(&format!("| `{}` | {} | {} | {} | {} |\n", r.id, r.severity.name(), r.trigger.replace('|', "\\|"), r.fix.replace('|', "\\|"), r.screen.join(", ")));
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            r.id,
+            r.severity.name(),
+            r.trigger.replace('|', "\\|"),
+            r.fix.replace('|', "\\|"),
+            r.screen.join(", ")
+        ));
     }
     s
 }
@@ -64,5 +71,12 @@ pub fn rule(id: &str) -> Option<&'static RuleDoc> {
 /// Rules whose on-screen messages match `code` (e.g. "PXE-E53", "Failed to load").
 pub fn by_screen(code: &str) -> Vec<&'static RuleDoc> {
     let c = code.to_ascii_lowercase();
-    RULES.iter().filter(|r| r.screen.iter().any(|s| s.to_ascii_lowercase().contains(&c) || c.contains(&s.to_ascii_lowercase()))).collect()
+    RULES
+        .iter()
+        .filter(|r| {
+            r.screen
+                .iter()
+                .any(|s| s.to_ascii_lowercase().contains(&c) || c.contains(&s.to_ascii_lowercase()))
+        })
+        .collect()
 }

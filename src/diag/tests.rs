@@ -22,7 +22,9 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
             mac: Some("52:54:00:00:00:01".into()),
             duid: None,
             uuid: None,
-            arch: arch.map(arch_info).unwrap_or_else(crate::proto::arch_unknown),
+            arch: arch
+                .map(arch_info)
+                .unwrap_or_else(crate::proto::arch_unknown),
             arch_list: arch.into_iter().collect(),
             vendor_class_arch: arch,
             vendor_class: Some(vc.into()),
@@ -53,16 +55,40 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
 
 fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
     let idx = s.stages.len();
-    let mut st = crate::session::tests_support::empty_stage(idx, "dhcpv4", Some(format!("0x{idx:08x}")), fr(first), (discover_at * 1e9) as i64);
+    let mut st = crate::session::tests_support::empty_stage(
+        idx,
+        "dhcpv4",
+        Some(format!("0x{idx:08x}")),
+        fr(first),
+        (discover_at * 1e9) as i64,
+    );
     st.vendor_class = s.client.vendor_class.clone();
     st.arch = s.client.arch.code;
     st.discovers.push(fr(first));
-    s.dhcp.push(DhcpMessage { frame: fr(first), time: t(discover_at), version: 4, message: "Discover".into(), xid: String::new(), src: String::new(), dst: String::new(), from_client: true, summary: String::new(), issues: vec![] });
+    s.dhcp.push(DhcpMessage {
+        frame: fr(first),
+        time: t(discover_at),
+        version: 4,
+        message: "Discover".into(),
+        xid: String::new(),
+        src: String::new(),
+        dst: String::new(),
+        from_client: true,
+        summary: String::new(),
+        issues: vec![],
+    });
     s.stages.push(st);
     s.stages.last_mut().expect("stage")
 }
 
-fn offer(kind: OfferKind, frame: u64, at: f64, server: u8, addr: bool, file: Option<&str>) -> Offer {
+fn offer(
+    kind: OfferKind,
+    frame: u64,
+    at: f64,
+    server: u8,
+    addr: bool,
+    file: Option<&str>,
+) -> Offer {
     Offer {
         frame: fr(frame),
         time: t(at),
@@ -70,7 +96,11 @@ fn offer(kind: OfferKind, frame: u64, at: f64, server: u8, addr: bool, file: Opt
         message: "Offer".into(),
         server: ip(server),
         server_id: None,
-        src_port: if kind == OfferKind::BootServer { 4011 } else { 67 },
+        src_port: if kind == OfferKind::BootServer {
+            4011
+        } else {
+            67
+        },
         dst_port: 68,
         address: addr.then(|| ip(100)),
         siaddr: file.map(|_| ip(server)),
@@ -78,7 +108,8 @@ fn offer(kind: OfferKind, frame: u64, at: f64, server: u8, addr: bool, file: Opt
         file: file.map(str::to_string),
         opt66: None,
         opt67: None,
-        vendor_class: (kind == OfferKind::Proxy || kind == OfferKind::BootServer).then(|| "PXEClient".into()),
+        vendor_class: (kind == OfferKind::Proxy || kind == OfferKind::BootServer)
+            .then(|| "PXEClient".into()),
         pxe: None,
         boot_url: None,
         status: None,
@@ -132,7 +163,13 @@ fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Tran
 
 fn ids(s: &mut BootSession) -> Vec<String> {
     let end = s.end.0;
-    diagnose(s, &DiagConfig { capture_end_ns: end, ..Default::default() });
+    diagnose(
+        s,
+        &DiagConfig {
+            capture_end_ns: end,
+            ..Default::default()
+        },
+    );
     s.findings.iter().map(|f| f.id.clone()).collect()
 }
 
@@ -140,12 +177,15 @@ fn ids(s: &mut BootSession) -> Vec<String> {
 fn healthy() -> BootSession {
     let mut s = session(Some(0), "PXEClient:Arch:00000:UNDI:002001");
     let st = stage(&mut s, 1, 0.0);
-    st.offers.push(offer(OfferKind::Dhcp, 2, 3.0, 1, true, Some("pxelinux.0")));
-    st.offers.push(offer(OfferKind::Ack, 4, 3.1, 1, true, Some("pxelinux.0")));
+    st.offers
+        .push(offer(OfferKind::Dhcp, 2, 3.0, 1, true, Some("pxelinux.0")));
+    st.offers
+        .push(offer(OfferKind::Ack, 4, 3.1, 1, true, Some("pxelinux.0")));
     st.boot_file = Some("pxelinux.0".into());
     st.boot_file_frame = Some(fr(4));
     st.transfers.push(0);
-    s.tftp.push(transfer("pxelinux.0", TransferStatus::Complete, 10, 80));
+    s.tftp
+        .push(transfer("pxelinux.0", TransferStatus::Complete, 10, 80));
     s
 }
 
@@ -181,14 +221,31 @@ fn dhcp_rules() {
     assert!(ids(&mut s).contains(&"dhcp-no-boot-file".into()));
 
     let mut s = healthy();
-    s.stages[0].offers.push(offer(OfferKind::Dhcp, 3, 3.0, 9, true, None));
+    s.stages[0]
+        .offers
+        .push(offer(OfferKind::Dhcp, 3, 3.0, 9, true, None));
     assert!(ids(&mut s).contains(&"dhcp-multiple-servers".into()));
     let mut s = healthy();
-    s.stages[0].offers.push(offer(OfferKind::Proxy, 3, 3.0, 9, false, Some("pxelinux.0")));
-    assert!(!ids(&mut s).contains(&"dhcp-multiple-servers".into()), "DHCP + proxy is normal");
+    s.stages[0].offers.push(offer(
+        OfferKind::Proxy,
+        3,
+        3.0,
+        9,
+        false,
+        Some("pxelinux.0"),
+    ));
+    assert!(
+        !ids(&mut s).contains(&"dhcp-multiple-servers".into()),
+        "DHCP + proxy is normal"
+    );
     let mut s = healthy();
-    s.stages[0].offers.push(offer(OfferKind::Dhcp, 3, 3.0, 1, true, Some("pxelinux.0")));
-    assert!(!ids(&mut s).contains(&"dhcp-multiple-servers".into()), "repeated offers from one server");
+    s.stages[0]
+        .offers
+        .push(offer(OfferKind::Dhcp, 3, 3.0, 1, true, Some("pxelinux.0")));
+    assert!(
+        !ids(&mut s).contains(&"dhcp-multiple-servers".into()),
+        "repeated offers from one server"
+    );
 
     let mut s = healthy();
     s.stages[0].naks.push(fr(5));
@@ -213,12 +270,21 @@ fn proxy_rules() {
     assert!(ids(&mut s).contains(&"proxy-missing-vendor-class".into()));
 
     let mut s = healthy();
-    s.stages[0].boot_server_requests.push(BootServerRequest { frame: fr(6), time: t(4.0), server: ip(2), src_port: 4011 });
+    s.stages[0].boot_server_requests.push(BootServerRequest {
+        frame: fr(6),
+        time: t(4.0),
+        server: ip(2),
+        src_port: 4011,
+    });
     assert!(ids(&mut s).contains(&"proxy-unanswered".into()));
     let mut bs = offer(OfferKind::BootServer, 7, 4.1, 2, false, Some("pxelinux.0"));
     bs.dst_port = 4011;
     s.stages[0].offers.push(bs.clone());
-    assert!(ids(&mut s).is_empty(), "4011 -> 4011 is normal: {:?}", s.findings);
+    assert!(
+        ids(&mut s).is_empty(),
+        "4011 -> 4011 is normal: {:?}",
+        s.findings
+    );
     s.stages[0].offers.pop();
     bs.src_port = 67;
     s.stages[0].offers.push(bs);
@@ -229,8 +295,26 @@ fn proxy_rules() {
         o.file = None;
     }
     s.stages[0].requests.push(fr(3));
-    s.dhcp.push(DhcpMessage { frame: fr(3), time: t(3.05), version: 4, message: "Request".into(), xid: String::new(), src: String::new(), dst: String::new(), from_client: true, summary: String::new(), issues: vec![] });
-    s.stages[0].offers.push(offer(OfferKind::Proxy, 8, 5.0, 2, false, Some("pxelinux.0")));
+    s.dhcp.push(DhcpMessage {
+        frame: fr(3),
+        time: t(3.05),
+        version: 4,
+        message: "Request".into(),
+        xid: String::new(),
+        src: String::new(),
+        dst: String::new(),
+        from_client: true,
+        summary: String::new(),
+        issues: vec![],
+    });
+    s.stages[0].offers.push(offer(
+        OfferKind::Proxy,
+        8,
+        5.0,
+        2,
+        false,
+        Some("pxelinux.0"),
+    ));
     assert!(ids(&mut s).contains(&"proxy-offer-late".into()));
 }
 
@@ -243,26 +327,50 @@ fn arch_rules() {
     assert!(ids(&mut s).contains(&"arch-unknown".into()));
     let mut s = healthy();
     s.client.vendor_class_arch = Some(7);
-    assert!(ids(&mut s).contains(&"arch-unknown".into()), "93 says BIOS, 60 says x64");
+    assert!(
+        ids(&mut s).contains(&"arch-unknown".into()),
+        "93 says BIOS, 60 says x64"
+    );
     let mut s = healthy();
     s.client.arch_list = vec![9];
     s.client.vendor_class_arch = Some(7);
     s.client.arch = arch_info(9);
     s.stages[0].arch = Some(9);
-    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0x8664, machine_name: "x86-64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiX64 });
+    s.tftp[0].file_kind = Some(FileKind::Pe {
+        machine: 0x8664,
+        machine_name: "x86-64".into(),
+        subsystem: 10,
+        efi: true,
+        family: crate::proto::Family::EfiX64,
+    });
     s.stages[0].boot_file = Some("pxelinux.0".into());
     let got = ids(&mut s);
-    assert!(!got.contains(&"arch-unknown".into()) && !got.contains(&"arch-mismatch".into()), "7 and 9 are both x64 UEFI: {got:?}");
+    assert!(
+        !got.contains(&"arch-unknown".into()) && !got.contains(&"arch-mismatch".into()),
+        "7 and 9 are both x64 UEFI: {got:?}"
+    );
 
     // bytes: BIOS given a PE image
     let mut s = healthy();
-    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0x8664, machine_name: "x86-64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiX64 });
+    s.tftp[0].file_kind = Some(FileKind::Pe {
+        machine: 0x8664,
+        machine_name: "x86-64".into(),
+        subsystem: 10,
+        efi: true,
+        family: crate::proto::Family::EfiX64,
+    });
     assert!(ids(&mut s).contains(&"arch-mismatch".into()));
     // bytes: x64 UEFI given an AArch64 image
     let mut s = healthy();
     s.client.arch = arch_info(7);
     s.stages[0].arch = Some(7);
-    s.tftp[0].file_kind = Some(FileKind::Pe { machine: 0xaa64, machine_name: "AArch64".into(), subsystem: 10, efi: true, family: crate::proto::Family::EfiArm64 });
+    s.tftp[0].file_kind = Some(FileKind::Pe {
+        machine: 0xaa64,
+        machine_name: "AArch64".into(),
+        subsystem: 10,
+        efi: true,
+        family: crate::proto::Family::EfiArm64,
+    });
     assert!(ids(&mut s).contains(&"arch-mismatch".into()));
     // name only: UEFI handed a .0 file that was never transferred
     let mut s = healthy();
@@ -280,22 +388,60 @@ fn tftp_rules() {
     // required file not found vs. a recovered cascade
     let mut s = healthy();
     s.tftp[0].status = TransferStatus::Error;
-    s.tftp[0].error = Some(TftpErrorInfo { code: 1, name: "file not found".into(), message: "nope".into(), frame: fr(11), from: "server".into() });
+    s.tftp[0].error = Some(TftpErrorInfo {
+        code: 1,
+        name: "file not found".into(),
+        message: "nope".into(),
+        frame: fr(11),
+        from: "server".into(),
+    });
     assert!(ids(&mut s).contains(&"tftp-file-not-found".into()));
     let mut s = healthy();
-    let mut cfg = transfer("pxelinux.cfg/01-52-54-00-00-00-01", TransferStatus::Error, 200, 0);
-    cfg.error = Some(TftpErrorInfo { code: 1, name: "file not found".into(), message: "nope".into(), frame: fr(201), from: "server".into() });
+    let mut cfg = transfer(
+        "pxelinux.cfg/01-52-54-00-00-00-01",
+        TransferStatus::Error,
+        200,
+        0,
+    );
+    cfg.error = Some(TftpErrorInfo {
+        code: 1,
+        name: "file not found".into(),
+        message: "nope".into(),
+        frame: fr(201),
+        from: "server".into(),
+    });
     s.tftp.push(cfg);
-    s.tftp.push(transfer("pxelinux.cfg/default", TransferStatus::Complete, 210, 1));
-    assert!(ids(&mut s).is_empty(), "cascade is normal: {:?}", s.findings);
+    s.tftp.push(transfer(
+        "pxelinux.cfg/default",
+        TransferStatus::Complete,
+        210,
+        1,
+    ));
+    assert!(
+        ids(&mut s).is_empty(),
+        "cascade is normal: {:?}",
+        s.findings
+    );
     let mut s = healthy();
     s.tftp[0].status = TransferStatus::Error;
-    s.tftp[0].error = Some(TftpErrorInfo { code: 2, name: "access violation".into(), message: "perm".into(), frame: fr(11), from: "server".into() });
+    s.tftp[0].error = Some(TftpErrorInfo {
+        code: 2,
+        name: "access violation".into(),
+        message: "perm".into(),
+        frame: fr(11),
+        from: "server".into(),
+    });
     assert!(ids(&mut s).contains(&"tftp-error".into()));
     // tsize probe abort is normal
     let mut s = healthy();
     let mut probe = transfer("pxelinux.0", TransferStatus::Aborted, 8, 0);
-    probe.error = Some(TftpErrorInfo { code: 8, name: "option negotiation refused".into(), message: "User aborted".into(), frame: fr(9), from: "client".into() });
+    probe.error = Some(TftpErrorInfo {
+        code: 8,
+        name: "option negotiation refused".into(),
+        message: "User aborted".into(),
+        frame: fr(9),
+        from: "client".into(),
+    });
     s.tftp.insert(0, probe);
     s.stages[0].transfers = vec![0, 1];
     assert!(ids(&mut s).is_empty(), "{:?}", s.findings);
@@ -320,7 +466,10 @@ fn tftp_rules() {
     // retransmits: 5 % threshold and 3 sends of one block
     let mut s = healthy();
     s.tftp[0].retransmits = 4;
-    assert!(ids(&mut s).contains(&"tftp-retransmits".into()), "4 of 80 = 5 %");
+    assert!(
+        ids(&mut s).contains(&"tftp-retransmits".into()),
+        "4 of 80 = 5 %"
+    );
     let mut s = healthy();
     s.tftp[0].retransmits = 3;
     assert!(!ids(&mut s).contains(&"tftp-retransmits".into()));
@@ -347,7 +496,13 @@ fn arp_ipxe_http_v6_rules() {
     s.tftp[0].server = ip(1);
     s.tftp[0].answered = false;
     s.tftp[0].status = TransferStatus::Incomplete;
-    s.arp.push(ArpQuery { frame: fr(9), time: t(9.0), target: ip(1), answered: false, count: 3 });
+    s.arp.push(ArpQuery {
+        frame: fr(9),
+        time: t(9.0),
+        target: ip(1),
+        answered: false,
+        count: 3,
+    });
     assert!(ids(&mut s).contains(&"arp-unanswered".into()));
 
     let mut s = healthy();
@@ -357,17 +512,22 @@ fn arp_ipxe_http_v6_rules() {
     st.boot_file = Some("undionly.kpxe".into());
     assert!(ids(&mut s).contains(&"ipxe-chainload-loop".into()));
     s.stages[1].boot_file = Some("boot.ipxe".into());
-    assert!(!ids(&mut s).contains(&"ipxe-chainload-loop".into()), "a script breaks the loop");
+    assert!(
+        !ids(&mut s).contains(&"ipxe-chainload-loop".into()),
+        "a script breaks the loop"
+    );
 
     let mut s = session(Some(16), "HTTPClient:Arch:00016:UNDI:003001");
     let st = stage(&mut s, 1, 0.0);
-    st.offers.push(offer(OfferKind::Dhcp, 2, 1.0, 1, true, None));
+    st.offers
+        .push(offer(OfferKind::Dhcp, 2, 1.0, 1, true, None));
     assert!(ids(&mut s).contains(&"http-boot-no-url".into()));
 
     let mut s = session(Some(7), "PXEClient:Arch:00007:UNDI:003000");
     let st = stage(&mut s, 1, 0.0);
     st.protocol = "dhcpv6".into();
-    st.offers.push(offer(OfferKind::Dhcpv6, 2, 1.0, 1, false, None));
+    st.offers
+        .push(offer(OfferKind::Dhcpv6, 2, 1.0, 1, false, None));
     assert!(ids(&mut s).contains(&"dhcpv6-no-boot-url".into()));
     s.stages[0].offers[0].boot_url = Some("tftp://[2001:db8::1]/bootx64.efi".into());
     assert!(!ids(&mut s).contains(&"dhcpv6-no-boot-url".into()));
@@ -378,10 +538,24 @@ fn allow_and_deny() {
     let mut s = healthy();
     s.tftp[0].retransmits = 10;
     let end = s.end.0;
-    diagnose(&mut s, &DiagConfig { deny: ["tftp-retransmits".to_string()].into(), capture_end_ns: end, ..Default::default() });
+    diagnose(
+        &mut s,
+        &DiagConfig {
+            deny: ["tftp-retransmits".to_string()].into(),
+            capture_end_ns: end,
+            ..Default::default()
+        },
+    );
     assert_eq!(s.findings[0].severity, Severity::Error);
     assert_eq!(s.outcome, Outcome::Failed);
-    diagnose(&mut s, &DiagConfig { allow: ["tftp-retransmits".to_string()].into(), capture_end_ns: end, ..Default::default() });
+    diagnose(
+        &mut s,
+        &DiagConfig {
+            allow: ["tftp-retransmits".to_string()].into(),
+            capture_end_ns: end,
+            ..Default::default()
+        },
+    );
     assert!(s.findings.is_empty());
     assert_eq!(s.outcome, Outcome::Booted);
 }
@@ -390,6 +564,11 @@ fn allow_and_deny() {
 fn every_registered_rule_is_documented() {
     for r in registry::RULES {
         assert!(!r.trigger.is_empty() && !r.fix.is_empty(), "{}", r.id);
-        assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", r.id);
+        assert!(
+            r.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{}",
+            r.id
+        );
     }
 }

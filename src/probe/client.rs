@@ -86,7 +86,22 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        ClientConfig { offer_wait_ns: 2 * SEC, timeout_ns: 30 * SEC, retry_ns: SEC, retries: 10, profile: TftpProfile::Ovmf, blksize: None, windowsize: None, fetch: true, release: true, verify_arch: false, keep_data: false, tftp_port: 69, chain: false, discover_only: false }
+        ClientConfig {
+            offer_wait_ns: 2 * SEC,
+            timeout_ns: 30 * SEC,
+            retry_ns: SEC,
+            retries: 10,
+            profile: TftpProfile::Ovmf,
+            blksize: None,
+            windowsize: None,
+            fetch: true,
+            release: true,
+            verify_arch: false,
+            keep_data: false,
+            tftp_port: 69,
+            chain: false,
+            discover_only: false,
+        }
     }
 }
 
@@ -141,7 +156,14 @@ pub struct ProbeResult {
 
 impl ProbeResult {
     pub fn for_identity(id: &Identity) -> ProbeResult {
-        ProbeResult { mac: fmt_mac(&id.mac), arch: id.arch, arch_name: arch_info(id.arch).name, vendor_class: id.vendor_class(), ipxe: id.ipxe, ..Default::default() }
+        ProbeResult {
+            mac: fmt_mac(&id.mac),
+            arch: id.arch,
+            arch_name: arch_info(id.arch).name,
+            vendor_class: id.vendor_class(),
+            ipxe: id.ipxe,
+            ..Default::default()
+        }
     }
 }
 
@@ -267,7 +289,28 @@ impl Client {
         let result = ProbeResult::for_identity(&id);
         // Ephemeral TFTP ports per client, away from well-known ones.
         let next_port = 10_000 + (xid % 40_000) as u16;
-        Client { id, cfg, phase: Phase::Idle, xid, start_ns: 0, deadline: i64::MAX, attempt: 0, offers: vec![], first_offer_ns: None, chosen: None, boot: None, ip: None, server_macs: vec![], tftp_server: None, tftp: None, last: vec![], next_port, first_data_ns: None, result, data: None }
+        Client {
+            id,
+            cfg,
+            phase: Phase::Idle,
+            xid,
+            start_ns: 0,
+            deadline: i64::MAX,
+            attempt: 0,
+            offers: vec![],
+            first_offer_ns: None,
+            chosen: None,
+            boot: None,
+            ip: None,
+            server_macs: vec![],
+            tftp_server: None,
+            tftp: None,
+            last: vec![],
+            next_port,
+            first_data_ns: None,
+            result,
+            data: None,
+        }
     }
 
     pub fn done(&self) -> bool {
@@ -275,7 +318,12 @@ impl Client {
     }
 
     pub fn deadline(&self) -> i64 {
-        next_deadline(self.done(), self.deadline, self.start_ns, self.cfg.timeout_ns)
+        next_deadline(
+            self.done(),
+            self.deadline,
+            self.start_ns,
+            self.cfg.timeout_ns,
+        )
     }
 
     pub fn leased_ip(&self) -> Option<Ipv4Addr> {
@@ -284,11 +332,16 @@ impl Client {
 
     /// The IP this client is waiting to resolve with ARP.
     pub fn resolving(&self) -> Option<Ipv4Addr> {
-        (self.phase == Phase::Arp).then_some(self.tftp_server).flatten()
+        (self.phase == Phase::Arp)
+            .then_some(self.tftp_server)
+            .flatten()
     }
 
     fn mac_of(&self, ip: Ipv4Addr) -> Option<Mac> {
-        self.server_macs.iter().find(|(i, _)| *i == ip).map(|(_, m)| *m)
+        self.server_macs
+            .iter()
+            .find(|(i, _)| *i == ip)
+            .map(|(_, m)| *m)
     }
 
     fn learn(&mut self, ip: Ipv4Addr, mac: Mac) {
@@ -308,25 +361,60 @@ impl Client {
 
     /// The options firmware sends in DISCOVER and REQUEST (OVMF's parameter list).
     fn base_options(&self, kind: u8) -> Vec<(u8, Vec<u8>)> {
-        let mut o: Vec<(u8, Vec<u8>)> = vec![(53, vec![kind]), (57, 1472u16.to_be_bytes().to_vec())];
-        o.push((55, vec![1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135, 175]));
+        let mut o: Vec<(u8, Vec<u8>)> =
+            vec![(53, vec![kind]), (57, 1472u16.to_be_bytes().to_vec())];
+        o.push((
+            55,
+            vec![
+                1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58,
+                59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135, 175,
+            ],
+        ));
         let mut uuid = vec![0u8];
         uuid.extend_from_slice(&self.id.uuid);
         o.push((97, uuid));
-        o.push((94, if self.id.arch == 0 { vec![1, 2, 1] } else { vec![1, 3, 16] }));
+        o.push((
+            94,
+            if self.id.arch == 0 {
+                vec![1, 2, 1]
+            } else {
+                vec![1, 3, 16]
+            },
+        ));
         o.push((93, self.id.arch.to_be_bytes().to_vec()));
         o.push((60, self.id.vendor_class().into_bytes()));
         if self.id.ipxe {
             o.push((77, b"iPXE".to_vec()));
             // iPXE's feature list: version 1.21, PXE ext, HTTP, DNS, TFTP, bzImage, EFI (sub-options as iPXE sends them).
-            o.push((175, vec![0xeb, 3, 1, 21, 1, 0x10, 1, 2, 0x13, 1, 1, 0x11, 1, 1, 0x15, 1, 1, 0x18, 1, 1, 0x19, 1, 1]));
+            o.push((
+                175,
+                vec![
+                    0xeb, 3, 1, 21, 1, 0x10, 1, 2, 0x13, 1, 1, 0x11, 1, 1, 0x15, 1, 1, 0x18, 1, 1,
+                    0x19, 1, 1,
+                ],
+            ));
         }
         o
     }
 
     fn send_discover(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let d = dhcp_request(self.xid, self.secs(now), true, Ipv4Addr::UNSPECIFIED, self.id.mac, &self.base_options(packet::DISCOVER));
-        let f = udp_frame(self.id.mac, BROADCAST_MAC, Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST, 68, 67, &d);
+        let d = dhcp_request(
+            self.xid,
+            self.secs(now),
+            true,
+            Ipv4Addr::UNSPECIFIED,
+            self.id.mac,
+            &self.base_options(packet::DISCOVER),
+        );
+        let f = udp_frame(
+            self.id.mac,
+            BROADCAST_MAC,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::BROADCAST,
+            68,
+            67,
+            &d,
+        );
         // PXE firmware retransmits at 4, 8, 16, 32 s; halve it so probes fail fast.
         self.deadline = now + ((2 * SEC) << self.attempt.min(4));
         self.attempt += 1;
@@ -341,7 +429,13 @@ impl Client {
 
     /// TFTP only (benchmarks against plain TFTP servers): a fixed address, server and file;
     /// ARP, then the transfer, no DHCP.
-    pub fn start_static(&mut self, now: i64, ip: Ipv4Addr, server: Ipv4Addr, file: &str) -> Vec<Vec<u8>> {
+    pub fn start_static(
+        &mut self,
+        now: i64,
+        ip: Ipv4Addr,
+        server: Ipv4Addr,
+        file: &str,
+    ) -> Vec<Vec<u8>> {
         self.start_ns = now;
         self.ip = Some(ip);
         self.result.leased_ip = Some(ip);
@@ -365,7 +459,10 @@ impl Client {
         let mut out = vec![];
         if let (true, Some(ip), Some(ch)) = (self.cfg.release, self.ip, self.chosen.clone()) {
             if let Some(mac) = self.mac_of(ch.server_id).or(Some(ch.from_mac)) {
-                let opts = vec![(53, vec![packet::RELEASE]), (54, ch.server_id.octets().to_vec())];
+                let opts = vec![
+                    (53, vec![packet::RELEASE]),
+                    (54, ch.server_id.octets().to_vec()),
+                ];
                 let d = dhcp_request(self.xid.wrapping_add(1), 0, false, ip, self.id.mac, &opts);
                 out.push(udp_frame(self.id.mac, mac, ip, ch.server_id, 68, 67, &d));
                 self.result.released = true;
@@ -375,7 +472,14 @@ impl Client {
     }
 
     /// A DHCP reply addressed to this client (matched by chaddr).
-    pub fn on_dhcp(&mut self, now: i64, m: &Dhcp4<'_>, src_mac: Mac, src_ip: Ipv4Addr, sport: u16) -> Vec<Vec<u8>> {
+    pub fn on_dhcp(
+        &mut self,
+        now: i64,
+        m: &Dhcp4<'_>,
+        src_mac: Mac,
+        src_ip: Ipv4Addr,
+        sport: u16,
+    ) -> Vec<Vec<u8>> {
         if m.op != 2 || m.xid != self.xid {
             return vec![];
         }
@@ -387,7 +491,9 @@ impl Client {
             siaddr: m.siaddr,
             file: m.opt_str(67).or_else(|| m.file()).filter(|f| !f.is_empty()),
             tftp_server_name: m.opt_str(66),
-            pxe_class: m.opt_str(60).is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")),
+            pxe_class: m
+                .opt_str(60)
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")),
             boot_item: opt43.as_deref().and_then(first_menu_item),
             has_opt43: opt43.is_some(),
         };
@@ -406,13 +512,18 @@ impl Client {
                     self.result.ok = true;
                     return self.finish(now);
                 }
-                if self.selection().is_some_and(|(a, b)| a.boot_info() || b.is_some()) {
+                if self
+                    .selection()
+                    .is_some_and(|(a, b)| a.boot_info() || b.is_some())
+                {
                     return self.request(now);
                 }
                 vec![]
             }
             (Phase::Requesting, Some(5)) if sport == 67 || sport != 4011 => {
-                let Some(ch) = self.chosen.clone() else { return vec![] };
+                let Some(ch) = self.chosen.clone() else {
+                    return vec![];
+                };
                 if m.server_id().is_some_and(|s| s != ch.server_id) {
                     return vec![];
                 }
@@ -420,7 +531,12 @@ impl Client {
                 self.result.leased_ip = Some(m.yiaddr);
                 self.result.timings.ack_ms = ms(self.start_ns, now);
                 // The ACK's boot info wins over the OFFER's when there is no proxy.
-                if self.boot.as_ref().is_none_or(|b| b.server_id == ch.server_id) && seen.boot_info() {
+                if self
+                    .boot
+                    .as_ref()
+                    .is_none_or(|b| b.server_id == ch.server_id)
+                    && seen.boot_info()
+                {
                     self.boot = Some(seen);
                 }
                 self.after_ack(now)
@@ -439,23 +555,55 @@ impl Client {
     /// The address offer and the boot-info offer (a proxy's, if the address offer has none).
     fn selection(&self) -> Option<(OfferSeen, Option<OfferSeen>)> {
         let addr = self.offers.iter().filter(|o| !o.yiaddr.is_unspecified());
-        let best = addr.clone().find(|o| o.boot_info()).or_else(|| addr.clone().next())?.clone();
-        let proxy = if best.boot_info() { None } else { self.offers.iter().find(|o| o.yiaddr.is_unspecified() && o.pxe_class).cloned() };
+        let best = addr
+            .clone()
+            .find(|o| o.boot_info())
+            .or_else(|| addr.clone().next())?
+            .clone();
+        let proxy = if best.boot_info() {
+            None
+        } else {
+            self.offers
+                .iter()
+                .find(|o| o.yiaddr.is_unspecified() && o.pxe_class)
+                .cloned()
+        };
         Some((best, proxy))
     }
 
     fn request(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let Some((addr, proxy)) = self.selection() else { return vec![] };
+        let Some((addr, proxy)) = self.selection() else {
+            return vec![];
+        };
         self.phase = Phase::Requesting;
         self.result.dhcp_server = Some(addr.server_id);
         self.result.proxy_server = proxy.as_ref().map(|p| p.server_id);
-        self.boot = if addr.boot_info() { Some(addr.clone()) } else { proxy };
+        self.boot = if addr.boot_info() {
+            Some(addr.clone())
+        } else {
+            proxy
+        };
         self.chosen = Some(addr.clone());
         let mut o = self.base_options(packet::REQUEST);
         o.insert(1, (50, addr.yiaddr.octets().to_vec()));
         o.insert(2, (54, addr.server_id.octets().to_vec()));
-        let d = dhcp_request(self.xid, self.secs(now), true, Ipv4Addr::UNSPECIFIED, self.id.mac, &o);
-        let f = udp_frame(self.id.mac, BROADCAST_MAC, Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST, 68, 67, &d);
+        let d = dhcp_request(
+            self.xid,
+            self.secs(now),
+            true,
+            Ipv4Addr::UNSPECIFIED,
+            self.id.mac,
+            &o,
+        );
+        let f = udp_frame(
+            self.id.mac,
+            BROADCAST_MAC,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::BROADCAST,
+            68,
+            67,
+            &d,
+        );
         self.last = f.clone();
         self.attempt = 0;
         self.deadline = now + 2 * SEC;
@@ -466,7 +614,9 @@ impl Client {
         let Some(boot) = self.boot.clone() else {
             return self.fail(now, "no boot filename received (PXE-E53)".into());
         };
-        let Some(ch) = &self.chosen else { return vec![] };
+        let Some(ch) = &self.chosen else {
+            return vec![];
+        };
         let from_proxy = boot.server_id != ch.server_id && boot.yiaddr.is_unspecified();
         // UEFI firmware always does boot-server discovery with a proxy; BIOS ROMs and iPXE only
         // when the proxy gave no file (a boot menu instead).
@@ -478,7 +628,12 @@ impl Client {
     }
 
     fn boot_server_request(&mut self, now: i64, proxy: &OfferSeen) -> Vec<Vec<u8>> {
-        let (Some(ip), Some(mac)) = (self.ip, self.mac_of(proxy.server_id).or(Some(proxy.from_mac))) else { return vec![] };
+        let (Some(ip), Some(mac)) = (
+            self.ip,
+            self.mac_of(proxy.server_id).or(Some(proxy.from_mac)),
+        ) else {
+            return vec![];
+        };
         self.phase = Phase::BootServer;
         let mut o = self.base_options(packet::REQUEST);
         // PXE boot item: the menu's first type, layer 0. Without a menu, firmware (OVMF) sends
@@ -512,13 +667,17 @@ impl Client {
                 // needs a kernel address and TCP, which probe does not do.
                 self.result.ok = self.id.http() || self.id.ipxe;
                 if !self.result.ok {
-                    self.result.failure = Some(format!("a PXE (TFTP) client was handed URL {file}"));
+                    self.result.failure =
+                        Some(format!("a PXE (TFTP) client was handed URL {file}"));
                 }
                 return self.finish(now);
             }
         }
         if self.id.http() {
-            return self.fail(now, format!("an HTTP boot client was handed `{file}`, not a URL"));
+            return self.fail(
+                now,
+                format!("an HTTP boot client was handed `{file}`, not a URL"),
+            );
         }
         if !self.cfg.fetch {
             self.result.ok = true;
@@ -539,7 +698,9 @@ impl Client {
     }
 
     fn send_arp(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let (Some(ip), Some(server)) = (self.ip, self.tftp_server) else { return vec![] };
+        let (Some(ip), Some(server)) = (self.ip, self.tftp_server) else {
+            return vec![];
+        };
         self.deadline = now + self.cfg.retry_ns;
         vec![arp_frame(1, self.id.mac, BROADCAST_MAC, ip, [0; 6], server)]
     }
@@ -549,7 +710,14 @@ impl Client {
         let Some(ip) = self.ip else { return vec![] };
         if a.op == 1 && a.target_ip == ip && self.phase != Phase::Done {
             self.learn(a.sender_ip, a.sender_mac);
-            return vec![arp_frame(2, self.id.mac, a.sender_mac, ip, a.sender_mac, a.sender_ip)];
+            return vec![arp_frame(
+                2,
+                self.id.mac,
+                a.sender_mac,
+                ip,
+                a.sender_mac,
+                a.sender_ip,
+            )];
         }
         if a.op == 2 && Some(a.sender_ip) == self.tftp_server {
             self.learn(a.sender_ip, a.sender_mac);
@@ -573,7 +741,10 @@ impl Client {
             }
             (TftpProfile::Ovmf, false) => {
                 o.push(("blksize".into(), bs(1468)));
-                o.push(("windowsize".into(), self.cfg.windowsize.unwrap_or(4).to_string()));
+                o.push((
+                    "windowsize".into(),
+                    self.cfg.windowsize.unwrap_or(4).to_string(),
+                ));
             }
             (TftpProfile::Pxe, false) | (TftpProfile::Ipxe, _) => {
                 o.push(("blksize".into(), bs(1432)));
@@ -598,14 +769,49 @@ impl Client {
     }
 
     fn send_rrq(&mut self, now: i64, probing: bool) -> Vec<Vec<u8>> {
-        let (Some(ip), Some(server), Some(file)) = (self.ip, self.tftp_server, self.result.boot_file.clone()) else { return vec![] };
-        let Some(mac) = self.mac_of(server) else { return vec![] };
+        let (Some(ip), Some(server), Some(file)) =
+            (self.ip, self.tftp_server, self.result.boot_file.clone())
+        else {
+            return vec![];
+        };
+        let Some(mac) = self.mac_of(server) else {
+            return vec![];
+        };
         self.phase = Phase::Tftp;
-        self.next_port = if self.next_port >= 60_000 { 10_000 } else { self.next_port + 1 };
+        self.next_port = if self.next_port >= 60_000 {
+            10_000
+        } else {
+            self.next_port + 1
+        };
         let local_port = self.next_port;
-        let req = Request { filename: file, mode: "octet".into(), options: self.rrq_options(probing) };
-        self.tftp = Some(TftpState { local_port, server_port: None, probing, blksize: 512, windowsize: 1, expected: 1, in_window: 0, gap_acked: None, hasher: Sha256::new(), head: vec![], data: vec![], got_oack: false });
-        let f = udp_frame(self.id.mac, mac, ip, server, local_port, self.cfg.tftp_port, &Tftp::Rrq(req).encode());
+        let req = Request {
+            filename: file,
+            mode: "octet".into(),
+            options: self.rrq_options(probing),
+        };
+        self.tftp = Some(TftpState {
+            local_port,
+            server_port: None,
+            probing,
+            blksize: 512,
+            windowsize: 1,
+            expected: 1,
+            in_window: 0,
+            gap_acked: None,
+            hasher: Sha256::new(),
+            head: vec![],
+            data: vec![],
+            got_oack: false,
+        });
+        let f = udp_frame(
+            self.id.mac,
+            mac,
+            ip,
+            server,
+            local_port,
+            self.cfg.tftp_port,
+            &Tftp::Rrq(req).encode(),
+        );
         self.last = f.clone();
         self.attempt = 0;
         self.deadline = now + self.cfg.retry_ns;
@@ -619,15 +825,32 @@ impl Client {
 
     fn to_server(&self, port: u16, payload: &[u8]) -> Option<Vec<u8>> {
         let (ip, server) = (self.ip?, self.tftp_server?);
-        Some(udp_frame(self.id.mac, self.mac_of(server)?, ip, server, self.tftp.as_ref()?.local_port, port, payload))
+        Some(udp_frame(
+            self.id.mac,
+            self.mac_of(server)?,
+            ip,
+            server,
+            self.tftp.as_ref()?.local_port,
+            port,
+            payload,
+        ))
     }
 
     /// A UDP datagram to our leased address (TFTP from the server).
-    pub fn on_udp(&mut self, now: i64, src: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> Vec<Vec<u8>> {
+    pub fn on_udp(
+        &mut self,
+        now: i64,
+        src: Ipv4Addr,
+        sport: u16,
+        dport: u16,
+        payload: &[u8],
+    ) -> Vec<Vec<u8>> {
         if self.phase != Phase::Tftp || Some(src) != self.tftp_server {
             return vec![];
         }
-        let Some(t) = self.tftp.as_mut() else { return vec![] };
+        let Some(t) = self.tftp.as_mut() else {
+            return vec![];
+        };
         if dport != t.local_port {
             return vec![];
         }
@@ -635,31 +858,50 @@ impl Client {
             None => t.server_port = Some(sport),
             Some(p) if p != sport => {
                 // RFC 1350: a packet from another TID gets ERROR 5 and changes nothing.
-                let e = Tftp::Error { code: 5, message: "Unknown transfer ID".into() }.encode();
+                let e = Tftp::Error {
+                    code: 5,
+                    message: "Unknown transfer ID".into(),
+                }
+                .encode();
                 return self.to_server(sport, &e).into_iter().collect();
             }
             _ => {}
         }
-        let Ok(pkt) = Tftp::decode(payload) else { return vec![] };
+        let Ok(pkt) = Tftp::decode(payload) else {
+            return vec![];
+        };
         match pkt {
             Tftp::Oack { options } => {
-                let Some(t) = self.tftp.as_mut() else { return vec![] };
+                let Some(t) = self.tftp.as_mut() else {
+                    return vec![];
+                };
                 if let Some(ts) = tftp::option_num(&options, "tsize") {
                     self.result.tsize = Some(ts);
                 }
                 if t.probing {
                     // OVMF's way: learn the size, abort with error 8, ask again for real.
-                    let e = Tftp::Error { code: 8, message: "TFTP Aborted".into() }.encode();
+                    let e = Tftp::Error {
+                        code: 8,
+                        message: "TFTP Aborted".into(),
+                    }
+                    .encode();
                     let mut out: Vec<Vec<u8>> = self.to_server(sport, &e).into_iter().collect();
                     out.extend(self.send_rrq(now, false));
                     return out;
                 }
                 if t.got_oack {
-                    return self.to_server(sport, &Tftp::Ack { block: 0 }.encode()).into_iter().collect();
+                    return self
+                        .to_server(sport, &Tftp::Ack { block: 0 }.encode())
+                        .into_iter()
+                        .collect();
                 }
                 t.got_oack = true;
-                t.blksize = tftp::option_num(&options, "blksize").map(|b| b.clamp(8, 65464) as usize).unwrap_or(512);
-                t.windowsize = tftp::option_num(&options, "windowsize").map(|w| w.clamp(1, 65535) as u16).unwrap_or(1);
+                t.blksize = tftp::option_num(&options, "blksize")
+                    .map(|b| b.clamp(8, 65464) as usize)
+                    .unwrap_or(512);
+                t.windowsize = tftp::option_num(&options, "windowsize")
+                    .map(|w| w.clamp(1, 65535) as u16)
+                    .unwrap_or(1);
                 self.result.negotiated = options;
                 let ack = Tftp::Ack { block: 0 }.encode();
                 let f = self.to_server(sport, &ack);
@@ -671,16 +913,19 @@ impl Client {
                 f.into_iter().collect()
             }
             Tftp::Data { block, data } => self.on_data(now, sport, block, data),
-            Tftp::Error { code, message } => {
-                self.fail(now, format!("TFTP error {code} ({}): {message}", tftp::error_name(code)))
-            }
+            Tftp::Error { code, message } => self.fail(
+                now,
+                format!("TFTP error {code} ({}): {message}", tftp::error_name(code)),
+            ),
             _ => vec![],
         }
     }
 
     fn on_data(&mut self, now: i64, sport: u16, block: u16, data: &[u8]) -> Vec<Vec<u8>> {
         let keep = self.cfg.keep_data;
-        let Some(t) = self.tftp.as_mut() else { return vec![] };
+        let Some(t) = self.tftp.as_mut() else {
+            return vec![];
+        };
         if t.probing {
             // The server ignored our options and started sending: this is the transfer.
             t.probing = false;
@@ -692,7 +937,10 @@ impl Client {
                 if t.gap_acked != Some(t.expected) {
                     t.gap_acked = Some(t.expected);
                     t.in_window = 0;
-                    let ack = Tftp::Ack { block: t.expected.wrapping_sub(1) }.encode();
+                    let ack = Tftp::Ack {
+                        block: t.expected.wrapping_sub(1),
+                    }
+                    .encode();
                     let f = self.to_server(sport, &ack);
                     if let Some(f) = &f {
                         self.last = f.clone(); // what a timeout repeats: our current position
@@ -747,7 +995,9 @@ impl Client {
     }
 
     fn complete(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let Some(t) = self.tftp.take() else { return vec![] };
+        let Some(t) = self.tftp.take() else {
+            return vec![];
+        };
         self.result.timings.transfer_ms = self.first_data_ns.and_then(|s| ms(s, now));
         let digest = t.hasher.finalize();
         self.result.sha256 = Some(digest.iter().map(|b| format!("{b:02x}")).collect());
@@ -756,9 +1006,17 @@ impl Client {
             self.data = Some(t.data);
         }
         let file = self.result.boot_file.clone().unwrap_or_default();
-        if self.cfg.chain && !self.id.ipxe && crate::proto::is_ipxe_binary(&file) && self.result.chain.len() < 4 {
+        if self.cfg.chain
+            && !self.id.ipxe
+            && crate::proto::is_ipxe_binary(&file)
+            && self.result.chain.len() < 4
+        {
             // The ROM ran iPXE: it starts over with DHCP, announcing itself as iPXE.
-            self.result.chain.push(ChainStage { file, bytes: self.result.bytes, sha256: self.result.sha256.take() });
+            self.result.chain.push(ChainStage {
+                file,
+                bytes: self.result.bytes,
+                sha256: self.result.sha256.take(),
+            });
             self.result.bytes = 0;
             self.id.ipxe = true;
             self.result.ipxe = true;
@@ -776,7 +1034,11 @@ impl Client {
         self.result.ok = true;
         if self.cfg.verify_arch {
             let fam = arch_info(self.id.arch).family;
-            let misfit = self.result.file_kind.as_ref().and_then(|k| crate::proto::file_misfit(fam, k));
+            let misfit = self
+                .result
+                .file_kind
+                .as_ref()
+                .and_then(|k| crate::proto::file_misfit(fam, k));
             self.result.arch_ok = Some(misfit.is_none());
             if let Some(why) = misfit {
                 self.result.ok = false;
@@ -793,12 +1055,19 @@ impl Client {
         }
         if now >= self.start_ns.saturating_add(self.cfg.timeout_ns) {
             let why = match self.phase {
-                Phase::Selecting if self.offers.is_empty() => "no DHCP offer received (PXE-E51)".to_string(),
+                Phase::Selecting if self.offers.is_empty() => {
+                    "no DHCP offer received (PXE-E51)".to_string()
+                }
                 Phase::Selecting => "no usable DHCP offer (PXE-E51)".to_string(),
                 Phase::Requesting => "no DHCP ACK received (PXE-E51)".to_string(),
-                Phase::BootServer => "the boot server on port 4011 did not answer (PXE-E55)".to_string(),
+                Phase::BootServer => {
+                    "the boot server on port 4011 did not answer (PXE-E55)".to_string()
+                }
                 Phase::Arp => "ARP timeout for the TFTP server (PXE-E11)".to_string(),
-                Phase::Tftp => format!("TFTP timed out after {} bytes (PXE-E32/E3B)", self.result.bytes),
+                Phase::Tftp => format!(
+                    "TFTP timed out after {} bytes (PXE-E32/E3B)",
+                    self.result.bytes
+                ),
                 Phase::Idle | Phase::Done => "timed out".to_string(),
             };
             return self.fail(now, why);
@@ -818,18 +1087,30 @@ impl Client {
             }
             Phase::Requesting | Phase::BootServer | Phase::Tftp => {
                 self.attempt += 1;
-                let budget = if self.phase == Phase::Tftp { self.cfg.retries } else { 4 };
+                let budget = if self.phase == Phase::Tftp {
+                    self.cfg.retries
+                } else {
+                    4
+                };
                 if self.attempt > budget {
                     let why = match self.phase {
                         Phase::Requesting => "no DHCP ACK received (PXE-E51)".to_string(),
-                        Phase::BootServer => "the boot server on port 4011 did not answer (PXE-E55)".to_string(),
-                        _ if self.first_data_ns.is_none() => "TFTP open timeout: no answer to the read request (PXE-E32)".to_string(),
-                        _ => format!("TFTP transfer stalled after {} bytes (PXE-E3B)", self.result.bytes),
+                        Phase::BootServer => {
+                            "the boot server on port 4011 did not answer (PXE-E55)".to_string()
+                        }
+                        _ if self.first_data_ns.is_none() => {
+                            "TFTP open timeout: no answer to the read request (PXE-E32)".to_string()
+                        }
+                        _ => format!(
+                            "TFTP transfer stalled after {} bytes (PXE-E3B)",
+                            self.result.bytes
+                        ),
                     };
                     return self.fail(now, why);
                 }
                 self.result.retransmits += 1;
-                self.deadline = now + self.cfg.retry_ns * if self.phase == Phase::Tftp { 1 } else { 2 };
+                self.deadline =
+                    now + self.cfg.retry_ns * if self.phase == Phase::Tftp { 1 } else { 2 };
                 vec![self.last.clone()]
             }
             Phase::Arp => {

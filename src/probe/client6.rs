@@ -17,12 +17,31 @@ const ALL_DHCP_MAC: Mac = [0x33, 0x33, 0, 1, 0, 2];
 
 /// fe80::/64 with the modified EUI-64 of the MAC (what firmware uses).
 pub fn link_local(mac: &Mac) -> Ipv6Addr {
-    let o = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, mac[0] ^ 0x02, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]];
+    let o = [
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        mac[0] ^ 0x02,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
+    ];
     Ipv6Addr::from(o)
 }
 
 fn udp6(src_mac: Mac, dst_mac: Mac, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]) -> Vec<u8> {
-    let b = PacketBuilder::ethernet2(src_mac, dst_mac).ipv6(src.octets(), dst.octets(), 1).udp(546, 547);
+    let b = PacketBuilder::ethernet2(src_mac, dst_mac)
+        .ipv6(src.octets(), dst.octets(), 1)
+        .udp(546, 547);
     let mut out = Vec::with_capacity(b.size(payload.len()));
     if b.write(&mut out, payload).is_err() {
         out.clear();
@@ -77,7 +96,11 @@ pub fn neighbor_solicitation(frame: &[u8]) -> Option<(Mac, Ipv6Addr, Ipv6Addr)> 
     }
     let src: [u8; 16] = frame.get(22..38)?.try_into().ok()?;
     let target: [u8; 16] = icmp.get(8..24)?.try_into().ok()?;
-    Some((frame.get(6..12)?.try_into().ok()?, Ipv6Addr::from(src), Ipv6Addr::from(target)))
+    Some((
+        frame.get(6..12)?.try_into().ok()?,
+        Ipv6Addr::from(src),
+        Ipv6Addr::from(target),
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +137,19 @@ pub struct Client6 {
 impl Client6 {
     pub fn new(id: Identity, cfg: ClientConfig, xid: u32) -> Client6 {
         let result = ProbeResult::for_identity(&id);
-        Client6 { id, cfg, phase: Phase::Idle, xid: xid & 0x00ff_ffff, start_ns: 0, deadline: i64::MAX, attempt: 0, adverts: vec![], chosen: None, last: vec![], result }
+        Client6 {
+            id,
+            cfg,
+            phase: Phase::Idle,
+            xid: xid & 0x00ff_ffff,
+            start_ns: 0,
+            deadline: i64::MAX,
+            attempt: 0,
+            adverts: vec![],
+            chosen: None,
+            last: vec![],
+            result,
+        }
     }
 
     pub fn done(&self) -> bool {
@@ -122,7 +157,12 @@ impl Client6 {
     }
 
     pub fn deadline(&self) -> i64 {
-        super::client::next_deadline(self.done(), self.deadline, self.start_ns, self.cfg.timeout_ns)
+        super::client::next_deadline(
+            self.done(),
+            self.deadline,
+            self.start_ns,
+            self.cfg.timeout_ns,
+        )
     }
 
     pub fn link_local(&self) -> Ipv6Addr {
@@ -158,7 +198,13 @@ impl Client6 {
         let mut opts: Vec<(u16, Vec<u8>)> = vec![(1, self.duid())];
         opts.extend_from_slice(extra);
         opts.push((8, elapsed.to_be_bytes().to_vec()));
-        opts.push((6, [23u16, 24, 59, 60].iter().flat_map(|c| c.to_be_bytes()).collect()));
+        opts.push((
+            6,
+            [23u16, 24, 59, 60]
+                .iter()
+                .flat_map(|c| c.to_be_bytes())
+                .collect(),
+        ));
         opts.push((61, self.id.arch.to_be_bytes().to_vec()));
         opts.push((62, vec![1, 3, 16]));
         opts.push((16, vendor));
@@ -174,7 +220,13 @@ impl Client6 {
     }
 
     fn multicast(&self, payload: &[u8]) -> Vec<u8> {
-        udp6(self.id.mac, ALL_DHCP_MAC, self.link_local(), ALL_DHCP, payload)
+        udp6(
+            self.id.mac,
+            ALL_DHCP_MAC,
+            self.link_local(),
+            ALL_DHCP,
+            payload,
+        )
     }
 
     fn solicit(&mut self, now: i64) -> Vec<Vec<u8>> {
@@ -193,9 +245,21 @@ impl Client6 {
     }
 
     fn request(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let Some(a) = self.adverts.iter().find(|a| a.boot_url.is_some()).or(self.adverts.first()).cloned() else { return vec![] };
+        let Some(a) = self
+            .adverts
+            .iter()
+            .find(|a| a.boot_url.is_some())
+            .or(self.adverts.first())
+            .cloned()
+        else {
+            return vec![];
+        };
         self.phase = Phase::Requesting;
-        let m = self.message(3, now, &[(2, a.server_duid.clone()), (3, self.ia_na(a.address))]);
+        let m = self.message(
+            3,
+            now,
+            &[(2, a.server_duid.clone()), (3, self.ia_na(a.address))],
+        );
         let f = self.multicast(&m);
         self.last = f.clone();
         self.chosen = Some(a);
@@ -210,8 +274,19 @@ impl Client6 {
         self.result.failure = failure;
         self.result.timings.total_ms = Some((now - self.start_ns) as f64 / 1e6);
         let mut out = vec![];
-        if let (true, Some(c), Some(_)) = (self.cfg.release, self.chosen.clone(), self.result.leased_ip6) {
-            let m = self.message(8, now, &[(2, c.server_duid.clone()), (3, self.ia_na(self.result.leased_ip6))]);
+        if let (true, Some(c), Some(_)) = (
+            self.cfg.release,
+            self.chosen.clone(),
+            self.result.leased_ip6,
+        ) {
+            let m = self.message(
+                8,
+                now,
+                &[
+                    (2, c.server_duid.clone()),
+                    (3, self.ia_na(self.result.leased_ip6)),
+                ],
+            );
             out.push(self.multicast(&m));
             self.result.released = true;
         }
@@ -219,12 +294,26 @@ impl Client6 {
     }
 
     /// A DHCPv6 message from a server to us (matched by our DUID).
-    pub fn on_dhcp6(&mut self, now: i64, m: &Dhcp6, from_mac: Mac, from_ip: Ipv6Addr) -> Vec<Vec<u8>> {
+    pub fn on_dhcp6(
+        &mut self,
+        now: i64,
+        m: &Dhcp6,
+        from_mac: Mac,
+        from_ip: Ipv6Addr,
+    ) -> Vec<Vec<u8>> {
         if m.xid != self.xid || m.client_duid.as_deref() != Some(&self.duid()[..]) {
             return vec![];
         }
-        let Some(server_duid) = m.server_duid.clone() else { return vec![] };
-        let ad = Advert { from_mac, from_ip, server_duid, address: m.addresses.first().copied(), boot_url: m.boot_url.clone() };
+        let Some(server_duid) = m.server_duid.clone() else {
+            return vec![];
+        };
+        let ad = Advert {
+            from_mac,
+            from_ip,
+            server_duid,
+            address: m.addresses.first().copied(),
+            boot_url: m.boot_url.clone(),
+        };
         match (self.phase, m.msg_type) {
             (Phase::Soliciting, 2) => {
                 self.result.offers += 1;
@@ -243,7 +332,10 @@ impl Client6 {
                 let _ = (&ad.from_mac, &ad.from_ip);
                 self.result.timings.ack_ms = Some((now - self.start_ns) as f64 / 1e6);
                 self.result.leased_ip6 = ad.address;
-                let url = ad.boot_url.clone().or_else(|| self.chosen.as_ref().and_then(|c| c.boot_url.clone()));
+                let url = ad
+                    .boot_url
+                    .clone()
+                    .or_else(|| self.chosen.as_ref().and_then(|c| c.boot_url.clone()));
                 self.result.boot_url = url.clone();
                 self.result.boot_file = url.clone();
                 if let Some((code, msg)) = &m.status {
@@ -253,7 +345,10 @@ impl Client6 {
                 }
                 match url {
                     Some(_) => self.finish(now, None),
-                    None => self.finish(now, Some("no boot file URL (option 59) in the DHCPv6 reply (PXE-E16)".into())),
+                    None => self.finish(
+                        now,
+                        Some("no boot file URL (option 59) in the DHCPv6 reply (PXE-E16)".into()),
+                    ),
                 }
             }
             _ => vec![],
@@ -261,11 +356,21 @@ impl Client6 {
     }
 
     /// Neighbor Solicitation for our link-local address: answer it.
-    pub fn on_neighbor_solicitation(&mut self, from_mac: Mac, from_ip: Ipv6Addr, target: Ipv6Addr) -> Vec<Vec<u8>> {
+    pub fn on_neighbor_solicitation(
+        &mut self,
+        from_mac: Mac,
+        from_ip: Ipv6Addr,
+        target: Ipv6Addr,
+    ) -> Vec<Vec<u8>> {
         if target != self.link_local() || self.phase == Phase::Idle {
             return vec![];
         }
-        vec![neighbor_advertisement(self.id.mac, target, from_mac, from_ip)]
+        vec![neighbor_advertisement(
+            self.id.mac,
+            target,
+            from_mac,
+            from_ip,
+        )]
     }
 
     pub fn poll(&mut self, now: i64) -> Vec<Vec<u8>> {
@@ -274,7 +379,9 @@ impl Client6 {
         }
         if now >= self.start_ns.saturating_add(self.cfg.timeout_ns) {
             let why = match self.phase {
-                Phase::Soliciting if self.adverts.is_empty() => "no DHCPv6 ADVERTISE received (PXE-E16)",
+                Phase::Soliciting if self.adverts.is_empty() => {
+                    "no DHCPv6 ADVERTISE received (PXE-E16)"
+                }
                 Phase::Requesting => "no DHCPv6 REPLY received",
                 _ => "timed out",
             };
@@ -308,15 +415,25 @@ mod tests {
 
     #[test]
     fn solicit_decodes_with_the_analyzer_and_na_checksums() {
-        let id = Identity { mac: [2, 0x70, 0x78, 0, 0, 1], arch: 7, ipxe: false, uuid: [0; 16] };
+        let id = Identity {
+            mac: [2, 0x70, 0x78, 0, 0, 1],
+            arch: 7,
+            ipxe: false,
+            uuid: [0; 16],
+        };
         let mut c = Client6::new(id, ClientConfig::default(), 0xabcdef);
         let f = c.start(0).remove(0);
         let mut d = Defragmenter::default();
-        let Ok(Decoded::Udp(u)) = decode_frame(1, &f, &mut d, 0) else { panic!("not UDP") };
+        let Ok(Decoded::Udp(u)) = decode_frame(1, &f, &mut d, 0) else {
+            panic!("not UDP")
+        };
         let m = Dhcp6::parse(&u.payload).expect("parses");
         assert_eq!((m.msg_type, m.xid, m.arch.clone()), (1, 0xabcdef, vec![7]));
         assert_eq!(m.client_mac(), Some([2, 0x70, 0x78, 0, 0, 1]));
-        assert_eq!(m.vendor_class, vec!["PXEClient:Arch:00007:UNDI:003016".to_string()]);
+        assert_eq!(
+            m.vendor_class,
+            vec!["PXEClient:Arch:00007:UNDI:003016".to_string()]
+        );
         assert!(m.oro.contains(&59));
         // The NA's ICMPv6 checksum verifies (sum over pseudo-header + message is 0xffff).
         let ll = link_local(&[2, 0x70, 0x78, 0, 0, 1]);

@@ -36,7 +36,10 @@ const MAX_CLIENTS: usize = 10_000;
 const DEFAULT_MAC: Mac = [0x02, 0x70, 0x78, 0x00, 0x00, 0x01];
 
 fn now_ns() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
 }
 
 /// `--arch` names as users type them, or a numeric option-93 code.
@@ -56,7 +59,8 @@ pub fn parse_arch(s: &str) -> Result<u16, String> {
 }
 
 fn nth_mac(base: Mac, i: usize) -> Mac {
-    let low = u32::from_be_bytes([0, base[3], base[4], base[5]]).wrapping_add(i as u32) & 0x00ff_ffff;
+    let low =
+        u32::from_be_bytes([0, base[3], base[4], base[5]]).wrapping_add(i as u32) & 0x00ff_ffff;
     let b = low.to_be_bytes();
     [base[0], base[1], base[2], b[1], b[2], b[3]]
 }
@@ -68,7 +72,8 @@ fn parse_uuid(s: &str) -> Result<[u8; 16], String> {
     }
     let mut u = [0u8; 16];
     for (i, b) in u.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--uuid {s}: not hex"))?;
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| format!("--uuid {s}: not hex"))?;
     }
     Ok(u)
 }
@@ -133,10 +138,27 @@ pub fn summarize(results: &[ProbeResult], wall_s: f64, sent: u64, received: u64)
             continue;
         }
         v.sort_by(|a, b| a.total_cmp(b));
-        latency.push(Percentiles { phase, count: v.len(), p50_ms: percentile(&v, 50.0), p90_ms: percentile(&v, 90.0), p99_ms: percentile(&v, 99.0), max_ms: percentile(&v, 100.0) });
+        latency.push(Percentiles {
+            phase,
+            count: v.len(),
+            p50_ms: percentile(&v, 50.0),
+            p90_ms: percentile(&v, 90.0),
+            p99_ms: percentile(&v, 99.0),
+            max_ms: percentile(&v, 100.0),
+        });
     }
     let ok = results.iter().filter(|r| r.ok).count();
-    ProbeSummary { clients: results.len(), ok, failed: results.len() - ok, failures, latency, wall_s, frames_sent: sent, frames_received: received, capture_dropped: None }
+    ProbeSummary {
+        clients: results.len(),
+        ok,
+        failed: results.len() - ok,
+        failures,
+        latency,
+        wall_s,
+        frames_sent: sent,
+        frames_received: received,
+        capture_dropped: None,
+    }
 }
 
 /// What `probe` needs from the command line, checked.
@@ -153,8 +175,14 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
     let iface = match (&a.iface, &a.interface) {
         (Some(x), None) | (None, Some(x)) => x.clone(),
         (Some(x), Some(y)) if x == y => x.clone(),
-        (Some(_), Some(_)) => return Err("give the interface once (positional or --interface)".into()),
-        (None, None) => return Err("probe needs an interface (it sends DHCP broadcasts there and nowhere else)".into()),
+        (Some(_), Some(_)) => {
+            return Err("give the interface once (positional or --interface)".into())
+        }
+        (None, None) => {
+            return Err(
+                "probe needs an interface (it sends DHCP broadcasts there and nowhere else)".into(),
+            )
+        }
     };
     if iface == "any" {
         return Err("probe sends frames: name one interface, not `any`".into());
@@ -163,20 +191,36 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
     if n == 0 || n > MAX_CLIENTS {
         return Err(format!("--clients: 1 to {MAX_CLIENTS}"));
     }
-    let arches: Vec<u16> = if a.arch.is_empty() { vec![0] } else { a.arch.iter().map(|s| parse_arch(s)).collect::<Result<_, _>>()? };
+    let arches: Vec<u16> = if a.arch.is_empty() {
+        vec![0]
+    } else {
+        a.arch
+            .iter()
+            .map(|s| parse_arch(s))
+            .collect::<Result<_, _>>()?
+    };
     let base = match &a.mac {
-        Some(m) => crate::serve::dhcp::parse_mac(m).ok_or_else(|| format!("--mac {m}: not a MAC address"))?,
+        Some(m) => crate::serve::dhcp::parse_mac(m)
+            .ok_or_else(|| format!("--mac {m}: not a MAC address"))?,
         None => DEFAULT_MAC,
     };
     let uuid = a.uuid.as_deref().map(parse_uuid).transpose()?;
     let identities = (0..n)
         .map(|i| {
             let mac = nth_mac(base, i);
-            let mut u = [0x70, 0x78, 0x69, 0x2d, 0x70, 0x72, 0x6f, 0x62, 0x65, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]];
+            let mut u = [
+                0x70, 0x78, 0x69, 0x2d, 0x70, 0x72, 0x6f, 0x62, 0x65, 0, mac[0], mac[1], mac[2],
+                mac[3], mac[4], mac[5],
+            ];
             if let (Some(x), 0) = (uuid, i) {
                 u = x;
             }
-            Identity { mac, arch: arches[i % arches.len()], ipxe: a.ipxe, uuid: u }
+            Identity {
+                mac,
+                arch: arches[i % arches.len()],
+                ipxe: a.ipxe,
+                uuid: u,
+            }
         })
         .collect();
     let profile = match a.tftp_profile.as_deref() {
@@ -185,7 +229,11 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
         Some("pxe") => Some(TftpProfile::Pxe),
         Some("ipxe") => Some(TftpProfile::Ipxe),
         Some("plain") => Some(TftpProfile::Plain),
-        Some(o) => return Err(format!("--tftp-profile {o}: auto, ovmf, pxe, ipxe or plain")),
+        Some(o) => {
+            return Err(format!(
+                "--tftp-profile {o}: auto, ovmf, pxe, ipxe or plain"
+            ))
+        }
     };
     if a.blksize.is_some_and(|b| !(8..=65464).contains(&b)) {
         return Err("--blksize: 8 to 65464 (RFC 2348)".into());
@@ -211,8 +259,12 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
     };
     let tftp_only = match (&a.tftp_server, &a.file, &a.ip_start) {
         (Some(s), Some(f), Some(ip)) => {
-            let server: Ipv4Addr = s.parse().map_err(|_| format!("--tftp-server {s}: not an IPv4 address"))?;
-            let first: Ipv4Addr = ip.parse().map_err(|_| format!("--ip-start {ip}: not an IPv4 address"))?;
+            let server: Ipv4Addr = s
+                .parse()
+                .map_err(|_| format!("--tftp-server {s}: not an IPv4 address"))?;
+            let first: Ipv4Addr = ip
+                .parse()
+                .map_err(|_| format!("--ip-start {ip}: not an IPv4 address"))?;
             Some((server, f.clone(), first))
         }
         _ => None,
@@ -220,7 +272,13 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
     if tftp_only.is_some() && a.dhcpv6 {
         return Err("--tftp-server is DHCPv4-less TFTP; it does not mix with --dhcpv6".into());
     }
-    Ok(Plan { iface, identities, cfg, rate: a.rate.unwrap_or(50.0).max(0.01), tftp_only })
+    Ok(Plan {
+        iface,
+        identities,
+        cfg,
+        rate: a.rate.unwrap_or(50.0).max(0.01),
+        tftp_only,
+    })
 }
 
 fn auto_profile(a: &ProbeArgs, id: &Identity, cfg: &ClientConfig) -> TftpProfile {
@@ -342,11 +400,28 @@ fn http_fetch(url: &str) -> HttpFetch {
     use sha2::Digest;
     use std::io::Read;
     use std::net::{TcpStream, ToSocketAddrs};
-    let fail = |e: String| HttpFetch { status: None, body_len: 0, sha256: None, head: vec![], error: Some(e) };
-    let Some(rest) = url.strip_prefix("http://") else { return fail(format!("{url}: only http:// is fetched")) };
-    let (hostport, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let target = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:80") };
-    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else { return fail(format!("{hostport}: cannot resolve")) };
+    let fail = |e: String| HttpFetch {
+        status: None,
+        body_len: 0,
+        sha256: None,
+        head: vec![],
+        error: Some(e),
+    };
+    let Some(rest) = url.strip_prefix("http://") else {
+        return fail(format!("{url}: only http:// is fetched"));
+    };
+    let (hostport, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let target = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:80")
+    };
+    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else {
+        return fail(format!("{hostport}: cannot resolve"));
+    };
     let t = std::time::Duration::from_secs(30);
     let mut s = match TcpStream::connect_timeout(&addr, t) {
         Ok(s) => s,
@@ -367,7 +442,12 @@ fn http_fetch(url: &str) -> HttpFetch {
         let n = match s.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return HttpFetch { error: Some(format!("read: {e}")), ..fail(String::new()) },
+            Err(e) => {
+                return HttpFetch {
+                    error: Some(format!("read: {e}")),
+                    ..fail(String::new())
+                }
+            }
         };
         let data = &chunk[..n];
         let body: &[u8] = match header_end {
@@ -390,14 +470,27 @@ fn http_fetch(url: &str) -> HttpFetch {
             head.extend_from_slice(&body[..body.len().min(4096 - head.len())]);
         }
     }
-    let status = std::str::from_utf8(&buf[..header_end.unwrap_or(buf.len()).min(buf.len())]).ok().and_then(|h| h.split_whitespace().nth(1)).and_then(|c| c.parse().ok());
+    let status = std::str::from_utf8(&buf[..header_end.unwrap_or(buf.len()).min(buf.len())])
+        .ok()
+        .and_then(|h| h.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok());
     let digest = hasher.finalize();
-    HttpFetch { status, body_len, sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()), head, error: None }
+    HttpFetch {
+        status,
+        body_len,
+        sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
+        head,
+        error: None,
+    }
 }
 
 /// The interface's MTU (Linux sysfs), if it can be read.
 fn iface_mtu(iface: &str) -> Option<i32> {
-    let mtu: i32 = std::fs::read_to_string(format!("/sys/class/net/{iface}/mtu")).ok()?.trim().parse().ok()?;
+    let mtu: i32 = std::fs::read_to_string(format!("/sys/class/net/{iface}/mtu"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     (68..=65_535).contains(&mtu).then_some(mtu)
 }
 
@@ -413,11 +506,17 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let style = style_for(&a.output);
     let devs = pcap::Device::list().map_err(|e| permission_hint(e.to_string()))?;
     let Some(dev) = devs.into_iter().find(|d| d.name == p.iface) else {
-        return Err(format!("no such interface `{}` (see `pxe-inspect capture --list`)", p.iface));
+        return Err(format!(
+            "no such interface `{}` (see `pxe-inspect capture --list`)",
+            p.iface
+        ));
     };
     let dev_has_v4 = dev.addresses.iter().any(|a| a.addr.is_ipv4());
     if !dev.flags.is_up() {
-        return Err(format!("interface `{}` is down (ip link set {} up)", p.iface, p.iface));
+        return Err(format!(
+            "interface `{}` is down (ip link set {} up)",
+            p.iface, p.iface
+        ));
     }
     // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
     let fetch_http = dev_has_v4 && p.identities.iter().any(|i| i.http());
@@ -443,10 +542,18 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
     let linktype = cap.get_datalink().0 as u32;
     if linktype != 1 {
-        return Err(format!("`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet", p.iface));
+        return Err(format!(
+            "`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet",
+            p.iface
+        ));
     }
-    let filter = if fetch_http { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080" } else { "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6" };
-    cap.filter(filter, true).map_err(|e| format!("filter: {e}"))?;
+    let filter = if fetch_http {
+        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080"
+    } else {
+        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6"
+    };
+    cap.filter(filter, true)
+        .map_err(|e| format!("filter: {e}"))?;
     let mut writer = match &a.write {
         Some(w) => Some(CaptureWriter::create(w, linktype).map_err(|e| format!("{w}: {e}"))?),
         None => None,
@@ -473,16 +580,35 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             }
         })
         .collect();
-    let mut idx = Index { by_mac: clients.iter().enumerate().map(|(i, c)| (c.mac(), i)).collect(), by_ip: HashMap::new() };
+    let mut idx = Index {
+        by_mac: clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.mac(), i))
+            .collect(),
+        by_ip: HashMap::new(),
+    };
     let ours: std::collections::HashSet<Mac> = idx.by_mac.keys().copied().collect();
-    eprintln!("pxe-inspect: probing on {} with {} client(s){}", p.iface, clients.len(), a.write.as_ref().map(|w| format!(", writing {w}")).unwrap_or_default());
+    eprintln!(
+        "pxe-inspect: probing on {} with {} client(s){}",
+        p.iface,
+        clients.len(),
+        a.write
+            .as_ref()
+            .map(|w| format!(", writing {w}"))
+            .unwrap_or_default()
+    );
     let t0 = now_ns();
     // Storms on a terminal: a progress line (started, finished, ok).
-    let progress = (clients.len() > 1 && std::io::IsTerminal::is_terminal(&io::stderr())).then(|| {
-        let pb = indicatif::ProgressBar::new(clients.len() as u64);
-        pb.set_style(indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} clients done {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
-        pb
-    });
+    let progress =
+        (clients.len() > 1 && std::io::IsTerminal::is_terminal(&io::stderr())).then(|| {
+            let pb = indicatif::ProgressBar::new(clients.len() as u64);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} clients done {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb
+        });
     let mut last_progress = 0i64;
     let mut started = 0usize;
     let mut number = 0u64;
@@ -494,7 +620,13 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut fetching: std::collections::HashSet<usize> = Default::default();
     let mut fetched = 0usize;
     let fd = cap.as_raw_fd();
-    let mut emit = |frames: Vec<Vec<u8>>, cap: &mut pcap::Capture<pcap::Active>, pipe: &mut Pipeline, writer: &mut Option<CaptureWriter>, number: &mut u64, last_ts: &mut i64| -> Result<(), String> {
+    let mut emit = |frames: Vec<Vec<u8>>,
+                    cap: &mut pcap::Capture<pcap::Active>,
+                    pipe: &mut Pipeline,
+                    writer: &mut Option<CaptureWriter>,
+                    number: &mut u64,
+                    last_ts: &mut i64|
+     -> Result<(), String> {
         for f in frames {
             if f.is_empty() {
                 continue;
@@ -511,9 +643,18 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             let ts = now_ns().max(*last_ts);
             *last_ts = ts;
             if let Some(w) = writer.as_mut() {
-                w.write(linktype, ts, &f, f.len() as u32).map_err(|e| format!("writing capture: {e}"))?;
+                w.write(linktype, ts, &f, f.len() as u32)
+                    .map_err(|e| format!("writing capture: {e}"))?;
             }
-            let _ = pipe.push(&Frame { input: 0, number: *number, ts_ns: ts, linktype, data: f, orig_len: 0, offset: 0 });
+            let _ = pipe.push(&Frame {
+                input: 0,
+                number: *number,
+                ts_ns: ts,
+                linktype,
+                data: f,
+                orig_len: 0,
+                offset: 0,
+            });
         }
         Ok(())
     };
@@ -523,7 +664,11 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             break;
         }
         // Start clients at the requested rate.
-        let due = if clients.len() == 1 { 1 } else { (((now - t0) as f64 / 1e9) * p.rate).floor() as usize + 1 };
+        let due = if clients.len() == 1 {
+            1
+        } else {
+            (((now - t0) as f64 / 1e9) * p.rate).floor() as usize + 1
+        };
         while started < clients.len() && started < due {
             let frames = match (&p.tftp_only, &mut clients[started]) {
                 (Some((server, file, first)), Agent::V4(c)) => {
@@ -533,14 +678,25 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
                 }
                 (_, c) => c.start(now),
             };
-            emit(frames, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+            emit(
+                frames,
+                &mut cap,
+                &mut pipe,
+                &mut writer,
+                &mut number,
+                &mut last_ts,
+            )?;
             started += 1;
         }
         // Drain what arrived.
         let mut got = 0;
         while got < 512 {
             let (data, ts, orig_len) = match cap.next_packet() {
-                Ok(pk) => (pk.data.to_vec(), pk.header.ts.tv_sec as i64 * 1_000_000_000 + pk.header.ts.tv_usec as i64, pk.header.len),
+                Ok(pk) => (
+                    pk.data.to_vec(),
+                    pk.header.ts.tv_sec as i64 * 1_000_000_000 + pk.header.ts.tv_usec as i64,
+                    pk.header.len,
+                ),
                 Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => break,
                 Err(e) => return Err(format!("capture on {} failed: {e}", p.iface)),
             };
@@ -556,7 +712,8 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             let ts = ts.max(last_ts);
             last_ts = ts;
             if let Some(w) = writer.as_mut() {
-                w.write(linktype, ts, &data, orig_len).map_err(|e| format!("writing capture: {e}"))?;
+                w.write(linktype, ts, &data, orig_len)
+                    .map_err(|e| format!("writing capture: {e}"))?;
             }
             let now = now_ns();
             let (to, replies) = dispatch(&mut clients, &idx, &mut defrag, linktype, &data, now);
@@ -566,8 +723,23 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
                     idx.by_ip.insert(ip, i);
                 }
             }
-            let _ = pipe.push(&Frame { input: 0, number, ts_ns: ts, linktype, data, orig_len, offset: 0 });
-            emit(replies, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+            let _ = pipe.push(&Frame {
+                input: 0,
+                number,
+                ts_ns: ts,
+                linktype,
+                data,
+                orig_len,
+                offset: 0,
+            });
+            emit(
+                replies,
+                &mut cap,
+                &mut pipe,
+                &mut writer,
+                &mut number,
+                &mut last_ts,
+            )?;
         }
         // Timers.
         let now = now_ns();
@@ -575,7 +747,14 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         for i in 0..started {
             if clients[i].deadline() <= now {
                 let frames = clients[i].poll(now);
-                emit(frames, &mut cap, &mut pipe, &mut writer, &mut number, &mut last_ts)?;
+                emit(
+                    frames,
+                    &mut cap,
+                    &mut pipe,
+                    &mut writer,
+                    &mut number,
+                    &mut last_ts,
+                )?;
             }
 
             next = next.min(clients[i].deadline());
@@ -613,13 +792,25 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
                     r.file_kind = crate::proto::FileKind::sniff(&f.head);
                     if let Some(e) = f.error {
                         r.ok = false;
-                        r.failure = Some(format!("HTTP download of {}: {e}", r.boot_url.clone().unwrap_or_default()));
+                        r.failure = Some(format!(
+                            "HTTP download of {}: {e}",
+                            r.boot_url.clone().unwrap_or_default()
+                        ));
                     } else if f.status.is_none_or(|s| !(200..300).contains(&s)) {
                         r.ok = false;
-                        r.failure = Some(format!("HTTP status {} for {}", f.status.map(|s| s.to_string()).unwrap_or_else(|| "?".into()), r.boot_url.clone().unwrap_or_default()));
+                        r.failure = Some(format!(
+                            "HTTP status {} for {}",
+                            f.status
+                                .map(|s| s.to_string())
+                                .unwrap_or_else(|| "?".into()),
+                            r.boot_url.clone().unwrap_or_default()
+                        ));
                     } else if verify {
                         let fam = crate::proto::arch_info(r.arch).family;
-                        let misfit = r.file_kind.as_ref().and_then(|k| crate::proto::file_misfit(fam, k));
+                        let misfit = r
+                            .file_kind
+                            .as_ref()
+                            .and_then(|k| crate::proto::file_misfit(fam, k));
                         r.arch_ok = Some(misfit.is_none());
                         if let Some(why) = misfit {
                             r.ok = false;
@@ -641,9 +832,17 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         }
         if got == 0 {
             // Sleep until a frame arrives or the next timer (or client start) is due.
-            let start_due = if started < clients.len() { t0 + ((started as f64 / p.rate) * 1e9) as i64 } else { i64::MAX };
+            let start_due = if started < clients.len() {
+                t0 + ((started as f64 / p.rate) * 1e9) as i64
+            } else {
+                i64::MAX
+            };
             let wait_ms = ((next.min(start_due) - now_ns()) / 1_000_000).clamp(0, 50) as i32;
-            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd for the duration of the call.
             unsafe { libc::poll(&mut pfd, 1, wait_ms.max(1)) };
         }
@@ -654,24 +853,35 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let interrupted = stop.load(Ordering::SeqCst);
     let end = now_ns();
     for c in clients.iter_mut().filter(|c| !c.done()) {
-        c.result_mut().failure = Some(if interrupted { "interrupted".into() } else { "not started".into() });
+        c.result_mut().failure = Some(if interrupted {
+            "interrupted".into()
+        } else {
+            "not started".into()
+        });
     }
     if let Some(w) = writer.as_mut() {
         w.finish(end).map_err(|e| format!("writing capture: {e}"))?;
     }
     if let Some(dir) = &a.save {
         std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
-        for c in clients.iter().filter_map(|c| if let Agent::V4(c) = c { Some(c) } else { None }) {
+        for c in clients
+            .iter()
+            .filter_map(|c| if let Agent::V4(c) = c { Some(c) } else { None })
+        {
             if let (Some(d), Some(f)) = (&c.data, &c.result.boot_file) {
                 let base = f.rsplit(['/', '\\']).next().unwrap_or("file");
-                let path = std::path::Path::new(dir).join(format!("{}-{base}", fmt_mac(&c.id.mac).replace(':', "")));
+                let path = std::path::Path::new(dir)
+                    .join(format!("{}-{base}", fmt_mac(&c.id.mac).replace(':', "")));
                 std::fs::write(&path, d).map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
     }
     let results: Vec<ProbeResult> = clients.iter().map(|c| c.result().clone()).collect();
     let mut summary = summarize(&results, (end - t0) as f64 / 1e9, sent, received);
-    summary.capture_dropped = cap.stats().ok().map(|st| u64::from(st.dropped) + u64::from(st.if_dropped));
+    summary.capture_dropped = cap
+        .stats()
+        .ok()
+        .map(|st| u64::from(st.dropped) + u64::from(st.if_dropped));
     if let Some(d) = summary.capture_dropped.filter(|d| *d > 0) {
         eprintln!("pxe-inspect: the capture dropped {d} frames before probe read them; clients waiting for them timed out and retried");
     }
@@ -680,10 +890,29 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     let mut sessions = pipe.tick(end);
     sessions.extend(pipe.finish());
     sessions.sort_by_key(|s| s.first_frame);
-    let input = InputInfo { index: 0, path: a.write.clone().unwrap_or_else(|| format!("probe:{}", p.iface)), format: "live".into(), compressed: false, linktypes: vec![linktype], frames: number, end: None, error: None };
+    let input = InputInfo {
+        index: 0,
+        path: a
+            .write
+            .clone()
+            .unwrap_or_else(|| format!("probe:{}", p.iface)),
+        format: "live".into(),
+        compressed: false,
+        linktypes: vec![linktype],
+        frames: number,
+        end: None,
+        error: None,
+    };
     let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
     crate::diag::apply_policy(&mut findings, &diag);
-    let r = Report { schema: SCHEMA, tool: report::tool_version(), inputs: vec![input], sessions, findings, stats: pipe.stats.clone() };
+    let r = Report {
+        schema: SCHEMA,
+        tool: report::tool_version(),
+        inputs: vec![input],
+        sessions,
+        findings,
+        stats: pipe.stats.clone(),
+    };
     if let Some(path) = &a.output.html {
         render::html::write_file(path, &r)?;
     }
@@ -722,7 +951,8 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     }
     let _ = out.flush();
     if let Some(path) = &a.diag.junit {
-        std::fs::write(path, crate::ci::junit(&r, &[], a.diag.fail_on)).map_err(|e| format!("{path}: {e}"))?;
+        std::fs::write(path, crate::ci::junit(&r, &[], a.diag.fail_on))
+            .map_err(|e| format!("{path}: {e}"))?;
     }
     let code = crate::ci::exit_code(&r, a.diag.fail_on);
     if code == exit::OK && summary.failed > 0 && crate::ci::threshold(a.diag.fail_on).is_some() {
@@ -732,40 +962,68 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
 }
 
 /// Hand one received frame to the client it is for; returns what that client sends back.
-fn dispatch(clients: &mut [Agent], idx: &Index, defrag: &mut Defragmenter, linktype: u32, data: &[u8], now: i64) -> (Option<usize>, Vec<Vec<u8>>) {
+fn dispatch(
+    clients: &mut [Agent],
+    idx: &Index,
+    defrag: &mut Defragmenter,
+    linktype: u32,
+    data: &[u8],
+    now: i64,
+) -> (Option<usize>, Vec<Vec<u8>>) {
     if let Some((from_mac, from_ip, target)) = client6::neighbor_solicitation(data) {
         let who = crate::wire::dhcp6::eui64_mac(&target).and_then(|m| idx.by_mac.get(&m).copied());
         if let Some(i) = who {
             if let Agent::V6(c) = &mut clients[i] {
-                return (Some(i), c.on_neighbor_solicitation(from_mac, from_ip, target));
+                return (
+                    Some(i),
+                    c.on_neighbor_solicitation(from_mac, from_ip, target),
+                );
             }
         }
         return (None, vec![]);
     }
-    let Ok(d) = decode_frame(linktype, data, defrag, now) else { return (None, vec![]) };
+    let Ok(d) = decode_frame(linktype, data, defrag, now) else {
+        return (None, vec![]);
+    };
     match d {
         Decoded::Udp(u) if u.dport == 546 => {
-            let (Ok(m), IpAddr::V6(src)) = (crate::wire::dhcp6::Dhcp6::parse(&u.payload), u.src) else { return (None, vec![]) };
-            let Some(i) = m.client_mac().and_then(|mac| idx.by_mac.get(&mac).copied()) else { return (None, vec![]) };
+            let (Ok(m), IpAddr::V6(src)) = (crate::wire::dhcp6::Dhcp6::parse(&u.payload), u.src)
+            else {
+                return (None, vec![]);
+            };
+            let Some(i) = m.client_mac().and_then(|mac| idx.by_mac.get(&mac).copied()) else {
+                return (None, vec![]);
+            };
             match &mut clients[i] {
-                Agent::V6(c) => (Some(i), c.on_dhcp6(now, &m, u.link.src_mac.unwrap_or([0; 6]), src)),
+                Agent::V6(c) => (
+                    Some(i),
+                    c.on_dhcp6(now, &m, u.link.src_mac.unwrap_or([0; 6]), src),
+                ),
                 Agent::V4(_) => (None, vec![]),
             }
         }
         Decoded::Udp(u) => {
-            let (IpAddr::V4(src), IpAddr::V4(dst)) = (u.src, u.dst) else { return (None, vec![]) };
+            let (IpAddr::V4(src), IpAddr::V4(dst)) = (u.src, u.dst) else {
+                return (None, vec![]);
+            };
             let src_mac = u.link.src_mac.unwrap_or([0; 6]);
             if u.dport == 68 || (u.sport == 4011 && u.payload.first() == Some(&2)) {
                 if let Ok(m) = Dhcp4::parse(&u.payload) {
                     if let Some(i) = m.mac().and_then(|mac| idx.by_mac.get(&mac).copied()) {
-                        let out = clients[i].v4().map(|c| c.on_dhcp(now, &m, src_mac, src, u.sport)).unwrap_or_default();
+                        let out = clients[i]
+                            .v4()
+                            .map(|c| c.on_dhcp(now, &m, src_mac, src, u.sport))
+                            .unwrap_or_default();
                         return (Some(i), out);
                     }
                 }
                 return (None, vec![]);
             }
             if let Some(&i) = idx.by_ip.get(&dst) {
-                let out = clients[i].v4().map(|c| c.on_udp(now, src, u.sport, u.dport, &u.payload)).unwrap_or_default();
+                let out = clients[i]
+                    .v4()
+                    .map(|c| c.on_udp(now, src, u.sport, u.dport, &u.payload))
+                    .unwrap_or_default();
                 return (Some(i), out);
             }
             (None, vec![])
@@ -773,13 +1031,20 @@ fn dispatch(clients: &mut [Agent], idx: &Index, defrag: &mut Defragmenter, linkt
         Decoded::Arp(a) => {
             if a.op == 1 {
                 if let Some(&i) = idx.by_ip.get(&a.target_ip) {
-                    let out = clients[i].v4().map(|c| c.on_arp(now, &a)).unwrap_or_default();
+                    let out = clients[i]
+                        .v4()
+                        .map(|c| c.on_arp(now, &a))
+                        .unwrap_or_default();
                     return (Some(i), out);
                 }
                 return (None, vec![]);
             }
             let mut out = vec![];
-            for c in clients.iter_mut().filter_map(|c| c.v4()).filter(|c| c.resolving() == Some(a.sender_ip)) {
+            for c in clients
+                .iter_mut()
+                .filter_map(|c| c.v4())
+                .filter(|c| c.resolving() == Some(a.sender_ip))
+            {
                 out.extend(c.on_arp(now, &a));
             }
             (None, out)
@@ -788,44 +1053,102 @@ fn dispatch(clients: &mut [Agent], idx: &Index, defrag: &mut Defragmenter, linkt
     }
 }
 
-fn write_results(out: &mut dyn Write, results: &[ProbeResult], s: &ProbeSummary, style: &render::Style) -> io::Result<()> {
+fn write_results(
+    out: &mut dyn Write,
+    results: &[ProbeResult],
+    s: &ProbeSummary,
+    style: &render::Style,
+) -> io::Result<()> {
     use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
     const SHOW: usize = 50;
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_header(vec!["client", "arch", "address", "boot from", "file", "bytes", "result"]);
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header(vec![
+        "client",
+        "arch",
+        "address",
+        "boot from",
+        "file",
+        "bytes",
+        "result",
+    ]);
     for r in results.iter().take(SHOW) {
-        let result = if r.ok { style.outcome(crate::model::Outcome::Booted) } else { style.outcome(crate::model::Outcome::Failed) };
-        let why = r.failure.clone().unwrap_or_else(|| r.timings.total_ms.map(|t| format!("{:.0} ms", t)).unwrap_or_default());
+        let result = if r.ok {
+            style.outcome(crate::model::Outcome::Booted)
+        } else {
+            style.outcome(crate::model::Outcome::Failed)
+        };
+        let why = r.failure.clone().unwrap_or_else(|| {
+            r.timings
+                .total_ms
+                .map(|t| format!("{:.0} ms", t))
+                .unwrap_or_default()
+        });
         let from = match (r.boot_server, r.proxy_server) {
             (Some(b), Some(p)) if b != p => format!("{b} (proxy {p})"),
             (Some(b), _) => b.to_string(),
-            (None, _) => r.dhcp_server.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            (None, _) => r
+                .dhcp_server
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
         };
         t.add_row(vec![
             Cell::new(format!("{}{}", r.mac, if r.ipxe { " iPXE" } else { "" })),
             Cell::new(format!("{} {}", r.arch, r.arch_name)),
-            Cell::new(r.leased_ip.map(|i| i.to_string()).or(r.leased_ip6.map(|i| i.to_string())).unwrap_or_else(|| "-".into())),
+            Cell::new(
+                r.leased_ip
+                    .map(|i| i.to_string())
+                    .or(r.leased_ip6.map(|i| i.to_string()))
+                    .unwrap_or_else(|| "-".into()),
+            ),
             Cell::new(from),
-            Cell::new(r.boot_url.clone().or_else(|| r.boot_file.clone()).unwrap_or_else(|| "-".into())),
+            Cell::new(
+                r.boot_url
+                    .clone()
+                    .or_else(|| r.boot_file.clone())
+                    .unwrap_or_else(|| "-".into()),
+            ),
             Cell::new(r.bytes),
             Cell::new(format!("{result} {why}")),
         ]);
     }
     writeln!(out, "{t}")?;
     if results.len() > SHOW {
-        writeln!(out, "… and {} more client(s) (--format json lists all)", results.len() - SHOW)?;
+        writeln!(
+            out,
+            "… and {} more client(s) (--format json lists all)",
+            results.len() - SHOW
+        )?;
     }
-    writeln!(out, "{} client(s): {} ok, {} failed in {:.1} s ({} frames sent, {} received)", s.clients, s.ok, s.failed, s.wall_s, s.frames_sent, s.frames_received)?;
+    writeln!(
+        out,
+        "{} client(s): {} ok, {} failed in {:.1} s ({} frames sent, {} received)",
+        s.clients, s.ok, s.failed, s.wall_s, s.frames_sent, s.frames_received
+    )?;
     for (why, n) in &s.failures {
         writeln!(out, "  {n} × {why}")?;
     }
     if s.clients > 1 && !s.latency.is_empty() {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec!["phase (ms from DISCOVER)", "clients", "p50", "p90", "p99", "max"]);
+        t.set_header(vec![
+            "phase (ms from DISCOVER)",
+            "clients",
+            "p50",
+            "p90",
+            "p99",
+            "max",
+        ]);
         for l in &s.latency {
-            t.add_row(vec![l.phase.to_string(), l.count.to_string(), format!("{:.1}", l.p50_ms), format!("{:.1}", l.p90_ms), format!("{:.1}", l.p99_ms), format!("{:.1}", l.max_ms)]);
+            t.add_row(vec![
+                l.phase.to_string(),
+                l.count.to_string(),
+                format!("{:.1}", l.p50_ms),
+                format!("{:.1}", l.p90_ms),
+                format!("{:.1}", l.p99_ms),
+                format!("{:.1}", l.max_ms),
+            ]);
         }
         writeln!(out, "{t}")?;
     }
@@ -842,7 +1165,10 @@ mod tests {
         assert_eq!(parse_arch("9"), Ok(9));
         assert!(parse_arch("x86").is_err());
         assert_eq!(nth_mac([2, 0, 0, 0, 0, 0xff], 1), [2, 0, 0, 0, 1, 0]);
-        assert_eq!(parse_uuid("00112233-4455-6677-8899-aabbccddeeff").map(|u| u[15]), Ok(0xff));
+        assert_eq!(
+            parse_uuid("00112233-4455-6677-8899-aabbccddeeff").map(|u| u[15]),
+            Ok(0xff)
+        );
     }
 
     #[test]

@@ -34,12 +34,18 @@ pub const CLIENT: &str = "client";
 
 fn ip_of(endpoint: &str) -> &str {
     // "192.0.2.1:67" or "[fe80::1]:547"
-    let e = endpoint.rsplit_once(':').map(|(a, _)| a).unwrap_or(endpoint);
+    let e = endpoint
+        .rsplit_once(':')
+        .map(|(a, _)| a)
+        .unwrap_or(endpoint);
     e.trim_start_matches('[').trim_end_matches(']')
 }
 
 fn port_of(endpoint: &str) -> u16 {
-    endpoint.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(0)
+    endpoint
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The name a server gets in the diagrams.
@@ -47,8 +53,15 @@ fn party(s: &BootSession, ip: &str, port: u16) -> String {
     if port == 4011 {
         return format!("boot server {ip}");
     }
-    let proxy = s.stages.iter().flat_map(|st| &st.offers).any(|o| o.kind == OfferKind::Proxy && o.server.to_string() == ip);
-    let dhcp = s.stages.iter().flat_map(|st| &st.offers).any(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Ack | OfferKind::Dhcpv6) && o.server.to_string() == ip);
+    let proxy = s
+        .stages
+        .iter()
+        .flat_map(|st| &st.offers)
+        .any(|o| o.kind == OfferKind::Proxy && o.server.to_string() == ip);
+    let dhcp = s.stages.iter().flat_map(|st| &st.offers).any(|o| {
+        matches!(o.kind, OfferKind::Dhcp | OfferKind::Ack | OfferKind::Dhcpv6)
+            && o.server.to_string() == ip
+    });
     if proxy && !dhcp {
         format!("proxy {ip}")
     } else {
@@ -59,37 +72,127 @@ fn party(s: &BootSession, ip: &str, port: u16) -> String {
 pub fn exchanges(s: &BootSession) -> Vec<Exchange> {
     let mut v = Vec::new();
     for m in &s.dhcp {
-        let kind = if port_of(&m.dst) == 4011 || port_of(&m.src) == 4011 { "bootserver" } else { "dhcp" };
+        let kind = if port_of(&m.dst) == 4011 || port_of(&m.src) == 4011 {
+            "bootserver"
+        } else {
+            "dhcp"
+        };
         let (from, to) = if m.from_client {
             let dst_ip = ip_of(&m.dst);
-            let to = if dst_ip == "255.255.255.255" || dst_ip.starts_with("ff02") { "broadcast".to_string() } else { party(s, dst_ip, port_of(&m.dst)) };
+            let to = if dst_ip == "255.255.255.255" || dst_ip.starts_with("ff02") {
+                "broadcast".to_string()
+            } else {
+                party(s, dst_ip, port_of(&m.dst))
+            };
             (CLIENT.to_string(), to)
         } else {
             (party(s, ip_of(&m.src), port_of(&m.src)), CLIENT.to_string())
         };
-        let kind = if !m.from_client && from.starts_with("proxy") { "proxy" } else { kind };
-        v.push(Exchange { frame: m.frame, time: m.time, from, to, label: if m.summary.is_empty() { m.message.clone() } else { m.summary.clone() }, kind, reply: !m.from_client });
+        let kind = if !m.from_client && from.starts_with("proxy") {
+            "proxy"
+        } else {
+            kind
+        };
+        v.push(Exchange {
+            frame: m.frame,
+            time: m.time,
+            from,
+            to,
+            label: if m.summary.is_empty() {
+                m.message.clone()
+            } else {
+                m.summary.clone()
+            },
+            kind,
+            reply: !m.from_client,
+        });
     }
     for t in &s.tftp {
         let server = format!("TFTP {}", t.server);
-        let opts: Vec<String> = t.requested.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        v.push(Exchange { frame: t.first_frame, time: t.start, from: CLIENT.into(), to: server.clone(), label: format!("RRQ {} [{}]", t.file, opts.join(",")), kind: "tftp", reply: false });
+        let opts: Vec<String> = t
+            .requested
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        v.push(Exchange {
+            frame: t.first_frame,
+            time: t.start,
+            from: CLIENT.into(),
+            to: server.clone(),
+            label: format!("RRQ {} [{}]", t.file, opts.join(",")),
+            kind: "tftp",
+            reply: false,
+        });
         let by_client = t.error.as_ref().is_some_and(|e| e.from == "client");
         let end = match &t.error {
             Some(e) => format!("ERROR {} ({}) {}", e.code, e.name, e.message),
-            None => format!("{}: {} bytes in {} blocks", t.status.name(), t.bytes, t.blocks),
+            None => format!(
+                "{}: {} bytes in {} blocks",
+                t.status.name(),
+                t.bytes,
+                t.blocks
+            ),
         };
-        let (from, to) = if by_client { (CLIENT.to_string(), server) } else { (server, CLIENT.to_string()) };
-        v.push(Exchange { frame: t.error.as_ref().map(|e| e.frame).or(t.final_frame).unwrap_or(t.last_frame), time: t.end, from, to, label: end, kind: "tftp", reply: !by_client });
+        let (from, to) = if by_client {
+            (CLIENT.to_string(), server)
+        } else {
+            (server, CLIENT.to_string())
+        };
+        v.push(Exchange {
+            frame: t
+                .error
+                .as_ref()
+                .map(|e| e.frame)
+                .or(t.final_frame)
+                .unwrap_or(t.last_frame),
+            time: t.end,
+            from,
+            to,
+            label: end,
+            kind: "tftp",
+            reply: !by_client,
+        });
     }
     for h in &s.http {
         let server = format!("HTTP {}:{}", h.server, h.server_port);
-        v.push(Exchange { frame: h.first_frame, time: h.start, from: CLIENT.into(), to: server.clone(), label: format!("{} {}", h.method, h.url), kind: "http", reply: false });
-        let end = format!("{} {}: {} bytes{}", h.status_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()), h.status.name(), h.bytes, if h.reset { ", reset" } else { "" });
-        v.push(Exchange { frame: h.last_frame, time: h.end, from: server, to: CLIENT.into(), label: end, kind: "http", reply: true });
+        v.push(Exchange {
+            frame: h.first_frame,
+            time: h.start,
+            from: CLIENT.into(),
+            to: server.clone(),
+            label: format!("{} {}", h.method, h.url),
+            kind: "http",
+            reply: false,
+        });
+        let end = format!(
+            "{} {}: {} bytes{}",
+            h.status_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            h.status.name(),
+            h.bytes,
+            if h.reset { ", reset" } else { "" }
+        );
+        v.push(Exchange {
+            frame: h.last_frame,
+            time: h.end,
+            from: server,
+            to: CLIENT.into(),
+            label: end,
+            kind: "http",
+            reply: true,
+        });
     }
     for a in s.arp.iter().filter(|a| !a.answered) {
-        v.push(Exchange { frame: a.frame, time: a.time, from: CLIENT.into(), to: "broadcast".into(), label: format!("ARP who-has {} ×{} (unanswered)", a.target, a.count), kind: "arp", reply: false });
+        v.push(Exchange {
+            frame: a.frame,
+            time: a.time,
+            from: CLIENT.into(),
+            to: "broadcast".into(),
+            label: format!("ARP who-has {} ×{} (unanswered)", a.target, a.count),
+            kind: "arp",
+            reply: false,
+        });
     }
     v.sort_by_key(|e| (e.frame.input, e.frame.frame, e.reply));
     v
@@ -115,18 +218,45 @@ pub fn parties(ex: &[Exchange]) -> Vec<String> {
 pub fn spans(s: &BootSession) -> Vec<Span> {
     let mut out = Vec::new();
     for (i, st) in s.stages.iter().enumerate() {
-        let msgs: Vec<&DhcpMessage> = s.dhcp.iter().filter(|m| m.time.0 >= st.start.0 && port_of(&m.dst) != 4011 && port_of(&m.src) != 4011).collect();
+        let msgs: Vec<&DhcpMessage> = s
+            .dhcp
+            .iter()
+            .filter(|m| {
+                m.time.0 >= st.start.0 && port_of(&m.dst) != 4011 && port_of(&m.src) != 4011
+            })
+            .collect();
         let next_start = s.stages.get(i + 1).map(|n| n.start.0).unwrap_or(i64::MAX);
         let msgs: Vec<&&DhcpMessage> = msgs.iter().filter(|m| m.time.0 < next_start).collect();
-        let end = msgs.iter().filter(|m| m.message.contains("ACK") || m.message.contains("Reply")).map(|m| m.time).next().or(msgs.last().map(|m| m.time)).unwrap_or(st.start);
+        let end = msgs
+            .iter()
+            .filter(|m| m.message.contains("ACK") || m.message.contains("Reply"))
+            .map(|m| m.time)
+            .next()
+            .or(msgs.last().map(|m| m.time))
+            .unwrap_or(st.start);
         let ok = st.address.is_some();
         out.push(Span {
-            label: format!("{} stage {}{}", st.protocol, i + 1, if st.ipxe { " (iPXE)" } else { "" }),
+            label: format!(
+                "{} stage {}{}",
+                st.protocol,
+                i + 1,
+                if st.ipxe { " (iPXE)" } else { "" }
+            ),
             kind: "dhcp",
             start: st.start,
             end,
             ok,
-            detail: format!("{} offer(s){}{}", st.offers.len(), st.address.map(|a| format!(", address {a}")).unwrap_or_default(), st.boot_file.as_ref().map(|f| format!(", boot file {f}")).unwrap_or_default()),
+            detail: format!(
+                "{} offer(s){}{}",
+                st.offers.len(),
+                st.address
+                    .map(|a| format!(", address {a}"))
+                    .unwrap_or_default(),
+                st.boot_file
+                    .as_ref()
+                    .map(|f| format!(", boot file {f}"))
+                    .unwrap_or_default()
+            ),
             frame: st.first_frame,
         });
         if let Some(first) = st.boot_server_requests.first() {
@@ -137,22 +267,48 @@ pub fn spans(s: &BootSession) -> Vec<Span> {
                 start: first.time,
                 end: reply.map(|r| r.time).unwrap_or(first.time),
                 ok: reply.is_some(),
-                detail: format!("{} request(s) to {}{}", st.boot_server_requests.len(), first.server, if reply.is_some() { "" } else { ", unanswered" }),
+                detail: format!(
+                    "{} request(s) to {}{}",
+                    st.boot_server_requests.len(),
+                    first.server,
+                    if reply.is_some() { "" } else { ", unanswered" }
+                ),
                 frame: first.frame,
             });
         }
     }
     for (i, t) in s.tftp.iter().enumerate() {
-        let rate = t.throughput_bps.map(|b| format!(", {:.1} MB/s", b / 1e6)).unwrap_or_default();
+        let rate = t
+            .throughput_bps
+            .map(|b| format!(", {:.1} MB/s", b / 1e6))
+            .unwrap_or_default();
         // pxelinux.cfg/01-MAC, grub *.lst: not found and then something else loads. Normal.
-        let expected_miss = t.error.as_ref().is_some_and(|e| e.code == 1) && s.tftp[i + 1..].iter().any(|u| u.ok());
+        let expected_miss =
+            t.error.as_ref().is_some_and(|e| e.code == 1) && s.tftp[i + 1..].iter().any(|u| u.ok());
         out.push(Span {
             label: t.file.clone(),
-            kind: if expected_miss { "tftp-expected-miss" } else { "tftp" },
+            kind: if expected_miss {
+                "tftp-expected-miss"
+            } else {
+                "tftp"
+            },
             start: t.start,
             end: t.end,
-            ok: expected_miss || t.ok() || (t.blocks == 0 && t.error.as_ref().is_some_and(|e| e.from == "client")),
-            detail: format!("TFTP {}: {} bytes, blksize {}{}, {} retransmit(s){}", t.status.name(), t.bytes, t.blksize, rate, t.retransmits, t.error.as_ref().map(|e| format!(", error {} {}", e.code, e.message)).unwrap_or_default()),
+            ok: expected_miss
+                || t.ok()
+                || (t.blocks == 0 && t.error.as_ref().is_some_and(|e| e.from == "client")),
+            detail: format!(
+                "TFTP {}: {} bytes, blksize {}{}, {} retransmit(s){}",
+                t.status.name(),
+                t.bytes,
+                t.blksize,
+                rate,
+                t.retransmits,
+                t.error
+                    .as_ref()
+                    .map(|e| format!(", error {} {}", e.code, e.message))
+                    .unwrap_or_default()
+            ),
             frame: t.first_frame,
         });
     }
@@ -163,7 +319,14 @@ pub fn spans(s: &BootSession) -> Vec<Span> {
             start: h.start,
             end: h.end,
             ok: h.status == TransferStatus::Complete,
-            detail: format!("HTTP {}: {} bytes, status {}", h.status.name(), h.bytes, h.status_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into())),
+            detail: format!(
+                "HTTP {}: {} bytes, status {}",
+                h.status.name(),
+                h.bytes,
+                h.status_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into())
+            ),
             frame: h.first_frame,
         });
     }
@@ -179,7 +342,10 @@ pub fn time_of(s: &BootSession, f: &FrameRef) -> Timestamp {
         if t.first_frame == *f {
             return t.start;
         }
-        if t.last_frame == *f || t.final_frame == Some(*f) || t.error.as_ref().is_some_and(|e| e.frame == *f) {
+        if t.last_frame == *f
+            || t.final_frame == Some(*f)
+            || t.error.as_ref().is_some_and(|e| e.frame == *f)
+        {
             return t.end;
         }
     }
@@ -195,7 +361,10 @@ pub fn time_of(s: &BootSession, f: &FrameRef) -> Timestamp {
         return a.time;
     }
     // Interpolate between the session's ends by frame number.
-    let (a, b) = (s.first_frame.frame as f64, s.last_frame.frame.max(s.first_frame.frame + 1) as f64);
+    let (a, b) = (
+        s.first_frame.frame as f64,
+        s.last_frame.frame.max(s.first_frame.frame + 1) as f64,
+    );
     let r = ((f.frame as f64 - a) / (b - a)).clamp(0.0, 1.0);
     Timestamp(s.start.0 + ((s.end.0 - s.start.0) as f64 * r) as i64)
 }

@@ -6,8 +6,8 @@
 
 use super::exchanges::{exchanges, parties, spans, time_of, CLIENT};
 use super::table::arch_text;
-use crate::model::*;
 use crate::ci::esc;
+use crate::model::*;
 use crate::report::Report;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -64,10 +64,21 @@ function applyFilters(){
 document.querySelectorAll('.filters select,.filters input').forEach(function(e){e.addEventListener('input',applyFilters)});
 "#;
 
-const COLORS: [(&str, &str); 6] = [("dhcp", "#3b7dd8"), ("proxy", "#8e44ad"), ("bootserver", "#8e44ad"), ("tftp", "#2e8b57"), ("http", "#16a085"), ("tftp-expected-miss", "#a0aec0")];
+const COLORS: [(&str, &str); 6] = [
+    ("dhcp", "#3b7dd8"),
+    ("proxy", "#8e44ad"),
+    ("bootserver", "#8e44ad"),
+    ("tftp", "#2e8b57"),
+    ("http", "#16a085"),
+    ("tftp-expected-miss", "#a0aec0"),
+];
 
 fn color(kind: &str) -> &'static str {
-    COLORS.iter().find(|(k, _)| *k == kind).map(|(_, c)| *c).unwrap_or("#7f8c8d")
+    COLORS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, c)| *c)
+        .unwrap_or("#7f8c8d")
 }
 
 fn waterfall(s: &BootSession, out: &mut String) {
@@ -75,27 +86,65 @@ fn waterfall(s: &BootSession, out: &mut String) {
     let t0 = s.start.0;
     let total = (s.end.0 - t0).max(1_000_000) as f64;
     let (label_w, bar_w, row) = (240.0, 640.0, 22.0);
-    let pins: Vec<(f64, &Finding)> = s.findings.iter().map(|f| (f.frames.first().map(|fr| time_of(s, fr).0).unwrap_or(s.end.0), f)).map(|(t, f)| (((t - t0) as f64 / total).clamp(0.0, 1.0), f)).collect();
+    let pins: Vec<(f64, &Finding)> = s
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.frames
+                    .first()
+                    .map(|fr| time_of(s, fr).0)
+                    .unwrap_or(s.end.0),
+                f,
+            )
+        })
+        .map(|(t, f)| (((t - t0) as f64 / total).clamp(0.0, 1.0), f))
+        .collect();
     let rows_h = 34.0 + row * sp.len().max(1) as f64;
     let height = rows_h + 24.0;
     let x = |t: i64| label_w + ((t - t0) as f64 / total).clamp(0.0, 1.0) * bar_w;
-    let _ = write!(out, r#"<div class="scroll"><svg class="waterfall" width="{}" height="{height}" role="img" aria-label="boot waterfall">"#, label_w + bar_w + 20.0);
+    let _ = write!(
+        out,
+        r#"<div class="scroll"><svg class="waterfall" width="{}" height="{height}" role="img" aria-label="boot waterfall">"#,
+        label_w + bar_w + 20.0
+    );
     out.push_str(r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#c0392b" stroke-width="2"/></pattern></defs>"##);
     // Time axis with 5 ticks.
     for i in 0..=5 {
         let tx = label_w + bar_w * i as f64 / 5.0;
         let secs = total / 1e9 * i as f64 / 5.0;
-        let _ = write!(out, r##"<line x1="{tx}" y1="16" x2="{tx}" y2="{}" stroke="#e3e6ec"/><text x="{tx}" y="12" text-anchor="middle" class="dim">{secs:.2} s</text>"##, height - 6.0);
+        let _ = write!(
+            out,
+            r##"<line x1="{tx}" y1="16" x2="{tx}" y2="{}" stroke="#e3e6ec"/><text x="{tx}" y="12" text-anchor="middle" class="dim">{secs:.2} s</text>"##,
+            height - 6.0
+        );
     }
     for (i, p) in sp.iter().enumerate() {
         let y = 24.0 + row * i as f64;
         let (x1, x2) = (x(p.start.0), x(p.end.0));
         let w = (x2 - x1).max(2.0);
         let stroke = if p.ok { "none" } else { "#c0392b" };
-        let _ = write!(out, r#"<text x="4" y="{}" class="lbl">{}</text>"#, y + 13.0, esc(&short(&p.label, 34)));
-        let _ = write!(out, r#"<rect x="{x1:.1}" y="{y}" width="{w:.1}" height="16" rx="2" fill="{}" stroke="{stroke}" stroke-width="2"><title>{} — {} (frame {}, +{:.3} s, {:.3} s long)</title></rect>"#, color(p.kind), esc(&p.label), esc(&p.detail), p.frame.frame, (p.start.0 - t0) as f64 / 1e9, (p.end.0 - p.start.0) as f64 / 1e9);
+        let _ = write!(
+            out,
+            r#"<text x="4" y="{}" class="lbl">{}</text>"#,
+            y + 13.0,
+            esc(&short(&p.label, 34))
+        );
+        let _ = write!(
+            out,
+            r#"<rect x="{x1:.1}" y="{y}" width="{w:.1}" height="16" rx="2" fill="{}" stroke="{stroke}" stroke-width="2"><title>{} — {} (frame {}, +{:.3} s, {:.3} s long)</title></rect>"#,
+            color(p.kind),
+            esc(&p.label),
+            esc(&p.detail),
+            p.frame.frame,
+            (p.start.0 - t0) as f64 / 1e9,
+            (p.end.0 - p.start.0) as f64 / 1e9
+        );
         if p.detail.contains("retransmit") && !p.detail.contains(" 0 retransmit") {
-            let _ = write!(out, r#"<rect x="{x1:.1}" y="{y}" width="{w:.1}" height="16" fill="url(#hatch)" opacity="0.6"><title>retransmissions</title></rect>"#);
+            let _ = write!(
+                out,
+                r#"<rect x="{x1:.1}" y="{y}" width="{w:.1}" height="16" fill="url(#hatch)" opacity="0.6"><title>retransmissions</title></rect>"#
+            );
         }
         // The detail goes where it fits: right of the bar, else left of it, else inside it.
         let note = short(&p.detail, 70);
@@ -107,7 +156,12 @@ fn waterfall(s: &BootSession, out: &mut String) {
         } else {
             (x1 + 4.0, "start", "inbar")
         };
-        let _ = write!(out, r#"<text x="{tx:.1}" y="{}" text-anchor="{anchor}" class="{class}">{}</text>"#, y + 12.0, esc(&note));
+        let _ = write!(
+            out,
+            r#"<text x="{tx:.1}" y="{}" text-anchor="{anchor}" class="{class}">{}</text>"#,
+            y + 12.0,
+            esc(&note)
+        );
     }
     // Gaps of a second or more between consecutive activities.
     let mut sorted: Vec<&super::exchanges::Span> = sp.iter().collect();
@@ -118,7 +172,13 @@ fn waterfall(s: &BootSession, out: &mut String) {
             let (a, b) = (x(reach), x(p.start.0));
             // Silence on the wire (firmware timeouts, prompts): a dashed line on the bottom row.
             let gy = rows_h + 2.0;
-            let _ = write!(out, r##"<line x1="{a:.1}" y1="{gy}" x2="{b:.1}" y2="{gy}" stroke="#d68910" stroke-width="2" stroke-dasharray="4,3"/><text x="{:.1}" y="{}" text-anchor="middle" fill="#b9770e">gap {:.1} s</text>"##, (a + b) / 2.0, gy + 13.0, (p.start.0 - reach) as f64 / 1e9);
+            let _ = write!(
+                out,
+                r##"<line x1="{a:.1}" y1="{gy}" x2="{b:.1}" y2="{gy}" stroke="#d68910" stroke-width="2" stroke-dasharray="4,3"/><text x="{:.1}" y="{}" text-anchor="middle" fill="#b9770e">gap {:.1} s</text>"##,
+                (a + b) / 2.0,
+                gy + 13.0,
+                (p.start.0 - reach) as f64 / 1e9
+            );
         }
         reach = reach.max(p.end.0);
     }
@@ -129,7 +189,14 @@ fn waterfall(s: &BootSession, out: &mut String) {
             Severity::Warning => "#d68910",
             Severity::Info => "#2e6da4",
         };
-        let _ = write!(out, r#"<path d="M{:.1},16 l5,-9 l-10,0 z" fill="{col}"><title>{} {}: {}</title></path>"#, px, f.severity.name(), esc(&f.id), esc(&f.message));
+        let _ = write!(
+            out,
+            r#"<path d="M{:.1},16 l5,-9 l-10,0 z" fill="{col}"><title>{} {}: {}</title></path>"#,
+            px,
+            f.severity.name(),
+            esc(&f.id),
+            esc(&f.message)
+        );
     }
     out.push_str("</svg></div>");
 }
@@ -144,24 +211,62 @@ fn sequence(s: &BootSession, out: &mut String) {
     let width = col * ps.len() as f64 + 20.0;
     let height = 40.0 + row * shown as f64 + 10.0;
     let cx = |p: &str| 10.0 + col * ps.iter().position(|x| x == p).unwrap_or(0) as f64 + col / 2.0;
-    let _ = write!(out, r#"<div class="scroll"><svg class="sequence" width="{width}" height="{height}" role="img" aria-label="sequence diagram">"#);
+    let _ = write!(
+        out,
+        r#"<div class="scroll"><svg class="sequence" width="{width}" height="{height}" role="img" aria-label="sequence diagram">"#
+    );
     out.push_str(r##"<defs><marker id="arr" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#4a5568"/></marker></defs>"##);
     for p in &ps {
-        let name = if p == CLIENT { format!("client {}", s.client.mac.clone().unwrap_or_default()) } else { p.clone() };
+        let name = if p == CLIENT {
+            format!("client {}", s.client.mac.clone().unwrap_or_default())
+        } else {
+            p.clone()
+        };
         let x = cx(p);
-        let _ = write!(out, r##"<rect x="{:.1}" y="4" width="{}" height="20" rx="3" fill="#eef0f4" stroke="#b8bfcc"/><text x="{x:.1}" y="18" text-anchor="middle" class="lbl">{}</text><line x1="{x:.1}" y1="24" x2="{x:.1}" y2="{}" stroke="#b8bfcc" stroke-dasharray="4,3"/>"##, x - col / 2.0 + 6.0, col - 12.0, esc(&short(&name, 28)), height - 4.0);
+        let _ = write!(
+            out,
+            r##"<rect x="{:.1}" y="4" width="{}" height="20" rx="3" fill="#eef0f4" stroke="#b8bfcc"/><text x="{x:.1}" y="18" text-anchor="middle" class="lbl">{}</text><line x1="{x:.1}" y1="24" x2="{x:.1}" y2="{}" stroke="#b8bfcc" stroke-dasharray="4,3"/>"##,
+            x - col / 2.0 + 6.0,
+            col - 12.0,
+            esc(&short(&name, 28)),
+            height - 4.0
+        );
     }
     for (i, e) in ex.iter().take(MAX).enumerate() {
         let y = 44.0 + row * i as f64;
         let (x1, x2) = (cx(&e.from), cx(&e.to));
-        let dash = if e.reply { r#" stroke-dasharray="5,3""# } else { "" };
-        let (x2a, mid) = if (x2 - x1).abs() < 1.0 { (x1 + 30.0, x1 + 34.0) } else { (x2, (x1 + x2) / 2.0) };
-        let _ = write!(out, r##"<line x1="{x1:.1}" y1="{y}" x2="{x2a:.1}" y2="{y}" stroke="{}" stroke-width="1.5"{dash} marker-end="url(#arr)"/>"##, color(e.kind));
-        let _ = write!(out, r#"<text x="{mid:.1}" y="{}" text-anchor="middle" class="lbl"><title>frame {} +{:.3} s: {}</title>{}</text>"#, y - 4.0, e.frame.frame, e.time.secs_since(s.start), esc(&e.label), esc(&short(&e.label, 52)));
+        let dash = if e.reply {
+            r#" stroke-dasharray="5,3""#
+        } else {
+            ""
+        };
+        let (x2a, mid) = if (x2 - x1).abs() < 1.0 {
+            (x1 + 30.0, x1 + 34.0)
+        } else {
+            (x2, (x1 + x2) / 2.0)
+        };
+        let _ = write!(
+            out,
+            r##"<line x1="{x1:.1}" y1="{y}" x2="{x2a:.1}" y2="{y}" stroke="{}" stroke-width="1.5"{dash} marker-end="url(#arr)"/>"##,
+            color(e.kind)
+        );
+        let _ = write!(
+            out,
+            r#"<text x="{mid:.1}" y="{}" text-anchor="middle" class="lbl"><title>frame {} +{:.3} s: {}</title>{}</text>"#,
+            y - 4.0,
+            e.frame.frame,
+            e.time.secs_since(s.start),
+            esc(&e.label),
+            esc(&short(&e.label, 52))
+        );
     }
     out.push_str("</svg></div>");
     if ex.len() > MAX {
-        let _ = write!(out, "<p class=\"dim\">… {} more exchanges (the JSON output has them all)</p>", ex.len() - MAX);
+        let _ = write!(
+            out,
+            "<p class=\"dim\">… {} more exchanges (the JSON output has them all)</p>",
+            ex.len() - MAX
+        );
     }
 }
 
@@ -185,7 +290,11 @@ pub fn render(r: &Report, title: &str) -> String {
     let mut o = String::with_capacity(64 * 1024);
     let count = |oc: Outcome| r.sessions.iter().filter(|s| s.outcome == oc).count();
     let _ = write!(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{}</title><style>{STYLE}</style></head><body>", esc(title));
-    let inputs: Vec<String> = r.inputs.iter().map(|i| format!("{} ({} frames)", i.path, i.frames)).collect();
+    let inputs: Vec<String> = r
+        .inputs
+        .iter()
+        .map(|i| format!("{} ({} frames)", i.path, i.frames))
+        .collect();
     let _ = write!(
         o,
         "<header><h1>{}</h1><p>{}</p><p>{} client(s): {} booted, {} failed, {} incomplete, {} not PXE · {}</p></header><main>",
@@ -205,7 +314,11 @@ pub fn render(r: &Report, title: &str) -> String {
     for a in &arches {
         let _ = write!(o, "<option>{}</option>", esc(a));
     }
-    let _ = write!(o, r#"</select> <input id="fq" placeholder="MAC, IP or file"> <span><span id="shown">{}</span> shown</span></div>"#, r.sessions.len());
+    let _ = write!(
+        o,
+        r#"</select> <input id="fq" placeholder="MAC, IP or file"> <span><span id="shown">{}</span> shown</span></div>"#,
+        r.sessions.len()
+    );
     o.push_str(r#"<div class="legend"><span><i style="background:#3b7dd8"></i>DHCP</span><span><i style="background:#8e44ad"></i>proxy / 4011</span><span><i style="background:#2e8b57"></i>TFTP</span><span><i style="background:#16a085"></i>HTTP</span><span><i style="background:#a0aec0"></i>not found, normal (config search)</span><span><i style="border:2px solid #c0392b"></i>failed</span><span><i style="background:repeating-linear-gradient(45deg,#c0392b 0 2px,#fff 2px 5px)"></i>retransmissions</span><span>▼ finding</span></div>"#);
     // Many clients: what went wrong, across clients, first; then problems first in the table.
     let many = r.sessions.len() > 20;
@@ -227,7 +340,13 @@ pub fn render(r: &Report, title: &str) -> String {
         by_id.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)));
         o.push_str("<h3>Findings across clients</h3><table class=\"sum\"><thead><tr><th>finding</th><th>severity</th><th>clients</th><th>first</th></tr></thead><tbody>");
         for (id, sev, n, first) in &by_id {
-            let _ = write!(o, r##"<tr><td><b>{}</b></td><td class="sev-{}">{}</td><td>{n}</td><td><a href="#s{first}">client</a></td></tr>"##, esc(id), sev.name(), sev.name());
+            let _ = write!(
+                o,
+                r##"<tr><td><b>{}</b></td><td class="sev-{}">{}</td><td>{n}</td><td><a href="#s{first}">client</a></td></tr>"##,
+                esc(id),
+                sev.name(),
+                sev.name()
+            );
         }
         if by_id.is_empty() {
             o.push_str("<tr><td colspan=4>none</td></tr>");
@@ -245,7 +364,15 @@ pub fn render(r: &Report, title: &str) -> String {
         order.sort_by_key(|s| rank(s.outcome));
     }
     o.push_str("<table class=\"sum\"><thead><tr><th>client</th><th>arch</th><th>ip</th><th>boot file(s)</th><th>transfers</th><th>duration</th><th>outcome</th><th>findings</th></tr></thead><tbody>");
-    let text_of = |s: &BootSession| format!("{} {} {}", s.label(), s.ip.map(|i| i.to_string()).unwrap_or_default(), s.boot_files().join(" ")).to_lowercase();
+    let text_of = |s: &BootSession| {
+        format!(
+            "{} {} {}",
+            s.label(),
+            s.ip.map(|i| i.to_string()).unwrap_or_default(),
+            s.boot_files().join(" ")
+        )
+        .to_lowercase()
+    };
     for s in &order {
         let ids: Vec<&str> = s.findings.iter().map(|f| f.id.as_str()).collect();
         let bytes = s.tftp_bytes() + s.http.iter().map(|h| h.bytes).sum::<u64>();
@@ -291,7 +418,16 @@ pub fn render(r: &Report, title: &str) -> String {
             s.findings.len()
         );
         let vc = s.client.vendor_class.clone().unwrap_or_default();
-        let _ = write!(o, "<p>vendor class <code>{}</code>{} · started {} · {} frames {}–{}</p>", esc(&vc), if s.client.ipxe { " · iPXE" } else { "" }, esc(&s.start.rfc3339()), s.last_frame.frame.saturating_sub(s.first_frame.frame) + 1, s.first_frame.frame, s.last_frame.frame);
+        let _ = write!(
+            o,
+            "<p>vendor class <code>{}</code>{} · started {} · {} frames {}–{}</p>",
+            esc(&vc),
+            if s.client.ipxe { " · iPXE" } else { "" },
+            esc(&s.start.rfc3339()),
+            s.last_frame.frame.saturating_sub(s.first_frame.frame) + 1,
+            s.first_frame.frame,
+            s.last_frame.frame
+        );
         o.push_str("<h3>Waterfall</h3>");
         waterfall(s, &mut o);
         o.push_str("<h3>Sequence</h3>");
@@ -308,8 +444,16 @@ pub fn render(r: &Report, title: &str) -> String {
 }
 
 pub fn write_file(path: &str, r: &Report) -> Result<(), String> {
-    let title = format!("pxe-inspect report: {}", r.inputs.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", "));
+    let title = format!(
+        "pxe-inspect report: {}",
+        r.inputs
+            .iter()
+            .map(|i| i.path.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let html = render(r, &title);
     let mut f = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
-    f.write_all(html.as_bytes()).map_err(|e: io::Error| format!("{path}: {e}"))
+    f.write_all(html.as_bytes())
+        .map_err(|e: io::Error| format!("{path}: {e}"))
 }

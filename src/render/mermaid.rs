@@ -8,12 +8,14 @@ use std::io::{self, Write};
 
 /// Mermaid message text: no `;`, `#` or line breaks (they end or escape the statement).
 fn text(s: &str) -> String {
-    s.chars().map(|c| match c {
-        ';' => ',',
-        '#' => '№',
-        '\n' | '\r' => ' ',
-        c => c,
-    }).collect()
+    s.chars()
+        .map(|c| match c {
+            ';' => ',',
+            '#' => '№',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 fn alias(i: usize) -> String {
@@ -27,22 +29,45 @@ fn alias(i: usize) -> String {
 pub fn write_session(w: &mut dyn Write, s: &BootSession) -> io::Result<()> {
     let ex = exchanges(s);
     let ps = parties(&ex);
-    let id = |p: &str| ps.iter().position(|x| x == p).map(alias).unwrap_or_else(|| "C".into());
+    let id = |p: &str| {
+        ps.iter()
+            .position(|x| x == p)
+            .map(alias)
+            .unwrap_or_else(|| "C".into())
+    };
     writeln!(w, "```mermaid")?;
     writeln!(w, "sequenceDiagram")?;
     writeln!(w, "    title {} — {}", text(&s.label()), s.outcome.name())?;
     for (i, p) in ps.iter().enumerate() {
-        let name = if p == CLIENT { format!("client {}", s.client.mac.clone().unwrap_or_default()) } else { p.clone() };
+        let name = if p == CLIENT {
+            format!("client {}", s.client.mac.clone().unwrap_or_default())
+        } else {
+            p.clone()
+        };
         writeln!(w, "    participant {} as {}", alias(i), text(&name))?;
     }
     let t0 = s.start;
     for e in &ex {
         let arrow = if e.reply { "-->>" } else { "->>" };
-        writeln!(w, "    {}{arrow}{}: {} (frame {}, +{:.3} s)", id(&e.from), id(&e.to), text(&e.label), e.frame.frame, e.time.secs_since(t0))?;
+        writeln!(
+            w,
+            "    {}{arrow}{}: {} (frame {}, +{:.3} s)",
+            id(&e.from),
+            id(&e.to),
+            text(&e.label),
+            e.frame.frame,
+            e.time.secs_since(t0)
+        )?;
     }
     let last = alias(ps.len().saturating_sub(1));
     for f in &s.findings {
-        writeln!(w, "    Note over C,{last}: {} {}: {}", f.severity.name(), f.id, text(&f.message))?;
+        writeln!(
+            w,
+            "    Note over C,{last}: {} {}: {}",
+            f.severity.name(),
+            f.id,
+            text(&f.message)
+        )?;
     }
     writeln!(w, "```")
 }

@@ -58,7 +58,16 @@ impl Style {
 }
 
 pub fn frames_text(frames: &[crate::model::FrameRef], multi_input: bool) -> String {
-    let v: Vec<String> = frames.iter().map(|f| if multi_input { format!("{}:{}", f.input, f.frame) } else { f.frame.to_string() }).collect();
+    let v: Vec<String> = frames
+        .iter()
+        .map(|f| {
+            if multi_input {
+                format!("{}:{}", f.input, f.frame)
+            } else {
+                f.frame.to_string()
+            }
+        })
+        .collect();
     if v.is_empty() {
         String::new()
     } else {

@@ -14,21 +14,41 @@ struct Line {
 
 fn transfer_line(t: &Transfer) -> String {
     let opts = crate::session::opts_text(&t.requested);
-    let mut s = format!("TFTP {} {}{}", if t.direction == "read" { "RRQ" } else { "WRQ" }, t.file, if opts.is_empty() { String::new() } else { format!(" [{opts}]") });
+    let mut s = format!(
+        "TFTP {} {}{}",
+        if t.direction == "read" { "RRQ" } else { "WRQ" },
+        t.file,
+        if opts.is_empty() {
+            String::new()
+        } else {
+            format!(" [{opts}]")
+        }
+    );
     if t.rrq_count > 1 {
         s.push_str(&format!(" (sent {}×)", t.rrq_count));
     }
     match &t.oack {
         Some(o) => s.push_str(&format!(" → OACK [{}]", crate::session::opts_text(o))),
-        None if !t.requested.is_empty() && t.answered && t.status != TransferStatus::Error => s.push_str(" → no OACK"),
+        None if !t.requested.is_empty() && t.answered && t.status != TransferStatus::Error => {
+            s.push_str(" → no OACK")
+        }
         None => {}
     }
-    let port = t.server_port.map(|p| format!(" port {p}")).unwrap_or_default();
+    let port = t
+        .server_port
+        .map(|p| format!(" port {p}"))
+        .unwrap_or_default();
     match t.status {
-        TransferStatus::Complete => s.push_str(&format!(" → complete: {} bytes, {} blocks of {}{port}, {:.2} s", t.bytes, t.blocks, t.blksize, t.duration_s)),
+        TransferStatus::Complete => s.push_str(&format!(
+            " → complete: {} bytes, {} blocks of {}{port}, {:.2} s",
+            t.bytes, t.blocks, t.blksize, t.duration_s
+        )),
         TransferStatus::Error => {
             if let Some(e) = &t.error {
-                s.push_str(&format!(" → ERROR {} ({}) \"{}\" (frame {})", e.code, e.name, e.message, e.frame.frame));
+                s.push_str(&format!(
+                    " → ERROR {} ({}) \"{}\" (frame {})",
+                    e.code, e.name, e.message, e.frame.frame
+                ));
             }
         }
         TransferStatus::Aborted => {
@@ -42,7 +62,10 @@ fn transfer_line(t: &Transfer) -> String {
             ));
         }
         TransferStatus::Incomplete if !t.answered => s.push_str(" → no answer"),
-        TransferStatus::Incomplete => s.push_str(&format!(" → incomplete: {} bytes, {} blocks", t.bytes, t.blocks)),
+        TransferStatus::Incomplete => s.push_str(&format!(
+            " → incomplete: {} bytes, {} blocks",
+            t.bytes, t.blocks
+        )),
     }
     if t.retransmits > 0 {
         s.push_str(&format!(", {} retransmitted", t.retransmits));
@@ -50,7 +73,12 @@ fn transfer_line(t: &Transfer) -> String {
     s
 }
 
-pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: bool) -> io::Result<()> {
+pub fn write_session(
+    w: &mut dyn Write,
+    s: &BootSession,
+    style: &Style,
+    multi: bool,
+) -> io::Result<()> {
     let arch = super::table::arch_text(s);
     let mut head = format!("Client {}  arch {arch}", s.label());
     if let Some(v) = &s.client.vendor_class {
@@ -64,23 +92,88 @@ pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: b
     for m in &s.dhcp {
         let dir = format!("{} → {}", m.src, m.dst);
         let proto = if m.version == 6 { "DHCPv6" } else { "DHCP" };
-        lines.push(Line { frame: m.frame, time: m.time, text: format!("{dir:<44} {proto:<6} {}", m.summary.trim_start_matches("DHCP ").trim_start_matches("DHCPv6 ")) });
+        lines.push(Line {
+            frame: m.frame,
+            time: m.time,
+            text: format!(
+                "{dir:<44} {proto:<6} {}",
+                m.summary
+                    .trim_start_matches("DHCP ")
+                    .trim_start_matches("DHCPv6 ")
+            ),
+        });
     }
     for t in &s.tftp {
         let dir = format!("{} → {}", t.client, t.server);
-        lines.push(Line { frame: t.first_frame, time: t.start, text: format!("{dir:<44} {:<6} {}", "TFTP", transfer_line(t).trim_start_matches("TFTP ")) });
+        lines.push(Line {
+            frame: t.first_frame,
+            time: t.start,
+            text: format!(
+                "{dir:<44} {:<6} {}",
+                "TFTP",
+                transfer_line(t).trim_start_matches("TFTP ")
+            ),
+        });
     }
     for h in &s.http {
         let dir = format!("{} → {}:{}", h.client, h.server, h.server_port);
-        let code = h.status_code.map(|c| format!("HTTP {c}")).unwrap_or_else(|| "no response".into());
-        let len = h.content_length.map(|c| format!(" of {c}")).unwrap_or_default();
-        lines.push(Line { frame: h.first_frame, time: h.start, text: format!("{dir:<44} {:<6} {} {} → {code}, {}: {} bytes{len}, {:.2} s", "HTTP", if h.method.is_empty() { "?" } else { &h.method }, h.url, h.status.name(), h.bytes, h.duration_s) });
+        let code = h
+            .status_code
+            .map(|c| format!("HTTP {c}"))
+            .unwrap_or_else(|| "no response".into());
+        let len = h
+            .content_length
+            .map(|c| format!(" of {c}"))
+            .unwrap_or_default();
+        lines.push(Line {
+            frame: h.first_frame,
+            time: h.start,
+            text: format!(
+                "{dir:<44} {:<6} {} {} → {code}, {}: {} bytes{len}, {:.2} s",
+                "HTTP",
+                if h.method.is_empty() { "?" } else { &h.method },
+                h.url,
+                h.status.name(),
+                h.bytes,
+                h.duration_s
+            ),
+        });
     }
     for q in &s.arp {
-        lines.push(Line { frame: q.frame, time: q.time, text: format!("{:<44} {:<6} who has {}? ({}×{})", "", "ARP", q.target, q.count, if q.answered { ", answered" } else { ", no reply" }) });
+        lines.push(Line {
+            frame: q.frame,
+            time: q.time,
+            text: format!(
+                "{:<44} {:<6} who has {}? ({}×{})",
+                "",
+                "ARP",
+                q.target,
+                q.count,
+                if q.answered {
+                    ", answered"
+                } else {
+                    ", no reply"
+                }
+            ),
+        });
     }
     for i in &s.icmp {
-        lines.push(Line { frame: i.frame, time: i.time, text: format!("{:<44} {:<6} unreachable (code {}) for {}{}", i.from.to_string(), "ICMP", i.code, i.about, if i.count > 1 { format!(" ({}×, last frame {})", i.count, i.last_frame.frame) } else { String::new() }) });
+        lines.push(Line {
+            frame: i.frame,
+            time: i.time,
+            text: format!(
+                "{:<44} {:<6} unreachable (code {}) for {}{}",
+                i.from.to_string(),
+                "ICMP",
+                i.code,
+                i.about,
+                if i.count > 1 {
+                    format!(" ({}×, last frame {})", i.count, i.last_frame.frame)
+                } else {
+                    String::new()
+                }
+            ),
+        });
     }
     lines.sort_by_key(|l| l.frame);
     let t0 = s.start;
@@ -88,18 +181,40 @@ pub fn write_session(w: &mut dyn Write, s: &BootSession, style: &Style, multi: b
     findings.sort_by_key(|f| f.frames.last().copied());
     let mut fi = 0;
     for l in &lines {
-        let when = if style.absolute_time { l.time.rfc3339() } else { format!("{:>10.6}", l.time.secs_since(t0)) };
-        let frame = if multi { format!("{}:{}", l.frame.input, l.frame.frame) } else { l.frame.frame.to_string() };
+        let when = if style.absolute_time {
+            l.time.rfc3339()
+        } else {
+            format!("{:>10.6}", l.time.secs_since(t0))
+        };
+        let frame = if multi {
+            format!("{}:{}", l.frame.input, l.frame.frame)
+        } else {
+            l.frame.frame.to_string()
+        };
         writeln!(w, "{frame:>7} {when}  {}", l.text)?;
         // Findings go right after the last frame they cite that has been printed.
         while fi < findings.len() && findings[fi].frames.last().is_none_or(|f| *f <= l.frame) {
             let f = findings[fi];
-            writeln!(w, "        {} {} {} — {}", style.sev(f.severity), f.id, style.dim(&format!("[{}]", frames_text(&f.frames, multi))), f.message)?;
+            writeln!(
+                w,
+                "        {} {} {} — {}",
+                style.sev(f.severity),
+                f.id,
+                style.dim(&format!("[{}]", frames_text(&f.frames, multi))),
+                f.message
+            )?;
             fi += 1;
         }
     }
     for f in &findings[fi..] {
-        writeln!(w, "        {} {} {} — {}", style.sev(f.severity), f.id, style.dim(&format!("[{}]", frames_text(&f.frames, multi))), f.message)?;
+        writeln!(
+            w,
+            "        {} {} {} — {}",
+            style.sev(f.severity),
+            f.id,
+            style.dim(&format!("[{}]", frames_text(&f.frames, multi))),
+            f.message
+        )?;
     }
     writeln!(w)?;
     Ok(())
@@ -109,7 +224,12 @@ pub fn write(w: &mut dyn Write, r: &Report, style: &Style, show_not_pxe: bool) -
     let multi = r.inputs.len() > 1;
     let files: Vec<&str> = r.inputs.iter().map(|i| i.path.as_str()).collect();
     let n = r.sessions.iter().filter(|s| show_not_pxe || s.pxe).count();
-    writeln!(w, "{} — {} frames, {n} client session(s)\n", files.join(", "), r.stats.frames)?;
+    writeln!(
+        w,
+        "{} — {} frames, {n} client session(s)\n",
+        files.join(", "),
+        r.stats.frames
+    )?;
     for s in r.sessions.iter().filter(|s| show_not_pxe || s.pxe) {
         write_session(w, s, style, multi)?;
     }

@@ -88,7 +88,13 @@ const OP_RELEASE: u8 = 7;
 
 /// Encode a BOOTP reply with option 53 first and padded to the 300-byte BOOTP minimum, which
 /// old PXE ROMs need (dhcproto's encoder sorts options and does not pad: CRATES.md).
-pub fn encode_reply(req: &Dhcp4<'_>, yiaddr: Ipv4Addr, siaddr: Ipv4Addr, file: Option<&str>, options: &[(u8, Vec<u8>)]) -> Vec<u8> {
+pub fn encode_reply(
+    req: &Dhcp4<'_>,
+    yiaddr: Ipv4Addr,
+    siaddr: Ipv4Addr,
+    file: Option<&str>,
+    options: &[(u8, Vec<u8>)],
+) -> Vec<u8> {
     let mut b = vec![0u8; 236];
     b[0] = 2;
     b[1] = req.htype;
@@ -123,7 +129,13 @@ fn family_of(m: &Dhcp4<'_>) -> Family {
 
 impl DhcpResponder {
     pub fn new(cfg: DhcpConfig) -> DhcpResponder {
-        DhcpResponder { cfg, leases: HashMap::new(), handed_ipxe: HashMap::new(), leases_changed: false, ip_of: HashMap::new() }
+        DhcpResponder {
+            cfg,
+            leases: HashMap::new(),
+            handed_ipxe: HashMap::new(),
+            leases_changed: false,
+            ip_of: HashMap::new(),
+        }
     }
 
     pub fn faulty(&self, mac: &Mac) -> bool {
@@ -143,9 +155,19 @@ impl DhcpResponder {
         }
         let mut fam = family_of(m);
         if faulty && f.arch_mismatch {
-            fam = if fam == Family::Bios { Family::EfiX64 } else { Family::Bios };
+            fam = if fam == Family::Bios {
+                Family::EfiX64
+            } else {
+                Family::Bios
+            };
         }
-        let file = self.cfg.boot.get(&fam).cloned().or_else(|| if faulty && f.arch_mismatch { self.cfg.boot.values().next().cloned() } else { None })?;
+        let file = self.cfg.boot.get(&fam).cloned().or_else(|| {
+            if faulty && f.arch_mismatch {
+                self.cfg.boot.values().next().cloned()
+            } else {
+                None
+            }
+        })?;
         if is_ipxe_binary(&file) {
             // An iPXE ROM asking for its first file gets it; an iPXE we loaded gets the script.
             let loaded_before = self.handed_ipxe.get(mac).is_some_and(|x| *x != m.xid);
@@ -170,7 +192,13 @@ impl DhcpResponder {
         let (s, e) = (u32::from(pool.start), u32::from(pool.end));
         // One pass over the leases per allocation (was one pass per candidate address: a pool
         // with thousands of leases made every DISCOVER quadratic).
-        let in_use: std::collections::HashSet<Ipv4Addr> = self.leases.values().filter(|l| l.expires_ns > now).map(|l| l.ip).chain(pool.static_hosts.values().copied()).collect();
+        let in_use: std::collections::HashSet<Ipv4Addr> = self
+            .leases
+            .values()
+            .filter(|l| l.expires_ns > now)
+            .map(|l| l.ip)
+            .chain(pool.static_hosts.values().copied())
+            .collect();
         let taken = |ip: Ipv4Addr| in_use.contains(&ip);
         if let Some(w) = want {
             let n = u32::from(w);
@@ -178,12 +206,20 @@ impl DhcpResponder {
                 return Some(w);
             }
         }
-        if let Some(ip) = (s..=e).map(Ipv4Addr::from).find(|ip| !taken(*ip) && *ip != self.cfg.server_ip) {
+        if let Some(ip) = (s..=e)
+            .map(Ipv4Addr::from)
+            .find(|ip| !taken(*ip) && *ip != self.cfg.server_ip)
+        {
             return Some(ip);
         }
         // Pool exhausted: reclaim the oldest address that was only offered (flood protection:
         // random-MAC DISCOVERs cannot lock real clients out for the hold time).
-        let victim = self.leases.iter().filter(|(m, l)| l.offered && *m != mac).min_by_key(|(_, l)| l.expires_ns).map(|(m, l)| (*m, l.ip))?;
+        let victim = self
+            .leases
+            .iter()
+            .filter(|(m, l)| l.offered && *m != mac)
+            .min_by_key(|(_, l)| l.expires_ns)
+            .map(|(m, l)| (*m, l.ip))?;
         self.leases.remove(&victim.0);
         Some(victim.1)
     }
@@ -202,8 +238,17 @@ impl DhcpResponder {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn options(&self, msg: u8, pxe_class: bool, http_class: bool, echo_97: Option<&[u8]>, lease: bool, faulty: bool) -> Vec<(u8, Vec<u8>)> {
-        let mut o: Vec<(u8, Vec<u8>)> = vec![(53, vec![msg]), (54, self.cfg.server_ip.octets().to_vec())];
+    fn options(
+        &self,
+        msg: u8,
+        pxe_class: bool,
+        http_class: bool,
+        echo_97: Option<&[u8]>,
+        lease: bool,
+        faulty: bool,
+    ) -> Vec<(u8, Vec<u8>)> {
+        let mut o: Vec<(u8, Vec<u8>)> =
+            vec![(53, vec![msg]), (54, self.cfg.server_ip.octets().to_vec())];
         if lease {
             if let Some(p) = &self.cfg.pool {
                 o.push((51, p.lease_secs.to_be_bytes().to_vec()));
@@ -216,7 +261,9 @@ impl DhcpResponder {
                 }
             }
         }
-        if pxe_class && !(faulty && self.cfg.faults.proxy_missing_vendor_class && self.cfg.pool.is_none()) {
+        if pxe_class
+            && !(faulty && self.cfg.faults.proxy_missing_vendor_class && self.cfg.pool.is_none())
+        {
             o.push((60, b"PXEClient".to_vec()));
         }
         if http_class {
@@ -231,13 +278,25 @@ impl DhcpResponder {
     }
 
     /// Handle one request that arrived on `local_port` (67 or 4011) from `src`.
-    pub fn handle(&mut self, bytes: &[u8], src: SocketAddrV4, local_port: u16, now: i64, dhcp_port: u16, bootserver_port: u16) -> Vec<Reply> {
-        let Ok(m) = Dhcp4::parse(bytes) else { return vec![] };
+    pub fn handle(
+        &mut self,
+        bytes: &[u8],
+        src: SocketAddrV4,
+        local_port: u16,
+        now: i64,
+        dhcp_port: u16,
+        bootserver_port: u16,
+    ) -> Vec<Reply> {
+        let Ok(m) = Dhcp4::parse(bytes) else {
+            return vec![];
+        };
         if m.op != 1 {
             return vec![];
         }
         let Some(mac) = m.mac() else { return vec![] };
-        let Some(kind) = m.msg_type() else { return vec![] };
+        let Some(kind) = m.msg_type() else {
+            return vec![];
+        };
         let vc = m.opt_str(60).unwrap_or_default();
         let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
         let faulty = self.faulty(&mac);
@@ -266,7 +325,13 @@ impl DhcpResponder {
                 opts.push((67, file.as_bytes().to_vec()));
             }
             let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, siaddr, file.as_deref(), &opts);
-            replies.push(Reply { dst: Self::dest(&m, src, true), from_port: bootserver_port, bytes, delay_ms: 0, note: format!("{who} boot-server ACK file={}", file.unwrap_or_default()) });
+            replies.push(Reply {
+                dst: Self::dest(&m, src, true),
+                from_port: bootserver_port,
+                bytes,
+                delay_ms: 0,
+                note: format!("{who} boot-server ACK file={}", file.unwrap_or_default()),
+            });
             return replies;
         }
 
@@ -277,33 +342,90 @@ impl DhcpResponder {
                     return vec![];
                 }
                 let file = self.boot_file(&m, &mac);
-                let mut opts = self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
+                let mut opts =
+                    self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
-                let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
-                let delay = if faulty { f.slow_offer_ms.max(f.proxy_offer_late_ms) } else { 0 };
-                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: delay, note: format!("{who} proxy OFFER file={}", file.unwrap_or_default()) });
+                let bytes = encode_reply(
+                    &m,
+                    Ipv4Addr::UNSPECIFIED,
+                    if file.is_some() {
+                        siaddr
+                    } else {
+                        Ipv4Addr::UNSPECIFIED
+                    },
+                    file.as_deref(),
+                    &opts,
+                );
+                let delay = if faulty {
+                    f.slow_offer_ms.max(f.proxy_offer_late_ms)
+                } else {
+                    0
+                };
+                replies.push(Reply {
+                    dst: Self::dest(&m, src, false),
+                    from_port: dhcp_port,
+                    bytes,
+                    delay_ms: delay,
+                    note: format!("{who} proxy OFFER file={}", file.unwrap_or_default()),
+                });
             }
             (OP_DISCOVER, true) => {
                 if faulty && f.no_offer {
                     return vec![];
                 }
-                let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else { return vec![] };
+                let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else {
+                    return vec![];
+                };
                 // Hold the address briefly for this client until it requests it.
                 // Hold the address for this client's REQUEST (a bound lease keeps its expiry).
-                if !self.leases.get(&mac).is_some_and(|l| !l.offered && l.ip == ip) {
-                    self.leases.insert(mac, Lease { ip, expires_ns: now + 60_000_000_000, offered: true });
+                if !self
+                    .leases
+                    .get(&mac)
+                    .is_some_and(|l| !l.offered && l.ip == ip)
+                {
+                    self.leases.insert(
+                        mac,
+                        Lease {
+                            ip,
+                            expires_ns: now + 60_000_000_000,
+                            offered: true,
+                        },
+                    );
                 }
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
-                let mut opts = self.options(OP_OFFER, pxe && file.is_some(), http && file.is_some(), echo_97.as_deref(), true, faulty);
+                let mut opts = self.options(
+                    OP_OFFER,
+                    pxe && file.is_some(),
+                    http && file.is_some(),
+                    echo_97.as_deref(),
+                    true,
+                    faulty,
+                );
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
-                let bytes = encode_reply(&m, ip, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
+                let bytes = encode_reply(
+                    &m,
+                    ip,
+                    if file.is_some() {
+                        siaddr
+                    } else {
+                        Ipv4Addr::UNSPECIFIED
+                    },
+                    file.as_deref(),
+                    &opts,
+                );
                 let delay = if faulty { f.slow_offer_ms } else { 0 };
-                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: delay, note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()) });
+                replies.push(Reply {
+                    dst: Self::dest(&m, src, false),
+                    from_port: dhcp_port,
+                    bytes,
+                    delay_ms: delay,
+                    note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()),
+                });
             }
             (OP_REQUEST, true) => {
                 if faulty && f.no_ack {
@@ -312,32 +434,88 @@ impl DhcpResponder {
                 if let Some(sid) = m.server_id() {
                     if sid != self.cfg.server_ip {
                         // The client chose another server: release our hold.
-                        if self.leases.get(&mac).is_some_and(|l| l.expires_ns < now + 61_000_000_000) {
+                        if self
+                            .leases
+                            .get(&mac)
+                            .is_some_and(|l| l.expires_ns < now + 61_000_000_000)
+                        {
                             self.leases.remove(&mac);
                         }
                         return vec![];
                     }
                 }
-                let want = m.requested_ip().or((!m.ciaddr.is_unspecified()).then_some(m.ciaddr));
+                let want = m
+                    .requested_ip()
+                    .or((!m.ciaddr.is_unspecified()).then_some(m.ciaddr));
                 let ours = self.allocate(&mac, want, now);
-                let Some(pool) = self.cfg.pool.clone() else { return vec![] };
+                let Some(pool) = self.cfg.pool.clone() else {
+                    return vec![];
+                };
                 if want.is_some() && want != ours {
-                    let opts = vec![(53, vec![OP_NAK]), (54, self.cfg.server_ip.octets().to_vec())];
-                    let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, None, &opts);
-                    replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: 0, note: format!("{who} NAK {}", want.map(|w| w.to_string()).unwrap_or_default()) });
+                    let opts = vec![
+                        (53, vec![OP_NAK]),
+                        (54, self.cfg.server_ip.octets().to_vec()),
+                    ];
+                    let bytes = encode_reply(
+                        &m,
+                        Ipv4Addr::UNSPECIFIED,
+                        Ipv4Addr::UNSPECIFIED,
+                        None,
+                        &opts,
+                    );
+                    replies.push(Reply {
+                        dst: Self::dest(&m, src, false),
+                        from_port: dhcp_port,
+                        bytes,
+                        delay_ms: 0,
+                        note: format!(
+                            "{who} NAK {}",
+                            want.map(|w| w.to_string()).unwrap_or_default()
+                        ),
+                    });
                     return replies;
                 }
                 let Some(ip) = ours else { return vec![] };
-                self.leases.insert(mac, Lease { ip, expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000, offered: false });
+                self.leases.insert(
+                    mac,
+                    Lease {
+                        ip,
+                        expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000,
+                        offered: false,
+                    },
+                );
                 self.leases_changed = true;
                 self.ip_of.insert(mac, ip);
                 let file = if pxe { self.boot_file(&m, &mac) } else { None };
-                let mut opts = self.options(OP_ACK, pxe && file.is_some(), http && file.is_some(), echo_97.as_deref(), true, faulty);
+                let mut opts = self.options(
+                    OP_ACK,
+                    pxe && file.is_some(),
+                    http && file.is_some(),
+                    echo_97.as_deref(),
+                    true,
+                    faulty,
+                );
                 if let Some(file) = &file {
                     opts.push((67, file.as_bytes().to_vec()));
                 }
-                let bytes = encode_reply(&m, ip, if file.is_some() { siaddr } else { Ipv4Addr::UNSPECIFIED }, file.as_deref(), &opts);
-                replies.push(Reply { dst: Self::dest(&m, src, false), from_port: dhcp_port, bytes, delay_ms: 0, note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()) });
+                let bytes = encode_reply(
+                    &m,
+                    ip,
+                    if file.is_some() {
+                        siaddr
+                    } else {
+                        Ipv4Addr::UNSPECIFIED
+                    },
+                    file.as_deref(),
+                    &opts,
+                );
+                replies.push(Reply {
+                    dst: Self::dest(&m, src, false),
+                    from_port: dhcp_port,
+                    bytes,
+                    delay_ms: 0,
+                    note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
+                });
             }
             (OP_RELEASE, true) | (OP_DECLINE, true) => {
                 if self.leases.remove(&mac).is_some() {
@@ -351,7 +529,12 @@ impl DhcpResponder {
 
     /// Lease file: one `MAC IP EXPIRES_NS` line per lease.
     pub fn leases_text(&self) -> String {
-        let mut v: Vec<String> = self.leases.iter().filter(|(_, l)| !l.offered).map(|(m, l)| format!("{} {} {}", fmt_mac(m), l.ip, l.expires_ns)).collect();
+        let mut v: Vec<String> = self
+            .leases
+            .iter()
+            .filter(|(_, l)| !l.offered)
+            .map(|(m, l)| format!("{} {} {}", fmt_mac(m), l.ip, l.expires_ns))
+            .collect();
         v.sort();
         v.join("\n") + "\n"
     }
@@ -362,14 +545,26 @@ impl DhcpResponder {
             if p.len() != 3 {
                 continue;
             }
-            let (Some(mac), Ok(ip), Ok(exp)) = (parse_mac(p[0]), p[1].parse(), p[2].parse()) else { continue };
-            self.leases.insert(mac, Lease { ip, expires_ns: exp, offered: false });
+            let (Some(mac), Ok(ip), Ok(exp)) = (parse_mac(p[0]), p[1].parse(), p[2].parse()) else {
+                continue;
+            };
+            self.leases.insert(
+                mac,
+                Lease {
+                    ip,
+                    expires_ns: exp,
+                    offered: false,
+                },
+            );
         }
     }
 }
 
 pub fn parse_mac(s: &str) -> Option<Mac> {
-    let parts: Vec<u8> = s.split([':', '-']).filter_map(|x| u8::from_str_radix(x, 16).ok()).collect();
+    let parts: Vec<u8> = s
+        .split([':', '-'])
+        .filter_map(|x| u8::from_str_radix(x, 16).ok())
+        .collect();
     parts.try_into().ok()
 }
 
@@ -377,7 +572,13 @@ pub fn parse_mac(s: &str) -> Option<Mac> {
 mod tests {
     use super::*;
 
-    fn discover(vc: &str, arch: Option<u16>, user_class: Option<&str>, msg: u8, xid: u32) -> Vec<u8> {
+    fn discover(
+        vc: &str,
+        arch: Option<u16>,
+        user_class: Option<&str>,
+        msg: u8,
+        xid: u32,
+    ) -> Vec<u8> {
         let mut m = vec![0u8; 236];
         m[0] = 1;
         m[1] = 1;
@@ -408,7 +609,15 @@ mod tests {
         boot.insert(Family::EfiX64, "ipxe.efi".to_string());
         DhcpConfig {
             server_ip: Ipv4Addr::new(192, 168, 77, 1),
-            pool: pool.then(|| Pool { start: Ipv4Addr::new(192, 168, 77, 100), end: Ipv4Addr::new(192, 168, 77, 101), netmask: Ipv4Addr::new(255, 255, 255, 0), router: None, dns: vec![], lease_secs: 3600, static_hosts: BTreeMap::new() }),
+            pool: pool.then(|| Pool {
+                start: Ipv4Addr::new(192, 168, 77, 100),
+                end: Ipv4Addr::new(192, 168, 77, 101),
+                netmask: Ipv4Addr::new(255, 255, 255, 0),
+                router: None,
+                dns: vec![],
+                lease_secs: 3600,
+                static_hosts: BTreeMap::new(),
+            }),
             boot,
             ipxe_script: Some("boot.ipxe".into()),
             http_url: None,
@@ -422,7 +631,14 @@ mod tests {
     #[test]
     fn proxy_offer_shape() {
         let mut r = DhcpResponder::new(cfg(false));
-        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1), SRC, 67, 0, 67, 4011);
+        let out = r.handle(
+            &discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1),
+            SRC,
+            67,
+            0,
+            67,
+            4011,
+        );
         assert_eq!(out.len(), 1);
         let b = &out[0].bytes;
         assert!(b.len() >= 300, "padded to the BOOTP minimum");
@@ -431,14 +647,28 @@ mod tests {
         assert_eq!(m.msg_type(), Some(2));
         assert!(m.yiaddr.is_unspecified(), "proxy never offers an address");
         assert_eq!(m.opt_str(60).as_deref(), Some("PXEClient"));
-        assert_eq!(m.file().as_deref(), Some("ipxe.efi"), "arch 7 gets the efi-x64 file");
+        assert_eq!(
+            m.file().as_deref(),
+            Some("ipxe.efi"),
+            "arch 7 gets the efi-x64 file"
+        );
         assert_eq!(m.opt(97).map(|d| d.len()), Some(17), "option 97 echoed");
         assert_eq!(out[0].dst, SocketAddrV4::new(Ipv4Addr::BROADCAST, 68));
         // non-PXE clients get nothing from a proxy
-        assert!(r.handle(&discover("udhcp 1.35", None, None, 1, 2), SRC, 67, 0, 67, 4011).is_empty());
+        assert!(r
+            .handle(
+                &discover("udhcp 1.35", None, None, 1, 2),
+                SRC,
+                67,
+                0,
+                67,
+                4011
+            )
+            .is_empty());
         // dhcproto, an independent decoder, reads the same reply
         use dhcproto::{Decodable, Decoder};
-        let d = dhcproto::v4::Message::decode(&mut Decoder::new(b)).expect("dhcproto decodes our reply");
+        let d = dhcproto::v4::Message::decode(&mut Decoder::new(b))
+            .expect("dhcproto decodes our reply");
         assert_eq!(d.xid(), 1);
         assert_eq!(d.opts().msg_type(), Some(dhcproto::v4::MessageType::Offer));
     }
@@ -447,7 +677,14 @@ mod tests {
     fn boot_server_answers_to_the_request_port() {
         let mut r = DhcpResponder::new(cfg(false));
         let src = SocketAddrV4::new(Ipv4Addr::new(192, 168, 77, 109), 4011);
-        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003000", Some(7), None, 3, 9), src, 4011, 0, 67, 4011);
+        let out = r.handle(
+            &discover("PXEClient:Arch:00007:UNDI:003000", Some(7), None, 3, 9),
+            src,
+            4011,
+            0,
+            67,
+            4011,
+        );
         assert_eq!(out[0].dst, src);
         assert_eq!(out[0].from_port, 4011);
         let m = Dhcp4::parse(&out[0].bytes).expect("parses");
@@ -457,16 +694,57 @@ mod tests {
     #[test]
     fn ipxe_loop_breaker_and_faults() {
         let mut r = DhcpResponder::new(cfg(false));
-        let first = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), Some("iPXE"), 1, 1), SRC, 67, 0, 67, 4011);
-        assert_eq!(Dhcp4::parse(&first[0].bytes).expect("p").file().as_deref(), Some("undionly.kpxe"), "the ROM gets its first file");
-        let second = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), Some("iPXE"), 1, 2), SRC, 67, 0, 67, 4011);
-        assert_eq!(Dhcp4::parse(&second[0].bytes).expect("p").file().as_deref(), Some("boot.ipxe"), "the loaded iPXE gets the script");
+        let first = r.handle(
+            &discover(
+                "PXEClient:Arch:00000:UNDI:002001",
+                Some(0),
+                Some("iPXE"),
+                1,
+                1,
+            ),
+            SRC,
+            67,
+            0,
+            67,
+            4011,
+        );
+        assert_eq!(
+            Dhcp4::parse(&first[0].bytes).expect("p").file().as_deref(),
+            Some("undionly.kpxe"),
+            "the ROM gets its first file"
+        );
+        let second = r.handle(
+            &discover(
+                "PXEClient:Arch:00000:UNDI:002001",
+                Some(0),
+                Some("iPXE"),
+                1,
+                2,
+            ),
+            SRC,
+            67,
+            0,
+            67,
+            4011,
+        );
+        assert_eq!(
+            Dhcp4::parse(&second[0].bytes).expect("p").file().as_deref(),
+            Some("boot.ipxe"),
+            "the loaded iPXE gets the script"
+        );
 
         let mut c = cfg(false);
         c.faults.arch_mismatch = true;
         c.faults.proxy_missing_vendor_class = true;
         let mut r = DhcpResponder::new(c);
-        let out = r.handle(&discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1), SRC, 67, 0, 67, 4011);
+        let out = r.handle(
+            &discover("PXEClient:Arch:00007:UNDI:003016", Some(7), None, 1, 1),
+            SRC,
+            67,
+            0,
+            67,
+            4011,
+        );
         let m = Dhcp4::parse(&out[0].bytes).expect("p");
         assert_eq!(m.file().as_deref(), Some("undionly.kpxe"));
         assert_eq!(m.opt(60), None);
@@ -475,7 +753,14 @@ mod tests {
     #[test]
     fn dhcp_mode_leases_and_nak() {
         let mut r = DhcpResponder::new(cfg(true));
-        let out = r.handle(&discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 1, 1), SRC, 67, 0, 67, 4011);
+        let out = r.handle(
+            &discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 1, 1),
+            SRC,
+            67,
+            0,
+            67,
+            4011,
+        );
         let m = Dhcp4::parse(&out[0].bytes).expect("p");
         assert_eq!(m.yiaddr, Ipv4Addr::new(192, 168, 77, 100));
         let req = discover("PXEClient:Arch:00000:UNDI:002001", Some(0), None, 3, 1);

@@ -62,24 +62,41 @@ pub const FAULTS: &[(&str, &str)] = &[
     ("dhcp-no-ack", "offer addresses, then ignore the REQUESTs"),
     ("dhcp-slow-offer", "=SECS: delay offers"),
     ("dhcp-no-boot-file", "offer no boot file or next-server"),
-    ("proxy-missing-vendor-class", "proxy offers without option 60 PXEClient"),
+    (
+        "proxy-missing-vendor-class",
+        "proxy offers without option 60 PXEClient",
+    ),
     ("proxy-unanswered", "ignore port-4011 requests"),
     ("proxy-offer-late", "=SECS: delay proxy offers"),
-    ("arch-mismatch", "hand each architecture the other's boot file"),
+    (
+        "arch-mismatch",
+        "hand each architecture the other's boot file",
+    ),
     ("tftp-file-not-found", "answer every RRQ with TFTP error 1"),
     ("tftp-error", "=CODE: answer every RRQ with this TFTP error"),
     ("tftp-incomplete", "=BLOCK: stop sending at this block"),
-    ("tftp-retransmits", "=PERCENT: drop this share of DATA packets"),
+    (
+        "tftp-retransmits",
+        "=PERCENT: drop this share of DATA packets",
+    ),
     ("tftp-options-ignored", "ignore TFTP options (no OACK)"),
-    ("ipxe-chainload-loop", "hand iPXE its own binary again instead of the script"),
+    (
+        "ipxe-chainload-loop",
+        "hand iPXE its own binary again instead of the script",
+    ),
 ];
 
 fn ip(s: &str, what: &str) -> Result<Ipv4Addr, String> {
-    s.trim().parse().map_err(|_| format!("{what}: `{s}` is not an IPv4 address"))
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{what}: `{s}` is not an IPv4 address"))
 }
 
 fn secs_ms(arg: Option<&str>, name: &str) -> Result<u64, String> {
-    let v: f64 = arg.ok_or(format!("--fault {name}=SECS needs a number of seconds"))?.parse().map_err(|_| format!("--fault {name}: not a number"))?;
+    let v: f64 = arg
+        .ok_or(format!("--fault {name}=SECS needs a number of seconds"))?
+        .parse()
+        .map_err(|_| format!("--fault {name}: not a number"))?;
     Ok((v * 1000.0) as u64)
 }
 
@@ -102,10 +119,24 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
             "arch-mismatch" => d.arch_mismatch = true,
             "ipxe-chainload-loop" => d.ipxe_chainload_loop = true,
             "tftp-file-not-found" => t.error_code = Some(1),
-            "tftp-error" => t.error_code = Some(arg.unwrap_or("2").parse().map_err(|_| "--fault tftp-error=CODE: CODE is a number 0-8".to_string())?),
-            "tftp-incomplete" => t.stop_at_block = Some(arg.unwrap_or("10").parse().map_err(|_| "--fault tftp-incomplete=BLOCK: BLOCK is a number".to_string())?),
+            "tftp-error" => {
+                t.error_code = Some(
+                    arg.unwrap_or("2")
+                        .parse()
+                        .map_err(|_| "--fault tftp-error=CODE: CODE is a number 0-8".to_string())?,
+                )
+            }
+            "tftp-incomplete" => {
+                t.stop_at_block =
+                    Some(arg.unwrap_or("10").parse().map_err(|_| {
+                        "--fault tftp-incomplete=BLOCK: BLOCK is a number".to_string()
+                    })?)
+            }
             "tftp-retransmits" => {
-                let p: u8 = arg.unwrap_or("10").parse().map_err(|_| "--fault tftp-retransmits=PERCENT: 0-100".to_string())?;
+                let p: u8 = arg
+                    .unwrap_or("10")
+                    .parse()
+                    .map_err(|_| "--fault tftp-retransmits=PERCENT: 0-100".to_string())?;
                 if p > 100 {
                     return Err("--fault tftp-retransmits=PERCENT: 0-100".into());
                 }
@@ -114,7 +145,10 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
             "tftp-options-ignored" => t.ignore_options = true,
             other => {
                 let names: Vec<&str> = FAULTS.iter().map(|(n, _)| *n).collect();
-                return Err(format!("unknown fault `{other}`; known: {}", names.join(", ")));
+                return Err(format!(
+                    "unknown fault `{other}`; known: {}",
+                    names.join(", ")
+                ));
             }
         }
     }
@@ -141,7 +175,9 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     };
     let interface = a.interface.clone().or(file.interface).ok_or("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)")?;
     if !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
-        return Err(format!("no such interface `{interface}` (see `pxe-inspect capture --list`)"));
+        return Err(format!(
+            "no such interface `{interface}` (see `pxe-inspect capture --list`)"
+        ));
     }
     let tftp_root = a.tftp_root.clone().or(file.tftp_root);
     if let Some(r) = &tftp_root {
@@ -152,7 +188,9 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     let mut boot = BTreeMap::new();
     let mut pairs: Vec<(String, String)> = file.boot.unwrap_or_default().into_iter().collect();
     for b in &a.boot {
-        let (k, v) = b.split_once('=').ok_or(format!("--boot `{b}`: expected FAMILY=FILE, e.g. bios=undionly.kpxe"))?;
+        let (k, v) = b.split_once('=').ok_or(format!(
+            "--boot `{b}`: expected FAMILY=FILE, e.g. bios=undionly.kpxe"
+        ))?;
         pairs.push((k.to_string(), v.to_string()));
     }
     for (k, v) in pairs {
@@ -166,36 +204,69 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     all_faults.extend(a.faults.iter().cloned());
     let (dfaults, tfaults) = parse_faults(&all_faults)?;
     let mut fault_for = vec![];
-    for m in file.fault_for.unwrap_or_default().iter().chain(&a.fault_for) {
-        fault_for.push(dhcp::parse_mac(m).ok_or(format!("--fault-for `{m}` is not a MAC address"))?);
+    for m in file
+        .fault_for
+        .unwrap_or_default()
+        .iter()
+        .chain(&a.fault_for)
+    {
+        fault_for
+            .push(dhcp::parse_mac(m).ok_or(format!("--fault-for `{m}` is not a MAC address"))?);
     }
     let server_ip = match a.server_ip.clone().or(file.server_ip) {
         Some(s) => ip(&s, "--server-ip")?,
-        None => interface_ipv4(&interface).ok_or(format!("interface `{interface}` has no IPv4 address; give --server-ip"))?,
+        None => interface_ipv4(&interface).ok_or(format!(
+            "interface `{interface}` has no IPv4 address; give --server-ip"
+        ))?,
     };
     let pool = match a.dhcp_range.clone().or(file.dhcp_range) {
         None => None,
         Some(r) => {
-            let (s, e) = r.split_once(',').ok_or(format!("--dhcp-range `{r}`: expected START,END"))?;
+            let (s, e) = r
+                .split_once(',')
+                .ok_or(format!("--dhcp-range `{r}`: expected START,END"))?;
             let (start, end) = (ip(s, "--dhcp-range")?, ip(e, "--dhcp-range")?);
             if u32::from(start) > u32::from(end) {
                 return Err(format!("--dhcp-range `{r}`: START is after END"));
             }
             let mut static_hosts = BTreeMap::new();
-            let mut st: Vec<(String, String)> = file.static_hosts.unwrap_or_default().into_iter().collect();
+            let mut st: Vec<(String, String)> =
+                file.static_hosts.unwrap_or_default().into_iter().collect();
             for h in &a.static_hosts {
-                let (m, i) = h.split_once('=').ok_or(format!("--static `{h}`: expected MAC=IP"))?;
+                let (m, i) = h
+                    .split_once('=')
+                    .ok_or(format!("--static `{h}`: expected MAC=IP"))?;
                 st.push((m.to_string(), i.to_string()));
             }
             for (m, i) in st {
-                static_hosts.insert(dhcp::parse_mac(&m).ok_or(format!("static host `{m}` is not a MAC"))?, ip(&i, "static host")?);
+                static_hosts.insert(
+                    dhcp::parse_mac(&m).ok_or(format!("static host `{m}` is not a MAC"))?,
+                    ip(&i, "static host")?,
+                );
             }
-            let dns = a.dns.iter().cloned().chain(file.dns.unwrap_or_default()).map(|d| ip(&d, "--dns")).collect::<Result<Vec<_>, _>>()?;
+            let dns = a
+                .dns
+                .iter()
+                .cloned()
+                .chain(file.dns.unwrap_or_default())
+                .map(|d| ip(&d, "--dns"))
+                .collect::<Result<Vec<_>, _>>()?;
             Some(Pool {
                 start,
                 end,
-                netmask: ip(&a.netmask.clone().or(file.netmask).unwrap_or_else(|| "255.255.255.0".into()), "--netmask")?,
-                router: a.router.clone().or(file.router).map(|r| ip(&r, "--router")).transpose()?,
+                netmask: ip(
+                    &a.netmask
+                        .clone()
+                        .or(file.netmask)
+                        .unwrap_or_else(|| "255.255.255.0".into()),
+                    "--netmask",
+                )?,
+                router: a
+                    .router
+                    .clone()
+                    .or(file.router)
+                    .map(|r| ip(&r, "--router"))
+                    .transpose()?,
                 dns,
                 lease_secs: a.lease_time.or(file.lease_time).unwrap_or(3600),
                 static_hosts,
@@ -205,7 +276,15 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     Ok(ServeConfig {
         interface,
         tftp_root,
-        dhcp: DhcpConfig { server_ip, pool, boot, ipxe_script: a.ipxe_script.clone().or(file.ipxe_script), http_url: a.http_url.clone().or(file.http_url), faults: dfaults, fault_for },
+        dhcp: DhcpConfig {
+            server_ip,
+            pool,
+            boot,
+            ipxe_script: a.ipxe_script.clone().or(file.ipxe_script),
+            http_url: a.http_url.clone().or(file.http_url),
+            faults: dfaults,
+            fault_for,
+        },
         tftp_faults: tfaults,
         lease_file: a.lease_file.clone().or(file.lease_file),
         dhcp_port: a.dhcp_port.or(file.dhcp_port).unwrap_or(67),

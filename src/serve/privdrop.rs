@@ -25,15 +25,23 @@ pub fn parse_caps(list: &str) -> Result<Vec<Capability>, String> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let up = s.to_ascii_uppercase();
-            let name = if up.starts_with("CAP_") { up } else { format!("CAP_{up}") };
-            name.parse::<Capability>().map_err(|_| format!("unknown capability `{s}` (e.g. net_raw, net_bind_service)"))
+            let name = if up.starts_with("CAP_") {
+                up
+            } else {
+                format!("CAP_{up}")
+            };
+            name.parse::<Capability>()
+                .map_err(|_| format!("unknown capability `{s}` (e.g. net_raw, net_bind_service)"))
         })
         .collect()
 }
 
 /// The user's uid and primary gid, from the passwd database (or numeric `UID[:GID]`).
 pub fn lookup(user: &str) -> Result<Ids, String> {
-    if let Some((u, g)) = user.split_once(':').and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?))) {
+    if let Some((u, g)) = user
+        .split_once(':')
+        .and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?)))
+    {
         return Ok(Ids { uid: u, gid: g });
     }
     if let Ok(uid) = user.parse::<u32>() {
@@ -44,11 +52,24 @@ pub fn lookup(user: &str) -> Result<Ids, String> {
     let mut buf = vec![0 as libc::c_char; 16 * 1024];
     let mut out: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: getpwnam_r writes into pw and buf, both alive and sized as passed.
-    let rc = unsafe { libc::getpwnam_r(name.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
+    let rc = unsafe {
+        libc::getpwnam_r(
+            name.as_ptr(),
+            &mut pw,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out,
+        )
+    };
     if rc != 0 || out.is_null() {
-        return Err(format!("no such user `{user}` (give --user NAME, UID[:GID], or root to keep root)"));
+        return Err(format!(
+            "no such user `{user}` (give --user NAME, UID[:GID], or root to keep root)"
+        ));
     }
-    Ok(Ids { uid: pw.pw_uid, gid: pw.pw_gid })
+    Ok(Ids {
+        uid: pw.pw_uid,
+        gid: pw.pw_gid,
+    })
 }
 
 pub fn is_root() -> bool {
@@ -65,21 +86,31 @@ fn as_user<T>(ids: Ids, check: impl FnOnce() -> T) -> Result<T, String> {
             let e = std::io::Error::last_os_error();
             libc::seteuid(0);
             libc::setegid(0);
-            return Err(format!("cannot act as uid {} gid {}: {e}", ids.uid, ids.gid));
+            return Err(format!(
+                "cannot act as uid {} gid {}: {e}",
+                ids.uid, ids.gid
+            ));
         }
     }
     let r = check();
     // SAFETY: as above; the real uid is still 0, so taking root back is allowed.
     unsafe {
         if libc::seteuid(0) != 0 || libc::setegid(0) != 0 {
-            return Err(format!("cannot take back root: {}", std::io::Error::last_os_error()));
+            return Err(format!(
+                "cannot take back root: {}",
+                std::io::Error::last_os_error()
+            ));
         }
     }
     Ok(r)
 }
 
 /// Can `ids` do what serve will do after the drop? Returns what it cannot do.
-pub fn check_access(ids: Ids, tftp_root: Option<&str>, lease_file: Option<&str>) -> Result<Vec<String>, String> {
+pub fn check_access(
+    ids: Ids,
+    tftp_root: Option<&str>,
+    lease_file: Option<&str>,
+) -> Result<Vec<String>, String> {
     as_user(ids, || {
         let mut problems = vec![];
         if let Some(r) = tftp_root {
@@ -94,7 +125,10 @@ pub fn check_access(ids: Ids, tftp_root: Option<&str>, lease_file: Option<&str>)
                     let _ = std::fs::remove_file(&tmp);
                 }
                 Err(e) => {
-                    let dir = Path::new(lf).parent().map(|d| d.display().to_string()).unwrap_or_default();
+                    let dir = Path::new(lf)
+                        .parent()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_default();
                     problems.push(format!("cannot create files next to the lease file (in `{dir}`, leases are replaced by rename): {e}"));
                 }
             }
@@ -109,7 +143,8 @@ pub fn hand_over(ids: Ids, paths: &[&str]) -> Result<(), String> {
         if !Path::new(p).exists() {
             std::fs::write(p, b"").map_err(|e| format!("{p}: {e}"))?;
         }
-        std::os::unix::fs::chown(p, Some(ids.uid), Some(ids.gid)).map_err(|e| format!("{p}: {e}"))?;
+        std::os::unix::fs::chown(p, Some(ids.uid), Some(ids.gid))
+            .map_err(|e| format!("{p}: {e}"))?;
     }
     Ok(())
 }
@@ -134,8 +169,10 @@ pub fn drop_to(ids: Ids, keep: &[Capability]) -> Result<(), String> {
         }
     }
     let set: CapsHashSet = keep.iter().copied().collect();
-    caps::set(None, CapSet::Permitted, &set).map_err(|e| format!("keeping capabilities {keep:?}: {e}"))?;
-    caps::set(None, CapSet::Effective, &set).map_err(|e| format!("keeping capabilities {keep:?}: {e}"))?;
+    caps::set(None, CapSet::Permitted, &set)
+        .map_err(|e| format!("keeping capabilities {keep:?}: {e}"))?;
+    caps::set(None, CapSet::Effective, &set)
+        .map_err(|e| format!("keeping capabilities {keep:?}: {e}"))?;
     let _ = caps::clear(None, CapSet::Inheritable);
     let _ = caps::clear(None, CapSet::Ambient);
     // SAFETY: getresuid writes three u32s.
@@ -153,7 +190,10 @@ mod tests {
 
     #[test]
     fn capability_names() {
-        assert_eq!(parse_caps("net_raw, CAP_NET_BIND_SERVICE").expect("caps"), vec![Capability::CAP_NET_RAW, Capability::CAP_NET_BIND_SERVICE]);
+        assert_eq!(
+            parse_caps("net_raw, CAP_NET_BIND_SERVICE").expect("caps"),
+            vec![Capability::CAP_NET_RAW, Capability::CAP_NET_BIND_SERVICE]
+        );
         assert!(parse_caps("").expect("empty").is_empty());
         assert!(parse_caps("net_magic").is_err());
     }
@@ -161,7 +201,10 @@ mod tests {
     #[test]
     fn users() {
         assert_eq!(lookup("root").expect("root"), Ids { uid: 0, gid: 0 });
-        assert_eq!(lookup("1234:55").expect("numeric"), Ids { uid: 1234, gid: 55 });
+        assert_eq!(
+            lookup("1234:55").expect("numeric"),
+            Ids { uid: 1234, gid: 55 }
+        );
         assert!(lookup("no-such-user-pxe").is_err());
     }
 }

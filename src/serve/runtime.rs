@@ -48,10 +48,21 @@ struct Sockets {
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
     let any = |p| SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p);
-    let dhcp = udp_socket(&cfg.interface, any(cfg.dhcp_port), true).map_err(|e| bind_hint("DHCP", cfg.dhcp_port, &e))?;
-    let boot = if cfg.bootserver_port != cfg.dhcp_port { Some(udp_socket(&cfg.interface, any(cfg.bootserver_port), true).map_err(|e| bind_hint("boot-server", cfg.bootserver_port, &e))?) } else { None };
+    let dhcp = udp_socket(&cfg.interface, any(cfg.dhcp_port), true)
+        .map_err(|e| bind_hint("DHCP", cfg.dhcp_port, &e))?;
+    let boot = if cfg.bootserver_port != cfg.dhcp_port {
+        Some(
+            udp_socket(&cfg.interface, any(cfg.bootserver_port), true)
+                .map_err(|e| bind_hint("boot-server", cfg.bootserver_port, &e))?,
+        )
+    } else {
+        None
+    };
     let tftp = match cfg.tftp_root {
-        Some(_) => Some(udp_socket(&cfg.interface, any(cfg.tftp_port), false).map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?),
+        Some(_) => Some(
+            udp_socket(&cfg.interface, any(cfg.tftp_port), false)
+                .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?,
+        ),
         None => None,
     };
     Ok(Sockets { dhcp, boot, tftp })
@@ -83,7 +94,11 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             return crate::exit::USAGE;
         }
     }
-    let mode = if cfg.dhcp.pool.is_some() { "dhcp" } else { "proxy" };
+    let mode = if cfg.dhcp.pool.is_some() {
+        "dhcp"
+    } else {
+        "proxy"
+    };
     eprintln!(
         "pxe-inspect serve: {mode} mode on {} ({}), DHCP :{}, boot server :{}, TFTP :{}{}",
         cfg.interface,
@@ -91,7 +106,10 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         cfg.dhcp_port,
         cfg.bootserver_port,
         cfg.tftp_port,
-        cfg.tftp_root.as_ref().map(|r| format!(" root {r}")).unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
+        cfg.tftp_root
+            .as_ref()
+            .map(|r| format!(" root {r}"))
+            .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
     );
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
@@ -100,7 +118,17 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         None
     } else {
         let filter = crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
-        let cargs = CaptureArgs { iface: Some(cfg.interface.clone()), write: cfg.write.clone(), filter: Some(filter), output: a.output.clone(), diag: a.diag.clone(), idle_timeout: 300.0, tftp_port: vec![cfg.tftp_port], ready: Some(observer_ready.clone()), ..Default::default() };
+        let cargs = CaptureArgs {
+            iface: Some(cfg.interface.clone()),
+            write: cfg.write.clone(),
+            filter: Some(filter),
+            output: a.output.clone(),
+            diag: a.diag.clone(),
+            idle_timeout: 300.0,
+            tftp_port: vec![cfg.tftp_port],
+            ready: Some(observer_ready.clone()),
+            ..Default::default()
+        };
         let iface = cfg.interface.clone();
         let stop = stop.clone();
         Some(std::thread::spawn(move || {
@@ -111,7 +139,10 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     // The observer opens its capture handle and -w file as root; wait for it (it may fail and
     // never say so: then give up waiting after 5 s).
     let waited = Instant::now();
-    while observer.as_ref().is_some_and(|h| !h.is_finished()) && !observer_ready.load(Ordering::SeqCst) && waited.elapsed() < Duration::from_secs(5) {
+    while observer.as_ref().is_some_and(|h| !h.is_finished())
+        && !observer_ready.load(Ordering::SeqCst)
+        && waited.elapsed() < Duration::from_secs(5)
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     if let Err(e) = give_up_root(&cfg, a) {
@@ -122,14 +153,19 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         }
         return crate::exit::USAGE;
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     };
-    let deadline = a.duration.map(|d| Instant::now() + Duration::from_secs_f64(d));
+    let deadline = a
+        .duration
+        .map(|d| Instant::now() + Duration::from_secs_f64(d));
     let res = rt.block_on(serve(cfg, sockets, store, stop.clone(), deadline));
     stop.store(true, Ordering::SeqCst);
     drop(rt);
@@ -161,7 +197,8 @@ fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
     let attempt = || -> Result<String, String> {
         let ids = privdrop::lookup(&user)?;
         let keep = privdrop::parse_caps(a.keep_caps.as_deref().unwrap_or(""))?;
-        let problems = privdrop::check_access(ids, cfg.tftp_root.as_deref(), cfg.lease_file.as_deref())?;
+        let problems =
+            privdrop::check_access(ids, cfg.tftp_root.as_deref(), cfg.lease_file.as_deref())?;
         if !problems.is_empty() {
             return Err(format!("user `{user}` {}", problems.join("; ")));
         }
@@ -169,7 +206,16 @@ fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
         files.extend(a.output.html.as_deref());
         privdrop::hand_over(ids, &files)?;
         privdrop::drop_to(ids, &keep)?;
-        Ok(format!("running as {user} (uid {}, gid {}), capabilities kept: {}", ids.uid, ids.gid, if keep.is_empty() { "none".to_string() } else { format!("{keep:?}") }))
+        Ok(format!(
+            "running as {user} (uid {}, gid {}), capabilities kept: {}",
+            ids.uid,
+            ids.gid,
+            if keep.is_empty() {
+                "none".to_string()
+            } else {
+                format!("{keep:?}")
+            }
+        ))
     };
     match attempt() {
         Ok(msg) => {
@@ -196,9 +242,19 @@ fn now_ns(start: Instant) -> i64 {
     start.elapsed().as_nanos() as i64
 }
 
-async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>, stop: Arc<AtomicBool>, deadline: Option<Instant>) -> Result<(), String> {
+async fn serve(
+    cfg: ServeConfig,
+    sockets: Sockets,
+    store: Option<Arc<FileStore>>,
+    stop: Arc<AtomicBool>,
+    deadline: Option<Instant>,
+) -> Result<(), String> {
     let start = Instant::now();
-    let conv = |s: std::net::UdpSocket| UdpSocket::from_std(s).map(Arc::new).map_err(|e| e.to_string());
+    let conv = |s: std::net::UdpSocket| {
+        UdpSocket::from_std(s)
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    };
     let dhcp_sock = conv(sockets.dhcp)?;
     let boot_sock = match sockets.boot {
         Some(s) => Some(conv(s)?),
@@ -252,7 +308,16 @@ async fn serve(cfg: ServeConfig, sockets: Sockets, store: Option<Arc<FileStore>>
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp: &Arc<UdpSocket>, boot: Option<&Arc<UdpSocket>>, bytes: &[u8], src: SocketAddrV4, port: u16, now: i64) {
+async fn on_dhcp(
+    cfg: &ServeConfig,
+    responder: &Arc<Mutex<DhcpResponder>>,
+    dhcp: &Arc<UdpSocket>,
+    boot: Option<&Arc<UdpSocket>>,
+    bytes: &[u8],
+    src: SocketAddrV4,
+    port: u16,
+    now: i64,
+) {
     let (replies, leases) = match responder.lock() {
         Ok(mut r) => {
             let out = r.handle(bytes, src, port, now, cfg.dhcp_port, cfg.bootserver_port);
@@ -272,10 +337,23 @@ async fn on_dhcp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, dhcp:
         }
     }
     for r in replies {
-        let sock = if r.from_port == cfg.bootserver_port { boot.unwrap_or(dhcp).clone() } else { dhcp.clone() };
+        let sock = if r.from_port == cfg.bootserver_port {
+            boot.unwrap_or(dhcp).clone()
+        } else {
+            dhcp.clone()
+        };
         // Send first, log after: the log line is a write(2) to stderr that the client
         // should not wait for (it was most of the reply's tail latency under a flood).
-        let line = format!("pxe-inspect serve: {} -> {}{}", r.note, r.dst, if r.delay_ms > 0 { format!(" (delayed {} ms by --fault)", r.delay_ms) } else { String::new() });
+        let line = format!(
+            "pxe-inspect serve: {} -> {}{}",
+            r.note,
+            r.dst,
+            if r.delay_ms > 0 {
+                format!(" (delayed {} ms by --fault)", r.delay_ms)
+            } else {
+                String::new()
+            }
+        );
         if r.delay_ms > 0 {
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(r.delay_ms)).await;
@@ -296,16 +374,37 @@ const MAX_TRANSFERS_PER_CLIENT: usize = 8;
 type PerClient = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
 
 #[allow(clippy::too_many_arguments)]
-async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store: &Arc<FileStore>, sock: &Arc<UdpSocket>, active: &Arc<AtomicUsize>, per_client: &PerClient, bytes: &[u8], src: SocketAddr, start: Instant) {
+async fn on_tftp(
+    cfg: &ServeConfig,
+    responder: &Arc<Mutex<DhcpResponder>>,
+    store: &Arc<FileStore>,
+    sock: &Arc<UdpSocket>,
+    active: &Arc<AtomicUsize>,
+    per_client: &PerClient,
+    bytes: &[u8],
+    src: SocketAddr,
+    start: Instant,
+) {
     // TFTP carries no MAC: --fault-for applies through the address the client got.
     let faulted = match (cfg.dhcp.fault_for.is_empty(), src, responder.lock()) {
         (true, _, _) => true,
-        (false, SocketAddr::V4(a), Ok(r)) => r.ip_of.iter().any(|(m, ip)| ip == a.ip() && cfg.dhcp.fault_for.contains(m)),
+        (false, SocketAddr::V4(a), Ok(r)) => r
+            .ip_of
+            .iter()
+            .any(|(m, ip)| ip == a.ip() && cfg.dhcp.fault_for.contains(m)),
         _ => false,
     };
-    let faults = if faulted { cfg.tftp_faults.clone() } else { Default::default() };
-    let mine = per_client.lock().map(|m| m.get(&src.ip()).copied().unwrap_or(0)).unwrap_or(0);
-    let busy = active.load(Ordering::SeqCst) >= cfg.max_transfers || mine >= MAX_TRANSFERS_PER_CLIENT;
+    let faults = if faulted {
+        cfg.tftp_faults.clone()
+    } else {
+        Default::default()
+    };
+    let mine = per_client
+        .lock()
+        .map(|m| m.get(&src.ip()).copied().unwrap_or(0))
+        .unwrap_or(0);
+    let busy =
+        active.load(Ordering::SeqCst) >= cfg.max_transfers || mine >= MAX_TRANSFERS_PER_CLIENT;
     match tftp::on_request(store, bytes, now_ns(start), &faults, busy) {
         Incoming::Reply(r) => {
             let _ = sock.send_to(&r, src).await;
@@ -339,8 +438,19 @@ async fn on_tftp(cfg: &ServeConfig, responder: &Arc<Mutex<DhcpResponder>>, store
 }
 
 /// One transfer on its own socket: a new TID, as RFC 1350 wants.
-async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: Transfer, first: Vec<Vec<u8>>, start: Instant) -> io::Result<()> {
-    let bind_ip = if client.ip().is_loopback() { Ipv4Addr::LOCALHOST } else { server_ip };
+async fn transfer(
+    iface: &str,
+    server_ip: Ipv4Addr,
+    client: SocketAddr,
+    mut t: Transfer,
+    first: Vec<Vec<u8>>,
+    start: Instant,
+) -> io::Result<()> {
+    let bind_ip = if client.ip().is_loopback() {
+        Ipv4Addr::LOCALHOST
+    } else {
+        server_ip
+    };
     let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
     // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
@@ -357,7 +467,11 @@ async fn transfer(iface: &str, server_ip: Ipv4Addr, client: SocketAddr, mut t: T
     }
     let mut buf = vec![0u8; 65536];
     while !t.done {
-        let wait = t.poll_timeout().map(|d| d - now_ns(start)).unwrap_or(0).max(0) as u64;
+        let wait = t
+            .poll_timeout()
+            .map(|d| d - now_ns(start))
+            .unwrap_or(0)
+            .max(0) as u64;
         tokio::select! {
             r = sock.recv(&mut buf) => {
                 match r {

@@ -34,12 +34,18 @@ pub struct Refusal {
 }
 
 fn refuse(code: u16, message: impl Into<String>) -> Refusal {
-    Refusal { code, message: message.into() }
+    Refusal {
+        code,
+        message: message.into(),
+    }
 }
 
 impl FileStore {
     pub fn new(root: &Path) -> std::io::Result<FileStore> {
-        Ok(FileStore { root: root.canonicalize()?, cache: Mutex::new(HashMap::new()) })
+        Ok(FileStore {
+            root: root.canonicalize()?,
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Resolve a requested name inside the root. Leading slashes are allowed (grub asks for
@@ -78,7 +84,9 @@ impl FileStore {
                 return Ok(d.clone());
             }
         }
-        let data: Arc<[u8]> = std::fs::read(&path).map_err(|e| refuse(2, format!("cannot read: {e}")))?.into();
+        let data: Arc<[u8]> = std::fs::read(&path)
+            .map_err(|e| refuse(2, format!("cannot read: {e}")))?
+            .into();
         if let Ok(mut c) = self.cache.lock() {
             c.insert(path, data.clone());
         }
@@ -132,10 +140,25 @@ pub struct Transfer {
 
 impl Transfer {
     /// Validate a request and start a transfer; returns the first packets to send, or an ERROR.
-    pub fn start(store: &FileStore, req: &Request, now: i64, faults: &TftpFaults) -> Result<(Transfer, Vec<Vec<u8>>), Vec<u8>> {
-        let err = |r: Refusal| Tftp::Error { code: r.code, message: r.message }.encode();
+    pub fn start(
+        store: &FileStore,
+        req: &Request,
+        now: i64,
+        faults: &TftpFaults,
+    ) -> Result<(Transfer, Vec<Vec<u8>>), Vec<u8>> {
+        let err = |r: Refusal| {
+            Tftp::Error {
+                code: r.code,
+                message: r.message,
+            }
+            .encode()
+        };
         if let Some(code) = faults.error_code {
-            let msg = if code == 1 { "file not found" } else { "injected error (pxe-inspect serve --fault)" };
+            let msg = if code == 1 {
+                "file not found"
+            } else {
+                "injected error (pxe-inspect serve --fault)"
+            };
             return Err(err(refuse(code, msg)));
         }
         let mode = req.mode.to_ascii_lowercase();
@@ -143,7 +166,11 @@ impl Transfer {
             return Err(err(refuse(4, format!("mode {mode} not supported"))));
         }
         let raw = store.load(&req.filename).map_err(err)?;
-        let data: Arc<[u8]> = if mode == "netascii" { netascii(&raw).into() } else { raw };
+        let data: Arc<[u8]> = if mode == "netascii" {
+            netascii(&raw).into()
+        } else {
+            raw
+        };
         let mut t = Transfer {
             data,
             file: req.filename.clone(),
@@ -202,9 +229,15 @@ impl Transfer {
     }
 
     fn block(&self, k: u64) -> Vec<u8> {
-        let start = ((k - 1) as usize).saturating_mul(self.blksize).min(self.data.len());
+        let start = ((k - 1) as usize)
+            .saturating_mul(self.blksize)
+            .min(self.data.len());
         let end = (start + self.blksize).min(self.data.len());
-        Tftp::Data { block: (k % 65536) as u16, data: &self.data[start..end] }.encode()
+        Tftp::Data {
+            block: (k % 65536) as u16,
+            data: &self.data[start..end],
+        }
+        .encode()
     }
 
     /// Deterministic "random" loss for the retransmits fault (only on a block's first send).
@@ -257,7 +290,9 @@ impl Transfer {
                 }
                 // Map the 16-bit number to the unrolled block in flight (rollover past 65535).
                 let lo = self.base.saturating_sub(1);
-                let k = (lo..=self.sent_up_to).rev().find(|k| k % 65536 == u64::from(block));
+                let k = (lo..=self.sent_up_to)
+                    .rev()
+                    .find(|k| k % 65536 == u64::from(block));
                 let Some(k) = k else { return vec![] };
                 if self.lose_ack.remove(&k) {
                     return vec![]; // injected loss: as if this ACK never arrived; the timer resends
@@ -271,8 +306,12 @@ impl Transfer {
                     // means "a block of your window is missing, restart here" — once per window
                     // start, so duplicated ACKs cost at most one extra window. With windowsize 1
                     // only the late re-ask counts (the classic rule).
-                    let first_for_base = self.windowsize > 1 && self.dup_resend_for != Some(self.base);
-                    if k + 1 == self.base && self.base <= self.total_blocks && (first_for_base || now - self.last_send >= self.timeout_ns / 2) {
+                    let first_for_base =
+                        self.windowsize > 1 && self.dup_resend_for != Some(self.base);
+                    if k + 1 == self.base
+                        && self.base <= self.total_blocks
+                        && (first_for_base || now - self.last_send >= self.timeout_ns / 2)
+                    {
                         self.dup_resend_for = Some(self.base);
                         self.sent_up_to = self.base - 1;
                         return self.send_window(now);
@@ -295,7 +334,11 @@ impl Transfer {
                 self.done = true; // client abort (the tsize probe does this)
                 vec![]
             }
-            _ => vec![Tftp::Error { code: 4, message: "illegal TFTP operation".into() }.encode()],
+            _ => vec![Tftp::Error {
+                code: 4,
+                message: "illegal TFTP operation".into(),
+            }
+            .encode()],
         }
     }
 
@@ -333,19 +376,43 @@ pub enum Incoming {
     Ignore,
 }
 
-pub fn on_request(store: &FileStore, bytes: &[u8], now: i64, faults: &TftpFaults, busy: bool) -> Incoming {
+pub fn on_request(
+    store: &FileStore,
+    bytes: &[u8],
+    now: i64,
+    faults: &TftpFaults,
+    busy: bool,
+) -> Incoming {
     match Tftp::decode(bytes) {
         Ok(Tftp::Rrq(req)) => {
             if busy {
-                return Incoming::Reply(Tftp::Error { code: 0, message: "server busy, try again".into() }.encode());
+                return Incoming::Reply(
+                    Tftp::Error {
+                        code: 0,
+                        message: "server busy, try again".into(),
+                    }
+                    .encode(),
+                );
             }
             match Transfer::start(store, &req, now, faults) {
                 Ok((t, out)) => Incoming::Start(Box::new(t), out),
                 Err(e) => Incoming::Reply(e),
             }
         }
-        Ok(Tftp::Wrq(_)) => Incoming::Reply(Tftp::Error { code: 2, message: "read-only server: writes are refused".into() }.encode()),
-        Ok(_) => Incoming::Reply(Tftp::Error { code: 4, message: "expected a read request".into() }.encode()),
+        Ok(Tftp::Wrq(_)) => Incoming::Reply(
+            Tftp::Error {
+                code: 2,
+                message: "read-only server: writes are refused".into(),
+            }
+            .encode(),
+        ),
+        Ok(_) => Incoming::Reply(
+            Tftp::Error {
+                code: 4,
+                message: "expected a read request".into(),
+            }
+            .encode(),
+        ),
         Err(_) => Incoming::Ignore,
     }
 }
@@ -362,26 +429,47 @@ mod tests {
     use super::*;
 
     fn store(files: &[(&str, usize)]) -> (FileStore, PathBuf) {
-        let d = std::env::temp_dir().join(format!("pxi-tftp-{}-{}", std::process::id(), files.iter().map(|(n, l)| format!("{n}{l}")).collect::<String>()));
+        let d = std::env::temp_dir().join(format!(
+            "pxi-tftp-{}-{}",
+            std::process::id(),
+            files
+                .iter()
+                .map(|(n, l)| format!("{n}{l}"))
+                .collect::<String>()
+        ));
         let _ = std::fs::create_dir_all(&d);
         for (n, len) in files {
-            std::fs::write(d.join(n), (0..*len).map(|i| i as u8).collect::<Vec<u8>>()).expect("write");
+            std::fs::write(d.join(n), (0..*len).map(|i| i as u8).collect::<Vec<u8>>())
+                .expect("write");
         }
         (FileStore::new(&d).expect("store"), d)
     }
 
     fn rrq(name: &str, opts: &[(&str, &str)]) -> Request {
-        Request { filename: name.into(), mode: "octet".into(), options: opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+        Request {
+            filename: name.into(),
+            mode: "octet".into(),
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
     }
 
     fn blocks_of(pkts: &[Vec<u8>]) -> Vec<u16> {
-        pkts.iter().filter_map(|p| match Tftp::decode(p) { Ok(Tftp::Data { block, .. }) => Some(block), _ => None }).collect()
+        pkts.iter()
+            .filter_map(|p| match Tftp::decode(p) {
+                Ok(Tftp::Data { block, .. }) => Some(block),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]
     fn lockstep_transfer_and_duplicate_acks() {
         let (s, _) = store(&[("f", 1000)]);
-        let (mut t, out) = Transfer::start(&s, &rrq("f", &[]), 0, &TftpFaults::default()).expect("starts");
+        let (mut t, out) =
+            Transfer::start(&s, &rrq("f", &[]), 0, &TftpFaults::default()).expect("starts");
         assert_eq!(blocks_of(&out), vec![1]);
         let next = t.on_packet(&Tftp::Ack { block: 1 }.encode(), 1);
         assert_eq!(blocks_of(&next), vec![2]);
@@ -394,39 +482,96 @@ mod tests {
     #[test]
     fn oack_then_window_restart_on_early_ack() {
         let (s, _) = store(&[("w", 10_000)]);
-        let (mut t, out) = Transfer::start(&s, &rrq("w", &[("blksize", "1000"), ("windowsize", "4"), ("tsize", "0"), ("msftwindow", "31416")]), 0, &TftpFaults::default()).expect("starts");
+        let (mut t, out) = Transfer::start(
+            &s,
+            &rrq(
+                "w",
+                &[
+                    ("blksize", "1000"),
+                    ("windowsize", "4"),
+                    ("tsize", "0"),
+                    ("msftwindow", "31416"),
+                ],
+            ),
+            0,
+            &TftpFaults::default(),
+        )
+        .expect("starts");
         match Tftp::decode(&out[0]) {
-            Ok(Tftp::Oack { options }) => assert_eq!(options, vec![("blksize".to_string(), "1000".to_string()), ("windowsize".into(), "4".into()), ("tsize".into(), "10000".into())]),
+            Ok(Tftp::Oack { options }) => assert_eq!(
+                options,
+                vec![
+                    ("blksize".to_string(), "1000".to_string()),
+                    ("windowsize".into(), "4".into()),
+                    ("tsize".into(), "10000".into())
+                ]
+            ),
             o => panic!("{o:?}"),
         }
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 0 }.encode(), 1)), vec![1, 2, 3, 4]);
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 0 }.encode(), 1)),
+            vec![1, 2, 3, 4]
+        );
         // ACK 2: blocks 3 and 4 were lost, restart the window from 3.
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 2)), vec![3, 4, 5, 6]);
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 2)),
+            vec![3, 4, 5, 6]
+        );
         // The client saw a gap after 2 again (block 3 lost twice): the first duplicate ACK 2
         // restarts the window, an echo of it right after does not (no Sorcerer's Apprentice), and
         // the same ACK after half a timeout (the client's own retry) does.
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 3)), vec![3, 4, 5, 6]);
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 3)),
+            vec![3, 4, 5, 6]
+        );
         assert!(t.on_packet(&Tftp::Ack { block: 2 }.encode(), 4).is_empty());
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 600_000_000)), vec![3, 4, 5, 6]);
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 6 }.encode(), 600_000_001)), vec![7, 8, 9, 10]);
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 10 }.encode(), 600_000_002)), vec![11]);
-        assert!(t.on_packet(&Tftp::Ack { block: 11 }.encode(), 600_000_003).is_empty());
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 2 }.encode(), 600_000_000)),
+            vec![3, 4, 5, 6]
+        );
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 6 }.encode(), 600_000_001)),
+            vec![7, 8, 9, 10]
+        );
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 10 }.encode(), 600_000_002)),
+            vec![11]
+        );
+        assert!(t
+            .on_packet(&Tftp::Ack { block: 11 }.encode(), 600_000_003)
+            .is_empty());
         assert!(t.done);
     }
 
     #[test]
     fn rollover_past_65535() {
         let (s, _) = store(&[("big", 70_000 * 8)]);
-        let (mut t, _) = Transfer::start(&s, &rrq("big", &[("blksize", "8")]), 0, &TftpFaults::default()).expect("starts");
+        let (mut t, _) = Transfer::start(
+            &s,
+            &rrq("big", &[("blksize", "8")]),
+            0,
+            &TftpFaults::default(),
+        )
+        .expect("starts");
         let _ = t.on_packet(&Tftp::Ack { block: 0 }.encode(), 0);
         let mut last = 0;
         for k in 1..=70_001u64 {
-            let out = t.on_packet(&Tftp::Ack { block: (k % 65536) as u16 }.encode(), k as i64);
+            let out = t.on_packet(
+                &Tftp::Ack {
+                    block: (k % 65536) as u16,
+                }
+                .encode(),
+                k as i64,
+            );
             if t.done {
                 last = k;
                 break;
             }
-            assert_eq!(blocks_of(&out), vec![((k + 1) % 65536) as u16], "after ACK {k}");
+            assert_eq!(
+                blocks_of(&out),
+                vec![((k + 1) % 65536) as u16],
+                "after ACK {k}"
+            );
         }
         assert_eq!(last, 70_001, "70000 full blocks + an empty final one");
     }
@@ -434,7 +579,8 @@ mod tests {
     #[test]
     fn timeouts_retransmit_then_give_up() {
         let (s, _) = store(&[("t", 100)]);
-        let (mut t, _) = Transfer::start(&s, &rrq("t", &[]), 0, &TftpFaults::default()).expect("starts");
+        let (mut t, _) =
+            Transfer::start(&s, &rrq("t", &[]), 0, &TftpFaults::default()).expect("starts");
         let mut now = 0;
         for _ in 0..MAX_RETRIES {
             now = t.poll_timeout().expect("deadline");
@@ -463,15 +609,27 @@ mod tests {
         assert!(s.resolve(&"d/".repeat(3_000)).is_err());
         assert_eq!(s.resolve("..\\..\\etc\\passwd").map_err(|e| e.code), Err(2));
         // Out-of-range option values are clamped or ignored, never trusted.
-        for (k, v) in [("blksize", "0"), ("blksize", "99999999999"), ("windowsize", "0"), ("windowsize", "70000"), ("tsize", "-1"), ("timeout", "0")] {
+        for (k, v) in [
+            ("blksize", "0"),
+            ("blksize", "99999999999"),
+            ("windowsize", "0"),
+            ("windowsize", "70000"),
+            ("tsize", "-1"),
+            ("timeout", "0"),
+        ] {
             let r = Transfer::start(&s, &rrq("ok", &[(k, v)]), 0, &TftpFaults::default());
             if let Ok((t, _)) = r {
-                assert!((8..=65464).contains(&t.blksize) && (1..=65535).contains(&t.windowsize), "{k}={v}");
+                assert!(
+                    (8..=65464).contains(&t.blksize) && (1..=65535).contains(&t.windowsize),
+                    "{k}={v}"
+                );
             }
         }
         let wrq = Tftp::Wrq(rrq("ok", &[])).encode();
         match on_request(&s, &wrq, 0, &TftpFaults::default(), false) {
-            Incoming::Reply(r) => assert!(matches!(Tftp::decode(&r), Ok(Tftp::Error { code: 2, .. }))),
+            Incoming::Reply(r) => {
+                assert!(matches!(Tftp::decode(&r), Ok(Tftp::Error { code: 2, .. })))
+            }
             _ => panic!("WRQ must be refused"),
         }
     }
@@ -479,15 +637,36 @@ mod tests {
     #[test]
     fn faults_shape_the_transfer() {
         let (s, _) = store(&[("f", 5000)]);
-        let stop = TftpFaults { stop_at_block: Some(3), ..Default::default() };
+        let stop = TftpFaults {
+            stop_at_block: Some(3),
+            ..Default::default()
+        };
         let (mut t, out) = Transfer::start(&s, &rrq("f", &[]), 0, &stop).expect("starts");
         assert_eq!(blocks_of(&out), vec![1]);
-        assert_eq!(blocks_of(&t.on_packet(&Tftp::Ack { block: 1 }.encode(), 1)), vec![2]);
-        assert!(t.on_packet(&Tftp::Ack { block: 2 }.encode(), 2).is_empty(), "stalls at block 3");
-        let ign = TftpFaults { ignore_options: true, ..Default::default() };
-        let (_, out) = Transfer::start(&s, &rrq("f", &[("blksize", "1400")]), 0, &ign).expect("starts");
+        assert_eq!(
+            blocks_of(&t.on_packet(&Tftp::Ack { block: 1 }.encode(), 1)),
+            vec![2]
+        );
+        assert!(
+            t.on_packet(&Tftp::Ack { block: 2 }.encode(), 2).is_empty(),
+            "stalls at block 3"
+        );
+        let ign = TftpFaults {
+            ignore_options: true,
+            ..Default::default()
+        };
+        let (_, out) =
+            Transfer::start(&s, &rrq("f", &[("blksize", "1400")]), 0, &ign).expect("starts");
         assert_eq!(blocks_of(&out), vec![1], "no OACK, straight to DATA 1");
-        let e = Transfer::start(&s, &rrq("f", &[]), 0, &TftpFaults { error_code: Some(3), ..Default::default() });
+        let e = Transfer::start(
+            &s,
+            &rrq("f", &[]),
+            0,
+            &TftpFaults {
+                error_code: Some(3),
+                ..Default::default()
+            },
+        );
         assert!(e.is_err());
     }
 }

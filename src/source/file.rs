@@ -52,13 +52,19 @@ struct Iface {
 
 impl Iface {
     /// An interface no IDB described (a damaged file): microseconds, link type unknown.
-    const UNKNOWN: Iface = Iface { linktype: u32::MAX, resolution: 1_000_000, offset_s: 0 };
+    const UNKNOWN: Iface = Iface {
+        linktype: u32::MAX,
+        resolution: 1_000_000,
+        offset_s: 0,
+    };
 
     /// A pcapng timestamp (high and low 32 bits, in this interface's units) in ns since the epoch.
     fn ts_ns(&self, high: u32, low: u32) -> i64 {
         let raw = (u128::from(high) << 32) | u128::from(low);
         let ns = raw.saturating_mul(1_000_000_000) / u128::from(self.resolution);
-        i64::try_from(ns).unwrap_or(i64::MAX).saturating_add(self.offset_s.saturating_mul(1_000_000_000))
+        i64::try_from(ns)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.offset_s.saturating_mul(1_000_000_000))
     }
 }
 
@@ -105,7 +111,10 @@ struct State {
 }
 
 fn hexdump(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl CaptureReader {
@@ -114,28 +123,54 @@ impl CaptureReader {
         let raw: Box<dyn Read + Send> = if path == "-" {
             Box::new(io::stdin())
         } else {
-            Box::new(File::open(Path::new(path)).map_err(|e| OpenError::Io { file: path.to_string(), source: e })?)
+            Box::new(File::open(Path::new(path)).map_err(|e| OpenError::Io {
+                file: path.to_string(),
+                source: e,
+            })?)
         };
         Self::build(path, input, raw, INITIAL_BUFFER, read_ahead_enabled())
     }
 
-    pub fn from_read(name: &str, input: usize, raw: Box<dyn Read + Send>) -> Result<CaptureReader, OpenError> {
+    pub fn from_read(
+        name: &str,
+        input: usize,
+        raw: Box<dyn Read + Send>,
+    ) -> Result<CaptureReader, OpenError> {
         Self::from_read_sized(name, input, raw, INITIAL_BUFFER)
     }
 
     /// As `from_read`, starting with a `buffer`-byte record buffer (it grows for big records).
     /// The fuzz targets use a small one: a fresh 1 MiB per input was most of their time.
-    pub fn from_read_sized(name: &str, input: usize, raw: Box<dyn Read + Send>, buffer: usize) -> Result<CaptureReader, OpenError> {
+    pub fn from_read_sized(
+        name: &str,
+        input: usize,
+        raw: Box<dyn Read + Send>,
+        buffer: usize,
+    ) -> Result<CaptureReader, OpenError> {
         Self::build(name, input, raw, buffer, false)
     }
 
     /// `read_ahead`: read an uncompressed file on a second thread (`readahead`).
-    fn build(name: &str, input: usize, raw: Box<dyn Read + Send>, buffer: usize, read_ahead: bool) -> Result<CaptureReader, OpenError> {
+    fn build(
+        name: &str,
+        input: usize,
+        raw: Box<dyn Read + Send>,
+        buffer: usize,
+        read_ahead: bool,
+    ) -> Result<CaptureReader, OpenError> {
         let buffer = buffer.clamp(4096, MAX_RECORD);
         let mut buf = BufReader::with_capacity(64 * 1024, raw);
-        let head = buf.fill_buf().map_err(|e| OpenError::Io { file: name.to_string(), source: e })?.to_vec();
+        let head = buf
+            .fill_buf()
+            .map_err(|e| OpenError::Io {
+                file: name.to_string(),
+                source: e,
+            })?
+            .to_vec();
         if head.is_empty() {
-            return Err(OpenError::Empty { file: name.to_string() });
+            return Err(OpenError::Empty {
+                file: name.to_string(),
+            });
         }
         let gzip = head.starts_with(&[0x1f, 0x8b]);
         let zst = head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
@@ -143,26 +178,51 @@ impl CaptureReader {
         let stream: Box<dyn Read + Send> = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(buf))
         } else if zst {
-            Box::new(zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| OpenError::Io { file: name.to_string(), source: e })?)
+            Box::new(
+                zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| OpenError::Io {
+                    file: name.to_string(),
+                    source: e,
+                })?,
+            )
         } else {
             Box::new(buf)
         };
         // Compressed streams stay on this thread: pcap-parser reads twice while opening, and a
         // truncated gzip read ahead reports its error on the second read, so the file failed to
         // open instead of yielding the frames before the damage.
-        let stream = if read_ahead && !compressed { ReadAhead::spawn(stream).map_or_else(|s| s, |r| Box::new(r) as Box<dyn Read + Send>) } else { stream };
+        let stream = if read_ahead && !compressed {
+            ReadAhead::spawn(stream).map_or_else(|s| s, |r| Box::new(r) as Box<dyn Read + Send>)
+        } else {
+            stream
+        };
         let reader = match create_reader(buffer, stream) {
             Ok(r) => r,
-            Err(PcapError::Eof) => return Err(OpenError::Empty { file: name.to_string() }),
+            Err(PcapError::Eof) => {
+                return Err(OpenError::Empty {
+                    file: name.to_string(),
+                })
+            }
             Err(_) => {
-                return Err(OpenError::NotCapture { file: name.to_string(), magic: hexdump(&head[..head.len().min(8)]) });
+                return Err(OpenError::NotCapture {
+                    file: name.to_string(),
+                    magic: hexdump(&head[..head.len().min(8)]),
+                });
             }
         };
         Ok(CaptureReader {
             name: name.to_string(),
             compressed,
             reader,
-            st: State { input, format: "unknown", ifaces: Vec::new(), legacy: None, frame_no: 0, last_ts: 0, listened_until: None, spare: Vec::new() },
+            st: State {
+                input,
+                format: "unknown",
+                ifaces: Vec::new(),
+                legacy: None,
+                frame_no: 0,
+                last_ts: 0,
+                listened_until: None,
+                spare: Vec::new(),
+            },
             format: "unknown",
             linktypes: Vec::new(),
             done: None,
@@ -183,12 +243,22 @@ impl CaptureReader {
     }
 
     pub fn end(&self) -> ReadEnd {
-        self.done.clone().unwrap_or(ReadEnd { clean: true, offset: self.reader.consumed() as u64, frames: self.st.frame_no, message: None })
+        self.done.clone().unwrap_or(ReadEnd {
+            clean: true,
+            offset: self.reader.consumed() as u64,
+            frames: self.st.frame_no,
+            message: None,
+        })
     }
 
     fn finish(&mut self, clean: bool, message: Option<String>) {
         let offset = self.reader.consumed() as u64;
-        self.done = Some(ReadEnd { clean, offset, frames: self.st.frame_no, message });
+        self.done = Some(ReadEnd {
+            clean,
+            offset,
+            frames: self.st.frame_no,
+            message,
+        });
     }
 
     fn note_linktype(&mut self, lt: u32) {
@@ -212,7 +282,15 @@ impl CaptureReader {
                 return Ok(None);
             }
         };
-        Ok(Some(Frame { input: meta.input, number: meta.number, ts_ns: meta.ts_ns, linktype: meta.linktype, data: buf, orig_len: meta.orig_len, offset: meta.offset }))
+        Ok(Some(Frame {
+            input: meta.input,
+            number: meta.number,
+            ts_ns: meta.ts_ns,
+            linktype: meta.linktype,
+            data: buf,
+            orig_len: meta.orig_len,
+            offset: meta.offset,
+        }))
     }
 
     /// Next frame without copying it: its bytes borrow the read buffer until the next call.
@@ -235,7 +313,13 @@ impl CaptureReader {
             let base = self.reader_base();
             let (used, frame) = match self.reader.next() {
                 Ok((used, block)) => {
-                    let f = self.st.block_meta(&block, offset).map(|(meta, data)| (meta, (data.as_ptr() as usize).wrapping_sub(base), data.len()));
+                    let f = self.st.block_meta(&block, offset).map(|(meta, data)| {
+                        (
+                            meta,
+                            (data.as_ptr() as usize).wrapping_sub(base),
+                            data.len(),
+                        )
+                    });
                     (used, f)
                 }
                 Err(PcapError::Eof) => {
@@ -308,7 +392,12 @@ impl CaptureReader {
             self.pending_consume = used;
             let end = start.saturating_add(len);
             if end > self.reader.data().len() {
-                self.finish(false, Some(format!("record at byte offset {offset}: frame data outside the read buffer")));
+                self.finish(
+                    false,
+                    Some(format!(
+                        "record at byte offset {offset}: frame data outside the read buffer"
+                    )),
+                );
                 return Ok(None);
             }
             return Ok(Some((meta, &self.reader.data()[start..end])));
@@ -327,22 +416,44 @@ impl CaptureReader {
 }
 
 impl State {
-    fn block_meta<'b>(&mut self, block: &'b PcapBlockOwned<'_>, offset: u64) -> Option<(FrameMeta, &'b [u8])> {
+    fn block_meta<'b>(
+        &mut self,
+        block: &'b PcapBlockOwned<'_>,
+        offset: u64,
+    ) -> Option<(FrameMeta, &'b [u8])> {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
-                self.format = if h.is_nanosecond_precision() { "pcap (ns)" } else { "pcap (us)" };
+                self.format = if h.is_nanosecond_precision() {
+                    "pcap (ns)"
+                } else {
+                    "pcap (us)"
+                };
                 // The upper bits of the link-type field carry FCS information (pcap spec), not the type.
                 self.legacy = Some(((h.network.0 as u32) & 0xffff, h.is_nanosecond_precision()));
                 None
             }
             PcapBlockOwned::Legacy(b) => {
                 let (lt, ns) = self.legacy.unwrap_or((1, false));
-                let frac = if ns { i64::from(b.ts_usec) } else { i64::from(b.ts_usec) * 1000 };
+                let frac = if ns {
+                    i64::from(b.ts_usec)
+                } else {
+                    i64::from(b.ts_usec) * 1000
+                };
                 let ts = i64::from(b.ts_sec) * 1_000_000_000 + frac;
                 self.frame_no += 1;
                 self.last_ts = ts;
                 let len = (b.caplen as usize).min(b.data.len());
-                Some((FrameMeta { input: self.input, number: self.frame_no, ts_ns: ts, linktype: lt, orig_len: b.origlen, offset }, &b.data[..len]))
+                Some((
+                    FrameMeta {
+                        input: self.input,
+                        number: self.frame_no,
+                        ts_ns: ts,
+                        linktype: lt,
+                        orig_len: b.origlen,
+                        offset,
+                    },
+                    &b.data[..len],
+                ))
             }
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                 self.format = "pcapng";
@@ -351,25 +462,57 @@ impl State {
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                 let resolution = idb.ts_resolution().unwrap_or(1_000_000).max(1);
-                self.ifaces.push(Iface { linktype: idb.linktype.0 as u32, resolution, offset_s: idb.ts_offset() });
+                self.ifaces.push(Iface {
+                    linktype: idb.linktype.0 as u32,
+                    resolution,
+                    offset_s: idb.ts_offset(),
+                });
                 None
             }
             PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                let iface = self.ifaces.get(epb.if_id as usize).copied().unwrap_or(Iface::UNKNOWN);
+                let iface = self
+                    .ifaces
+                    .get(epb.if_id as usize)
+                    .copied()
+                    .unwrap_or(Iface::UNKNOWN);
                 let ts = iface.ts_ns(epb.ts_high, epb.ts_low);
                 self.frame_no += 1;
                 self.last_ts = ts;
                 let len = (epb.caplen as usize).min(epb.data.len());
-                Some((FrameMeta { input: self.input, number: self.frame_no, ts_ns: ts, linktype: iface.linktype, orig_len: epb.origlen, offset }, &epb.data[..len]))
+                Some((
+                    FrameMeta {
+                        input: self.input,
+                        number: self.frame_no,
+                        ts_ns: ts,
+                        linktype: iface.linktype,
+                        orig_len: epb.origlen,
+                        offset,
+                    },
+                    &epb.data[..len],
+                ))
             }
             PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                 let lt = self.ifaces.first().map(|i| i.linktype).unwrap_or(u32::MAX);
                 self.frame_no += 1;
                 let len = (spb.origlen as usize).min(spb.data.len());
-                Some((FrameMeta { input: self.input, number: self.frame_no, ts_ns: self.last_ts, linktype: lt, orig_len: spb.origlen, offset }, &spb.data[..len]))
+                Some((
+                    FrameMeta {
+                        input: self.input,
+                        number: self.frame_no,
+                        ts_ns: self.last_ts,
+                        linktype: lt,
+                        orig_len: spb.origlen,
+                        offset,
+                    },
+                    &spb.data[..len],
+                ))
             }
             PcapBlockOwned::NG(Block::InterfaceStatistics(isb)) => {
-                let iface = self.ifaces.get(isb.if_id as usize).copied().unwrap_or(Iface::UNKNOWN);
+                let iface = self
+                    .ifaces
+                    .get(isb.if_id as usize)
+                    .copied()
+                    .unwrap_or(Iface::UNKNOWN);
                 let (hi, lo) = match isb.isb_endtime() {
                     Some(Ok(t)) => t,
                     _ => (isb.ts_high, isb.ts_low),

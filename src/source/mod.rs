@@ -23,7 +23,14 @@ pub struct Frame {
 
 impl Frame {
     pub fn meta(&self) -> file::FrameMeta {
-        file::FrameMeta { input: self.input, number: self.number, ts_ns: self.ts_ns, linktype: self.linktype, orig_len: self.orig_len, offset: self.offset }
+        file::FrameMeta {
+            input: self.input,
+            number: self.number,
+            ts_ns: self.ts_ns,
+            linktype: self.linktype,
+            orig_len: self.orig_len,
+            offset: self.offset,
+        }
     }
 }
 
@@ -38,7 +45,11 @@ pub struct Merger {
 impl Merger {
     pub fn new(readers: Vec<CaptureReader>) -> Merger {
         let n = readers.len();
-        Merger { readers, heads: vec![None; n], ends: vec![None; n] }
+        Merger {
+            readers,
+            heads: vec![None; n],
+            ends: vec![None; n],
+        }
     }
 
     fn fill(&mut self, i: usize) {

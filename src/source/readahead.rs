@@ -36,46 +36,60 @@ impl ReadAhead {
         // The stream waits in a slot the thread empties: if no thread starts, it is taken back.
         let handoff = Arc::new(Mutex::new(Some(inner)));
         let slot = handoff.clone();
-        let spawned = std::thread::Builder::new().name("capture-read".into()).spawn(move || {
-            let Some(mut inner) = slot.lock().ok().and_then(|mut g| g.take()) else { return };
-            while let Ok(mut buf) = empty_rx.recv() {
-                buf.clear();
-                buf.resize(CHUNK, 0);
-                let mut filled = 0;
-                // Fill the chunk: pipes and decoders return short reads.
-                let res = loop {
-                    match inner.read(&mut buf[filled..]) {
-                        Ok(0) => break Ok(()),
-                        Ok(n) => {
-                            filled += n;
-                            if filled == buf.len() {
-                                break Ok(());
+        let spawned = std::thread::Builder::new()
+            .name("capture-read".into())
+            .spawn(move || {
+                let Some(mut inner) = slot.lock().ok().and_then(|mut g| g.take()) else {
+                    return;
+                };
+                while let Ok(mut buf) = empty_rx.recv() {
+                    buf.clear();
+                    buf.resize(CHUNK, 0);
+                    let mut filled = 0;
+                    // Fill the chunk: pipes and decoders return short reads.
+                    let res = loop {
+                        match inner.read(&mut buf[filled..]) {
+                            Ok(0) => break Ok(()),
+                            Ok(n) => {
+                                filled += n;
+                                if filled == buf.len() {
+                                    break Ok(());
+                                }
                             }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => break Err(e),
                         }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => break Err(e),
+                    };
+                    buf.truncate(filled);
+                    // The bytes before an error or the end go out first; then the error, or an
+                    // empty chunk for the end (a short chunk alone does not say which).
+                    let end = match res {
+                        Ok(()) if filled == CHUNK => None, // full: more may come
+                        Ok(()) => Some(Ok(Vec::new())),
+                        Err(e) => Some(Err(e)),
+                    };
+                    if filled > 0 && full_tx.send(Ok(buf)).is_err() {
+                        return;
                     }
-                };
-                buf.truncate(filled);
-                // The bytes before an error or the end go out first; then the error, or an
-                // empty chunk for the end (a short chunk alone does not say which).
-                let end = match res {
-                    Ok(()) if filled == CHUNK => None, // full: more may come
-                    Ok(()) => Some(Ok(Vec::new())),
-                    Err(e) => Some(Err(e)),
-                };
-                if filled > 0 && full_tx.send(Ok(buf)).is_err() {
-                    return;
+                    if let Some(last) = end {
+                        let _ = full_tx.send(last);
+                        return;
+                    }
                 }
-                if let Some(last) = end {
-                    let _ = full_tx.send(last);
-                    return;
-                }
-            }
-        });
+            });
         match spawned {
-            Ok(_) => Ok(ReadAhead { full, empty, cur: Vec::new(), pos: 0, ended: false }),
-            Err(_) => Err(handoff.lock().ok().and_then(|mut g| g.take()).unwrap_or_else(|| Box::new(io::empty()))),
+            Ok(_) => Ok(ReadAhead {
+                full,
+                empty,
+                cur: Vec::new(),
+                pos: 0,
+                ended: false,
+            }),
+            Err(_) => Err(handoff
+                .lock()
+                .ok()
+                .and_then(|mut g| g.take())
+                .unwrap_or_else(|| Box::new(io::empty()))),
         }
     }
 }
@@ -120,7 +134,11 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         // A real capture, repeated past several chunks so hand-overs and the short last chunk run.
-        let one = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/lab-uefi-http-boot.pcap")).expect("sample");
+        let one = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/lab-uefi-http-boot.pcap"
+        ))
+        .expect("sample");
         let mut all = Vec::new();
         while all.len() < 3 * CHUNK + 12345 {
             all.extend_from_slice(&one);
@@ -141,7 +159,11 @@ mod tests {
             if self.fail_at.is_some_and(|f| self.pos >= f) {
                 return Err(io::Error::other("disk on fire"));
             }
-            let end = self.pos.saturating_add(self.step).min(self.data.len()).min(self.fail_at.unwrap_or(usize::MAX));
+            let end = self
+                .pos
+                .saturating_add(self.step)
+                .min(self.data.len())
+                .min(self.fail_at.unwrap_or(usize::MAX));
             let n = (end - self.pos).min(out.len());
             out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
             self.pos += n;
@@ -164,12 +186,29 @@ mod tests {
     #[test]
     fn every_byte_arrives_in_order_whatever_the_read_sizes() {
         let data = sample();
-        for (inner_step, outer_step) in [(usize::MAX, 1 << 20), (7, 4096), (CHUNK, 13), (CHUNK + 1, CHUNK)] {
-            let src = Dribble { data: data.clone(), pos: 0, step: inner_step, fail_at: None };
-            let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else { panic!("no thread") };
+        for (inner_step, outer_step) in [
+            (usize::MAX, 1 << 20),
+            (7, 4096),
+            (CHUNK, 13),
+            (CHUNK + 1, CHUNK),
+        ] {
+            let src = Dribble {
+                data: data.clone(),
+                pos: 0,
+                step: inner_step,
+                fail_at: None,
+            };
+            let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else {
+                panic!("no thread")
+            };
             let (got, err) = read_all(&mut ra, outer_step);
             assert!(err.is_none());
-            assert!(got == data, "inner {inner_step} outer {outer_step}: {} of {} bytes", got.len(), data.len());
+            assert!(
+                got == data,
+                "inner {inner_step} outer {outer_step}: {} of {} bytes",
+                got.len(),
+                data.len()
+            );
         }
     }
 
@@ -177,8 +216,15 @@ mod tests {
     fn a_read_error_arrives_after_the_bytes_before_it() {
         let data = sample();
         let fail_at = 2 * CHUNK + 100;
-        let src = Dribble { data: data.clone(), pos: 0, step: 5000, fail_at: Some(fail_at) };
-        let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else { panic!("no thread") };
+        let src = Dribble {
+            data: data.clone(),
+            pos: 0,
+            step: 5000,
+            fail_at: Some(fail_at),
+        };
+        let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else {
+            panic!("no thread")
+        };
         let (got, err) = read_all(&mut ra, 4096);
         // Every byte before the failure arrives, then the error: not swallowed, not early.
         assert!(err.is_some_and(|e| e.to_string().contains("disk on fire")));
@@ -188,8 +234,15 @@ mod tests {
 
     #[test]
     fn a_reader_dropped_early_stops_the_thread() {
-        let src = Dribble { data: sample(), pos: 0, step: usize::MAX, fail_at: None };
-        let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else { panic!("no thread") };
+        let src = Dribble {
+            data: sample(),
+            pos: 0,
+            step: usize::MAX,
+            fail_at: None,
+        };
+        let Ok(mut ra) = ReadAhead::spawn(Box::new(src)) else {
+            panic!("no thread")
+        };
         let mut b = [0u8; 10];
         assert_eq!(ra.read(&mut b).ok(), Some(10));
         drop(ra); // the thread's next send fails and it returns; nothing hangs

@@ -20,12 +20,25 @@ fn pad4(n: usize) -> usize {
 impl CaptureWriter {
     /// `linktype` is the first interface's; pcapng gets more interfaces as new link types appear.
     pub fn create(path: &str, linktype: u32) -> io::Result<CaptureWriter> {
-        Self::to_stream(Box::new(File::create(path)?), linktype, !path.ends_with(".pcap"))
+        Self::to_stream(
+            Box::new(File::create(path)?),
+            linktype,
+            !path.ends_with(".pcap"),
+        )
     }
 
     /// As `create`, onto any stream (a pipe into `analyze -`, memory), pcapng or classic pcap.
-    pub fn to_stream(out: Box<dyn Write + Send>, linktype: u32, pcapng: bool) -> io::Result<CaptureWriter> {
-        let mut w = CaptureWriter { out: BufWriter::with_capacity(1 << 20, out), pcapng, ifaces: vec![], frames: 0 };
+    pub fn to_stream(
+        out: Box<dyn Write + Send>,
+        linktype: u32,
+        pcapng: bool,
+    ) -> io::Result<CaptureWriter> {
+        let mut w = CaptureWriter {
+            out: BufWriter::with_capacity(1 << 20, out),
+            pcapng,
+            ifaces: vec![],
+            frames: 0,
+        };
         if pcapng {
             // Section header block: type, length, byte-order magic, version 1.0, section length -1.
             let mut b = Vec::new();
@@ -78,13 +91,26 @@ impl CaptureWriter {
         Ok(self.ifaces.len() - 1)
     }
 
-    pub fn write(&mut self, linktype: u32, ts_ns: i64, data: &[u8], orig_len: u32) -> io::Result<()> {
+    pub fn write(
+        &mut self,
+        linktype: u32,
+        ts_ns: i64,
+        data: &[u8],
+        orig_len: u32,
+    ) -> io::Result<()> {
         self.write_commented(linktype, ts_ns, data, orig_len, &[])
     }
 
     /// As `write`, with pcapng packet comments (opt_comment), which Wireshark shows and
     /// `tshark -Y frame.comment` filters on. Classic pcap has no comments: they are dropped.
-    pub fn write_commented(&mut self, linktype: u32, ts_ns: i64, data: &[u8], orig_len: u32, comments: &[String]) -> io::Result<()> {
+    pub fn write_commented(
+        &mut self,
+        linktype: u32,
+        ts_ns: i64,
+        data: &[u8],
+        orig_len: u32,
+        comments: &[String],
+    ) -> io::Result<()> {
         let if_id = self.iface(linktype)?;
         self.frames += 1;
         let ts = ts_ns.max(0) as u64;
@@ -164,22 +190,31 @@ mod tests {
     #[test]
     fn written_files_read_back_identically() {
         for ext in ["pcapng", "pcap"] {
-            let p = std::env::temp_dir().join(format!("pxe-inspect-writer-{}.{ext}", std::process::id()));
+            let p = std::env::temp_dir()
+                .join(format!("pxe-inspect-writer-{}.{ext}", std::process::id()));
             let path = p.to_string_lossy().to_string();
             let mut w = CaptureWriter::create(&path, 1).expect("create");
-            w.write(1, 1_700_000_000_123_456_789, &[1, 2, 3, 4, 5], 9).expect("write");
-            w.write(1, 1_700_000_001_000_000_001, &[9; 61], 61).expect("write");
+            w.write(1, 1_700_000_000_123_456_789, &[1, 2, 3, 4, 5], 9)
+                .expect("write");
+            w.write(1, 1_700_000_001_000_000_001, &[9; 61], 61)
+                .expect("write");
             w.finish(1_700_000_009_500_000_000).expect("finish");
             drop(w);
             let mut r = CaptureReader::open(&path, 0).expect("open");
             let a = r.next_frame().expect("ok").expect("frame");
-            assert_eq!((a.ts_ns, a.data.as_slice(), a.orig_len, a.linktype, a.number), (1_700_000_000_123_456_789, &[1u8, 2, 3, 4, 5][..], 9, 1, 1));
+            assert_eq!(
+                (a.ts_ns, a.data.as_slice(), a.orig_len, a.linktype, a.number),
+                (1_700_000_000_123_456_789, &[1u8, 2, 3, 4, 5][..], 9, 1, 1)
+            );
             let b = r.next_frame().expect("ok").expect("frame");
             assert_eq!((b.ts_ns, b.data.len()), (1_700_000_001_000_000_001, 61));
             assert!(r.next_frame().expect("ok").is_none());
             assert!(r.end().clean, "{ext}");
             // pcapng says how long the capture listened after its last frame; pcap cannot.
-            assert_eq!(r.listened_until(), (ext == "pcapng").then_some(1_700_000_009_500_000_000));
+            assert_eq!(
+                r.listened_until(),
+                (ext == "pcapng").then_some(1_700_000_009_500_000_000)
+            );
             let _ = std::fs::remove_file(p);
         }
     }

@@ -31,7 +31,12 @@ pub struct Defragmenter {
 
 impl Default for Defragmenter {
     fn default() -> Self {
-        Defragmenter { pending: HashMap::default(), max_datagrams: 1024, timeout_ns: 30_000_000_000, dropped: 0 }
+        Defragmenter {
+            pending: HashMap::default(),
+            max_datagrams: 1024,
+            timeout_ns: 30_000_000_000,
+            dropped: 0,
+        }
     }
 }
 
@@ -39,11 +44,19 @@ const MAX_DATAGRAM: usize = 65_535;
 
 impl Defragmenter {
     /// Add one fragment; returns the whole IP payload once every byte has arrived.
-    pub fn add(&mut self, key: FragKey, offset: usize, more: bool, data: &[u8], now_ns: i64) -> Option<Vec<u8>> {
+    pub fn add(
+        &mut self,
+        key: FragKey,
+        offset: usize,
+        more: bool,
+        data: &[u8],
+        now_ns: i64,
+    ) -> Option<Vec<u8>> {
         if self.pending.len() >= self.max_datagrams && !self.pending.contains_key(&key) {
             let timeout = self.timeout_ns;
             let before = self.pending.len();
-            self.pending.retain(|_, p| now_ns.saturating_sub(p.first_ns) < timeout);
+            self.pending
+                .retain(|_, p| now_ns.saturating_sub(p.first_ns) < timeout);
             self.dropped += (before - self.pending.len()) as u64;
             if self.pending.len() >= self.max_datagrams {
                 self.dropped += 1;
@@ -55,7 +68,10 @@ impl Defragmenter {
             self.pending.remove(&key);
             return None;
         }
-        let p = self.pending.entry(key).or_insert_with(|| Pending { first_ns: now_ns, ..Default::default() });
+        let p = self.pending.entry(key).or_insert_with(|| Pending {
+            first_ns: now_ns,
+            ..Default::default()
+        });
         if !more {
             p.total = Some(offset + data.len());
         }
@@ -95,9 +111,16 @@ mod tests {
     #[test]
     fn reassembles_out_of_order() {
         let mut d = Defragmenter::default();
-        let k = FragKey { src: [1, 2, 3, 4], dst: [5, 6, 7, 8], id: 9, proto: 17 };
+        let k = FragKey {
+            src: [1, 2, 3, 4],
+            dst: [5, 6, 7, 8],
+            id: 9,
+            proto: 17,
+        };
         assert!(d.add(k, 8, false, &[9, 9, 9], 0).is_none());
-        let whole = d.add(k, 0, true, &[1, 2, 3, 4, 5, 6, 7, 8], 0).expect("complete");
+        let whole = d
+            .add(k, 0, true, &[1, 2, 3, 4, 5, 6, 7, 8], 0)
+            .expect("complete");
         assert_eq!(whole, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9]);
         assert_eq!(d.pending(), 0);
     }
@@ -105,7 +128,12 @@ mod tests {
     #[test]
     fn bogus_offsets_are_dropped() {
         let mut d = Defragmenter::default();
-        let k = FragKey { src: [1; 4], dst: [2; 4], id: 1, proto: 17 };
+        let k = FragKey {
+            src: [1; 4],
+            dst: [2; 4],
+            id: 1,
+            proto: 17,
+        };
         assert!(d.add(k, 65_528, false, &[0; 64], 0).is_none());
         assert_eq!(d.dropped, 1);
     }

@@ -95,7 +95,13 @@ pub fn cstr(b: &[u8]) -> String {
 
 pub const MAX_OPTIONS: usize = 512;
 
-fn walk<'a>(area: &'a [u8], base: usize, source: OptionSource, out: &mut Vec<DhcpOption<'a>>, issues: &mut Vec<OptionIssue>) -> bool {
+fn walk<'a>(
+    area: &'a [u8],
+    base: usize,
+    source: OptionSource,
+    out: &mut Vec<DhcpOption<'a>>,
+    issues: &mut Vec<OptionIssue>,
+) -> bool {
     // returns true when an END option was seen
     let mut i = 0;
     while i < area.len() {
@@ -109,7 +115,11 @@ fn walk<'a>(area: &'a [u8], base: usize, source: OptionSource, out: &mut Vec<Dhc
             _ => {}
         }
         let Some(&len) = area.get(i + 1) else {
-            issues.push(OptionIssue { code: Some(code), offset: base + i, what: "option code without a length byte".into() });
+            issues.push(OptionIssue {
+                code: Some(code),
+                offset: base + i,
+                what: "option code without a length byte".into(),
+            });
             return false;
         };
         let start = i + 2;
@@ -118,64 +128,121 @@ fn walk<'a>(area: &'a [u8], base: usize, source: OptionSource, out: &mut Vec<Dhc
             issues.push(OptionIssue {
                 code: Some(code),
                 offset: base + i,
-                what: format!("option {code} claims {len} bytes, only {} left", area.len().saturating_sub(start)),
+                what: format!(
+                    "option {code} claims {len} bytes, only {} left",
+                    area.len().saturating_sub(start)
+                ),
             });
             return false;
         };
         if out.len() >= MAX_OPTIONS {
-            issues.push(OptionIssue { code: None, offset: base + i, what: format!("more than {MAX_OPTIONS} options; rest ignored") });
+            issues.push(OptionIssue {
+                code: None,
+                offset: base + i,
+                what: format!("more than {MAX_OPTIONS} options; rest ignored"),
+            });
             return false;
         }
-        out.push(DhcpOption { code, data, source, offset: base + i });
+        out.push(DhcpOption {
+            code,
+            data,
+            source,
+            offset: base + i,
+        });
         i = end;
     }
     false
 }
 
 // Safe-lifetime variant: the walker borrows from the payload.
-fn walk_into<'a>(area: &'a [u8], base: usize, source: OptionSource, out: &mut Vec<DhcpOption<'a>>, issues: &mut Vec<OptionIssue>) -> bool {
+fn walk_into<'a>(
+    area: &'a [u8],
+    base: usize,
+    source: OptionSource,
+    out: &mut Vec<DhcpOption<'a>>,
+    issues: &mut Vec<OptionIssue>,
+) -> bool {
     walk(area, base, source, out, issues)
 }
 
 impl<'a> Dhcp4<'a> {
     pub fn parse(d: &'a [u8]) -> Result<Dhcp4<'a>, Dhcp4Error> {
         if d.len() < FIXED_LEN {
-            return Err(Dhcp4Error { offset: d.len(), what: format!("BOOTP header needs {FIXED_LEN} bytes, payload has {}", d.len()) });
+            return Err(Dhcp4Error {
+                offset: d.len(),
+                what: format!(
+                    "BOOTP header needs {FIXED_LEN} bytes, payload has {}",
+                    d.len()
+                ),
+            });
         }
         let op = d[0];
         if op != 1 && op != 2 {
-            return Err(Dhcp4Error { offset: 0, what: format!("BOOTP op {op} is neither request (1) nor reply (2)") });
+            return Err(Dhcp4Error {
+                offset: 0,
+                what: format!("BOOTP op {op} is neither request (1) nor reply (2)"),
+            });
         }
         let mut m = Self::fixed_fields(d);
         match d.get(236..240) {
             Some(c) if c == MAGIC_COOKIE => m.has_cookie = true,
             Some(_) => {
-                m.issues.push(OptionIssue { code: None, offset: 236, what: "no DHCP magic cookie (plain BOOTP)".into() });
+                m.issues.push(OptionIssue {
+                    code: None,
+                    offset: 236,
+                    what: "no DHCP magic cookie (plain BOOTP)".into(),
+                });
                 return Ok(m);
             }
             None => return Ok(m), // BOOTP without vendor area
         }
         let area = &d[240..];
-        let saw_end = walk_into(area, 240, OptionSource::Options, &mut m.options, &mut m.issues);
+        let saw_end = walk_into(
+            area,
+            240,
+            OptionSource::Options,
+            &mut m.options,
+            &mut m.issues,
+        );
         if !saw_end && m.issues.is_empty() {
-            m.issues.push(OptionIssue { code: None, offset: d.len(), what: "options end without an END (255) option".into() });
+            m.issues.push(OptionIssue {
+                code: None,
+                offset: d.len(),
+                what: "options end without an END (255) option".into(),
+            });
         }
         if let Some(o) = m.options.iter().find(|o| o.code == 52) {
             m.overload = o.data.first().copied().unwrap_or(0);
         }
         // RFC 2131 4.1: file is read before sname. Options 52 inside these areas are not followed.
         if m.overload & 1 != 0 {
-            walk_into(m.file_raw, 108, OptionSource::File, &mut m.options, &mut m.issues);
+            walk_into(
+                m.file_raw,
+                108,
+                OptionSource::File,
+                &mut m.options,
+                &mut m.issues,
+            );
         }
         if m.overload & 2 != 0 {
-            walk_into(m.sname_raw, 44, OptionSource::Sname, &mut m.options, &mut m.issues);
+            walk_into(
+                m.sname_raw,
+                44,
+                OptionSource::Sname,
+                &mut m.options,
+                &mut m.issues,
+            );
         }
         let mut seen = [0u8; 256];
         for o in &m.options {
             let n = &mut seen[usize::from(o.code)];
             *n = n.saturating_add(1);
             if *n == 2 {
-                m.issues.push(OptionIssue { code: Some(o.code), offset: o.offset, what: format!("option {} appears more than once", o.code) });
+                m.issues.push(OptionIssue {
+                    code: Some(o.code),
+                    offset: o.offset,
+                    what: format!("option {} appears more than once", o.code),
+                });
             }
         }
         Ok(m)
@@ -188,7 +255,11 @@ impl<'a> Dhcp4<'a> {
             return None;
         }
         let mut m = Self::fixed_fields(d);
-        m.issues.push(OptionIssue { code: None, offset: d.len(), what: "message cut by snaplen: options not captured".into() });
+        m.issues.push(OptionIssue {
+            code: None,
+            offset: d.len(),
+            what: "message cut by snaplen: options not captured".into(),
+        });
         Some(m)
     }
 
@@ -262,21 +333,33 @@ impl<'a> Dhcp4<'a> {
     }
 
     pub fn opt_str(&self, code: u8) -> Option<String> {
-        self.opt_concat(code).map(|v| cstr(&v)).filter(|s| !s.is_empty())
+        self.opt_concat(code)
+            .map(|v| cstr(&v))
+            .filter(|s| !s.is_empty())
     }
 
     pub fn server_id(&self) -> Option<Ipv4Addr> {
-        self.opt(54).filter(|d| d.len() == 4).map(|d| Ipv4Addr::new(d[0], d[1], d[2], d[3]))
+        self.opt(54)
+            .filter(|d| d.len() == 4)
+            .map(|d| Ipv4Addr::new(d[0], d[1], d[2], d[3]))
     }
 
     /// Option 93: every architecture the client lists (dhcproto keeps only the first).
     pub fn arch_list(&self) -> Vec<u16> {
-        self.opt(93).map(|d| d.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()).unwrap_or_default()
+        self.opt(93)
+            .map(|d| {
+                d.chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Option 94: UNDI type, major, minor.
     pub fn undi(&self) -> Option<String> {
-        self.opt(94).filter(|d| d.len() == 3).map(|d| format!("{}.{}", d[1], d[2]))
+        self.opt(94)
+            .filter(|d| d.len() == 3)
+            .map(|d| format!("{}.{}", d[1], d[2]))
     }
 
     /// Option 97: client machine UUID (type 0 + 16 bytes).
@@ -309,7 +392,9 @@ impl<'a> Dhcp4<'a> {
     }
 
     pub fn requested_ip(&self) -> Option<Ipv4Addr> {
-        self.opt(50).filter(|d| d.len() == 4).map(|d| Ipv4Addr::new(d[0], d[1], d[2], d[3]))
+        self.opt(50)
+            .filter(|d| d.len() == 4)
+            .map(|d| Ipv4Addr::new(d[0], d[1], d[2], d[3]))
     }
 
     pub fn relay_agent(&self) -> Option<RelayAgent> {
@@ -318,7 +403,9 @@ impl<'a> Dhcp4<'a> {
         let mut i = 0;
         while i + 1 < d.len() {
             let (sub, len) = (d[i], usize::from(d[i + 1]));
-            let Some(v) = d.get(i + 2..i + 2 + len) else { break };
+            let Some(v) = d.get(i + 2..i + 2 + len) else {
+                break;
+            };
             match sub {
                 1 => ra.circuit_id = Some(printable(v)),
                 2 => ra.remote_id = Some(printable(v)),
@@ -404,7 +491,9 @@ impl PxeOptions {
                 break;
             }
             let Some(&len) = d.get(i + 1) else { break };
-            let Some(v) = d.get(i + 2..i + 2 + usize::from(len)) else { break };
+            let Some(v) = d.get(i + 2..i + 2 + usize::from(len)) else {
+                break;
+            };
             match code {
                 6 => p.discovery_control = v.first().copied(),
                 8 => {
@@ -416,7 +505,10 @@ impl PxeOptions {
                         for k in 0..n {
                             let at = j + 3 + 4 * k;
                             if let Some(ip) = v.get(at..at + 4) {
-                                p.boot_servers.push(format!("type {ty:#06x}: {}.{}.{}.{}", ip[0], ip[1], ip[2], ip[3]));
+                                p.boot_servers.push(format!(
+                                    "type {ty:#06x}: {}.{}.{}.{}",
+                                    ip[0], ip[1], ip[2], ip[3]
+                                ));
                             }
                         }
                         j += 3 + 4 * n;
@@ -478,8 +570,14 @@ mod tests {
         let d = Dhcp4::parse(&m).expect("parses");
         assert_eq!(d.msg_type(), Some(1));
         assert_eq!(d.options.len(), 3);
-        assert!(d.issues.iter().any(|i| i.code == Some(93) && i.what.contains("claims 10")));
-        assert!(d.issues.iter().any(|i| i.code == Some(60) && i.what.contains("more than once")));
+        assert!(d
+            .issues
+            .iter()
+            .any(|i| i.code == Some(93) && i.what.contains("claims 10")));
+        assert!(d
+            .issues
+            .iter()
+            .any(|i| i.code == Some(60) && i.what.contains("more than once")));
     }
 
     #[test]

@@ -44,7 +44,10 @@ fn options<'a>(d: &'a [u8], issues: &mut Vec<String>) -> Vec<(u16, &'a [u8])> {
         match d.get(i + 4..i + 4 + len) {
             Some(v) => out.push((code, v)),
             None => {
-                issues.push(format!("option {code} at offset {i} claims {len} bytes, {} left", d.len() - i - 4));
+                issues.push(format!(
+                    "option {code} at offset {i} claims {len} bytes, {} left",
+                    d.len() - i - 4
+                ));
                 return out;
             }
         }
@@ -124,13 +127,23 @@ impl Dhcp6 {
                     }
                     m.issues.extend(inner_issues);
                 }
-                6 => m.oro = v.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+                6 => {
+                    m.oro = v
+                        .chunks_exact(2)
+                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                        .collect()
+                }
                 13 => m.status = status(v),
                 15 => m.user_class = strings16(v),
                 16 => m.vendor_class = strings16(v.get(4..).unwrap_or(&[])),
                 59 => m.boot_url = Some(String::from_utf8_lossy(v).into_owned()),
                 60 => m.boot_params = strings16(v),
-                61 => m.arch = v.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+                61 => {
+                    m.arch = v
+                        .chunks_exact(2)
+                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                        .collect()
+                }
                 62 if v.len() == 3 => m.nii = Some(format!("{}.{}", v[1], v[2])),
                 _ => {}
             }
@@ -165,7 +178,10 @@ pub fn eui64_mac(a: &Ipv6Addr) -> Option<[u8; 6]> {
 }
 
 fn status(v: &[u8]) -> Option<(u16, String)> {
-    Some((be16(v, 0)?, String::from_utf8_lossy(v.get(2..).unwrap_or(&[])).into_owned()))
+    Some((
+        be16(v, 0)?,
+        String::from_utf8_lossy(v.get(2..).unwrap_or(&[])).into_owned(),
+    ))
 }
 
 pub fn msg_type_name(t: u8) -> &'static str {

@@ -27,7 +27,10 @@ pub mod linktype {
 pub type Mac = [u8; 6];
 
 pub fn fmt_mac(m: &Mac) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
 }
 
 /// What the link layer told us about a frame.
@@ -115,7 +118,11 @@ pub struct DecodeError {
 
 impl DecodeError {
     fn new(layer: Layer, offset: usize, what: impl Into<String>) -> Self {
-        DecodeError { layer, offset, what: what.into() }
+        DecodeError {
+            layer,
+            offset,
+            what: what.into(),
+        }
     }
 }
 
@@ -135,7 +142,11 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
     match linktype {
         linktype::ETHERNET => {
             if data.len() < 14 {
-                return Err(DecodeError::new(Layer::Link, 0, format!("Ethernet header needs 14 bytes, frame has {}", data.len())));
+                return Err(DecodeError::new(
+                    Layer::Link,
+                    0,
+                    format!("Ethernet header needs 14 bytes, frame has {}", data.len()),
+                ));
             }
             info.dst_mac = mac_at(data, 0);
             info.src_mac = mac_at(data, 6);
@@ -144,7 +155,11 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
         linktype::LINUX_SLL => {
             // pkttype(2) arphrd(2) addrlen(2) addr(8) protocol(2)
             if data.len() < 16 {
-                return Err(DecodeError::new(Layer::Link, 0, "Linux SLL header needs 16 bytes"));
+                return Err(DecodeError::new(
+                    Layer::Link,
+                    0,
+                    "Linux SLL header needs 16 bytes",
+                ));
             }
             let alen = be16(data, 4).unwrap_or(0);
             if alen == 6 {
@@ -155,7 +170,11 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
         linktype::LINUX_SLL2 => {
             // protocol(2) reserved(2) ifindex(4) arphrd(2) pkttype(1) addrlen(1) addr(8)
             if data.len() < 20 {
-                return Err(DecodeError::new(Layer::Link, 0, "Linux SLL2 header needs 20 bytes"));
+                return Err(DecodeError::new(
+                    Layer::Link,
+                    0,
+                    "Linux SLL2 header needs 20 bytes",
+                ));
             }
             if data.get(11) == Some(&6) {
                 info.src_mac = mac_at(data, 12);
@@ -164,7 +183,9 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
             finish_ethertype(data, proto, 20, info)
         }
         linktype::NULL | linktype::LOOP => {
-            let fam = data.get(0..4).ok_or_else(|| DecodeError::new(Layer::Link, 0, "loopback header needs 4 bytes"))?;
+            let fam = data
+                .get(0..4)
+                .ok_or_else(|| DecodeError::new(Layer::Link, 0, "loopback header needs 4 bytes"))?;
             // The family is in the capturing host's byte order (LOOP: always big-endian).
             let v = if fam[0] == 0 && fam[1] == 0 {
                 u32::from_be_bytes([fam[0], fam[1], fam[2], fam[3]])
@@ -174,22 +195,41 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
             match v {
                 2 => Ok((0x0800, 4, info)),
                 24 | 28 | 30 => Ok((0x86dd, 4, info)),
-                other => Err(DecodeError::new(Layer::Link, 0, format!("loopback address family {other} is not IP"))),
+                other => Err(DecodeError::new(
+                    Layer::Link,
+                    0,
+                    format!("loopback address family {other} is not IP"),
+                )),
             }
         }
-        linktype::RAW | linktype::RAW_OPENBSD | linktype::RAW_ALT | linktype::IPV4 | linktype::IPV6 => {
-            match data.first().map(|b| b >> 4) {
-                Some(4) => Ok((0x0800, 0, info)),
-                Some(6) => Ok((0x86dd, 0, info)),
-                _ => Err(DecodeError::new(Layer::Network, 0, "raw IP frame with no IP version 4 or 6")),
-            }
-        }
-        other => Err(DecodeError::new(Layer::Link, 0, format!("unsupported link type {other}"))),
+        linktype::RAW
+        | linktype::RAW_OPENBSD
+        | linktype::RAW_ALT
+        | linktype::IPV4
+        | linktype::IPV6 => match data.first().map(|b| b >> 4) {
+            Some(4) => Ok((0x0800, 0, info)),
+            Some(6) => Ok((0x86dd, 0, info)),
+            _ => Err(DecodeError::new(
+                Layer::Network,
+                0,
+                "raw IP frame with no IP version 4 or 6",
+            )),
+        },
+        other => Err(DecodeError::new(
+            Layer::Link,
+            0,
+            format!("unsupported link type {other}"),
+        )),
     }
 }
 
-fn walk_ethertypes(data: &[u8], mut at: usize, mut info: LinkInfo) -> Result<(u16, usize, LinkInfo), DecodeError> {
-    let mut ethertype = be16(data, at).ok_or_else(|| DecodeError::new(Layer::Link, at, "frame ends inside the ether type"))?;
+fn walk_ethertypes(
+    data: &[u8],
+    mut at: usize,
+    mut info: LinkInfo,
+) -> Result<(u16, usize, LinkInfo), DecodeError> {
+    let mut ethertype = be16(data, at)
+        .ok_or_else(|| DecodeError::new(Layer::Link, at, "frame ends inside the ether type"))?;
     at += 2;
     let mut depth = 0;
     while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200) {
@@ -197,20 +237,32 @@ fn walk_ethertypes(data: &[u8], mut at: usize, mut info: LinkInfo) -> Result<(u1
         if depth > MAX_VLAN_DEPTH {
             return Err(DecodeError::new(Layer::Link, at, "more than 16 VLAN tags"));
         }
-        let tci = be16(data, at).ok_or_else(|| DecodeError::new(Layer::Link, at, "frame ends inside a VLAN tag"))?;
+        let tci = be16(data, at)
+            .ok_or_else(|| DecodeError::new(Layer::Link, at, "frame ends inside a VLAN tag"))?;
         info.vlans.push(tci & 0x0fff);
-        ethertype = be16(data, at + 2).ok_or_else(|| DecodeError::new(Layer::Link, at + 2, "frame ends inside a VLAN tag"))?;
+        ethertype = be16(data, at + 2)
+            .ok_or_else(|| DecodeError::new(Layer::Link, at + 2, "frame ends inside a VLAN tag"))?;
         at += 4;
     }
     finish_ethertype(data, ethertype, at, info)
 }
 
-fn finish_ethertype(_data: &[u8], ethertype: u16, at: usize, info: LinkInfo) -> Result<(u16, usize, LinkInfo), DecodeError> {
+fn finish_ethertype(
+    _data: &[u8],
+    ethertype: u16,
+    at: usize,
+    info: LinkInfo,
+) -> Result<(u16, usize, LinkInfo), DecodeError> {
     Ok((ethertype, at, info))
 }
 
 /// Decode one frame. `defrag` holds IPv4 fragments between calls; `now_ns` expires them.
-pub fn decode_frame<'a>(linktype: u32, data: &'a [u8], defrag: &mut Defragmenter, now_ns: i64) -> Result<Decoded<'a>, DecodeError> {
+pub fn decode_frame<'a>(
+    linktype: u32,
+    data: &'a [u8],
+    defrag: &mut Defragmenter,
+    now_ns: i64,
+) -> Result<Decoded<'a>, DecodeError> {
     if linktype == linktype::ETHERNET {
         if let Some(d) = plain_udp4(data) {
             return Ok(d);
@@ -241,7 +293,11 @@ pub(crate) fn plain_udp4(data: &[u8]) -> Option<Decoded<'_>> {
         return None;
     }
     Some(Decoded::Udp(UdpDatagram {
-        link: LinkInfo { dst_mac: mac_at(h, 0), src_mac: mac_at(h, 6), vlans: Vec::new() },
+        link: LinkInfo {
+            dst_mac: mac_at(h, 0),
+            src_mac: mac_at(h, 6),
+            vlans: Vec::new(),
+        },
         src: IpAddr::V4(Ipv4Addr::new(h[26], h[27], h[28], h[29])),
         dst: IpAddr::V4(Ipv4Addr::new(h[30], h[31], h[32], h[33])),
         sport: be16(h, 34)?,
@@ -255,7 +311,12 @@ pub(crate) fn plain_udp4(data: &[u8]) -> Option<Decoded<'_>> {
 }
 
 /// Every link type, tags, IPv4 options and fragments, IPv6, ARP, ICMP, TCP.
-pub fn decode_frame_general<'a>(linktype: u32, data: &'a [u8], defrag: &mut Defragmenter, now_ns: i64) -> Result<Decoded<'a>, DecodeError> {
+pub fn decode_frame_general<'a>(
+    linktype: u32,
+    data: &'a [u8],
+    defrag: &mut Defragmenter,
+    now_ns: i64,
+) -> Result<Decoded<'a>, DecodeError> {
     let (ethertype, at, link) = strip_link(linktype, data)?;
     let l3 = data.get(at..).unwrap_or(&[]);
     match ethertype {
@@ -268,9 +329,17 @@ pub fn decode_frame_general<'a>(linktype: u32, data: &'a [u8], defrag: &mut Defr
 fn decode_arp(d: &[u8], base: usize, link: LinkInfo) -> Result<Decoded<'static>, DecodeError> {
     // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4.
     if d.len() < 28 {
-        return Err(DecodeError::new(Layer::Network, base, format!("ARP packet needs 28 bytes, has {}", d.len())));
+        return Err(DecodeError::new(
+            Layer::Network,
+            base,
+            format!("ARP packet needs 28 bytes, has {}", d.len()),
+        ));
     }
-    if be16(d, 0) != Some(1) || be16(d, 2) != Some(0x0800) || d.get(4) != Some(&6) || d.get(5) != Some(&4) {
+    if be16(d, 0) != Some(1)
+        || be16(d, 2) != Some(0x0800)
+        || d.get(4) != Some(&6)
+        || d.get(5) != Some(&4)
+    {
         return Ok(Decoded::Ignored);
     }
     let op = be16(d, 6).unwrap_or(0);
@@ -279,15 +348,36 @@ fn decode_arp(d: &[u8], base: usize, link: LinkInfo) -> Result<Decoded<'static>,
         let b = d.get(at..at + 4).unwrap_or(&[0, 0, 0, 0]);
         Ipv4Addr::new(b[0], b[1], b[2], b[3])
     };
-    Ok(Decoded::Arp(ArpPacket { link, op, sender_mac, sender_ip: ip(14), target_ip: ip(24) }))
+    Ok(Decoded::Arp(ArpPacket {
+        link,
+        op,
+        sender_mac,
+        sender_ip: ip(14),
+        target_ip: ip(24),
+    }))
 }
 
-fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defrag: &mut Defragmenter, now_ns: i64) -> Result<Decoded<'a>, DecodeError> {
+fn decode_ip<'a>(
+    ethertype: u16,
+    d: &'a [u8],
+    base: usize,
+    link: LinkInfo,
+    defrag: &mut Defragmenter,
+    now_ns: i64,
+) -> Result<Decoded<'a>, DecodeError> {
     // IPv4 is sliced on its own (etherparse's LaxIpv4Slice): the full LaxSlicedPacket is a large
     // value whose copies were the single biggest cost per frame. IPv6 keeps the full slicer
     // (extension headers).
-    let v4_only = if ethertype == 0x0800 { Some(LaxIpv4Slice::from_slice(d)) } else { None };
-    let sliced = if v4_only.is_none() { Some(LaxSlicedPacket::from_ether_type(EtherType(ethertype), d)) } else { None };
+    let v4_only = if ethertype == 0x0800 {
+        Some(LaxIpv4Slice::from_slice(d))
+    } else {
+        None
+    };
+    let sliced = if v4_only.is_none() {
+        Some(LaxSlicedPacket::from_ether_type(EtherType(ethertype), d))
+    } else {
+        None
+    };
     let net = match (&v4_only, &sliced) {
         (Some(Ok((v4, _))), _) => Some(LaxNetSlice::Ipv4(v4.clone())),
         (_, Some(s)) => s.net.clone(),
@@ -302,7 +392,13 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
             let offset0 = h.fragments_offset().value() == 0;
             if p.fragmented && offset0 && p.incomplete && h.protocol().0 == 17 {
                 // A first fragment cut by snaplen can never be reassembled: show what it has.
-                let udp = UdpSlice::from_slice_lax(p.payload).map_err(|e| DecodeError::new(Layer::Transport, base, format!("UDP header of a cut fragment: {e}")))?;
+                let udp = UdpSlice::from_slice_lax(p.payload).map_err(|e| {
+                    DecodeError::new(
+                        Layer::Transport,
+                        base,
+                        format!("UDP header of a cut fragment: {e}"),
+                    )
+                })?;
                 let declared = usize::from(udp.length()).saturating_sub(8);
                 return Ok(Decoded::Udp(UdpDatagram {
                     link,
@@ -318,18 +414,39 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
                 }));
             }
             if p.fragmented {
-                let key = FragKey { src: h.source(), dst: h.destination(), id: h.identification(), proto: h.protocol().0 };
+                let key = FragKey {
+                    src: h.source(),
+                    dst: h.destination(),
+                    id: h.identification(),
+                    proto: h.protocol().0,
+                };
                 let offset = usize::from(h.fragments_offset().value()) * 8;
                 let frag_len = usize::from(h.total_len());
                 return match defrag.add(key, offset, h.more_fragments(), p.payload, now_ns) {
                     Some(whole) if h.protocol().0 == 17 => {
-                        let udp = UdpSlice::from_slice_lax(&whole)
-                            .map_err(|e| DecodeError::new(Layer::Transport, base, format!("reassembled UDP: {e}")))?;
+                        let udp = UdpSlice::from_slice_lax(&whole).map_err(|e| {
+                            DecodeError::new(
+                                Layer::Transport,
+                                base,
+                                format!("reassembled UDP: {e}"),
+                            )
+                        })?;
                         let (sport, dport) = (udp.source_port(), udp.destination_port());
                         let declared = usize::from(udp.length()).saturating_sub(8);
                         let payload = udp.payload().to_vec();
                         let truncated = payload.len() < declared;
-                        Ok(Decoded::Udp(UdpDatagram { link, src, dst, sport, dport, payload: Cow::Owned(payload), truncated, reassembled: true, ip_len: frag_len, udp_len: declared }))
+                        Ok(Decoded::Udp(UdpDatagram {
+                            link,
+                            src,
+                            dst,
+                            sport,
+                            dport,
+                            payload: Cow::Owned(payload),
+                            truncated,
+                            reassembled: true,
+                            ip_len: frag_len,
+                            udp_len: declared,
+                        }))
                     }
                     _ => Ok(Decoded::Fragment),
                 };
@@ -338,7 +455,12 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
         }
         Some(LaxNetSlice::Ipv6(v6)) => {
             let h = v6.header();
-            (IpAddr::V6(h.source_addr()), IpAddr::V6(h.destination_addr()), v6.payload(), usize::from(h.payload_length()) + 40)
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                v6.payload(),
+                usize::from(h.payload_length()) + 40,
+            )
         }
         Some(LaxNetSlice::Arp(_)) => return Ok(Decoded::Ignored),
         None => {
@@ -371,18 +493,48 @@ fn decode_ip<'a>(ethertype: u16, d: &'a [u8], base: usize, link: LinkInfo, defra
                     udp_len: declared,
                 }))
             }
-            _ => Err(DecodeError::new(Layer::Transport, ip_payload_off, format!("UDP header cut short ({} bytes captured)", ipp.len()))),
+            _ => Err(DecodeError::new(
+                Layer::Transport,
+                ip_payload_off,
+                format!("UDP header cut short ({} bytes captured)", ipp.len()),
+            )),
         },
         6 => decode_tcp(ipp, ip_payload_off, link, src, dst),
-        1 if ipp.first() == Some(&3) => Ok(quoted_udp(ipp, false).map(|q| Decoded::Icmp(IcmpUnreachable { link, from: src, ..q })).unwrap_or(Decoded::Ignored)),
-        58 if ipp.first() == Some(&1) => Ok(quoted_udp(ipp, true).map(|q| Decoded::Icmp(IcmpUnreachable { link, from: src, ..q })).unwrap_or(Decoded::Ignored)),
+        1 if ipp.first() == Some(&3) => Ok(quoted_udp(ipp, false)
+            .map(|q| {
+                Decoded::Icmp(IcmpUnreachable {
+                    link,
+                    from: src,
+                    ..q
+                })
+            })
+            .unwrap_or(Decoded::Ignored)),
+        58 if ipp.first() == Some(&1) => Ok(quoted_udp(ipp, true)
+            .map(|q| {
+                Decoded::Icmp(IcmpUnreachable {
+                    link,
+                    from: src,
+                    ..q
+                })
+            })
+            .unwrap_or(Decoded::Ignored)),
         _ => Ok(Decoded::Ignored),
     }
 }
 
-fn decode_tcp<'a>(d: &'a [u8], off: usize, link: LinkInfo, src: IpAddr, dst: IpAddr) -> Result<Decoded<'a>, DecodeError> {
+fn decode_tcp<'a>(
+    d: &'a [u8],
+    off: usize,
+    link: LinkInfo,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<Decoded<'a>, DecodeError> {
     if d.len() < 20 {
-        return Err(DecodeError::new(Layer::Transport, off, "TCP header cut short"));
+        return Err(DecodeError::new(
+            Layer::Transport,
+            off,
+            "TCP header cut short",
+        ));
     }
     let data_off = usize::from(d[12] >> 4) * 4;
     let flags = d[13];
@@ -411,7 +563,11 @@ fn quoted_udp(icmp: &[u8], v6: bool) -> Option<IcmpUnreachable> {
         }
         let s: [u8; 16] = q.get(8..24)?.try_into().ok()?;
         let t: [u8; 16] = q.get(24..40)?.try_into().ok()?;
-        (IpAddr::V6(Ipv6Addr::from(s)), IpAddr::V6(Ipv6Addr::from(t)), q.get(40..)?)
+        (
+            IpAddr::V6(Ipv6Addr::from(s)),
+            IpAddr::V6(Ipv6Addr::from(t)),
+            q.get(40..)?,
+        )
     } else {
         let ihl = usize::from(q.first()? & 0x0f) * 4;
         if ihl < 20 || *q.get(9)? != 17 {
@@ -419,7 +575,11 @@ fn quoted_udp(icmp: &[u8], v6: bool) -> Option<IcmpUnreachable> {
         }
         let s: [u8; 4] = q.get(12..16)?.try_into().ok()?;
         let t: [u8; 4] = q.get(16..20)?.try_into().ok()?;
-        (IpAddr::V4(Ipv4Addr::from(s)), IpAddr::V4(Ipv4Addr::from(t)), q.get(ihl..)?)
+        (
+            IpAddr::V4(Ipv4Addr::from(s)),
+            IpAddr::V4(Ipv4Addr::from(t)),
+            q.get(ihl..)?,
+        )
     };
     Some(IcmpUnreachable {
         link: LinkInfo::default(),
@@ -445,7 +605,10 @@ mod tests {
         let root = env!("CARGO_MANIFEST_DIR");
         let mut files: Vec<std::path::PathBuf> = Vec::new();
         for dir in ["samples", "tests/captures"] {
-            for e in std::fs::read_dir(format!("{root}/{dir}")).expect("dir").flatten() {
+            for e in std::fs::read_dir(format!("{root}/{dir}"))
+                .expect("dir")
+                .flatten()
+            {
                 let p = e.path();
                 if p.to_string_lossy().contains(".pcap") {
                     files.push(p);
@@ -457,12 +620,19 @@ mod tests {
             checked += 1;
             if let Some(d) = plain_udp4(data) {
                 fast += 1;
-                let general = decode_frame_general(linktype::ETHERNET, data, &mut Defragmenter::default(), 0);
-                assert_eq!(format!("{:?}", Ok::<_, DecodeError>(d)), format!("{general:?}"), "frame {data:02x?}");
+                let general =
+                    decode_frame_general(linktype::ETHERNET, data, &mut Defragmenter::default(), 0);
+                assert_eq!(
+                    format!("{:?}", Ok::<_, DecodeError>(d)),
+                    format!("{general:?}"),
+                    "frame {data:02x?}"
+                );
             }
         };
         for path in &files {
-            let Ok(mut r) = crate::source::CaptureReader::open(&path.to_string_lossy(), 0) else { continue };
+            let Ok(mut r) = crate::source::CaptureReader::open(&path.to_string_lossy(), 0) else {
+                continue;
+            };
             while let Ok(Some(f)) = r.next_frame() {
                 if f.linktype != linktype::ETHERNET {
                     continue;
@@ -471,10 +641,27 @@ mod tests {
                 if f.data.len() < 42 {
                     continue;
                 }
-                for cut in [f.data.len() - 1, 42, 41, 34 + usize::from(u16::from_be_bytes([f.data[38], f.data[39]])).min(f.data.len())] {
+                for cut in [
+                    f.data.len() - 1,
+                    42,
+                    41,
+                    34 + usize::from(u16::from_be_bytes([f.data[38], f.data[39]]))
+                        .min(f.data.len()),
+                ] {
                     same(&f.data[..cut.min(f.data.len())]);
                 }
-                for (at, bytes) in [(16usize, [0u8, 27]), (16, [0, 28]), (16, [0xff, 0xff]), (38, [0, 7]), (38, [0, 8]), (38, [0xff, 0xff]), (20, [0x20, 0]), (20, [0, 1]), (20, [0x40, 0]), (14, [0x46, 0])] {
+                for (at, bytes) in [
+                    (16usize, [0u8, 27]),
+                    (16, [0, 28]),
+                    (16, [0xff, 0xff]),
+                    (38, [0, 7]),
+                    (38, [0, 8]),
+                    (38, [0xff, 0xff]),
+                    (20, [0x20, 0]),
+                    (20, [0, 1]),
+                    (20, [0x40, 0]),
+                    (14, [0x46, 0]),
+                ] {
                     let mut g = f.data.clone();
                     g[at] = bytes[0];
                     if at != 14 {
@@ -484,7 +671,10 @@ mod tests {
                 }
             }
         }
-        assert!(fast > 10_000 && checked > fast, "fast path taken {fast} times of {checked}");
+        assert!(
+            fast > 10_000 && checked > fast,
+            "fast path taken {fast} times of {checked}"
+        );
     }
 
     #[test]

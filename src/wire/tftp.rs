@@ -29,7 +29,10 @@ pub struct TftpError {
 }
 
 fn err(offset: usize, what: impl Into<String>) -> TftpError {
-    TftpError { offset, what: what.into() }
+    TftpError {
+        offset,
+        what: what.into(),
+    }
 }
 
 /// Split NUL-terminated strings starting at `at`. A missing final NUL is an error.
@@ -50,7 +53,9 @@ fn strings(d: &[u8], mut at: usize, max: usize) -> Result<Vec<String>, TftpError
 }
 
 fn pairs(v: &[String]) -> Vec<(String, String)> {
-    v.chunks(2).map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default())).collect()
+    v.chunks(2)
+        .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+        .collect()
 }
 
 pub const OP_RRQ: u16 = 1;
@@ -73,23 +78,46 @@ impl<'a> Tftp<'a> {
                 if s.len() < 2 {
                     return Err(err(2, "request without filename and mode"));
                 }
-                let req = Request { filename: s[0].clone(), mode: s[1].clone(), options: pairs(&s[2..]) };
-                Ok(if op == OP_RRQ { Tftp::Rrq(req) } else { Tftp::Wrq(req) })
+                let req = Request {
+                    filename: s[0].clone(),
+                    mode: s[1].clone(),
+                    options: pairs(&s[2..]),
+                };
+                Ok(if op == OP_RRQ {
+                    Tftp::Rrq(req)
+                } else {
+                    Tftp::Wrq(req)
+                })
             }
             OP_DATA => {
-                let block = u16::from_be_bytes([*d.get(2).ok_or_else(|| err(2, "DATA without block number"))?, *d.get(3).ok_or_else(|| err(3, "DATA without block number"))?]);
-                Ok(Tftp::Data { block, data: &d[4..] })
+                let block = u16::from_be_bytes([
+                    *d.get(2)
+                        .ok_or_else(|| err(2, "DATA without block number"))?,
+                    *d.get(3)
+                        .ok_or_else(|| err(3, "DATA without block number"))?,
+                ]);
+                Ok(Tftp::Data {
+                    block,
+                    data: &d[4..],
+                })
             }
             OP_ACK => {
-                let b = d.get(2..4).ok_or_else(|| err(2, "ACK without block number"))?;
-                Ok(Tftp::Ack { block: u16::from_be_bytes([b[0], b[1]]) })
+                let b = d
+                    .get(2..4)
+                    .ok_or_else(|| err(2, "ACK without block number"))?;
+                Ok(Tftp::Ack {
+                    block: u16::from_be_bytes([b[0], b[1]]),
+                })
             }
             OP_ERROR => {
                 let b = d.get(2..4).ok_or_else(|| err(2, "ERROR without code"))?;
                 // Many stacks omit the final NUL of the message; accept it.
                 let msg = d.get(4..).unwrap_or(&[]);
                 let end = msg.iter().position(|&c| c == 0).unwrap_or(msg.len());
-                Ok(Tftp::Error { code: u16::from_be_bytes([b[0], b[1]]), message: String::from_utf8_lossy(&msg[..end]).into_owned() })
+                Ok(Tftp::Error {
+                    code: u16::from_be_bytes([b[0], b[1]]),
+                    message: String::from_utf8_lossy(&msg[..end]).into_owned(),
+                })
             }
             OP_OACK => {
                 let s = strings(d, 2, 64)?;
@@ -107,7 +135,14 @@ impl<'a> Tftp<'a> {
         };
         match self {
             Tftp::Rrq(r) | Tftp::Wrq(r) => {
-                v.extend_from_slice(&(if matches!(self, Tftp::Rrq(_)) { OP_RRQ } else { OP_WRQ }).to_be_bytes());
+                v.extend_from_slice(
+                    &(if matches!(self, Tftp::Rrq(_)) {
+                        OP_RRQ
+                    } else {
+                        OP_WRQ
+                    })
+                    .to_be_bytes(),
+                );
                 put_str(&mut v, &r.filename);
                 put_str(&mut v, &r.mode);
                 for (k, val) in &r.options {
@@ -143,7 +178,9 @@ impl<'a> Tftp<'a> {
 
 /// Value of a named option (case-insensitive, as RFC 2347 says).
 pub fn option<'o>(opts: &'o [(String, String)], name: &str) -> Option<&'o str> {
-    opts.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    opts.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 pub fn option_num(opts: &[(String, String)], name: &str) -> Option<u64> {
@@ -172,12 +209,32 @@ mod tests {
     #[test]
     fn round_trip_every_kind() {
         let pkts = vec![
-            Tftp::Rrq(Request { filename: "pxelinux.0".into(), mode: "octet".into(), options: vec![("blksize".into(), "1432".into()), ("tsize".into(), "0".into()), ("msftwindow".into(), "31416".into())] }),
-            Tftp::Wrq(Request { filename: "x".into(), mode: "netascii".into(), options: vec![] }),
-            Tftp::Data { block: 65535, data: b"abc" },
+            Tftp::Rrq(Request {
+                filename: "pxelinux.0".into(),
+                mode: "octet".into(),
+                options: vec![
+                    ("blksize".into(), "1432".into()),
+                    ("tsize".into(), "0".into()),
+                    ("msftwindow".into(), "31416".into()),
+                ],
+            }),
+            Tftp::Wrq(Request {
+                filename: "x".into(),
+                mode: "netascii".into(),
+                options: vec![],
+            }),
+            Tftp::Data {
+                block: 65535,
+                data: b"abc",
+            },
             Tftp::Ack { block: 0 },
-            Tftp::Error { code: 8, message: "User aborted the transfer".into() },
-            Tftp::Oack { options: vec![("tsize".into(), "345455".into())] },
+            Tftp::Error {
+                code: 8,
+                message: "User aborted the transfer".into(),
+            },
+            Tftp::Oack {
+                options: vec![("tsize".into(), "345455".into())],
+            },
         ];
         for p in pkts {
             let bytes = p.encode();
