@@ -1,5 +1,5 @@
 //! The records `analyze`, `capture`, `serve` and the reports share. Their serde form *is* the
-//! JSON schema (`pxe-inspect/analyze/1`, documented in docs/json-schema.json): change a field only
+//! JSON schema (`pxe-inspect/analyze/2`, documented in docs/json-schema.json): change a field only
 //! with a schema bump.
 
 use crate::proto::{ArchInfo, FileKind};
@@ -154,9 +154,70 @@ pub struct Client {
     pub vendor_class: Option<String>,
     pub user_class: Vec<String>,
     pub undi: Option<String>,
-    /// True when any stage was iPXE (user class "iPXE" or option 175).
+    /// True when any stage was iPXE (user class "iPXE" or option 175); in a stage's own
+    /// `client`, whether that stage is.
     pub ipxe: bool,
     pub hostname: Option<String>,
+    /// What sent this identity (a stage's own; the session's is its firmware's).
+    pub loader: crate::proto::Loader,
+}
+
+impl Client {
+    /// An identity nothing is known of yet.
+    pub fn blank() -> Client {
+        Client {
+            mac: None,
+            duid: None,
+            uuid: None,
+            arch: crate::proto::arch_unknown(),
+            arch_list: vec![],
+            vendor_class_arch: None,
+            vendor_class: None,
+            user_class: vec![],
+            undi: None,
+            ipxe: false,
+            hostname: None,
+            loader: crate::proto::Loader::Other,
+        }
+    }
+
+    /// Is `other` the same DHCP identity (retries of one loader), not a new one?
+    pub fn same_identity(&self, other: &Client) -> bool {
+        self.loader == other.loader
+            && self.vendor_class == other.vendor_class
+            && self.arch_list == other.arch_list
+            && self.ipxe == other.ipxe
+            && self.user_class == other.user_class
+    }
+
+    /// Details a later message of the same identity adds (a REQUEST may say more).
+    pub fn fill_from(&mut self, other: &Client) {
+        if self.undi.is_none() {
+            self.undi.clone_from(&other.undi);
+        }
+        if self.uuid.is_none() {
+            self.uuid.clone_from(&other.uuid);
+        }
+        if self.hostname.is_none() {
+            self.hostname.clone_from(&other.hostname);
+        }
+    }
+
+    /// The firmware family this identity runs (U-Boot's from its class when it sends no code).
+    pub fn family(&self) -> crate::proto::Family {
+        self.arch.family
+    }
+
+    /// "arch 11 (ARM 64-bit UEFI)", or the class when no code was sent.
+    pub fn arch_text(&self) -> String {
+        match self.arch.code {
+            Some(c) => format!("arch {c} ({})", self.arch.name),
+            None => match &self.vendor_class {
+                Some(v) => format!("no arch code, class {v}"),
+                None => "no arch code".to_string(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -225,7 +286,11 @@ impl Offer {
 pub struct Stage {
     pub index: usize,
     pub protocol: String,
+    /// The first xid of the stage (`xids` holds every one: U-Boot retries with fresh xids).
     pub xid: Option<String>,
+    pub xids: Vec<String>,
+    /// This stage's own identity (CONTRACT.md: rules judge a stage by it).
+    pub client: Client,
     pub first_frame: FrameRef,
     pub start: Timestamp,
     pub ipxe: bool,
@@ -251,6 +316,45 @@ pub struct Stage {
     pub relay: Option<IpAddr>,
     pub relay_agent: Option<RelayAgent>,
     pub outcome: Outcome,
+}
+
+impl Stage {
+    /// Has this stage got past discovery (an address bound, a 4011 request, a transfer)? A
+    /// fresh xid from the same identity after that is a new attempt, not a retry.
+    pub fn progressed(&self) -> bool {
+        self.address.is_some()
+            || !self.transfers.is_empty()
+            || !self.boot_server_requests.is_empty()
+    }
+
+    /// Who sent this stage's DHCP, for a person ("U-Boot's EFI loader" when U-Boot's own DHCP
+    /// came before it).
+    pub fn who(&self, prev: Option<&Stage>) -> &'static str {
+        use crate::proto::Loader;
+        match (prev.map(|p| p.client.loader), self.client.loader) {
+            (Some(Loader::Uboot), Loader::Firmware) => "U-Boot's EFI loader",
+            (_, l) => l.describe(),
+        }
+    }
+
+    /// "stage 3: now U-Boot's EFI loader, arch 11 (ARM 64-bit UEFI)" when this stage's DHCP
+    /// identity differs from the one before it; None for a retry or another round of the same.
+    pub fn identity_switch(&self, prev: &Stage) -> Option<String> {
+        if self.client.same_identity(&prev.client) {
+            return None;
+        }
+        let who = self.who(Some(prev));
+        let v6 = if self.protocol == "dhcpv6" {
+            " over IPv6"
+        } else {
+            ""
+        };
+        Some(format!(
+            "stage {}: now {who}{v6}, {}",
+            self.index + 1,
+            self.client.arch_text()
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

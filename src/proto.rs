@@ -13,7 +13,20 @@ pub enum Family {
     EfiArm32,
     EfiArm64,
     EfiRiscv64,
+    EfiRiscv32,
+    EfiLoongarch64,
     EfiOther,
+    /// U-Boot's own DHCP on 32-bit ARM (code 21/23, class `U-Boot.armv7`).
+    UbootArm,
+    /// U-Boot's own DHCP on 64-bit ARM (code 22/24, class `U-Boot.armv8`).
+    UbootArm64,
+    /// U-Boot whose CPU its DHCP does not say (x86 and RISC-V U-Boot send class `U-Boot` and
+    /// no option 93).
+    Uboot,
+    PowerPc,
+    S390,
+    /// Raspberry Pi's boot ROM (code 41).
+    Rpiboot,
     Other,
 }
 
@@ -26,7 +39,15 @@ impl Family {
             Family::EfiArm32 => "efi-arm32",
             Family::EfiArm64 => "efi-arm64",
             Family::EfiRiscv64 => "efi-riscv64",
+            Family::EfiRiscv32 => "efi-riscv32",
+            Family::EfiLoongarch64 => "efi-loongarch64",
             Family::EfiOther => "efi-other",
+            Family::UbootArm => "uboot-arm",
+            Family::UbootArm64 => "uboot-arm64",
+            Family::Uboot => "uboot",
+            Family::PowerPc => "powerpc",
+            Family::S390 => "s390",
+            Family::Rpiboot => "rpiboot",
             Family::Other => "other",
         }
     }
@@ -39,13 +60,63 @@ impl Family {
                 | Family::EfiArm32
                 | Family::EfiArm64
                 | Family::EfiRiscv64
+                | Family::EfiRiscv32
+                | Family::EfiLoongarch64
                 | Family::EfiOther
         )
+    }
+
+    pub fn is_uboot(self) -> bool {
+        matches!(self, Family::UbootArm | Family::UbootArm64 | Family::Uboot)
+    }
+
+    /// The EFI family of the same CPU (what U-Boot's `bootefi` runs), when known.
+    pub fn efi_of_cpu(self) -> Option<Family> {
+        match self {
+            Family::UbootArm => Some(Family::EfiArm32),
+            Family::UbootArm64 => Some(Family::EfiArm64),
+            f if f.is_efi() && f != Family::EfiOther => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Can a boot file be judged against this family at all?
+    pub fn is_judgeable(self) -> bool {
+        matches!(
+            self,
+            Family::Bios
+                | Family::EfiIa32
+                | Family::EfiX64
+                | Family::EfiArm32
+                | Family::EfiArm64
+                | Family::EfiRiscv64
+                | Family::UbootArm
+                | Family::UbootArm64
+        )
+    }
+
+    /// A boot image people hand this family (for fix hints).
+    pub fn example_image(self) -> &'static str {
+        match self {
+            Family::Bios => "undionly.kpxe or pxelinux.0",
+            Family::EfiIa32 => "an ia32 EFI image (grubnetia32.efi / bootia32.efi, iPXE's i386 ipxe.efi)",
+            Family::EfiX64 => "an x64 EFI image (ipxe.efi, grubnetx64.efi, shimx64.efi)",
+            Family::EfiArm32 => "an ARM32 EFI image (grubnetarm.efi / bootarm.efi)",
+            Family::EfiArm64 => "an AArch64 EFI image (grubnetaa64.efi / bootaa64.efi, iPXE's arm64 snp.efi)",
+            Family::EfiRiscv64 => "a RISC-V 64 EFI image (grubriscv64.efi / bootriscv64.efi)",
+            Family::UbootArm | Family::UbootArm64 | Family::Uboot => {
+                "a U-Boot script (boot.scr.uimg) or pxelinux.cfg for `pxe get`, or an EFI image of its CPU"
+            }
+            _ => "an image built for this architecture",
+        }
     }
 
     pub fn parse(s: &str) -> Option<Family> {
         Some(match s {
             "bios" => Family::Bios,
+            "uboot-arm" => Family::UbootArm,
+            "uboot-arm64" => Family::UbootArm64,
+            "uboot" => Family::Uboot,
             "efi-ia32" => Family::EfiIa32,
             "efi-x64" => Family::EfiX64,
             "efi-arm32" => Family::EfiArm32,
@@ -92,36 +163,36 @@ pub fn arch_info(code: u16) -> ArchInfo {
         ),
         10 => ("ARM 32-bit UEFI", EfiArm32, false, None),
         11 => ("ARM 64-bit UEFI", EfiArm64, false, None),
-        12 => ("PowerPC Open Firmware", Other, false, None),
-        13 => ("PowerPC ePAPR", Other, false, None),
-        14 => ("POWER OPAL v3", Other, false, None),
+        12 => ("PowerPC Open Firmware", PowerPc, false, None),
+        13 => ("PowerPC ePAPR", PowerPc, false, None),
+        14 => ("POWER OPAL v3", PowerPc, false, None),
         15 => ("x86 UEFI HTTP", EfiIa32, true, None),
         16 => ("x64 UEFI HTTP", EfiX64, true, None),
         17 => ("EBC UEFI HTTP", EfiOther, true, None),
         18 => ("ARM 32-bit UEFI HTTP", EfiArm32, true, None),
         19 => ("ARM 64-bit UEFI HTTP", EfiArm64, true, None),
         20 => ("x86 BIOS HTTP", Bios, true, None),
-        21 => ("ARM 32-bit U-Boot", Other, false, None),
-        22 => ("ARM 64-bit U-Boot", Other, false, None),
-        23 => ("ARM 32-bit U-Boot HTTP", Other, true, None),
-        24 => ("ARM 64-bit U-Boot HTTP", Other, true, None),
-        25 => ("RISC-V 32-bit UEFI", EfiOther, false, None),
-        26 => ("RISC-V 32-bit UEFI HTTP", EfiOther, true, None),
+        21 => ("ARM 32-bit U-Boot", UbootArm, false, None),
+        22 => ("ARM 64-bit U-Boot", UbootArm64, false, None),
+        23 => ("ARM 32-bit U-Boot HTTP", UbootArm, true, None),
+        24 => ("ARM 64-bit U-Boot HTTP", UbootArm64, true, None),
+        25 => ("RISC-V 32-bit UEFI", EfiRiscv32, false, None),
+        26 => ("RISC-V 32-bit UEFI HTTP", EfiRiscv32, true, None),
         27 => ("RISC-V 64-bit UEFI", EfiRiscv64, false, None),
         28 => ("RISC-V 64-bit UEFI HTTP", EfiRiscv64, true, None),
         29 => ("RISC-V 128-bit UEFI", EfiOther, false, None),
         30 => ("RISC-V 128-bit UEFI HTTP", EfiOther, true, None),
-        31 => ("s390 Basic", Other, false, None),
-        32 => ("s390 Extended", Other, false, None),
+        31 => ("s390 Basic", S390, false, None),
+        32 => ("s390 Extended", S390, false, None),
         33 => ("MIPS 32-bit UEFI", EfiOther, false, None),
         34 => ("MIPS 64-bit UEFI", EfiOther, false, None),
         35 => ("Sunway 32-bit UEFI", EfiOther, false, None),
         36 => ("Sunway 64-bit UEFI", EfiOther, false, None),
         37 => ("LoongArch 32-bit UEFI", EfiOther, false, None),
         38 => ("LoongArch 32-bit UEFI HTTP", EfiOther, true, None),
-        39 => ("LoongArch 64-bit UEFI", EfiOther, false, None),
-        40 => ("LoongArch 64-bit UEFI HTTP", EfiOther, true, None),
-        41 => ("ARM rpiboot", Other, false, None),
+        39 => ("LoongArch 64-bit UEFI", EfiLoongarch64, false, None),
+        40 => ("LoongArch 64-bit UEFI HTTP", EfiLoongarch64, true, None),
+        41 => ("ARM rpiboot", Rpiboot, false, None),
         _ => ("unassigned", Other, false, None),
     };
     ArchInfo {
@@ -141,6 +212,98 @@ pub fn arch_unknown() -> ArchInfo {
         http: false,
         rfc_name: None,
     }
+}
+
+/// What sent a DHCP identity: the machine's firmware, or a loader it started (CONTRACT.md,
+/// Stages). One MAC sends DHCP as several of these in one boot; each is judged on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Loader {
+    /// PXE firmware: a NIC's PXE ROM, UEFI's PXE base code (also U-Boot's EFI loader).
+    #[default]
+    Firmware,
+    /// iPXE (user class `iPXE` or option 175), as a ROM or chainloaded.
+    Ipxe,
+    /// U-Boot's own DHCP (`dhcp`, `pxe get`, distro boot): class `U-Boot…` or arch 21–24.
+    Uboot,
+    /// GRUB's `net_bootp` / `net_dhcp`: no option 93 at all.
+    Grub,
+    /// UEFI HTTP boot: class `HTTPClient`.
+    HttpBoot,
+    /// Anything else: an installer's or OS's DHCP client.
+    Other,
+}
+
+impl Loader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Loader::Firmware => "firmware",
+            Loader::Ipxe => "ipxe",
+            Loader::Uboot => "uboot",
+            Loader::Grub => "grub",
+            Loader::HttpBoot => "http-boot",
+            Loader::Other => "other",
+        }
+    }
+
+    /// Words for a person ("now U-Boot's own DHCP, arch 22").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Loader::Firmware => "PXE firmware",
+            Loader::Ipxe => "iPXE",
+            Loader::Uboot => "U-Boot's own DHCP",
+            Loader::Grub => "GRUB's own DHCP",
+            Loader::HttpBoot => "UEFI HTTP boot",
+            Loader::Other => "another DHCP client (installer or OS)",
+        }
+    }
+
+    /// Classify one DHCP identity. GRUB cannot be told by its packets alone (no option 93, no
+    /// vendor class): the caller says whether the session already fetched a GRUB image.
+    pub fn classify(
+        vendor_class: Option<&str>,
+        arch: Option<u16>,
+        ipxe: bool,
+        after_grub_image: bool,
+    ) -> Loader {
+        let vc = vendor_class.unwrap_or("");
+        if ipxe {
+            Loader::Ipxe
+        } else if vc.starts_with("U-Boot") || arch.is_some_and(|a| (21..=24).contains(&a)) {
+            Loader::Uboot
+        } else if vc.starts_with("HTTPClient") {
+            Loader::HttpBoot
+        } else if vc.starts_with("PXEClient") {
+            Loader::Firmware
+        } else if vc.starts_with("GRUB") || (arch.is_none() && after_grub_image) {
+            Loader::Grub
+        } else {
+            Loader::Other
+        }
+    }
+}
+
+/// The firmware family of one DHCP identity: option 93 first, else the vendor class (`Arch:`
+/// field, or U-Boot's `U-Boot.armv8` / `U-Boot.armv7` / `U-Boot`).
+pub fn identity_family(arch: Option<u16>, vendor_class: Option<&str>) -> Family {
+    if let Some(a) = arch {
+        let f = arch_info(a).family;
+        if f != Family::Other {
+            return f;
+        }
+    }
+    let vc = vendor_class.unwrap_or("");
+    if let Some(rest) = vc.strip_prefix("U-Boot") {
+        return match rest {
+            ".armv8" => Family::UbootArm64,
+            ".armv7" | ".arm" => Family::UbootArm,
+            _ => Family::Uboot,
+        };
+    }
+    VendorClass::parse(vc)
+        .arch
+        .map(|a| arch_info(a).family)
+        .unwrap_or(Family::Other)
 }
 
 /// A PXE/HTTP-boot vendor class: `PXEClient:Arch:00007:UNDI:003016` or `HTTPClient:Arch:00016...`.
@@ -270,6 +433,26 @@ impl FileKind {
 /// Why a boot file of this kind cannot run on this firmware family, or None when it fits
 /// (or its bytes say nothing either way). Shared by `diagnose` and `probe --verify-arch`.
 pub fn file_misfit(fam: Family, kind: &FileKind) -> Option<String> {
+    if fam.is_uboot() {
+        // U-Boot loads scripts, kernels and raw images; only an EFI image of another CPU is
+        // certainly wrong (its `bootefi` runs EFI images of its own CPU).
+        return match (kind, fam.efi_of_cpu()) {
+            (
+                FileKind::Pe {
+                    family,
+                    efi: true,
+                    machine_name,
+                    ..
+                },
+                Some(cpu),
+            ) if *family != cpu => Some(format!(
+                "the EFI image is for {machine_name} ({}), U-Boot here runs {}",
+                family.name(),
+                cpu.name()
+            )),
+            _ => None,
+        };
+    }
     match kind {
         FileKind::Pe { family, efi, machine_name, subsystem, .. } => {
             if fam == Family::Bios {

@@ -1,4 +1,4 @@
-//! The document `analyze` produces (schema `pxe-inspect/analyze/1`) and the capture-wide
+//! The document `analyze` produces (schema `pxe-inspect/analyze/2`) and the capture-wide
 //! findings that belong to no single session.
 
 use crate::model::*;
@@ -6,7 +6,7 @@ use crate::pipeline::Stats;
 use crate::source::ReadEnd;
 use serde::Serialize;
 
-pub const SCHEMA: &str = "pxe-inspect/analyze/1";
+pub const SCHEMA: &str = "pxe-inspect/analyze/2";
 pub const JSONL_SCHEMA: &str = "pxe-inspect/jsonl/1";
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,9 @@
 //! `capture`, `serve` and `probe`.
 
 use crate::model::*;
-use crate::proto::{arch_info, arch_unknown, FileKind, VendorClass};
+use crate::proto::{
+    arch_info, arch_unknown, identity_family, ArchInfo, Family, FileKind, Loader, VendorClass,
+};
 use crate::wire::dhcp4::{self, Dhcp4};
 use crate::wire::dhcp6::{self, Dhcp6};
 use crate::wire::link::{fmt_mac, ArpPacket, IcmpUnreachable, Mac, UdpDatagram};
@@ -224,19 +226,7 @@ impl Tracker {
         let id = self.next_id;
         self.next_id += 1;
         self.stats.sessions_opened += 1;
-        let mut client = Client {
-            mac: None,
-            duid: None,
-            uuid: None,
-            arch: arch_unknown(),
-            arch_list: vec![],
-            vendor_class_arch: None,
-            vendor_class: None,
-            user_class: vec![],
-            undi: None,
-            ipxe: false,
-            hostname: None,
-        };
+        let mut client = Client::blank();
         match &key {
             ClientKey::Mac(m) => client.mac = Some(fmt_mac(m)),
             ClientKey::Duid(d) => client.duid = Some(dhcp4::hex(d)),
@@ -388,49 +378,47 @@ impl Tracker {
                 s.dhcp_messages_dropped += 1;
             }
             if from_client {
-                // Client identity, refreshed by each stage (a chainloaded iPXE says more).
+                // This message's identity: each stage keeps its own (CONTRACT.md, Stages).
                 let vc = vendor_class.as_deref().map(VendorClass::parse);
-                if let Some(v) = &vc {
-                    if v.is_pxe() || v.is_http() {
-                        s.pxe = true;
-                    }
-                    s.client.vendor_class = Some(v.raw.clone());
-                    s.client.vendor_class_arch = v.arch;
-                }
                 let arches = m.arch_list();
-                if !arches.is_empty() {
-                    s.client.arch_list = arches.clone();
-                }
                 let arch = arches.first().copied().or(vc.as_ref().and_then(|v| v.arch));
-                if let Some(a) = arch {
-                    s.client.arch = arch_info(a);
-                }
-                if let Some(u) = m.undi() {
-                    s.client.undi = Some(u);
-                } else if let Some(u) = vc.as_ref().and_then(|v| v.undi.clone()) {
-                    s.client.undi = Some(u);
-                }
-                if let Some(u) = m.uuid() {
-                    s.client.uuid = Some(u);
-                }
-                if let Some(h) = m.opt_str(12) {
-                    s.client.hostname = Some(h);
-                }
                 let uc = m.user_classes();
-                if !uc.is_empty() {
-                    s.client.user_class = uc.clone();
-                }
                 let ipxe = m.is_ipxe();
-                if ipxe {
-                    s.client.ipxe = true;
+                let after_grub = s.tftp.iter().any(|t| is_grub_image(&t.file));
+                let mut ident = Client::blank();
+                ident.mac = s.client.mac.clone();
+                ident.loader = Loader::classify(vendor_class.as_deref(), arch, ipxe, after_grub);
+                ident.arch = identity_arch(arch, vendor_class.as_deref());
+                ident.arch_list = arches;
+                ident.vendor_class_arch = vc.as_ref().and_then(|v| v.arch);
+                ident.vendor_class = vc.as_ref().map(|v| v.raw.clone());
+                ident.undi = m.undi().or(vc.as_ref().and_then(|v| v.undi.clone()));
+                ident.uuid = m.uuid();
+                ident.hostname = m.opt_str(12);
+                ident.user_class = uc.clone();
+                ident.ipxe = ipxe;
+                if vc.as_ref().is_some_and(|v| v.is_pxe() || v.is_http())
+                    || ident.loader == Loader::Uboot
+                {
+                    s.pxe = true;
                 }
                 let stage_idx = s
                     .stages
                     .iter()
-                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
+                    .rposition(|st| st.xids.iter().any(|x| *x == xid));
+                // A fresh xid from the identity the last stage is still discovering for is a
+                // retry of that stage (U-Boot changes xid on every DISCOVER).
+                let retry_of_last = stage_idx.is_none()
+                    && matches!(msg_type, 1 | 3 | 8)
+                    && !to_4011
+                    && s.stages.last().is_some_and(|st| {
+                        st.protocol == "dhcpv4"
+                            && st.client.same_identity(&ident)
+                            && !st.progressed()
+                    });
                 let starts_stage = match msg_type {
-                    1 => stage_idx.is_none(),
-                    3 | 8 => stage_idx.is_none() && !to_4011,
+                    1 => stage_idx.is_none() && !retry_of_last,
+                    3 | 8 => stage_idx.is_none() && !to_4011 && !retry_of_last,
                     _ => false,
                 } || (s.stages.is_empty() && !matches!(msg_type, 7));
                 let idx = if starts_stage {
@@ -440,14 +428,23 @@ impl Tracker {
                     st.vendor_class = vendor_class.clone();
                     st.arch = arch;
                     st.user_class = uc;
+                    st.client = ident;
+                    let text = match s.stages.last().and_then(|p| st.identity_switch(p)) {
+                        Some(switch) => format!("{switch}: {summary}"),
+                        None => format!("stage {} starts: {summary}", index + 1),
+                    };
                     push_lean(&mut s.stages, st);
-                    ev = Some((
-                        "stage".into(),
-                        format!("stage {} starts: {}", index + 1, summary),
-                    ));
+                    ev = Some(("stage".into(), text));
                     index
                 } else {
-                    stage_idx.unwrap_or(s.stages.len().saturating_sub(1))
+                    let i = stage_idx.unwrap_or(s.stages.len().saturating_sub(1));
+                    if let Some(st) = s.stages.get_mut(i) {
+                        if retry_of_last {
+                            push_lean(&mut st.xids, xid.clone());
+                        }
+                        st.client.fill_from(&ident);
+                    }
+                    i
                 };
                 if let Some(st) = s.stages.get_mut(idx) {
                     if !m.giaddr.is_unspecified() {
@@ -474,7 +471,7 @@ impl Tracker {
                 let idx = match s
                     .stages
                     .iter()
-                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()))
+                    .rposition(|st| st.xids.iter().any(|x| *x == xid))
                 {
                     Some(i) => i,
                     None => {
@@ -656,44 +653,55 @@ impl Tracker {
             }
             if from_client {
                 let vc = m.vendor_class.first().map(|v| VendorClass::parse(v));
-                if let Some(v) = &vc {
-                    if v.is_pxe() || v.is_http() {
-                        s.pxe = true;
-                    }
-                    s.client.vendor_class = Some(v.raw.clone());
-                    s.client.vendor_class_arch = v.arch;
-                }
-                if !m.arch.is_empty() {
-                    s.pxe = true;
-                    s.client.arch_list = m.arch.clone();
-                }
-                if let Some(a) = m.arch.first().copied().or(vc.as_ref().and_then(|v| v.arch)) {
-                    s.client.arch = arch_info(a);
-                }
-                if let Some(n) = &m.nii {
-                    s.client.undi = Some(n.clone());
-                }
-                if m.oro.contains(&59) {
+                if vc.as_ref().is_some_and(|v| v.is_pxe() || v.is_http())
+                    || !m.arch.is_empty()
+                    || m.oro.contains(&59)
+                {
                     s.pxe = true;
                 }
+                let arch = m.arch.first().copied().or(vc.as_ref().and_then(|v| v.arch));
+                let mut ident = Client::blank();
+                ident.mac = s.client.mac.clone();
+                ident.duid.clone_from(&s.client.duid);
+                ident.loader =
+                    Loader::classify(vc.as_ref().map(|v| v.raw.as_str()), arch, false, false);
+                ident.arch = identity_arch(arch, vc.as_ref().map(|v| v.raw.as_str()));
+                ident.arch_list = m.arch.clone();
+                ident.vendor_class_arch = vc.as_ref().and_then(|v| v.arch);
+                ident.vendor_class = vc.as_ref().map(|v| v.raw.clone());
+                ident.undi.clone_from(&m.nii);
+                ident.user_class = m.user_class.clone();
                 let known = s
                     .stages
                     .iter()
-                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()));
-                if (m.msg_type == 1 && known.is_none()) || s.stages.is_empty() {
+                    .rposition(|st| st.xids.iter().any(|x| *x == xid));
+                let retry_of_last = known.is_none()
+                    && m.msg_type == 1
+                    && s.stages.last().is_some_and(|st| {
+                        st.protocol == "dhcpv6"
+                            && st.client.same_identity(&ident)
+                            && !st.progressed()
+                    });
+                if retry_of_last {
+                    if let Some(st) = s.stages.last_mut() {
+                        push_lean(&mut st.xids, xid.clone());
+                    }
+                } else if (m.msg_type == 1 && known.is_none()) || s.stages.is_empty() {
                     let index = s.stages.len();
                     let mut st = empty_stage(index, "dhcpv6", Some(xid.clone()), frame, ts);
                     st.vendor_class = vc.map(|v| v.raw);
                     st.arch = m.arch.first().copied();
                     st.user_class = m.user_class.clone();
+                    st.client = ident;
                     if !m.relays.is_empty() {
                         st.relay = Some(udp.src); // the relay agent that forwarded it
                     }
+                    let text = match s.stages.last().and_then(|p| st.identity_switch(p)) {
+                        Some(switch) => format!("{switch}: {summary}"),
+                        None => format!("stage {} starts: {summary}", index + 1),
+                    };
                     push_lean(&mut s.stages, st);
-                    ev = Some((
-                        "stage".to_string(),
-                        format!("stage {} starts: {summary}", index + 1),
-                    ));
+                    ev = Some(("stage".to_string(), text));
                 }
                 let idx = known.unwrap_or(s.stages.len().saturating_sub(1));
                 if let Some(st) = s.stages.get_mut(idx) {
@@ -708,7 +716,7 @@ impl Tracker {
                 let idx = s
                     .stages
                     .iter()
-                    .rposition(|st| st.xid.as_deref() == Some(xid.as_str()))
+                    .rposition(|st| st.xids.iter().any(|x| *x == xid))
                     .unwrap_or(s.stages.len().saturating_sub(1));
                 if s.stages.is_empty() {
                     push_lean(
@@ -1173,9 +1181,29 @@ impl Tracker {
             self.http.insert(c2s, (id, idx));
             (c2s, false)
         };
-        let Some(&(id, idx)) = self.http.get(&key) else {
+        let Some(&(id, mut idx)) = self.http.get(&key) else {
             return false;
         };
+        // Keep-alive: a second request on the same connection (UEFI HTTP boot sends HEAD, then
+        // GET) is a transfer of its own; the bytes after it answer it, not the first one.
+        if !from_server && crate::http::is_request(t.payload) {
+            if let Some(o) = self.open.get_mut(&id) {
+                let busy = o.s.http.get(idx).is_some_and(|h| !h.method.is_empty());
+                if busy && o.s.http.len() < 256 {
+                    let stage = o.s.stages.len().checked_sub(1);
+                    o.s.http.push(crate::http::HttpTransfer::new(
+                        format!("{}:{}", t.src, t.sport),
+                        t.dst,
+                        t.dport,
+                        frame,
+                        ts,
+                        stage,
+                    ));
+                    idx = o.s.http.len() - 1;
+                    self.http.insert(key, (id, idx));
+                }
+            }
+        }
         let mut ev = None;
         {
             let Some(o) = self.touch(id, frame, ts) else {
@@ -1330,6 +1358,30 @@ impl Tracker {
     }
 }
 
+/// The architecture of one identity: its code, or for U-Boot without one, the family its class
+/// names.
+fn identity_arch(code: Option<u16>, vendor_class: Option<&str>) -> ArchInfo {
+    if let Some(c) = code {
+        return arch_info(c);
+    }
+    match identity_family(None, vendor_class) {
+        f @ (Family::Uboot | Family::UbootArm | Family::UbootArm64) => ArchInfo {
+            code: None,
+            name: "U-Boot (no arch code sent)".to_string(),
+            family: f,
+            http: false,
+            rfc_name: None,
+        },
+        _ => arch_unknown(),
+    }
+}
+
+/// Did the session fetch something of GRUB's (its image or its files)? GRUB's own DHCP
+/// carries no marker of its own, so this is how its identity is told.
+fn is_grub_image(file: &str) -> bool {
+    file.to_ascii_lowercase().contains("grub")
+}
+
 pub(crate) fn empty_stage(
     index: usize,
     protocol: &str,
@@ -1340,7 +1392,9 @@ pub(crate) fn empty_stage(
     Stage {
         index,
         protocol: protocol.into(),
+        xids: xid.iter().cloned().collect(),
         xid,
+        client: Client::blank(),
         first_frame: frame,
         start: Timestamp(ts),
         ipxe: false,
@@ -1421,6 +1475,35 @@ fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
 /// Derived fields once a session is closed: boot file per stage, transfer figures.
 fn finalize(s: &mut BootSession) {
     s.duration_s = s.end.secs_since(s.start);
+    // The session's client is the machine's firmware: the first stage that sent an arch code,
+    // else the first stage (CONTRACT.md). Later loaders keep their identity in their stage.
+    let firmware = s
+        .stages
+        .iter()
+        .find(|st| st.client.arch.code.is_some())
+        .or(s.stages.first())
+        .map(|st| st.client.clone());
+    if let Some(mut c) = firmware {
+        c.mac = s.client.mac.take();
+        c.duid = s.client.duid.take();
+        c.ipxe = s.stages.iter().any(|st| st.client.ipxe);
+        let first = |f: fn(&Client) -> Option<String>| s.stages.iter().find_map(|st| f(&st.client));
+        if c.uuid.is_none() {
+            c.uuid = first(|x| x.uuid.clone());
+        }
+        if c.hostname.is_none() {
+            c.hostname = first(|x| x.hostname.clone());
+        }
+        if c.user_class.is_empty() {
+            c.user_class = s
+                .stages
+                .iter()
+                .find(|st| !st.client.user_class.is_empty())
+                .map(|st| st.client.user_class.clone())
+                .unwrap_or_default();
+        }
+        s.client = c;
+    }
     for h in &mut s.http {
         h.duration_s = h.end.secs_since(h.start).max(0.0);
     }

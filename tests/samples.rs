@@ -317,8 +317,18 @@ fn uefi_http_boot_session() {
     assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
     let s = &sessions(&v)[0];
     assert_eq!(s["outcome"], "booted");
-    assert_eq!(s["client"]["arch"]["code"], 16);
-    assert_eq!(s["client"]["arch"]["http"], true);
+    // The session's client is the firmware (its PXE attempt, arch 7); the HTTP boot fallback
+    // is a stage with its own identity (arch 16, HTTPClient).
+    assert_eq!(s["client"]["arch"]["code"], 7);
+    assert_eq!(s["client"]["loader"], "firmware");
+    let http_stage = s["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|st| st["client"]["loader"] == "http-boot")
+        .expect("an HTTP boot stage");
+    assert_eq!(http_stage["client"]["arch"]["code"], 16);
+    assert_eq!(http_stage["client"]["arch"]["http"], true);
     let files: Vec<&str> = s["stages"]
         .as_array()
         .expect("stages")
@@ -346,4 +356,147 @@ fn uefi_http_boot_session() {
     ]);
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("HTTP   GET http://192.168.77.1:8080/syslinux.efi → HTTP 200, complete"));
+}
+
+/// Real firmware of every family the lab boots (recorded against dnsmasq with a per-arch
+/// config, see samples/README.md): each boot is `booted` with no warning or error, the
+/// session's client is the firmware, and each stage carries its own identity.
+#[test]
+fn every_firmware_family_boots_clean_and_each_stage_has_its_identity() {
+    // file, session family, the loaders of its stages in order
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("lab-arm64-uefi-dnsmasq.pcap.gz", "efi-arm64", &["firmware"]),
+        ("lab-arm32-uefi-dnsmasq.pcap.gz", "efi-arm32", &["firmware"]),
+        ("lab-uefi-ia32-dnsmasq.pcap.gz", "efi-ia32", &["firmware"]),
+        ("lab-uefi-sb-shim-dnsmasq.pcap.gz", "efi-x64", &["firmware"]),
+        (
+            "lab-uboot-arm64-pxe-dnsmasq.pcap",
+            "uboot-arm64",
+            &["uboot"],
+        ),
+        ("lab-uboot-arm-pxe-dnsmasq.pcap", "uboot-arm", &["uboot"]),
+        ("lab-uboot-riscv64-pxe-dnsmasq.pcap", "uboot", &["uboot"]),
+        ("lab-uboot-x86-pxe-dnsmasq.pcap", "uboot", &["uboot"]),
+        (
+            "lab-uboot-arm64-efi-grub-dnsmasq.pcap.gz",
+            "uboot-arm64",
+            &["uboot", "firmware"],
+        ),
+        (
+            "lab-uefi-grub-own-dhcp.pcap.gz",
+            "efi-x64",
+            &["firmware", "grub"],
+        ),
+        (
+            "lab-arm64-uefi-http-boot.pcap.gz",
+            "efi-arm64",
+            &["firmware", "firmware", "http-boot"],
+        ),
+    ];
+    for (f, family, loaders) in cases {
+        let (v, code) = analyze_json(&[&sample(f)], &["--fail-on", "warning"]);
+        assert_eq!(code, 0, "{f}: {:?}", all_finding_ids(&v));
+        let ss = sessions(&v);
+        assert_eq!(ss.len(), 1, "{f}");
+        let s = &ss[0];
+        assert_eq!(s["outcome"], "booted", "{f}");
+        assert!(
+            all_finding_ids(&v).is_empty(),
+            "{f}: {:?}",
+            all_finding_ids(&v)
+        );
+        assert_eq!(s["client"]["arch"]["family"], *family, "{f}");
+        let got: Vec<&str> = s["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|st| st["client"]["loader"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(got, *loaders, "{f}: stage identities");
+    }
+    // U-Boot retries each DISCOVER with a fresh xid: one stage, every xid kept.
+    let (v, _) = analyze_json(&[&sample("lab-uboot-x86-pxe-dnsmasq.pcap")], &[]);
+    let st = &sessions(&v)[0]["stages"][0];
+    assert!(st["xids"].as_array().expect("xids").len() >= 2, "{st}");
+    assert_eq!(st["client"]["vendor_class"], "U-Boot");
+    assert_eq!(st["client"]["arch"]["code"], serde_json::Value::Null);
+    // ARM64 HTTP boot: the session is the firmware (arch 11), the HTTP stage is arch 19; the
+    // HEAD size probe is shown as such, the GET as the complete download.
+    let (v, _) = analyze_json(&[&sample("lab-arm64-uefi-http-boot.pcap.gz")], &[]);
+    let s = &sessions(&v)[0];
+    assert_eq!(s["client"]["arch"]["code"], 11);
+    assert_eq!(s["stages"][2]["client"]["arch"]["code"], 19);
+    let out = run(&[
+        "analyze",
+        "-f",
+        "timeline",
+        &sample("lab-arm64-uefi-http-boot.pcap.gz"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("HEAD http://192.168.77.1:8080/grubnetaa64.efi → HTTP 200, headers only"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "GET http://192.168.77.1:8080/grubnetaa64.efi → HTTP 200, complete: 3966400 bytes"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("STAGE  stage 3: now UEFI HTTP boot, arch 19"),
+        "{text}"
+    );
+    // The identity switch is shown where it happens.
+    let out = run(&[
+        "analyze",
+        "-f",
+        "timeline",
+        &sample("lab-uboot-arm64-efi-grub-dnsmasq.pcap.gz"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("stage 2: now U-Boot's EFI loader, arch 11 (ARM 64-bit UEFI)"),
+        "{text}"
+    );
+}
+
+/// The same firmware handed another family's image: `arch-mismatch`, on the stage that
+/// fetched it, naming that stage's own code and an image of its family.
+#[test]
+fn another_familys_image_is_an_arch_mismatch_on_the_right_stage() {
+    for (f, stage, code, image) in [
+        ("lab-fail-arm64-arch-mismatch.pcap.gz", 1, 11, "AArch64"),
+        (
+            "lab-fail-uboot-arm64-efi-arch-mismatch.pcap.gz",
+            2,
+            11,
+            "AArch64",
+        ),
+        ("lab-fail-uefi-ia32-arch-mismatch.pcap.gz", 1, 6, "ia32"),
+    ] {
+        let (v, exit) = analyze_json(&[&sample(f)], &[]);
+        assert_eq!(exit, 1, "{f}");
+        let s = &sessions(&v)[0];
+        assert_eq!(s["outcome"], "failed", "{f}");
+        let ids = finding_ids(s);
+        assert_eq!(ids, vec!["arch-mismatch"], "{f}: only the cause");
+        let fnd = &s["findings"][0];
+        let msg = fnd["message"].as_str().unwrap_or("");
+        assert!(msg.starts_with(&format!("stage {stage} ")), "{f}: {msg}");
+        assert!(msg.contains(&format!("arch {code} ")), "{f}: {msg}");
+        assert!(
+            msg.contains("x86-64") && msg.contains("from the file's bytes"),
+            "{f}: {msg}"
+        );
+        let hint = fnd["hint"].as_str().unwrap_or("");
+        assert!(
+            hint.contains(&format!("client-arch,{code}")) && hint.contains(image),
+            "{f}: {hint}"
+        );
+        assert!(
+            !hint.contains("client-arch,7"),
+            "{f}: an x64 hint for a non-x64 client: {hint}"
+        );
+    }
 }

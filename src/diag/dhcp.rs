@@ -17,10 +17,28 @@ fn answered(st: &Stage) -> bool {
 /// UEFI firmware falls back to DHCPv6 after its IPv4 attempt fails; on networks without DHCPv6
 /// that unanswered SOLICIT is a consequence, not a cause, so it is not reported.
 pub fn is_v6_fallback(s: &BootSession, st: &Stage) -> bool {
-    st.protocol == "dhcpv6"
+    (st.protocol == "dhcpv6"
         && s.stages[..st.index.min(s.stages.len())]
             .iter()
-            .any(|p| p.protocol == "dhcpv4" && answered(p))
+            .any(|p| p.protocol == "dhcpv4" && answered(p)))
+        || after_completed_fetch(s, st)
+}
+
+/// Did an earlier stage fetch a file completely? Then this stage is a fallback (UEFI tries
+/// IPv6 PXE and HTTP boot after its IPv4 boot started a loader, or after its NBP was refused):
+/// what it lacks is a consequence, not the cause (CONTRACT.md, Outcomes).
+pub fn after_completed_fetch(s: &BootSession, st: &Stage) -> bool {
+    let earlier = st.index.min(s.stages.len());
+    s.stages[..earlier].iter().any(|p| {
+        p.transfers
+            .iter()
+            .filter_map(|&i| s.tftp.get(i))
+            .any(|t| t.direction == "read" && t.ok())
+    }) || s.http.iter().any(|h| {
+        h.stage.is_some_and(|i| i < earlier)
+            && h.status == TransferStatus::Complete
+            && h.method != "HEAD"
+    })
 }
 
 pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
@@ -461,7 +479,7 @@ pub fn http_boot_no_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         {
             continue;
         }
-        if !answered(st) {
+        if !answered(st) || after_completed_fetch(s, st) {
             continue;
         }
         let url = st
@@ -492,7 +510,7 @@ pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                 .vendor_class
                 .as_deref()
                 .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
-        if !netboot || st.offers.is_empty() {
+        if !netboot || st.offers.is_empty() || after_completed_fetch(s, st) {
             continue;
         }
         match st

@@ -53,6 +53,19 @@ pub fn finding(id: &str, frames: Vec<FrameRef>, message: String) -> Finding {
     }
 }
 
+/// A finding whose fix speaks to the case at hand (the client's own code, the file it refused)
+/// instead of the rule's general advice.
+pub fn finding_with_hint(
+    id: &str,
+    frames: Vec<FrameRef>,
+    message: String,
+    hint: String,
+) -> Finding {
+    let mut f = finding(id, frames, message);
+    f.hint = hint;
+    f
+}
+
 type Rule = fn(&BootSession, &Ctx) -> Vec<Finding>;
 
 const SESSION_RULES: &[Rule] = &[
@@ -140,6 +153,58 @@ fn booted_from(s: &BootSession, transfers: &[usize], boot_file: Option<&str>) ->
     })
 }
 
+/// Did the chain from stage `i` on end well: its boot file (or, when it did not fetch the file
+/// it was offered — U-Boot's `pxe get`, GRUB's own DHCP — whatever it read) transferred
+/// completely, with nothing after it left unfinished?
+fn stage_chain_booted(s: &BootSession, i: usize) -> bool {
+    let st = &s.stages[i];
+    let http_done = |h: &crate::http::HttpTransfer| {
+        h.stage.is_some_and(|x| x >= i)
+            && h.status == TransferStatus::Complete
+            && h.method != "HEAD"
+    };
+    let http_pending = s.http.iter().any(|h| {
+        h.stage.is_some_and(|x| x >= i)
+            && h.status != TransferStatus::Complete
+            && !s
+                .http
+                .iter()
+                .any(|u| u.url == h.url && u.first_frame > h.first_frame && http_done(u))
+            && h.method != "HEAD"
+    });
+    let reads: Vec<usize> = s.stages[i..]
+        .iter()
+        .flat_map(|x| x.transfers.iter().copied())
+        .collect();
+    let boot = st.boot_file.as_deref();
+    if boot.is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) {
+        let url = boot.unwrap_or_default();
+        let path = |u: &str| {
+            u.split_once("//")
+                .and_then(|(_, r)| r.split_once('/'))
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_default()
+        };
+        return s
+            .http
+            .iter()
+            .any(|h| http_done(h) && (h.url == url || path(&h.url) == path(url)))
+            && !http_pending;
+    }
+    let fetched_boot = boot.is_some_and(|b| {
+        reads
+            .iter()
+            .filter_map(|&t| s.tftp.get(t))
+            .any(|t| norm(&t.file) == norm(b) || b.ends_with(&format!("/{}", norm(&t.file))))
+    });
+    let tftp_ok = if fetched_boot {
+        booted_from(s, &reads, boot)
+    } else {
+        booted_from(s, &reads, None)
+    };
+    (tftp_ok || (reads.is_empty() && s.http.iter().any(http_done))) && !http_pending
+}
+
 pub fn set_outcomes(s: &mut BootSession) {
     if !s.pxe {
         s.outcome = Outcome::NotPxe;
@@ -171,42 +236,20 @@ pub fn set_outcomes(s: &mut BootSession) {
             Outcome::Incomplete
         };
     }
-    let all: Vec<usize> = (0..s.tftp.len()).collect();
-    let last_boot = s.stages.iter().rev().find(|st| st.boot_file.is_some());
-    let http_ok = |url: &str| {
-        s.http.iter().any(|h| {
-            h.status == TransferStatus::Complete
-                && (h.url == url
-                    || url.ends_with(
-                        h.url
-                            .split_once("//")
-                            .map(|x| x.1)
-                            .and_then(|r| r.split_once('/'))
-                            .map(|x| x.1)
-                            .unwrap_or("\u{0}"),
-                    ))
-        })
-    };
-    let booted = match last_boot {
-        Some(st)
-            if st
-                .boot_file
-                .as_deref()
-                .is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) =>
-        {
-            st.boot_file.as_deref().is_some_and(http_ok)
-        }
-        Some(st) => {
-            let from: Vec<usize> = s.stages[st.index..]
-                .iter()
-                .flat_map(|x| x.transfers.iter().copied())
-                .collect();
-            booted_from(s, &from, st.boot_file.as_deref())
-        }
-        None => {
+    // The outcome follows how the chain ended: the last stage that fetched anything (later
+    // fallback attempts that fetched nothing change nothing).
+    let fetched_in =
+        |i: usize| !s.stages[i].transfers.is_empty() || s.http.iter().any(|h| h.stage == Some(i));
+    let booted = match (0..s.stages.len()).rev().find(|&i| fetched_in(i)) {
+        Some(i) => stage_chain_booted(s, i),
+        None if s.stages.is_empty() => {
+            let all: Vec<usize> = (0..s.tftp.len()).collect();
             booted_from(s, &all, None)
-                || s.http.iter().any(|h| h.status == TransferStatus::Complete)
+                || s.http
+                    .iter()
+                    .any(|h| h.status == TransferStatus::Complete && h.method != "HEAD")
         }
+        None => false,
     };
     s.outcome = if failed {
         Outcome::Failed

@@ -32,6 +32,7 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
             undi: None,
             ipxe: false,
             hostname: None,
+            loader: crate::proto::Loader::classify(Some(vc), arch, false, false),
         },
         ip: Some(ip(100)),
         first_frame: fr(1),
@@ -64,6 +65,7 @@ fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
     );
     st.vendor_class = s.client.vendor_class.clone();
     st.arch = s.client.arch.code;
+    st.client = s.client.clone();
     st.discovers.push(fr(first));
     s.dhcp.push(DhcpMessage {
         frame: fr(first),
@@ -336,6 +338,7 @@ fn arch_rules() {
     s.client.vendor_class_arch = Some(7);
     s.client.arch = arch_info(9);
     s.stages[0].arch = Some(9);
+    s.stages[0].client = s.client.clone();
     s.tftp[0].file_kind = Some(FileKind::Pe {
         machine: 0x8664,
         machine_name: "x86-64".into(),
@@ -364,6 +367,7 @@ fn arch_rules() {
     let mut s = healthy();
     s.client.arch = arch_info(7);
     s.stages[0].arch = Some(7);
+    s.stages[0].client = s.client.clone();
     s.tftp[0].file_kind = Some(FileKind::Pe {
         machine: 0xaa64,
         machine_name: "AArch64".into(),
@@ -372,15 +376,96 @@ fn arch_rules() {
         family: crate::proto::Family::EfiArm64,
     });
     assert!(ids(&mut s).contains(&"arch-mismatch".into()));
-    // name only: UEFI handed a .0 file that was never transferred
+    // name only: UEFI asked for a .0 file whose bytes were not captured
     let mut s = healthy();
     s.client.arch = arch_info(7);
     s.stages[0].arch = Some(7);
+    s.stages[0].client = s.client.clone();
+    s.tftp[0].status = TransferStatus::Incomplete;
+    s.tftp[0].blocks = 0;
+    let got = ids(&mut s);
+    assert!(got.contains(&"arch-mismatch".into()), "{got:?}");
+    assert!(s.findings.iter().any(|f| f.message.contains("name only")));
+    // ... and the hint names the client's own code, not x64's
+    let f = s
+        .findings
+        .iter()
+        .find(|f| f.id == "arch-mismatch")
+        .expect("finding");
+    assert!(f.hint.contains("client-arch,7"), "{}", f.hint);
+    // An offer nobody fetched is no evidence against the client.
+    let mut s = healthy();
+    s.client.arch = arch_info(7);
+    s.stages[0].arch = Some(7);
+    s.stages[0].client = s.client.clone();
     s.tftp.clear();
     s.stages[0].transfers.clear();
+    assert!(!ids(&mut s).contains(&"arch-mismatch".into()));
+}
+
+/// One MAC, two identities: U-Boot's own DHCP (arch 22) offered pxelinux.0 it never fetched,
+/// then its EFI loader (arch 11) fetched an AArch64 image. Nothing is wrong; handing the EFI
+/// stage an x64 image is, and is reported on that stage with an ARM64 hint.
+#[test]
+fn each_stage_is_judged_by_its_own_identity() {
+    let mut s = session(Some(22), "U-Boot.armv8");
+    let st = stage(&mut s, 1, 0.0);
+    st.offers
+        .push(offer(OfferKind::Ack, 2, 1.0, 1, true, Some("pxelinux.0")));
+    st.boot_file = Some("pxelinux.0".into());
+    st.address = Some(ip(100));
+    let st = stage(&mut s, 5, 4.0);
+    st.client.arch = arch_info(11);
+    st.client.arch_list = vec![11];
+    st.client.vendor_class = Some("PXEClient:Arch:00011:UNDI:003000".into());
+    st.client.loader = crate::proto::Loader::Firmware;
+    st.arch = Some(11);
+    st.offers.push(offer(
+        OfferKind::Ack,
+        6,
+        4.5,
+        1,
+        true,
+        Some("grubnetaa64.efi"),
+    ));
+    st.boot_file = Some("grubnetaa64.efi".into());
+    st.boot_file_frame = Some(fr(6));
+    st.transfers.push(0);
+    let mut t = transfer("grubnetaa64.efi", TransferStatus::Complete, 10, 80);
+    t.stage = Some(1);
+    t.file_kind = Some(FileKind::Pe {
+        machine: 0xaa64,
+        machine_name: "AArch64".into(),
+        subsystem: 10,
+        efi: true,
+        family: crate::proto::Family::EfiArm64,
+    });
+    s.tftp.push(t);
     let got = ids(&mut s);
-    assert!(got.contains(&"arch-mismatch".into()));
-    assert!(s.findings.iter().any(|f| f.message.contains("name only")));
+    assert!(got.is_empty(), "{got:?}");
+    assert_eq!(s.outcome, Outcome::Booted);
+
+    s.tftp[0].file_kind = Some(FileKind::Pe {
+        machine: 0x8664,
+        machine_name: "x86-64".into(),
+        subsystem: 10,
+        efi: true,
+        family: crate::proto::Family::EfiX64,
+    });
+    let got = ids(&mut s);
+    assert_eq!(got, vec!["arch-mismatch".to_string()]);
+    let f = &s.findings[0];
+    assert!(
+        f.message.contains("stage 2") && f.message.contains("arch 11"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.hint.contains("client-arch,11") && f.hint.contains("AArch64"),
+        "{}",
+        f.hint
+    );
+    assert_eq!(s.outcome, Outcome::Failed);
 }
 
 #[test]

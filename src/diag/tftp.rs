@@ -1,6 +1,6 @@
 //! Rules about what the client fetched: TFTP transfers, boot file architecture, ARP, iPXE.
 
-use super::{dhcp_time, finding, Ctx};
+use super::{dhcp_time, finding, finding_with_hint, Ctx};
 use crate::model::*;
 use crate::proto::{family_from_name, is_ipxe_binary, Family};
 
@@ -21,14 +21,37 @@ fn retried_ok(s: &BootSession, idx: usize) -> bool {
     s.tftp[idx + 1..].iter().any(|u| u.file == t.file && u.ok())
 }
 
+/// Files loaders ask for on the chance that they exist, moving on when they do not: per-client
+/// pxelinux.cfg names (not `default`), GRUB's per-client `grub.cfg-…` and module lists, U-Boot's
+/// `boot.scr.uimg` and `dtb/` probes, iPXE's `autoexec.ipxe`, shim's revocation lists.
+pub fn is_optional_probe(file: &str) -> bool {
+    let f = file.trim_start_matches('/').to_ascii_lowercase();
+    let base = f.rsplit('/').next().unwrap_or(&f);
+    (f.starts_with("pxelinux.cfg/") && base != "default")
+        || f.starts_with("dtb/")
+        || f.contains("/dtb/")
+        || f.ends_with('/')
+        || base == "boot.scr.uimg"
+        || base == "boot.scr"
+        || base.starts_with("grub.cfg-")
+        || base.ends_with(".lst")
+        || base == "autoexec.ipxe"
+        || base.starts_with("revocations")
+        || base.starts_with("shim_certificate")
+}
+
 /// Must this transfer succeed for the boot to go on?
 fn required(s: &BootSession, idx: usize) -> bool {
     let t = &s.tftp[idx];
     if retried_ok(s, idx) {
         return false;
     }
-    if boot_file_of(s, t).is_some_and(|b| same_file(&b, &t.file)) {
+    let is_boot_file = boot_file_of(s, t).is_some_and(|b| same_file(&b, &t.file));
+    if is_boot_file {
         return true;
+    }
+    if is_optional_probe(&t.file) {
+        return false;
     }
     !s.tftp[idx + 1..]
         .iter()
@@ -42,70 +65,108 @@ fn is_probe_abort(t: &Transfer) -> bool {
         && t.error.as_ref().is_some_and(|e| e.from == "client")
 }
 
-pub fn client_family(s: &BootSession) -> Option<Family> {
-    let code = s.client.arch.code?;
-    let f = crate::proto::arch_info(code).family;
-    matches!(
-        f,
-        Family::Bios
-            | Family::EfiIa32
-            | Family::EfiX64
-            | Family::EfiArm32
-            | Family::EfiArm64
-            | Family::EfiRiscv64
-    )
-    .then_some(f)
+/// A fix hint for the client at hand: its own code (or class, when it sends none) and an image
+/// of its own family, in the syntax of the servers people run.
+pub fn arch_hint(c: &Client) -> String {
+    let fam = c.family();
+    let image = fam.example_image();
+    match c.arch.code {
+        Some(code) => format!(
+            "This client sends architecture {code} ({}); hand it {image}. dnsmasq: \
+             `dhcp-match=set:arch{code},option:client-arch,{code}` + \
+             `dhcp-boot=tag:arch{code},FILE`; ISC dhcpd: `if option arch = 00:{code:02x} {{ filename \"FILE\"; }}`; \
+             Kea: a client class with `\"test\": \"option[93].hex == 0x{code:04x}\"` and `boot-file-name`.",
+            c.arch.name
+        ),
+        None => {
+            let vc = c.vendor_class.as_deref().unwrap_or("?");
+            format!(
+                "This client sends no option 93 (vendor class `{vc}`), so matching on client-arch cannot \
+                 see it; match its vendor class and hand it {image}. dnsmasq: \
+                 `dhcp-vendorclass=set:cls,{vc}` + `dhcp-boot=tag:cls,FILE`; ISC dhcpd: \
+                 `if substring(option vendor-class-identifier, 0, {}) = \"{vc}\" {{ filename \"FILE\"; }}`.",
+                vc.len()
+            )
+        }
+    }
 }
 
+/// Each stage's boot file against that stage's own identity, and only when that stage fetched
+/// it: an offer nobody fetched is never evidence against the client (CONTRACT.md, Stages).
 pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
-    let Some(fam) = client_family(s) else {
-        return vec![];
-    };
-    let code = s.client.arch.code.unwrap_or(0);
-    let who = format!(
-        "client arch {code} ({}, {})",
-        s.client.arch.name,
-        fam.name()
-    );
     let mut out = vec![];
     for st in &s.stages {
         let Some(bf) = &st.boot_file else { continue };
+        let fam = st.client.family();
+        if !fam.is_judgeable() {
+            continue;
+        }
         let file = crate::session::split_url(bf).0.unwrap_or(bf.clone());
-        let st_fam = st
-            .arch
-            .map(|a| crate::proto::arch_info(a).family)
-            .filter(|f| *f != Family::Other)
-            .unwrap_or(fam);
-        let xfer = st
+        let fetched: Vec<&Transfer> = st
             .transfers
             .iter()
             .filter_map(|&i| s.tftp.get(i))
-            .find(|t| same_file(&t.file, &file) && t.file_kind.is_some())
-            .map(|t| (t.file_kind.clone(), t.first_frame));
-        let xfer = xfer.or_else(|| {
-            s.http
-                .iter()
-                .find(|h| h.url == *bf && h.file_kind.is_some())
-                .map(|h| (h.file_kind.clone(), h.first_frame))
-        });
-        if let Some((kind, first_frame)) = xfer {
-            let why = kind
-                .as_ref()
-                .and_then(|k| crate::proto::file_misfit(st_fam, k));
-            if let Some(why) = why {
-                out.push(finding(
-                    "arch-mismatch",
-                    vec![st.boot_file_frame.unwrap_or(st.first_frame), first_frame],
-                    format!("{who}: boot file `{file}`: {why} (from the file's bytes)"),
-                ));
+            .filter(|t| t.direction == "read" && same_file(&t.file, &file))
+            .collect();
+        let http_path = |u: &str| {
+            u.split_once("//")
+                .and_then(|(_, r)| r.split_once('/'))
+                .map(|(_, p)| p.to_string())
+                .unwrap_or_default()
+        };
+        let fetched_http: Vec<&crate::http::HttpTransfer> = s
+            .http
+            .iter()
+            .filter(|h| h.stage == Some(st.index))
+            .filter(|h| h.url == *bf || (!h.url.is_empty() && http_path(&h.url) == http_path(bf)))
+            .collect();
+        if fetched.is_empty() && fetched_http.is_empty() {
+            continue;
+        }
+        let who = format!(
+            "stage {} ({}, {})",
+            st.index + 1,
+            st.who(st.index.checked_sub(1).and_then(|p| s.stages.get(p))),
+            st.client.arch_text()
+        );
+        let sniffed = fetched
+            .iter()
+            .find_map(|t| t.file_kind.clone().map(|k| (k, t.first_frame)))
+            .or_else(|| {
+                fetched_http
+                    .iter()
+                    .find_map(|h| h.file_kind.clone().map(|k| (k, h.first_frame)))
+            });
+        let first_fetch = fetched
+            .first()
+            .map(|t| t.first_frame)
+            .or(fetched_http.first().map(|h| h.first_frame));
+        let offer_frame = st.boot_file_frame.unwrap_or(st.first_frame);
+        let why = match &sniffed {
+            Some((kind, _)) => {
+                crate::proto::file_misfit(fam, kind).map(|w| format!("{w} (from the file's bytes)"))
             }
-        } else if let Some(nf) = family_from_name(&file) {
-            let bad = (st_fam == Family::Bios && nf.is_efi())
-                || (st_fam.is_efi() && nf == Family::Bios)
-                || (st_fam.is_efi() && nf.is_efi() && nf != st_fam && nf != Family::EfiX64);
-            if bad {
-                out.push(finding("arch-mismatch", vec![st.boot_file_frame.unwrap_or(st.first_frame)], format!("{who}: boot file `{file}` looks like a {} file (from its name only; its bytes were not captured)", nf.name())));
-            }
+            None => family_from_name(&file).and_then(|nf| {
+                let bad = (fam == Family::Bios && nf.is_efi())
+                    || (fam.is_efi() && nf == Family::Bios)
+                    || (fam.is_efi() && nf.is_efi() && nf != fam && nf != Family::EfiX64);
+                bad.then(|| {
+                    format!(
+                        "it looks like a {} file (from its name only; its bytes were not captured)",
+                        nf.name()
+                    )
+                })
+            }),
+        };
+        if let Some(why) = why {
+            let mut frames = vec![offer_frame];
+            frames.extend(sniffed.as_ref().map(|(_, f)| *f).or(first_fetch));
+            out.push(finding_with_hint(
+                "arch-mismatch",
+                frames,
+                format!("{who} was handed boot file `{file}`: {why}"),
+                arch_hint(&st.client),
+            ));
         }
     }
     out
@@ -203,14 +264,33 @@ pub fn incomplete(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
                 "then nothing more came".to_string()
             };
             let size = t.tsize.map(|z| format!(" of {z}")).unwrap_or_default();
-            out.push(finding(
-                "tftp-incomplete",
-                vec![t.first_frame, t.last_frame],
-                format!(
-                    "`{}` stopped at block {} ({} bytes{size}); {how}",
-                    t.file, t.blocks, t.bytes
-                ),
-            ));
+            let message = format!(
+                "`{}` stopped at block {} ({} bytes{size}); {how}",
+                t.file, t.blocks, t.bytes
+            );
+            let frames = vec![t.first_frame, t.last_frame];
+            if gave_up {
+                // The client's own ERROR ended it: it refused what it was reading, which no
+                // MTU or firewall change fixes.
+                let e = t.error.as_ref();
+                out.push(finding_with_hint(
+                    "tftp-incomplete",
+                    frames,
+                    message,
+                    format!(
+                        "The client ended this transfer itself (TFTP error {} \"{}\" from the client): it \
+                         refused the file it was reading — wrong format or architecture (e.g. a plain kernel \
+                         where the loader needs an EFI stub), too large for its memory, or a bad signature. \
+                         Check the file `{}` against what this client's loader accepts; the network is not \
+                         the cause.",
+                        e.map(|e| e.code).unwrap_or(0),
+                        e.map(|e| e.message.as_str()).unwrap_or(""),
+                        t.file
+                    ),
+                ));
+            } else {
+                out.push(finding("tftp-incomplete", frames, message));
+            }
         }
     }
     out

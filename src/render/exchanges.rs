@@ -237,17 +237,22 @@ pub fn spans(s: &BootSession) -> Vec<Span> {
         let ok = st.address.is_some();
         out.push(Span {
             label: format!(
-                "{} stage {}{}",
+                "{} stage {}: {}",
                 st.protocol,
                 i + 1,
-                if st.ipxe { " (iPXE)" } else { "" }
+                st.who(i.checked_sub(1).and_then(|p| s.stages.get(p)))
             ),
             kind: "dhcp",
             start: st.start,
             end,
             ok,
             detail: format!(
-                "{} offer(s){}{}",
+                "{}{} offer(s){}{}",
+                i.checked_sub(1)
+                    .and_then(|p| s.stages.get(p))
+                    .and_then(|p| st.identity_switch(p))
+                    .map(|t| format!("{t}; "))
+                    .unwrap_or_default(),
                 st.offers.len(),
                 st.address
                     .map(|a| format!(", address {a}"))

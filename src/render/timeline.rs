@@ -89,6 +89,17 @@ pub fn write_session(
     }
     writeln!(w, "{}  → {}", style.bold(&head), style.outcome(s.outcome))?;
     let mut lines: Vec<Line> = Vec::new();
+    // Where the DHCP identity changes (firmware → U-Boot's EFI loader → GRUB …), say so: each
+    // stage is judged as its own identity.
+    for (prev, st) in s.stages.iter().zip(s.stages.iter().skip(1)) {
+        if let Some(text) = st.identity_switch(prev) {
+            lines.push(Line {
+                frame: st.first_frame,
+                time: st.start,
+                text: format!("{:<44} {:<6} {text}", "", "STAGE"),
+            });
+        }
+    }
     for m in &s.dhcp {
         let dir = format!("{} → {}", m.src, m.dst);
         let proto = if m.version == 6 { "DHCPv6" } else { "DHCP" };
@@ -125,16 +136,27 @@ pub fn write_session(
             .content_length
             .map(|c| format!(" of {c}"))
             .unwrap_or_default();
+        // A HEAD is the firmware's size probe: headers only, never "complete: 0 bytes".
+        let how = if h.method == "HEAD" {
+            format!(
+                "headers only (size probe){}",
+                h.content_length
+                    .map(|c| format!(", size {c}"))
+                    .unwrap_or_default()
+            )
+        } else if h.reset {
+            format!("reset after {} bytes{len}", h.bytes)
+        } else {
+            format!("{}: {} bytes{len}", h.status.name(), h.bytes)
+        };
         lines.push(Line {
             frame: h.first_frame,
             time: h.start,
             text: format!(
-                "{dir:<44} {:<6} {} {} → {code}, {}: {} bytes{len}, {:.2} s",
+                "{dir:<44} {:<6} {} {} → {code}, {how}, {:.2} s",
                 "HTTP",
                 if h.method.is_empty() { "?" } else { &h.method },
                 h.url,
-                h.status.name(),
-                h.bytes,
                 h.duration_s
             ),
         });

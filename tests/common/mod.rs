@@ -32,7 +32,7 @@ pub fn analyze_json(files: &[&str], extra: &[&str]) -> (Value, i32) {
     let code = out.status.code().expect("exited, not killed by a signal");
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    assert_eq!(v["schema"], "pxe-inspect/analyze/1");
+    assert_eq!(v["schema"], "pxe-inspect/analyze/2");
     (v, code)
 }
 
