@@ -72,7 +72,10 @@ fn check(dir: &Path, name: &str, key: &str) -> Vec<String> {
         match std::fs::read(&path) {
             Ok(want) if want == bytes => {}
             Ok(want) => {
-                let (w, g) = (String::from_utf8_lossy(&want), String::from_utf8_lossy(&bytes));
+                let (w, g) = (
+                    String::from_utf8_lossy(&want),
+                    String::from_utf8_lossy(&bytes),
+                );
                 let line = w
                     .lines()
                     .zip(g.lines())
@@ -85,7 +88,9 @@ fn check(dir: &Path, name: &str, key: &str) -> Vec<String> {
                     g.lines().nth(line).unwrap_or("<end>")
                 ));
             }
-            Err(_) => bad.push(format!("{key}/{file}: no golden file (run with PXE_INSPECT_UPDATE_GOLDEN=1)")),
+            Err(_) => bad.push(format!(
+                "{key}/{file}: no golden file (run with PXE_INSPECT_UPDATE_GOLDEN=1)"
+            )),
         }
     }
     bad
