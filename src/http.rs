@@ -28,6 +28,8 @@ pub struct HttpTransfer {
     pub end: Timestamp,
     pub duration_s: f64,
     pub file_kind: Option<FileKind>,
+    /// Authenticode signature present in the EFI image (see `Transfer::signed`).
+    pub signed: Option<bool>,
     pub stage: Option<usize>,
     #[serde(skip)]
     pub flow: Flow,
@@ -87,6 +89,7 @@ impl HttpTransfer {
             end: Timestamp(ts),
             duration_s: 0.0,
             file_kind: None,
+            signed: None,
             stage,
             flow: Flow::default(),
         }
@@ -172,6 +175,7 @@ impl HttpTransfer {
                     .is_some_and(|c| c <= self.flow.body_head.len() as u64)
             {
                 self.file_kind = FileKind::sniff(&self.flow.body_head);
+                self.signed = crate::proto::pe_signed(&self.flow.body_head);
             }
         }
         self.update_status();

@@ -258,6 +258,18 @@ pub struct Offer {
     pub relay: Option<IpAddr>,
     /// Option 52 overload value when present.
     pub overload: Option<u8>,
+    /// Where the reply was sent (giaddr:67 for a relayed request).
+    pub to: IpAddr,
+    /// What is odd about the offered boot file name's bytes, and those bytes in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_file_issue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_file_hex: Option<String>,
+    /// DHCPv6 status code, and the IAID of the IA that carried it (None: top level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_iaid: Option<u32>,
 }
 
 impl Offer {
@@ -376,6 +388,9 @@ pub struct DhcpMessage {
     pub dst: String,
     pub from_client: bool,
     pub summary: String,
+    /// Option 56, the message a client or server wrote (a DECLINE's reason, a NAK's cause).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<OptionIssue>,
 }
@@ -444,6 +459,18 @@ pub struct Transfer {
     pub duration_s: f64,
     pub throughput_bps: Option<f64>,
     pub file_kind: Option<FileKind>,
+    /// Does the EFI image carry an Authenticode signature (PE data directory 4)? None when the
+    /// first block did not say (not PE, not captured).
+    pub signed: Option<bool>,
+    /// What is odd about the requested name's bytes, and those bytes in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_issue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_hex: Option<String>,
+    /// A reply to this request that came from another address than the one asked (NAT, a
+    /// VIP, a multi-homed server): (frame, source, how many such packets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrong_source: Option<WrongSource>,
     /// Largest IP packet carrying this transfer's data (fragments are reassembled first).
     pub max_ip_len: usize,
     pub fragmented: bool,
@@ -473,6 +500,14 @@ impl Transfer {
     pub fn ok(&self) -> bool {
         self.status == TransferStatus::Complete
     }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WrongSource {
+    pub frame: FrameRef,
+    pub from: IpAddr,
+    pub port: u16,
+    pub packets: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -470,6 +470,81 @@ pub fn file_misfit(fam: Family, kind: &FileKind) -> Option<String> {
     }
 }
 
+/// What is odd about the bytes of a boot file name, as offered (option 67 or the `file` field) or
+/// as requested (the RRQ), or None. Trailing NULs are how many servers end option 67 (dnsmasq
+/// sends one) and firmware reads a C string, so they are fine; bytes after a NUL, 0xFF (the
+/// END option Kea-era firmware reads past a length-counted name), control characters, edge
+/// whitespace and non-UTF-8 are not.
+pub fn name_bytes_issue(raw: &[u8]) -> Option<String> {
+    let end = raw.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    let name = &raw[..end];
+    if let Some(p) = name.iter().position(|&b| b == 0) {
+        return Some(format!("bytes after a NUL at byte {p}"));
+    }
+    if let Some(p) = name.iter().position(|&b| b == 0xff) {
+        return Some(format!("a 0xFF byte at byte {p}"));
+    }
+    if std::str::from_utf8(name).is_err() {
+        return Some("bytes that are not UTF-8".to_string());
+    }
+    if let Some(p) = name.iter().position(|&b| b < 0x20 || b == 0x7f) {
+        return Some(format!("control character 0x{:02x} at byte {p}", name[p]));
+    }
+    if name.first().is_some_and(u8::is_ascii_whitespace)
+        || name.last().is_some_and(u8::is_ascii_whitespace)
+    {
+        return Some("whitespace at its start or end".to_string());
+    }
+    None
+}
+
+/// Bytes as hex pairs ("70 78 65 ff"), at most 80 of them.
+pub fn hex_bytes(raw: &[u8]) -> String {
+    let mut s: Vec<String> = raw.iter().take(80).map(|b| format!("{b:02x}")).collect();
+    if raw.len() > 80 {
+        s.push("…".to_string());
+    }
+    s.join(" ")
+}
+
+/// Is this name a URL rather than a file (what only HTTP-capable clients can fetch)?
+pub fn is_url(name: &str) -> bool {
+    let n = name.trim_start().to_ascii_lowercase();
+    ["http://", "https://", "tftp://", "ftp://"]
+        .iter()
+        .any(|p| n.starts_with(p))
+}
+
+/// Does a PE image carry an Authenticode signature? Data directory 4 (the certificate table)
+/// has a size; None when `head` does not reach it or is no PE image.
+pub fn pe_signed(head: &[u8]) -> Option<bool> {
+    let pe = head
+        .get(0x3c..0x40)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+    if head.get(pe..pe + 4)? != b"PE\0\0" {
+        return None;
+    }
+    let opt = pe.checked_add(24)?;
+    let magic = u16::from_le_bytes([*head.get(opt)?, *head.get(opt + 1)?]);
+    let dirs = match magic {
+        0x10b => opt + 96,
+        0x20b => opt + 112,
+        _ => return None,
+    };
+    let count = u32::from_le_bytes(
+        head.get(opt + if magic == 0x10b { 92 } else { 108 }..)?
+            .get(..4)?
+            .try_into()
+            .ok()?,
+    );
+    if count <= 4 {
+        return Some(false);
+    }
+    let size_at = dirs + 4 * 8 + 4;
+    let size = u32::from_le_bytes(head.get(size_at..size_at + 4)?.try_into().ok()?);
+    Some(size > 0)
+}
+
 /// What a boot file's name suggests (weaker than its bytes).
 pub fn family_from_name(name: &str) -> Option<Family> {
     let n = name.to_ascii_lowercase();

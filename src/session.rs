@@ -97,6 +97,9 @@ pub struct Tracker {
     by_ip: HashMap<IpAddr, u64>,
     transfers: HashMap<TKey, (u64, usize)>,
     http: HashMap<TKey, (u64, usize)>,
+    /// Reads not answered yet, by the client's endpoint: a reply from another address than
+    /// the request went to (NAT, VIP) is found through this (`tftp-reply-wrong-source`).
+    awaiting: HashMap<(IpAddr, u16), (u64, usize)>,
     /// Open sessions with an unanswered ARP request for an address: a reply then touches only
     /// those (scanning every open session per reply was 3 % of a boot storm's time).
     arp_waiting: HashMap<IpAddr, Vec<u64>>,
@@ -132,6 +135,7 @@ impl Tracker {
             by_ip: HashMap::default(),
             transfers: HashMap::default(),
             http: HashMap::default(),
+            awaiting: HashMap::default(),
             arp_waiting: HashMap::default(),
             next_id: 1,
             max_ts: i64::MIN,
@@ -202,6 +206,13 @@ impl Tracker {
         for t in &o.tkeys {
             self.transfers.remove(t);
             self.http.remove(t);
+            if self
+                .awaiting
+                .get(&(t.client, t.client_port))
+                .is_some_and(|v| v.0 == id)
+            {
+                self.awaiting.remove(&(t.client, t.client_port));
+            }
         }
         for q in o.s.arp.iter().filter(|q| !q.answered) {
             if let Some(waiting) = self.arp_waiting.get_mut(&q.target) {
@@ -372,6 +383,7 @@ impl Tracker {
                         from_client,
                         summary: summary.clone(),
                         issues: m.issues.clone(),
+                        text: m.opt_str(56),
                     },
                 );
             } else {
@@ -535,7 +547,32 @@ impl Tracker {
                         status: None,
                         relay: (!m.giaddr.is_unspecified()).then_some(IpAddr::V4(m.giaddr)),
                         overload: (m.overload != 0).then_some(m.overload),
+                        to: udp.dst,
+                        boot_file_issue: None,
+                        boot_file_hex: None,
+                        status_code: None,
+                        status_iaid: None,
                     };
+                    // The name's bytes as sent: option 67 whole, else the `file` field up to
+                    // its NUL (a field with no NUL at all is itself suspect).
+                    let raw_name: Option<Vec<u8>> = m.opt_concat(67).or_else(|| {
+                        (m.overload & 1 == 0 && m.file_raw.iter().any(|&b| b != 0)).then(|| {
+                            let end = m.file_raw.iter().position(|&b| b == 0);
+                            m.file_raw[..end.unwrap_or(m.file_raw.len())].to_vec()
+                        })
+                    });
+                    let mut offer = offer;
+                    if let Some(raw) = raw_name {
+                        let no_nul = m.opt(67).is_none()
+                            && !m.file_raw.is_empty()
+                            && !m.file_raw.contains(&0);
+                        let issue = crate::proto::name_bytes_issue(&raw).or(no_nul
+                            .then(|| "no NUL terminator in the 128-byte file field".to_string()));
+                        if let Some(i) = issue {
+                            offer.boot_file_issue = Some(i);
+                            offer.boot_file_hex = Some(crate::proto::hex_bytes(&raw));
+                        }
+                    }
                     if kind == OfferKind::Ack {
                         if let Some(a) = yiaddr {
                             st.address = Some(a);
@@ -646,6 +683,7 @@ impl Tracker {
                                 what: w.clone(),
                             })
                             .collect(),
+                        text: None,
                     },
                 );
             } else {
@@ -756,6 +794,11 @@ impl Tracker {
                             .map(|(c, t)| format!("{} {t}", dhcp6::status_name(*c))),
                         relay: m.relays.first().map(|(l, _)| IpAddr::V6(*l)),
                         overload: None,
+                        to: udp.dst,
+                        boot_file_issue: None,
+                        boot_file_hex: None,
+                        status_code: m.status.as_ref().map(|(c, _)| *c),
+                        status_iaid: m.status_iaid,
                     });
                     ev = Some(("dhcp".to_string(), summary.clone()));
                 }
@@ -829,6 +872,13 @@ impl Tracker {
             None => self.transfers.get(&c2s).map(|&v| (false, v)),
         };
         let to_tftp_port = self.cfg.tftp_ports.contains(&udp.dport);
+        if tracked.is_none() && !to_tftp_port {
+            if let Some(&(id, ti)) = self.awaiting.get(&(udp.dst, udp.dport)) {
+                if self.on_wrong_source(frame, udp, id, ti) {
+                    return TftpVerdict::Tftp;
+                }
+            }
+        }
         if tracked.is_none() && !to_tftp_port && !self.cfg.tftp_ports.contains(&udp.sport) {
             return TftpVerdict::NotTftp;
         }
@@ -851,6 +901,39 @@ impl Tracker {
         TftpVerdict::Tftp
     }
 
+    /// A TFTP reply to a waiting read that came from another address than the request went to.
+    /// The client's stack drops it (wrong TID); recorded so the finding names the real cause.
+    fn on_wrong_source(
+        &mut self,
+        frame: FrameRef,
+        udp: &UdpDatagram<'_>,
+        id: u64,
+        ti: usize,
+    ) -> bool {
+        let is_reply = matches!(
+            Tftp::decode(&udp.payload),
+            Ok(Tftp::Oack { .. } | Tftp::Data { .. } | Tftp::Error { .. })
+        );
+        let Some(t) = self.open.get_mut(&id).and_then(|o| o.s.tftp.get_mut(ti)) else {
+            return false;
+        };
+        if !is_reply || t.answered || t.server == udp.src {
+            return false;
+        }
+        match &mut t.wrong_source {
+            Some(w) => w.packets += 1,
+            None => {
+                t.wrong_source = Some(WrongSource {
+                    frame,
+                    from: udp.src,
+                    port: udp.sport,
+                    packets: 1,
+                })
+            }
+        }
+        true
+    }
+
     /// A packet of a tracked transfer (`ti` in session `id`), either direction.
     #[allow(clippy::too_many_arguments)]
     fn on_transfer_packet(
@@ -866,6 +949,7 @@ impl Tracker {
         let ip_len = udp.ip_len;
         let fragmented = udp.reassembled;
         let mut ev = None;
+        let mut answered_now = false;
         {
             let Some(o) = self.touch(id, frame, ts) else {
                 return;
@@ -881,6 +965,9 @@ impl Tracker {
                 }
             }
             if from_server {
+                if !t.answered {
+                    answered_now = true;
+                }
                 t.answered = true;
                 if t.server_port.is_none() || t.blocks == 0 {
                     t.server_port = Some(udp.sport);
@@ -946,6 +1033,7 @@ impl Tracker {
                         if t.blocks == 0 {
                             t.head = data.get(..data.len().min(1024)).unwrap_or(&[]).to_vec();
                             t.file_kind = FileKind::sniff(&t.head);
+                            t.signed = crate::proto::pe_signed(&t.head);
                         }
                         t.blocks += 1;
                         t.bytes += declared;
@@ -1012,6 +1100,12 @@ impl Tracker {
                     });
                 }
                 Tftp::Rrq(_) | Tftp::Wrq(_) => {}
+            }
+        }
+        if answered_now && !self.awaiting.is_empty() {
+            let ep = (udp.dst, udp.dport);
+            if self.awaiting.get(&ep) == Some(&(id, ti)) {
+                self.awaiting.remove(&ep);
             }
         }
         if let Some(text) = ev {
@@ -1095,6 +1189,10 @@ impl Tracker {
                 duration_s: 0.0,
                 throughput_bps: None,
                 file_kind: None,
+                signed: None,
+                file_issue: None,
+                file_hex: None,
+                wrong_source: None,
                 max_ip_len: 0,
                 fragmented: false,
                 icmp_unreachable: vec![],
@@ -1107,6 +1205,14 @@ impl Tracker {
                 gaps: Vec::new(),
                 final_seen: false,
             };
+            let mut t = t;
+            // The name's bytes as sent (the decoded name is lossy UTF-8).
+            let raw = udp.payload.get(2..).unwrap_or(&[]);
+            let raw = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+            if let Some(i) = crate::proto::name_bytes_issue(raw) {
+                t.file_issue = Some(i);
+                t.file_hex = Some(crate::proto::hex_bytes(raw));
+            }
             s.tftp.push(t);
             let ti = s.tftp.len() - 1;
             if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
@@ -1124,6 +1230,9 @@ impl Tracker {
             o.tkeys.push(key);
         }
         self.transfers.insert(key, (id, ti));
+        if !write && self.awaiting.len() < 100_000 {
+            self.awaiting.insert((udp.src, udp.sport), (id, ti));
+        }
         if let Some(t) = ev {
             self.event(id, frame, ts, "tftp", t);
         }

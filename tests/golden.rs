@@ -129,6 +129,11 @@ fn golden_public_captures() {
 }
 
 #[test]
+fn golden_field_reports() {
+    run_dir("tests/captures/field", "field");
+}
+
+#[test]
 fn golden_storms() {
     use pxe_inspect::source::writer::CaptureWriter;
     use pxe_inspect::synth::{write_root, Storm, StormConfig};

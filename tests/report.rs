@@ -438,7 +438,7 @@ fn anonymize_leaves_nothing_identifying_in_any_output() {
         "samples/lab-bios-dnsmasq.pcap",
         "samples/lab-proxy-uefi.pcap",
         "samples/lab-fail-uefi-proxy-4011-blocked.pcap",
-        "samples/lab-uefi-http-boot.pcap",
+        "samples/lab-uefi-http-boot.pcap.gz",
     ];
     for sample in samples {
         let (plain, _) = analyze_json(&[sample], &[]);

@@ -311,7 +311,7 @@ fn readme_catalogue_is_generated_from_the_registry() {
 #[test]
 fn uefi_http_boot_session() {
     let (v, code) = analyze_json(
-        &[&sample("lab-uefi-http-boot.pcap")],
+        &[&sample("lab-uefi-http-boot.pcap.gz")],
         &["--fail-on", "warning"],
     );
     assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
@@ -335,7 +335,7 @@ fn uefi_http_boot_session() {
         .iter()
         .filter_map(|st| st["boot_file"].as_str())
         .collect();
-    assert_eq!(files, vec!["http://192.168.77.1:8080/syslinux.efi"]);
+    assert_eq!(files, vec!["http://192.168.77.1:8080/grubnetx64.efi"]);
     let get = s["http"]
         .as_array()
         .expect("http")
@@ -343,7 +343,7 @@ fn uefi_http_boot_session() {
         .find(|h| h["method"] == "GET")
         .expect("GET")
         .clone();
-    assert_eq!(get["url"], "http://192.168.77.1:8080/syslinux.efi");
+    assert_eq!(get["url"], "http://192.168.77.1:8080/grubnetx64.efi");
     assert_eq!(get["status_code"], 200);
     assert_eq!(get["status"], "complete");
     assert_eq!(get["bytes"], get["content_length"]);
@@ -352,10 +352,50 @@ fn uefi_http_boot_session() {
         "analyze",
         "-f",
         "timeline",
-        &sample("lab-uefi-http-boot.pcap"),
+        &sample("lab-uefi-http-boot.pcap.gz"),
     ]);
     assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("HTTP   GET http://192.168.77.1:8080/syslinux.efi → HTTP 200, complete"));
+        .contains("HTTP   GET http://192.168.77.1:8080/grubnetx64.efi → HTTP 200, complete"));
+    // syslinux.efi served the same way exits at once (it needs PXE/TFTP) and the firmware moves
+    // on to HTTP boot over IPv6 without asking for anything: not a boot.
+    let (v, _) = analyze_json(&[&sample("lab-fail-uefi-http-syslinux-exits.pcap")], &[]);
+    let s = &sessions(&v)[0];
+    assert_eq!(finding_ids(s), vec!["nbp-rejected"]);
+    assert_eq!(s["outcome"], "failed");
+}
+
+/// Secure Boot on, an unsigned GRUB downloaded completely, then "Access Denied" and the
+/// firmware's fallbacks (IPv6 PXE, HTTP boot): `nbp-rejected`, the image reported unsigned, and
+/// no finding for the fallbacks that follow.
+#[test]
+fn secure_boot_refusing_an_unsigned_image_is_nbp_rejected() {
+    let (v, code) = analyze_json(&[&sample("lab-fail-uefi-sb-unsigned.pcap.gz")], &[]);
+    assert_eq!(code, 1);
+    let s = &sessions(&v)[0];
+    assert_eq!(finding_ids(s), vec!["nbp-rejected"]);
+    assert_eq!(s["outcome"], "failed");
+    let m = s["findings"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        m.contains("grubnetx64-unsigned.efi") && m.contains("no Authenticode signature"),
+        "{m}"
+    );
+    let t = s["tftp"]
+        .as_array()
+        .expect("tftp")
+        .iter()
+        .find(|t| t["status"] == "complete")
+        .expect("the transfer");
+    assert_eq!(t["signed"], false);
+    // The signed shim of the healthy Secure Boot boot carries a signature.
+    let (v, _) = analyze_json(&[&sample("lab-uefi-sb-shim-dnsmasq.pcap.gz")], &[]);
+    let shim = sessions(&v)[0]["tftp"]
+        .as_array()
+        .expect("tftp")
+        .iter()
+        .find(|t| t["file"] == "shimx64.efi" && t["status"] == "complete")
+        .expect("shim")
+        .clone();
+    assert_eq!(shim["signed"], true);
 }
 
 /// Real firmware of every family the lab boots (recorded against dnsmasq with a per-arch

@@ -357,13 +357,39 @@ fn atftp(n: &Netns, file: &str, opts: &[&str]) {
         .status();
 }
 
+/// What a DHCP relay sends: a PXE DISCOVER with giaddr set, unicast from port 67 to the server
+/// (python, since busybox has no relay). The relay address is the client namespace's own.
+fn relayed_discover(n: &Netns) {
+    let _ = Command::new("ip")
+        .args(["-n", &n.cli, "addr", "add", "192.168.78.9/24", "dev", "vc0"])
+        .status();
+    let py = r#"
+import socket, struct, time
+mac = bytes.fromhex('020000000977')
+opts = bytes([53,1,1, 60,32]) + b'PXEClient:Arch:00000:UNDI:002001' + bytes([93,2,0,0, 255])
+pkt = struct.pack('!BBBBIHH4s4s4s4s16s64s128s4s', 1,1,6,1, 0x12345678, 0, 0,
+    bytes(4), bytes(4), bytes(4), socket.inet_aton('192.168.78.9'),
+    mac + bytes(10), bytes(64), bytes(128), bytes([99,130,83,99])) + opts
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('192.168.78.9', 67))
+for _ in range(3):
+    s.sendto(pkt, ('192.168.78.1', 67))
+    time.sleep(0.5)
+"#;
+    let _ = n
+        .exec(&n.cli, &["python3", "-c", py])
+        .stdout(Stdio::null())
+        .status();
+}
+
 const PXE_BIOS: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000"];
 
 #[test]
 fn every_fault_produces_its_finding() {
     if skip_unless(
-        can_netns() && have("busybox") && have("atftp"),
-        "needs root, ip netns, busybox, atftp",
+        can_netns() && have("busybox") && have("atftp") && have("python3"),
+        "needs root, ip netns, busybox, atftp, python3",
     ) {
         return;
     }
@@ -482,6 +508,31 @@ fn every_fault_produces_its_finding() {
             fetch(&[]),
             6_000,
             "tftp-incomplete",
+        ),
+        (
+            "boot-url-to-pxe-client",
+            with("boot-url-to-pxe-client"),
+            Box::new(|n: &Netns| {
+                assert!(udhcpc(n, PXE_BIOS));
+            }),
+            300,
+            "boot-url-to-pxe-client",
+        ),
+        (
+            "boot-file-name-suspect",
+            with("boot-file-name-suspect"),
+            Box::new(|n: &Netns| {
+                assert!(udhcpc(n, PXE_BIOS));
+            }),
+            300,
+            "boot-file-name-suspect",
+        ),
+        (
+            "relay-reply-misrouted",
+            with("relay-reply-misrouted"),
+            Box::new(|n: &Netns| relayed_discover(n)),
+            300,
+            "relay-reply-misrouted",
         ),
         (
             "proxy-missing-vendor-class",

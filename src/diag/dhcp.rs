@@ -118,14 +118,22 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// The first answer that is usable: with what the client already holds, it then has an address
+/// and a way to its boot file (a file/URL, or the proxy/4011 path). Loaders that fetch by name
+/// themselves (U-Boot's `pxe get`, GRUB, an installer) need only the address.
 pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    use crate::proto::Loader;
     let mut out = vec![];
     for st in &s.stages {
         let Some(first) = st.discovers.first() else {
             continue;
         };
         let t0 = dhcp_time(s, first).unwrap_or(st.start);
-        let usable = st
+        let needs_boot = matches!(
+            st.client.loader,
+            Loader::Firmware | Loader::HttpBoot | Loader::Ipxe
+        );
+        let mut offers: Vec<&Offer> = st
             .offers
             .iter()
             .filter(|o| {
@@ -134,20 +142,44 @@ pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                     OfferKind::Dhcp | OfferKind::Proxy | OfferKind::Dhcpv6
                 ) && o.frame > *first
             })
-            .min_by_key(|o| o.time);
-        if let Some(o) = usable {
-            let delay = o.time.secs_since(t0);
-            if delay >= 10.0 {
-                out.push(finding(
-                    "dhcp-slow-offer",
-                    vec![*first, o.frame],
-                    format!(
-                        "first offer ({} from {}) came {delay:.1} s after the first DISCOVER",
-                        o.message, o.server
-                    ),
-                ));
-            }
+            .collect();
+        offers.sort_by_key(|o| o.time);
+        let (mut addr, mut boot) = (false, !needs_boot);
+        let usable = offers.iter().find(|o| {
+            addr |= o.address.is_some();
+            boot |= offers_boot(o) || o.kind == OfferKind::Dhcpv6;
+            addr && boot
+        });
+        let Some(o) = usable else { continue };
+        let delay = o.time.secs_since(t0);
+        if delay < 10.0 {
+            continue;
         }
+        let before = st.discovers.iter().filter(|d| **d < o.frame).count();
+        let server = o.server_id.unwrap_or(o.server);
+        let unanswered = st
+            .discovers
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                **d < o.frame
+                    && !st.offers.iter().any(|x| {
+                        x.server_id.unwrap_or(x.server) == server
+                            && x.frame > **d
+                            && st.discovers.get(i + 1).is_none_or(|n| x.frame < *n)
+                    })
+            })
+            .count();
+        out.push(finding(
+            "dhcp-slow-offer",
+            vec![*first, o.frame],
+            format!(
+                "the first usable answer ({} from {server}, {}) came {delay:.1} s after the first \
+                 DISCOVER, at DISCOVER round {before}; {server} left {unanswered} round(s) unanswered",
+                o.message,
+                carried(o)
+            ),
+        ));
     }
     out
 }
@@ -173,6 +205,17 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if !pxe_stage || st.boot_file.is_some() || !st.transfers.is_empty() {
             continue;
         }
+        // A chainloaded iPXE (an earlier stage loaded it) without a file: ipxe-no-script.
+        if st.client.ipxe
+            && s.stages[..st.index].iter().any(|p| {
+                p.transfers
+                    .iter()
+                    .filter_map(|&i| s.tftp.get(i))
+                    .any(|t| t.ok())
+            })
+        {
+            continue;
+        }
         // Firmware falls back (PXE -> HTTP boot, IPv4 -> IPv6): a later stage that got a boot
         // file means this one was not where the client was meant to boot.
         if s.stages[st.index + 1..]
@@ -183,13 +226,13 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         }
         // A PXEClient offer without a file sends the client on to a boot server (port 4011,
         // option 43): proxy-unanswered covers that path.
+        // A proxyDHCP offer (or option 43 boot servers) sends the client on to a boot server
+        // on port 4011: proxy-unanswered covers that path. A DHCP offer that merely carries
+        // option 60 PXEClient and a next-server but no file is no boot file.
         let boot_server_replied = st.offers.iter().any(|o| o.kind == OfferKind::BootServer);
         if !boot_server_replied
             && st.offers.iter().any(|o| {
-                o.vendor_class
-                    .as_deref()
-                    .is_some_and(|v| v.starts_with("PXEClient"))
-                    && o.kind != OfferKind::Ack
+                o.kind == OfferKind::Proxy || (o.kind == OfferKind::Dhcp && o.pxe.is_some())
             })
         {
             continue;
@@ -206,7 +249,19 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         out.push(finding(
             "dhcp-no-boot-file",
             frames,
-            format!("got address {} from {} but no offer named a boot file (option 67 / file) or boot server", addr_msg.address.map(|a| a.to_string()).unwrap_or_default(), addr_msg.server),
+            format!(
+                "got address {} from {} but no offer named a boot file (option 67 / file){}",
+                addr_msg.address.map(|a| a.to_string()).unwrap_or_default(),
+                addr_msg.server,
+                match st
+                    .offers
+                    .iter()
+                    .find_map(|o| o.siaddr.or(o.opt66.as_deref().and_then(|x| x.parse().ok())))
+                {
+                    Some(ns) => format!("; a next-server ({ns}) alone is not enough"),
+                    None => String::new(),
+                }
+            ),
         ));
     }
     out
@@ -276,11 +331,29 @@ pub fn nak_decline(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             ));
         }
         if !st.declines.is_empty() {
+            let reason = s
+                .dhcp
+                .iter()
+                .filter(|m| st.declines.contains(&m.frame))
+                .find_map(|m| m.text.clone());
+            let addr = st
+                .offers
+                .iter()
+                .filter(|o| o.kind == OfferKind::Ack)
+                .find_map(|o| o.address);
             out.push(finding(
                 "dhcp-decline",
                 st.declines.clone(),
-                "the client declined the offered address (already in use on the network)"
-                    .to_string(),
+                format!(
+                    "the client declined the address{} it was given{}",
+                    addr.map(|a| format!(" {a}")).unwrap_or_default(),
+                    match reason {
+                        Some(r) => format!("; its reason (option 56): \"{r}\""),
+                        None => "; it gave no reason (no option 56) — usually an ARP probe found \
+                                 the address in use"
+                            .to_string(),
+                    }
+                ),
             ));
         }
     }
@@ -540,6 +613,288 @@ pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             }
             _ => {}
         }
+    }
+    out
+}
+
+/// What one offer carried, for a person: "address 192.0.2.100 only" / "boot info (file
+/// `x`, option 60 PXEClient, option 54 192.0.2.1) and no address".
+fn carried(o: &Offer) -> String {
+    let mut parts = vec![];
+    if let Some(a) = o.address {
+        parts.push(format!("address {a}"));
+    }
+    if let Some(f) = o.boot_file() {
+        parts.push(format!("file `{f}`"));
+    }
+    if let Some(v) = &o.vendor_class {
+        parts.push(format!("option 60 {v}"));
+    }
+    if o.pxe.is_some() {
+        parts.push("option 43".to_string());
+    }
+    if let Some(sid) = o.server_id {
+        parts.push(format!("option 54 {sid}"));
+    }
+    if parts.is_empty() {
+        "nothing usable".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Does an offer point the client at a boot (a file, a URL, or the proxyDHCP/4011 path)?
+fn offers_boot(o: &Offer) -> bool {
+    o.has_boot_info()
+        || o.pxe.is_some()
+        || (o.kind == OfferKind::Proxy
+            && o.vendor_class
+                .as_deref()
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")))
+}
+
+/// How many DISCOVER rounds got at least one offer before the next DISCOVER.
+fn answered_rounds(st: &Stage) -> usize {
+    st.discovers
+        .iter()
+        .enumerate()
+        .filter(|(i, d)| {
+            let next = st.discovers.get(i + 1);
+            st.offers.iter().any(|o| {
+                matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy)
+                    && o.frame > **d
+                    && next.is_none_or(|n| o.frame < *n)
+            })
+        })
+        .count()
+}
+
+/// Offers reached the client, round after round, and it never asked for one (no REQUEST, no
+/// 4011): PXE-E18/E16. The classic cause is the "dual offer" — an address from one server, the
+/// boot info from a proxyDHCP — on firmware that does not merge them.
+pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        if st.protocol != "dhcpv4"
+            || !st.requests.is_empty()
+            || !st.boot_server_requests.is_empty()
+            || !st.transfers.is_empty()
+            || s.http.iter().any(|h| h.stage == Some(st.index))
+        {
+            continue;
+        }
+        let offers: Vec<&Offer> = st
+            .offers
+            .iter()
+            .filter(|o| matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy))
+            .collect();
+        if answered_rounds(st) < 2 || offers.is_empty() {
+            continue;
+        }
+        // No offer pointed at a boot at all: dhcp-no-boot-file says that.
+        if !offers.iter().any(|o| offers_boot(o)) {
+            continue;
+        }
+        // The client asked later, under this identity, in another stage: not ignored.
+        if s.stages[st.index + 1..]
+            .iter()
+            .any(|l| l.client.same_identity(&st.client) && !l.requests.is_empty())
+        {
+            continue;
+        }
+        // Explained by another rule: firmware ignores proxy offers without option 60, and a
+        // reply broadcast on the server's segment never reached the relay.
+        let explained = offers.iter().any(|o| {
+            (o.kind == OfferKind::Proxy && !offers_boot(o))
+                || (o.kind == OfferKind::Proxy
+                    && !o
+                        .vendor_class
+                        .as_deref()
+                        .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")))
+                || misrouted(o).is_some()
+        });
+        if explained {
+            continue;
+        }
+        let mut by_server: Vec<(String, String)> = vec![];
+        for o in &offers {
+            let who = o.server_id.unwrap_or(o.server).to_string();
+            if !by_server.iter().any(|(w, _)| *w == who) {
+                by_server.push((who, carried(o)));
+            }
+        }
+        let addr_only = offers
+            .iter()
+            .any(|o| o.address.is_some() && !offers_boot(o));
+        let boot_no_addr = offers.iter().any(|o| o.address.is_none() && offers_boot(o));
+        let wrong_port = offers.iter().find(|o| o.dst_port != 68);
+        let cause = if let Some(o) = wrong_port {
+            format!(
+                "the replies went to port {} instead of 68, where the client does not listen",
+                o.dst_port
+            )
+        } else if addr_only && boot_no_addr {
+            "the address and the boot info came in separate offers and this firmware does not \
+             merge a DHCP offer with a proxyDHCP offer (the \"dual offer\" problem)"
+                .to_string()
+        } else {
+            "the firmware found no offer it could use (check what each one carried)".to_string()
+        };
+        let mut frames: Vec<FrameRef> = st.discovers.iter().take(2).copied().collect();
+        frames.extend(offers.iter().map(|o| o.frame).take(6));
+        out.push(finding(
+            "dhcp-offers-ignored",
+            frames,
+            format!(
+                "{} DISCOVER rounds were answered and the client never sent a REQUEST or a 4011 \
+                 request; offers: {}; likely cause: {cause}",
+                answered_rounds(st),
+                by_server
+                    .iter()
+                    .map(|(w, c)| format!("{w}: {c}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ));
+    }
+    out
+}
+
+/// Why a reply to a relayed request does not reach the relay, or None when it does. The
+/// relay's own copy to the client (sent from giaddr) is the normal second leg.
+fn misrouted(o: &Offer) -> Option<String> {
+    let g = o.relay?;
+    if o.server == g || o.kind == OfferKind::Dhcpv6 {
+        return None;
+    }
+    if o.to != g || o.dst_port != 67 {
+        Some(format!(
+            "{} from {} answered a request relayed by {g} but went to {}:{} instead of {g}:67",
+            o.message, o.server, o.to, o.dst_port
+        ))
+    } else {
+        None
+    }
+}
+
+pub fn relay_reply_misrouted(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        let bad: Vec<(&Offer, String)> = st
+            .offers
+            .iter()
+            .filter_map(|o| misrouted(o).map(|w| (o, w)))
+            .collect();
+        if let Some((_, why)) = bad.first() {
+            out.push(finding(
+                "relay-reply-misrouted",
+                bad.iter().map(|(o, _)| o.frame).collect(),
+                format!(
+                    "{why}; the client on the relay's segment never hears it ({} such repl{})",
+                    bad.len(),
+                    if bad.len() == 1 { "y" } else { "ies" }
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// A URL handed as the boot file to firmware that can only fetch files by TFTP.
+pub fn boot_url_to_pxe_client(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    use crate::proto::Loader;
+    let mut out = vec![];
+    for st in &s.stages {
+        if st.protocol != "dhcpv4" || st.client.loader != Loader::Firmware || st.client.ipxe {
+            continue;
+        }
+        let Some(url) = st
+            .offers
+            .iter()
+            .filter_map(|o| o.boot_file())
+            .find(|f| crate::proto::is_url(f))
+        else {
+            continue;
+        };
+        let mut frames: Vec<FrameRef> = st.boot_file_frame.into_iter().collect();
+        frames.extend(
+            st.offers
+                .iter()
+                .filter(|o| o.boot_file() == Some(url))
+                .map(|o| o.frame)
+                .take(2),
+        );
+        let rrq = st
+            .transfers
+            .iter()
+            .filter_map(|&i| s.tftp.get(i))
+            .find(|t| t.file.contains("://"));
+        frames.extend(rrq.map(|t| t.first_frame));
+        out.push(finding(
+            "boot-url-to-pxe-client",
+            frames,
+            format!(
+                "the boot file `{url}` is a URL, but this client ({}, {}) fetches boot files by TFTP \
+                 only{}",
+                st.client.vendor_class.as_deref().unwrap_or("PXE firmware"),
+                st.client.arch_text(),
+                match rrq {
+                    Some(t) => format!("; it asked {} by TFTP for the URL itself", t.server),
+                    None => String::new(),
+                }
+            ),
+        ));
+    }
+    out
+}
+
+/// DHCPv6 netboot client answered with a failure status and no address.
+pub fn dhcpv6_status_error(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        if st.protocol != "dhcpv6" {
+            continue;
+        }
+        let netboot = st.arch.is_some()
+            || st
+                .vendor_class
+                .as_deref()
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
+        if !netboot || st.address.is_some() {
+            continue;
+        }
+        let failed: Vec<&Offer> = st
+            .offers
+            .iter()
+            .filter(|o| o.status_code.is_some_and(|c| c != 0) && o.address.is_none())
+            .collect();
+        let Some(first) = failed.first() else {
+            continue;
+        };
+        let other = s
+            .stages
+            .iter()
+            .filter(|o| o.index != st.index && o.protocol == "dhcpv6")
+            .find_map(|o| o.address);
+        let where_ = match first.status_iaid {
+            Some(iaid) => format!("inside IA_NA {iaid:#010x}"),
+            None => "at the top level".to_string(),
+        };
+        out.push(finding(
+            "dhcpv6-status-error",
+            failed.iter().map(|o| o.frame).take(6).collect(),
+            format!(
+                "{} from {} answered with status {} {where_} and no address ({} such answer(s)){}",
+                first.message,
+                first.server,
+                first.status.as_deref().unwrap_or("?"),
+                failed.len(),
+                match other {
+                    Some(a) => format!("; another IA of the same DUID holds {a}"),
+                    None => "; no IA of this DUID holds an address".to_string(),
+                }
+            ),
+        ));
     }
     out
 }

@@ -4,6 +4,7 @@
 
 pub mod dhcp;
 pub mod registry;
+pub mod screens;
 pub mod tftp;
 
 use crate::model::*;
@@ -83,6 +84,14 @@ const SESSION_RULES: &[Rule] = &[
     dhcp::arch_unknown,
     dhcp::http_boot_no_url,
     dhcp::dhcpv6_no_boot_url,
+    dhcp::dhcpv6_status_error,
+    dhcp::offers_ignored,
+    dhcp::relay_reply_misrouted,
+    dhcp::boot_url_to_pxe_client,
+    tftp::boot_file_name_suspect,
+    tftp::nbp_rejected,
+    tftp::reply_wrong_source,
+    tftp::ipxe_no_script,
     tftp::arch_mismatch,
     tftp::file_errors,
     tftp::no_response,

@@ -78,6 +78,7 @@ fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
         from_client: true,
         summary: String::new(),
         issues: vec![],
+        text: None,
     });
     s.stages.push(st);
     s.stages.last_mut().expect("stage")
@@ -117,6 +118,11 @@ fn offer(
         status: None,
         relay: None,
         overload: None,
+        to: ip(100),
+        boot_file_issue: None,
+        boot_file_hex: None,
+        status_code: None,
+        status_iaid: None,
     }
 }
 
@@ -149,6 +155,10 @@ fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Tran
         duration_s: 1.0,
         throughput_bps: None,
         file_kind: None,
+        signed: None,
+        file_issue: None,
+        file_hex: None,
+        wrong_source: None,
         max_ip_len: 600,
         fragmented: false,
         icmp_unreachable: vec![],
@@ -308,6 +318,7 @@ fn proxy_rules() {
         from_client: true,
         summary: String::new(),
         issues: vec![],
+        text: None,
     });
     s.stages[0].offers.push(offer(
         OfferKind::Proxy,
@@ -656,4 +667,37 @@ fn every_registered_rule_is_documented() {
             r.id
         );
     }
+}
+
+/// Every finding that `explain` names for a screen message exists in the registry.
+#[test]
+fn screen_messages_name_registered_findings_only() {
+    use crate::diag::screens::{PXE_CODES, SCREEN_TEXTS};
+    let mut bad = vec![];
+    for p in PXE_CODES {
+        bad.extend(
+            p.findings
+                .iter()
+                .filter(|f| super::registry::rule(f).is_none())
+                .map(|f| format!("{}: {f}", p.code)),
+        );
+    }
+    for t in SCREEN_TEXTS {
+        bad.extend(
+            t.findings
+                .iter()
+                .filter(|f| super::registry::rule(f).is_none())
+                .map(|f| format!("{}: {f}", t.text)),
+        );
+    }
+    for code in ["3c126083", "7f048281", "2d0c613b", "040ee119", "4c0a6035"] {
+        let e = crate::diag::screens::decode_ipxe(code).expect("decodes");
+        bad.extend(
+            e.findings
+                .iter()
+                .filter(|f| super::registry::rule(f).is_none())
+                .map(|f| format!("{code}: {f}")),
+        );
+    }
+    assert!(bad.is_empty(), "unregistered IDs: {bad:?}");
 }

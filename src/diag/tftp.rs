@@ -179,14 +179,26 @@ pub fn file_errors(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if t.status != TransferStatus::Error || !required(s, i) {
             continue;
         }
+        if t.file.contains("://") && url_explained(s, t) {
+            continue; // boot-url-to-pxe-client names the cause
+        }
         let frames = vec![t.first_frame, e.frame];
+        let mut spellings = both_spellings(s, t)
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default();
+        if e.code == 1 && t.file.chars().any(|c| c.is_ascii_uppercase()) {
+            spellings.push_str(
+                "; the name has capitals and most TFTP servers match names case-sensitively \
+                 (tftpd-hpa's --map-file can fold case)",
+            );
+        }
         if e.code == 1 {
             out.push(finding(
                 "tftp-file-not-found",
                 frames,
                 format!(
-                    "`{}` not found on {} (TFTP error 1: {}); the client fetched nothing after it",
-                    t.file, t.server, e.message
+                    "`{}` not found on {} (TFTP error 1: {}); the client fetched nothing after it{spellings}",
+                    t.file.escape_debug(), t.server, e.message
                 ),
             ));
         } else {
@@ -203,9 +215,21 @@ pub fn file_errors(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// A TFTP request for a URL the client was handed as its boot file: the URL is the cause.
+fn url_explained(s: &BootSession, t: &Transfer) -> bool {
+    t.stage.and_then(|i| s.stages.get(i)).is_some_and(|st| {
+        st.client.loader == crate::proto::Loader::Firmware
+            && !st.client.ipxe
+            && st.boot_file.as_deref().is_some_and(crate::proto::is_url)
+    })
+}
+
 pub fn no_response(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for (i, t) in s.tftp.iter().enumerate() {
+        if t.wrong_source.is_some() || (t.file.contains("://") && url_explained(s, t)) {
+            continue; // tftp-reply-wrong-source / boot-url-to-pxe-client name the cause
+        }
         if t.answered
             || retried_ok(s, i)
             || s.tftp[i + 1..]
@@ -225,12 +249,17 @@ pub fn no_response(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         } else {
             " and ICMP destination-unreachable came back (nothing listens on UDP 69 there)".into()
         };
+        let spellings = both_spellings(s, t)
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default();
         out.push(finding(
             "tftp-no-response",
             frames,
             format!(
-                "request for `{}` to {} sent {} time(s), never answered{icmp}",
-                t.file, t.server, t.rrq_count
+                "request for `{}` to {} sent {} time(s), never answered{icmp}{spellings}",
+                t.file.escape_debug(),
+                t.server,
+                t.rrq_count
             ),
         ));
     }
@@ -519,6 +548,317 @@ pub fn http_error(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
             "http-error",
             vec![h.first_frame, h.last_frame],
             format!("HTTP download of `{}` failed: {why}", h.url),
+        ));
+    }
+    out
+}
+
+/// Normalised for "is this the file that was offered?": case, leading slashes and trailing
+/// junk (NUL, 0xFF decoded as U+FFFD, control characters, whitespace) do not count.
+fn name_key(n: &str) -> String {
+    n.trim_start_matches('/')
+        .trim_end_matches(|c: char| c.is_control() || c.is_whitespace() || c == '\u{fffd}')
+        .to_ascii_lowercase()
+}
+
+fn spell(name: &str, hex: Option<&str>) -> String {
+    let hex = hex
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::proto::hex_bytes(name.as_bytes()));
+    format!("`{}` [{hex}]", name.escape_debug())
+}
+
+/// The offered boot file and the RRQ that asked for it under another spelling (extra bytes,
+/// case, a leading slash), when that request did not succeed.
+fn misspelled<'a>(s: &'a BootSession, st: &'a Stage) -> Option<(&'a Offer, &'a Transfer)> {
+    let offered = st.boot_file.as_deref()?;
+    let offer = st
+        .offers
+        .iter()
+        .rev()
+        .find(|o| o.boot_file() == Some(offered))?;
+    let t = st
+        .transfers
+        .iter()
+        .filter_map(|&i| s.tftp.get(i))
+        .filter(|t| t.direction == "read" && !t.ok() && !is_probe_abort(t))
+        .find(|t| t.file != offered && name_key(&t.file) == name_key(offered))?;
+    Some((offer, t))
+}
+
+/// "offered as `pxelinux.0` [70 78 …], requested as `pxelinux.0\u{fffd}` [70 78 … ff]".
+fn both_spellings(s: &BootSession, t: &Transfer) -> Option<String> {
+    let st = t.stage.and_then(|i| s.stages.get(i))?;
+    let (o, rrq) = misspelled(s, st)?;
+    (std::ptr::eq(rrq, t)).then(|| {
+        format!(
+            "offered as {}, requested as {}",
+            spell(o.boot_file().unwrap_or(""), o.boot_file_hex.as_deref()),
+            spell(&t.file, t.file_hex.as_deref())
+        )
+    })
+}
+
+pub fn boot_file_name_suspect(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        let mut seen: Vec<&str> = vec![];
+        for o in &st.offers {
+            let (Some(issue), Some(name)) = (&o.boot_file_issue, o.boot_file()) else {
+                continue;
+            };
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            out.push(finding(
+                "boot-file-name-suspect",
+                vec![o.frame],
+                format!(
+                    "{} from {} names boot file {} with {issue}; firmware reads such names \
+                     differently (a C string, or the bytes as they are)",
+                    o.message,
+                    o.server,
+                    spell(name, o.boot_file_hex.as_deref())
+                ),
+            ));
+        }
+        if let Some((o, t)) = misspelled(s, st) {
+            let what = match &t.file_issue {
+                Some(i) => format!("the request carries {i}"),
+                None if t.file.trim_start_matches('/')
+                    == o.boot_file().unwrap_or("").trim_start_matches('/') =>
+                {
+                    "the request adds a leading slash".to_string()
+                }
+                None => "the request differs in case or path".to_string(),
+            };
+            out.push(finding(
+                "boot-file-name-suspect",
+                vec![o.frame, t.first_frame],
+                format!(
+                    "the client asked {} for another spelling than it was offered ({what}): \
+                     offered as {}, requested as {}",
+                    t.server,
+                    spell(o.boot_file().unwrap_or(""), o.boot_file_hex.as_deref()),
+                    spell(&t.file, t.file_hex.as_deref())
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The boot file arrived completely and the same firmware started over without asking for any
+/// other file: it refused or lost the image (Secure Boot, format, corruption).
+pub fn nbp_rejected(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    use crate::proto::Loader;
+    let mut out = vec![];
+    for (i, st) in s.stages.iter().enumerate() {
+        if !matches!(st.client.loader, Loader::Firmware | Loader::HttpBoot) {
+            continue;
+        }
+        let Some(bf) = st.boot_file.as_deref() else {
+            continue;
+        };
+        let file = crate::session::split_url(bf).0.unwrap_or(bf.to_string());
+        let done_tftp = st
+            .transfers
+            .iter()
+            .filter_map(|&x| s.tftp.get(x))
+            .find(|t| t.ok() && same_file(&t.file, &file));
+        let done_http = s.http.iter().find(|h| {
+            h.stage == Some(i) && h.method == "GET" && h.status == TransferStatus::Complete
+        });
+        let (first, last, end, kind, signed, size) = match (done_tftp, done_http) {
+            (Some(t), _) => (
+                t.first_frame,
+                t.final_frame.unwrap_or(t.last_frame),
+                t.end,
+                &t.file_kind,
+                t.signed,
+                t.bytes,
+            ),
+            (None, Some(h)) => (
+                h.first_frame,
+                h.last_frame,
+                h.end,
+                &h.file_kind,
+                h.signed,
+                h.bytes,
+            ),
+            _ => continue,
+        };
+        // An image of the wrong family: arch-mismatch names that cause.
+        if kind
+            .as_ref()
+            .is_some_and(|k| crate::proto::file_misfit(st.client.family(), k).is_some())
+        {
+            continue;
+        }
+        // Anything else asked for after it means the image ran.
+        let other_file = s
+            .tftp
+            .iter()
+            .any(|t| t.start > end && !same_file(&t.file, &file))
+            || s.http
+                .iter()
+                .any(|h| h.start > end && h.first_frame > last && !h.url.ends_with(&file));
+        if other_file {
+            continue;
+        }
+        // The same firmware starting over: a PXE/HTTP-boot DISCOVER or a DHCPv6 SOLICIT of the
+        // same machine (not iPXE, GRUB or an installer: those mean the image ran).
+        let Some(next) = s.stages[i + 1..].iter().find(|n| {
+            matches!(n.client.loader, Loader::Firmware | Loader::HttpBoot)
+                && n.start.0 > end.0
+                && (n.client.arch.code.is_some() || n.protocol == "dhcpv6")
+                && n.client.family().efi_of_cpu() == st.client.family().efi_of_cpu()
+        }) else {
+            continue;
+        };
+        let what = match kind {
+            Some(crate::proto::FileKind::Pe { machine_name, .. }) => format!(
+                "an EFI image for {machine_name}{}",
+                match signed {
+                    Some(true) => ", with an Authenticode signature",
+                    Some(false) => ", with no Authenticode signature",
+                    None => "",
+                }
+            ),
+            Some(k) => format!("{k:?}").to_lowercase(),
+            None => "of unknown kind".to_string(),
+        };
+        let likely = match (kind, signed) {
+            (Some(crate::proto::FileKind::Pe { .. }), Some(false)) => {
+                "Secure Boot refusing an unsigned image (\"Access Denied\" on screen), or, with \
+                 Secure Boot off, the image exiting at once because it found nothing it could use \
+                 (a loader that needs PXE/TFTP started over HTTP)"
+            }
+            (Some(crate::proto::FileKind::Pe { .. }), _) => {
+                "Secure Boot refusing an image whose signer is not trusted, a damaged image, or the \
+                 image exiting at once"
+            }
+            _ => "an image this firmware cannot start (format) or a damaged one",
+        };
+        let mut frames = vec![first, last];
+        frames.extend(next.discovers.first().copied().or(Some(next.first_frame)));
+        out.push(finding(
+            "nbp-rejected",
+            frames,
+            format!(
+                "`{file}` ({size} bytes, {what}) was transferred completely, then the firmware \
+                 started over (stage {}, {}) without asking for any other file: it refused or lost \
+                 the image; likely {likely}",
+                next.index + 1,
+                next.who(s.stages.get(next.index.wrapping_sub(1)))
+            ),
+        ));
+    }
+    out
+}
+
+/// The reply to a read came from another address than the request went to, and the client
+/// ignored it (its stack matches replies on the server's address).
+pub fn reply_wrong_source(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    s.tftp
+        .iter()
+        .filter(|t| !t.answered)
+        .filter_map(|t| t.wrong_source.as_ref().map(|w| (t, w)))
+        .map(|(t, w)| {
+            let mut frames = vec![t.first_frame, w.frame];
+            frames.extend(t.icmp_unreachable.iter().copied().take(2));
+            finding(
+                "tftp-reply-wrong-source",
+                frames,
+                format!(
+                    "the request for `{}` went to {} but the {} answer(s) came from {}:{}; the \
+                     client ignored them{} (sent the request {} time(s))",
+                    t.file,
+                    t.server,
+                    w.packets,
+                    w.from,
+                    w.port,
+                    if t.icmp_unreachable.is_empty() {
+                        ""
+                    } else {
+                        " and answered with ICMP port unreachable"
+                    },
+                    t.rrq_count
+                ),
+            )
+        })
+        .collect()
+}
+
+/// An iPXE stage that found nothing to run for itself and stopped: its DHCP answer named no
+/// script or iPXE-specific file (often only what the firmware already loaded).
+pub fn ipxe_no_script(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for (i, st) in s.stages.iter().enumerate() {
+        if !st.client.ipxe || i == 0 {
+            continue;
+        }
+        // Chainloaded: an earlier stage loaded something (the iPXE binary).
+        let earlier_loaded = s.stages[..i].iter().any(|p| {
+            p.transfers
+                .iter()
+                .filter_map(|&x| s.tftp.get(x))
+                .any(|t| t.ok())
+        });
+        // Stopped: nothing later, and this stage fetched nothing but optional probes.
+        let fetched_something = st
+            .transfers
+            .iter()
+            .filter_map(|&x| s.tftp.get(x))
+            .any(|t| t.ok() || !is_optional_probe(&t.file))
+            || s.http.iter().any(|h| h.stage == Some(i));
+        let later = s.stages[i + 1..].iter().any(|l| !l.transfers.is_empty());
+        if !earlier_loaded || fetched_something || later || st.address.is_none() {
+            continue;
+        }
+        let handed = st.boot_file.as_deref();
+        if handed.is_some_and(is_ipxe_binary) {
+            continue; // ipxe-chainload-loop
+        }
+        let repeats = handed.is_some_and(|h| {
+            s.stages[..i]
+                .iter()
+                .any(|p| p.boot_file.as_deref().is_some_and(|b| same_file(b, h)))
+        });
+        if handed.is_some() && !repeats {
+            continue; // it was given something of its own; its transfer rules judge it
+        }
+        let mut frames: Vec<FrameRef> = st.discovers.first().copied().into_iter().collect();
+        frames.extend(st.offers.iter().map(|o| o.frame).take(3));
+        frames.extend(
+            st.transfers
+                .iter()
+                .filter_map(|&x| s.tftp.get(x))
+                .map(|t| t.first_frame),
+        );
+        let probes: Vec<&str> = st
+            .transfers
+            .iter()
+            .filter_map(|&x| s.tftp.get(x))
+            .map(|t| t.file.as_str())
+            .collect();
+        out.push(finding(
+            "ipxe-no-script",
+            frames,
+            format!(
+                "iPXE (stage {}) got {} and no script of its own{}, then stopped",
+                i + 1,
+                match handed {
+                    Some(h) => format!("the firmware's boot file `{h}` again"),
+                    None => "an address but no boot file".to_string(),
+                },
+                if probes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} not found)", probes.join(", "))
+                }
+            ),
         ));
     }
     out

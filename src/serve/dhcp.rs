@@ -21,6 +21,13 @@ pub struct DhcpFaults {
     pub proxy_offer_late_ms: u64,
     pub arch_mismatch: bool,
     pub ipxe_chainload_loop: bool,
+    /// Hand plain PXE clients their boot file as an http:// URL: `boot-url-to-pxe-client`.
+    pub boot_url: bool,
+    /// Option 67 ends in a 0xFF byte: `boot-file-name-suspect`.
+    pub name_suspect: bool,
+    /// Answer relayed requests by broadcast on our own segment, not to giaddr:67:
+    /// `relay-reply-misrouted`.
+    pub relay_misrouted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +160,7 @@ impl DhcpResponder {
         if vc.starts_with("HTTPClient") {
             return self.cfg.http_url.clone();
         }
+        let url_fault = faulty && f.boot_url && vc.starts_with("PXEClient") && !m.is_ipxe();
         let mut fam = family_of(m);
         if faulty && f.arch_mismatch {
             fam = if fam == Family::Bios {
@@ -177,6 +185,9 @@ impl DhcpResponder {
                 }
             }
             self.handed_ipxe.insert(*mac, m.xid);
+        }
+        if url_fault {
+            return Some(format!("http://{}/{file}", self.cfg.server_ip));
         }
         Some(file)
     }
@@ -222,6 +233,15 @@ impl DhcpResponder {
             .map(|(m, l)| (*m, l.ip))?;
         self.leases.remove(&victim.0);
         Some(victim.1)
+    }
+
+    /// Option 67's bytes for `file` (with the 0xFF of `--fault boot-file-name-suspect`).
+    fn opt67(&self, file: &str, mac: &Mac) -> Vec<u8> {
+        let mut v = file.as_bytes().to_vec();
+        if self.faulty(mac) && self.cfg.faults.name_suspect {
+            v.push(0xff);
+        }
+        v
     }
 
     fn dest(m: &Dhcp4<'_>, src: SocketAddrV4, to_4011: bool) -> SocketAddrV4 {
@@ -322,7 +342,7 @@ impl DhcpResponder {
             let file = self.boot_file(&m, &mac);
             let mut opts = self.options(OP_ACK, true, http, echo_97.as_deref(), false, faulty);
             if let Some(file) = &file {
-                opts.push((67, file.as_bytes().to_vec()));
+                opts.push((67, self.opt67(file, &mac)));
             }
             let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, siaddr, file.as_deref(), &opts);
             replies.push(Reply {
@@ -345,7 +365,7 @@ impl DhcpResponder {
                 let mut opts =
                     self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
-                    opts.push((67, file.as_bytes().to_vec()));
+                    opts.push((67, self.opt67(file, &mac)));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -405,7 +425,7 @@ impl DhcpResponder {
                     faulty,
                 );
                 if let Some(file) = &file {
-                    opts.push((67, file.as_bytes().to_vec()));
+                    opts.push((67, self.opt67(file, &mac)));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -496,7 +516,7 @@ impl DhcpResponder {
                     faulty,
                 );
                 if let Some(file) = &file {
-                    opts.push((67, file.as_bytes().to_vec()));
+                    opts.push((67, self.opt67(file, &mac)));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -523,6 +543,16 @@ impl DhcpResponder {
                 }
             }
             _ => {}
+        }
+        if faulty && f.relay_misrouted && !m.giaddr.is_unspecified() {
+            // The field bug: answer a relayed request on our own segment, where the client
+            // is not (the relay never sees it).
+            for r in &mut replies {
+                if *r.dst.ip() == m.giaddr {
+                    r.dst = SocketAddrV4::new(Ipv4Addr::BROADCAST, 68);
+                    r.note.push_str(" (fault: broadcast, not to the relay)");
+                }
+            }
         }
         replies
     }

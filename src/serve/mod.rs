@@ -84,6 +84,18 @@ pub const FAULTS: &[(&str, &str)] = &[
         "ipxe-chainload-loop",
         "hand iPXE its own binary again instead of the script",
     ),
+    (
+        "boot-url-to-pxe-client",
+        "hand plain PXE clients their boot file as an http:// URL",
+    ),
+    (
+        "boot-file-name-suspect",
+        "end option 67 with a 0xFF byte (the name firmware then asks for)",
+    ),
+    (
+        "relay-reply-misrouted",
+        "answer relayed requests by broadcast on our segment, not to giaddr:67",
+    ),
 ];
 
 fn ip(s: &str, what: &str) -> Result<Ipv4Addr, String> {
@@ -118,6 +130,9 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
             "proxy-offer-late" => d.proxy_offer_late_ms = secs_ms(arg.or(Some("3")), name)?,
             "arch-mismatch" => d.arch_mismatch = true,
             "ipxe-chainload-loop" => d.ipxe_chainload_loop = true,
+            "boot-url-to-pxe-client" => d.boot_url = true,
+            "boot-file-name-suspect" => d.name_suspect = true,
+            "relay-reply-misrouted" => d.relay_misrouted = true,
             "tftp-file-not-found" => t.error_code = Some(1),
             "tftp-error" => {
                 t.error_code = Some(

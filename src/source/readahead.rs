@@ -136,7 +136,7 @@ mod tests {
         // A real capture, repeated past several chunks so hand-overs and the short last chunk run.
         let one = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/samples/lab-uefi-http-boot.pcap"
+            "/samples/lab-fail-uefi-http-syslinux-exits.pcap"
         ))
         .expect("sample");
         let mut all = Vec::new();

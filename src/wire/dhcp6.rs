@@ -12,6 +12,8 @@ pub struct Dhcp6 {
     pub server_duid: Option<Vec<u8>>,
     pub addresses: Vec<Ipv6Addr>,
     pub status: Option<(u16, String)>,
+    /// The IAID of the IA_NA that carried `status`; None when it was top level.
+    pub status_iaid: Option<u32>,
     pub vendor_class: Vec<String>,
     pub user_class: Vec<String>,
     pub boot_url: Option<String>,
@@ -123,6 +125,9 @@ impl Dhcp6 {
                             }
                         } else if c == 13 {
                             m.status = status(iv);
+                            m.status_iaid = v
+                                .get(..4)
+                                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
                         }
                     }
                     m.issues.extend(inner_issues);
@@ -133,7 +138,10 @@ impl Dhcp6 {
                         .map(|c| u16::from_be_bytes([c[0], c[1]]))
                         .collect()
                 }
-                13 => m.status = status(v),
+                13 => {
+                    m.status = status(v);
+                    m.status_iaid = None;
+                }
                 15 => m.user_class = strings16(v),
                 16 => m.vendor_class = strings16(v.get(4..).unwrap_or(&[])),
                 59 => m.boot_url = Some(String::from_utf8_lossy(v).into_owned()),
