@@ -36,14 +36,12 @@ fn main() {
                     if let Ok(p) = SlicedPacket::from_ethernet(d) {
                         if let Some(TransportSlice::Udp(u)) = p.transport {
                             udp += 1;
-                            if matches!(u.destination_port(), 67 | 68)
-                                || matches!(u.source_port(), 67 | 68)
-                            {
-                                if dhcproto::v4::Message::decode(&mut Decoder::new(u.payload()))
+                            if (matches!(u.destination_port(), 67 | 68)
+                                || matches!(u.source_port(), 67 | 68))
+                                && dhcproto::v4::Message::decode(&mut Decoder::new(u.payload()))
                                     .is_ok()
-                                {
-                                    dhcp += 1;
-                                }
+                            {
+                                dhcp += 1;
                             }
                         }
                     }

@@ -91,7 +91,8 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     if a.files.iter().filter(|f| *f == "-").count() > 1 {
         return Err("standard input (-) can be given only once".into());
     }
-    if !(a.idle_timeout > 0.0) {
+    // Also refuses NaN (which every comparison says no to).
+    if a.idle_timeout.is_nan() || a.idle_timeout <= 0.0 {
         return Err("--idle-timeout must be a positive number of seconds".into());
     }
     let diag = diag_config(&a.diag)?;
@@ -211,7 +212,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let mut step = |f: &FrameMeta, data: &[u8]| -> Result<(), String> {
         read_bytes += data.len() as u64 + 16;
         if let Some(pb) = &progress {
-            if pipe.stats.frames % 4096 == 0 {
+            if pipe.stats.frames.is_multiple_of(4096) {
                 pb.set_position(read_bytes.min(total_bytes));
                 pb.set_message(format!(
                     "{} frames, {} sessions open",
@@ -530,7 +531,7 @@ fn annotate(a: &AnalyzeArgs, path: &str, comments: &Comments) -> Result<u64, Str
             readers.push(r);
         }
     }
-    let mut merger = Merger::new(readers);
+    let merger = Merger::new(readers);
     let mut w: Option<crate::source::writer::CaptureWriter> = None;
     let mut n = 0u64;
     let none: Vec<String> = Vec::new();
@@ -538,7 +539,7 @@ fn annotate(a: &AnalyzeArgs, path: &str, comments: &Comments) -> Result<u64, Str
     let mut anon = a
         .anonymize
         .then(|| crate::anon::Anonymizer::new(a.anonymize_key.as_deref()));
-    while let Some(mut f) = merger.next() {
+    for mut f in merger {
         if let Some(an) = anon.as_mut() {
             an.frame(f.linktype, &mut f.data);
         }

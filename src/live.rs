@@ -302,7 +302,7 @@ pub fn capture(
         match cap.next_packet() {
             Ok(p) => {
                 number += 1;
-                let ts = p.header.ts.tv_sec as i64 * 1_000_000_000 + p.header.ts.tv_usec as i64; // nano precision
+                let ts = p.header.ts.tv_sec * 1_000_000_000 + p.header.ts.tv_usec; // nano precision
                 let f = Frame {
                     input: 0,
                     number,
@@ -323,21 +323,19 @@ pub fn capture(
                     if e.kind == "tftp"
                         && e.text.contains(": complete")
                         && !booted.contains(&e.session)
-                    {
-                        if pipe
+                        && pipe
                             .diagnose_snapshot(e.session)
                             .is_some_and(|s| s.outcome == Outcome::Booted)
-                        {
-                            booted.insert(e.session);
-                            if a.output.format != Format::Jsonl {
-                                writeln!(
-                                    out,
-                                    "{}  {} booted",
-                                    style.dim(&time_of_day(e.time.0)),
-                                    style.bold(&e.client)
-                                )
-                                .map_err(io_err)?;
-                            }
+                    {
+                        booted.insert(e.session);
+                        if a.output.format != Format::Jsonl {
+                            writeln!(
+                                out,
+                                "{}  {} booted",
+                                style.dim(&time_of_day(e.time.0)),
+                                style.bold(&e.client)
+                            )
+                            .map_err(io_err)?;
                         }
                     }
                 }
@@ -358,7 +356,7 @@ pub fn capture(
                 }
                 std::thread::sleep(Duration::from_millis(1));
                 idle_polls += 1;
-                if idle_polls % 50 != 0 {
+                if !idle_polls.is_multiple_of(50) {
                     continue;
                 }
                 for s in pipe.tick(now_ns()) {

@@ -331,9 +331,9 @@ impl VendorClass {
         for w in rest.windows(2) {
             match w[0] {
                 "Arch" => v.arch = w[1].parse().ok(),
-                "UNDI" => {
+                "UNDI"
                     // ASCII only: a multi-byte character would put byte 3 inside it (found by fuzzing).
-                    if w[1].len() == 6 && w[1].is_ascii() {
+                    if w[1].len() == 6 && w[1].is_ascii() => {
                         let (maj, min) = w[1].split_at(3);
                         v.undi = Some(format!(
                             "{}.{}",
@@ -341,7 +341,6 @@ impl VendorClass {
                             min.parse::<u16>().unwrap_or(0)
                         ));
                     }
-                }
                 _ => {}
             }
         }

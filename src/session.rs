@@ -414,10 +414,7 @@ impl Tracker {
                 {
                     s.pxe = true;
                 }
-                let stage_idx = s
-                    .stages
-                    .iter()
-                    .rposition(|st| st.xids.iter().any(|x| *x == xid));
+                let stage_idx = s.stages.iter().rposition(|st| st.xids.contains(&xid));
                 // A fresh xid from the identity the last stage is still discovering for is a
                 // retry of that stage (U-Boot changes xid on every DISCOVER).
                 let retry_of_last = stage_idx.is_none()
@@ -480,11 +477,7 @@ impl Tracker {
                 }
             } else {
                 // Server message: attach to the stage with this xid, else the latest.
-                let idx = match s
-                    .stages
-                    .iter()
-                    .rposition(|st| st.xids.iter().any(|x| *x == xid))
-                {
+                let idx = match s.stages.iter().rposition(|st| st.xids.contains(&xid)) {
                     Some(i) => i,
                     None => {
                         if s.stages.is_empty() {
@@ -709,10 +702,7 @@ impl Tracker {
                 ident.vendor_class = vc.as_ref().map(|v| v.raw.clone());
                 ident.undi.clone_from(&m.nii);
                 ident.user_class = m.user_class.clone();
-                let known = s
-                    .stages
-                    .iter()
-                    .rposition(|st| st.xids.iter().any(|x| *x == xid));
+                let known = s.stages.iter().rposition(|st| st.xids.contains(&xid));
                 let retry_of_last = known.is_none()
                     && m.msg_type == 1
                     && s.stages.last().is_some_and(|st| {
@@ -754,7 +744,7 @@ impl Tracker {
                 let idx = s
                     .stages
                     .iter()
-                    .rposition(|st| st.xids.iter().any(|x| *x == xid))
+                    .rposition(|st| st.xids.contains(&xid))
                     .unwrap_or(s.stages.len().saturating_sub(1));
                 if s.stages.is_empty() {
                     push_lean(

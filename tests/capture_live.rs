@@ -24,6 +24,10 @@ fn data_frames(file: &str) -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, has_atftp, has_tcpdump)),
+    ignore = "needs root, ip netns, dnsmasq, busybox, atftp, tcpdump"
+)]
 fn live_capture_in_namespaces() {
     if skip_unless(
         can_netns() && have("dnsmasq") && have("busybox") && have("atftp") && have("tcpdump"),
@@ -36,7 +40,7 @@ fn live_capture_in_namespaces() {
     std::fs::create_dir_all(&root).expect("root");
     let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
     std::fs::write(format!("{root}/boot.bin"), &body).expect("file");
-    let _dnsmasq = n.dnsmasq(&root, "boot.bin");
+    let _dnsmasq = Reaped(n.dnsmasq(&root, "boot.bin"));
     let written = n.path("live.pcapng");
     let reference = n.path("ref.pcap");
     let mut tcpdump = n.spawn(
@@ -163,6 +167,10 @@ fn live_capture_in_namespaces() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_atftp)),
+    ignore = "needs root, ip netns, dnsmasq, atftp"
+)]
 fn ctrl_c_mid_transfer_leaves_a_valid_file_and_prints_the_summary() {
     if skip_unless(
         can_netns() && have("dnsmasq") && have("atftp"),
@@ -174,7 +182,7 @@ fn ctrl_c_mid_transfer_leaves_a_valid_file_and_prints_the_summary() {
     let root = n.path("tftp");
     std::fs::create_dir_all(&root).expect("root");
     std::fs::write(format!("{root}/big.bin"), vec![0x5au8; 40_000_000]).expect("file");
-    let _dnsmasq = n.dnsmasq(&root, "big.bin");
+    let _dnsmasq = Reaped(n.dnsmasq(&root, "big.bin"));
     assert!(std::process::Command::new("ip")
         .args([
             "-n",
@@ -271,6 +279,10 @@ fn capture_errors_are_clear() {
 /// slot 64 KiB on this offloading veth, so the 64 MiB ring held ~1,000 frames and lost
 /// 2,680-2,850 of these 96,720; packed TPACKET_V3 blocks hold ~40,000.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_ipxe_pkg)),
+    ignore = "needs root, ip netns and the ipxe package"
+)]
 fn capture_keeps_up_with_a_windowed_storm() {
     if skip_unless(
         can_netns() && std::path::Path::new("/usr/lib/ipxe/ipxe.efi").exists(),

@@ -56,6 +56,7 @@ fn since_until_and_client_filters() {
 /// A boot storm of ~600 clients (about 150 MB) streamed as jsonl: the first session line comes
 /// long before the end and peak memory stays flat (sessions are written as they close).
 #[test]
+#[cfg_attr(not(has_gnu_time), ignore = "needs GNU time (apt-get install time)")]
 fn jsonl_streams_large_captures_with_flat_memory() {
     if skip_unless(
         have("/usr/bin/time"),

@@ -57,6 +57,10 @@ fn record_with(scenario: &str, env: &[(&str, &str)]) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_qemu, pxe_shared_lab, has_tcpdump)),
+    ignore = "needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab"
+)]
 fn lab_bios_boot_from_dnsmasq_is_healthy_and_seed_shaped() {
     if skip_unless(
         lab_ready(),
@@ -82,6 +86,10 @@ fn lab_bios_boot_from_dnsmasq_is_healthy_and_seed_shaped() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_qemu, pxe_shared_lab, has_tcpdump)),
+    ignore = "needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab"
+)]
 fn lab_uefi_given_bios_loader_is_an_arch_mismatch() {
     if skip_unless(
         lab_ready(),
@@ -108,6 +116,10 @@ fn serve_cmd(extra: &str) -> String {
 /// `serve` boots real BIOS (iPXE ROM) and UEFI (OVMF) firmware to their last file, in proxy mode
 /// next to a plain DHCP server and in full DHCP mode.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_qemu, pxe_shared_lab, has_tcpdump)),
+    ignore = "needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab"
+)]
 fn lab_real_firmware_boots_from_serve() {
     if skip_unless(
         lab_ready(),
@@ -196,6 +208,10 @@ fn lab_real_firmware_boots_from_serve() {
 
 /// Faults reproduced against real firmware, closing the loop with analyze.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_qemu, pxe_shared_lab, has_tcpdump)),
+    ignore = "needs root, QEMU, tcpdump, /dev/net/tun and ../shared/lab"
+)]
 fn lab_serve_faults_against_real_firmware() {
     if skip_unless(
         lab_ready(),
@@ -245,6 +261,10 @@ fn lab_serve_faults_against_real_firmware() {
 
 /// UEFI HTTP boot: OVMF falls through PXE to HTTP boot; serve hands HTTPClient a URL.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, pxe_qemu, pxe_shared_lab, has_tcpdump, has_python3)),
+    ignore = "needs root, QEMU, tcpdump, python3, /dev/net/tun and ../shared/lab"
+)]
 fn lab_uefi_http_boot() {
     if skip_unless(
         lab_ready() && have("python3"),

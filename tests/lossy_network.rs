@@ -108,6 +108,10 @@ fn rss_kb(pid: u32) -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_nft, has_atftp, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, nft, atftp and the ipxe + syslinux-efi packages"
+)]
 fn transfers_survive_loss_and_duplication() {
     let files = [
         "/usr/lib/ipxe/undionly.kpxe",
@@ -363,6 +367,10 @@ fn transfers_survive_loss_and_duplication() {
 /// host, and garbage on the DHCP and TFTP ports — serve stays up, memory stays bounded, and a
 /// legitimate client that comes in the middle of it still boots.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_busybox, has_python3, pxe_ipxe_pkg)),
+    ignore = "needs root, busybox, python3 and the ipxe package"
+)]
 fn floods_and_garbage_leave_legit_clients_served() {
     let file = "/usr/lib/ipxe/undionly.kpxe";
     if skip_unless(

@@ -137,6 +137,10 @@ fn boots(n: &Netns, root: &str, args: &[&str], want_file: &str) -> Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn probe_against_dnsmasq_full_dhcp() {
     if !ready() {
         return;
@@ -218,6 +222,10 @@ fn probe_against_dnsmasq_full_dhcp() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn probe_against_dnsmasq_proxy() {
     if !ready() {
         return;
@@ -295,6 +303,10 @@ fn serve(n: &Netns, r: &str, extra: &[&str]) -> Proc {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn probe_against_serve_dhcp_and_proxy() {
     if !ready() {
         return;
@@ -424,6 +436,10 @@ fn probe_against_serve_dhcp_and_proxy() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn probe_reports_every_serve_fault() {
     if !ready() {
         return;
@@ -566,6 +582,10 @@ fn storm(n: &Netns, tag: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn storm_of_200_against_dnsmasq_and_serve() {
     if !ready() {
         return;
@@ -616,6 +636,10 @@ fn storm_of_200_against_dnsmasq_and_serve() {
 /// DHCPv6 netboot against dnsmasq: the boot URL (option 59) comes back; without it, probe fails
 /// and the analysis names `dhcpv6-no-boot-url`.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn probe_dhcpv6_against_dnsmasq() {
     if !ready() {
         return;
@@ -736,6 +760,10 @@ fn leased(v: &Value) -> Vec<(String, String)> {
 /// still serves; its leases survive kill -9 and a restart: the same clients get their addresses
 /// back, new clients get others, no address is handed out twice.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn serve_drops_root_and_leases_survive_kill_9() {
     if !ready() {
         return;
@@ -867,6 +895,10 @@ fn serve_drops_root_and_leases_survive_kill_9() {
 /// An explicit --user that cannot do the job is refused at start (here: it cannot write next
 /// to the lease file), instead of serving and losing leases later.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn serve_refuses_a_user_that_cannot_write_the_leases() {
     if !ready() {
         return;
@@ -917,6 +949,10 @@ fn serve_refuses_a_user_that_cannot_write_the_leases() {
 /// bench/serve.sh showed as a 12 MB/s "result" for 50 clients. Nothing may be dropped or
 /// retransmitted on a lossless veth. (With the old ring, run 2 dropped 401 frames.)
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
 fn windowed_bursts_lose_nothing_in_probes_capture() {
     if !ready() {
         return;

@@ -15,6 +15,7 @@ fn tmp(name: &str) -> String {
 /// tshark lists our comments on exactly the frames the findings cite, reads the file without
 /// complaint, and sees every input frame.
 #[test]
+#[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn annotated_pcapng_comments_are_listed_by_tshark() {
     if skip_unless(have("tshark"), "needs tshark") {
         return;
@@ -274,6 +275,7 @@ fn screenshot(html: &str, png: &str, height: u32) {
 /// The report as a browser draws it: a healthy lab boot, a failing one and a 500-client storm.
 /// Screenshots are kept in target/report-screenshots/ for people to look at.
 #[test]
+#[cfg_attr(not(has_chromium), ignore = "needs chromium")]
 fn html_report_renders_in_chromium() {
     if skip_unless(
         have("chromium"),

@@ -82,6 +82,10 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_atftp, has_tftp, has_busybox)),
+    ignore = "needs root, atftp, tftp-hpa, busybox"
+)]
 fn tftp_real_clients_every_option_combination() {
     if skip_unless(
         root_ok() && have("atftp") && have("tftp") && have("busybox"),
@@ -187,6 +191,7 @@ fn tftp_real_clients_every_option_combination() {
 }
 
 #[test]
+#[cfg_attr(not(all(pxe_root, has_atftp)), ignore = "needs root and atftp")]
 fn tftp_rollover_traversal_and_writes() {
     if skip_unless(root_ok() && have("atftp"), "needs root and atftp") {
         return;
@@ -386,6 +391,10 @@ for _ in range(3):
 const PXE_BIOS: &[&str] = &["-V", "PXEClient:Arch:00000:UNDI:002001", "-x", "0x5d:0000"];
 
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_busybox, has_atftp, has_python3)),
+    ignore = "needs root, ip netns, busybox, atftp, python3"
+)]
 fn every_fault_produces_its_finding() {
     if skip_unless(
         can_netns() && have("busybox") && have("atftp") && have("python3"),
@@ -662,6 +671,10 @@ fn every_fault_produces_its_finding() {
 /// The proxy faults need a second party: a plain DHCP server (a second serve in DHCP mode that
 /// knows nothing of PXE) or a client that talks to port 4011 directly.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_busybox, has_python3)),
+    ignore = "needs root, ip netns, busybox, python3"
+)]
 fn proxy_faults_produce_their_findings() {
     if skip_unless(
         can_netns() && have("busybox") && have("python3"),
@@ -750,6 +763,10 @@ for i in range(3):
 /// a declined address, a NAK, no architecture, an unanswered ARP, an HTTP client with no URL,
 /// a conflicting boot file, and blocks large enough to fragment.
 #[test]
+#[cfg_attr(
+    not(all(pxe_root, has_busybox, has_atftp, has_python3)),
+    ignore = "needs root, ip netns, busybox, atftp, python3"
+)]
 fn remaining_rules_fire_on_real_traffic() {
     if skip_unless(
         can_netns() && have("busybox") && have("atftp") && have("python3"),

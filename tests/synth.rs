@@ -99,6 +99,7 @@ fn storm_findings_match_the_injected_failures_client_by_client() {
 }
 
 #[test]
+#[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
     if skip_unless(have("tshark"), "tshark not installed") {
         return;

@@ -48,6 +48,7 @@ const FILES: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn decoding_matches_tshark() {
     if skip_unless(have("tshark"), "tshark not installed") {
         return;

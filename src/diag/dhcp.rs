@@ -705,12 +705,11 @@ pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         // Explained by another rule: firmware ignores proxy offers without option 60, and a
         // reply broadcast on the server's segment never reached the relay.
         let explained = offers.iter().any(|o| {
-            (o.kind == OfferKind::Proxy && !offers_boot(o))
-                || (o.kind == OfferKind::Proxy
-                    && !o
-                        .vendor_class
-                        .as_deref()
-                        .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")))
+            (o.kind == OfferKind::Proxy
+                && (!offers_boot(o)
+                    || !o.vendor_class.as_deref().is_some_and(|v| {
+                        v.starts_with("PXEClient") || v.starts_with("HTTPClient")
+                    })))
                 || misrouted(o).is_some()
         });
         if explained {

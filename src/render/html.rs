@@ -439,7 +439,7 @@ pub fn render(r: &Report, title: &str) -> String {
         }
         o.push_str("</details></section>");
     }
-    let _ = write!(o, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(o, "</main><script>{SCRIPT}</script></body></html>");
     o
 }
 

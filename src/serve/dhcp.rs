@@ -537,10 +537,8 @@ impl DhcpResponder {
                     note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
                 });
             }
-            (OP_RELEASE, true) | (OP_DECLINE, true) => {
-                if self.leases.remove(&mac).is_some() {
-                    self.leases_changed = true;
-                }
+            (OP_RELEASE, true) | (OP_DECLINE, true) if self.leases.remove(&mac).is_some() => {
+                self.leases_changed = true;
             }
             _ => {}
         }

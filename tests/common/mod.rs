@@ -117,3 +117,13 @@ pub fn gen_capture_bin() -> PathBuf {
         ))
     }
 }
+
+/// A child process killed and reaped when the test is done with it (also on panic).
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
