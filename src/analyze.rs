@@ -165,6 +165,9 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     let stream = a.output.format == Format::Jsonl && expects.is_none();
+    // Session lines written while streaming: the summary's `sessions` (CONTRACT: the number of
+    // session lines), not the sessions seen (filters such as --pxe-only drop some).
+    let streamed = std::cell::Cell::new(0u64);
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut merger = Merger::new(readers);
     let mut comments: Comments = BTreeMap::new();
@@ -182,6 +185,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         }
         if stream {
             jsonl_line(out, "session", &s)?;
+            streamed.set(streamed.get() + 1);
             out.flush()?;
         } else {
             sessions.push(s);
@@ -340,11 +344,12 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             for f in &r.findings {
                 jsonl_line(out, "finding", f)?;
             }
-            jsonl_line(
-                out,
-                "summary",
-                serde_json::json!({"schema": report::JSONL_SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.stats.sessions}),
-            )
+            let written = if stream {
+                streamed.get()
+            } else {
+                r.sessions.len() as u64
+            };
+            report::write_jsonl_summary(out, &r, written, None)
         })(),
     };
     if let Err(e) = res {

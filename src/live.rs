@@ -90,6 +90,19 @@ fn time_of_day(ts: i64) -> String {
     t.get(11..23).unwrap_or("").to_string()
 }
 
+/// Where live progress goes: `out`, or stderr when `out` carries one document.
+fn progress<'a>(
+    out: &'a mut dyn Write,
+    err: &'a mut io::Stderr,
+    to_err: bool,
+) -> &'a mut dyn Write {
+    if to_err {
+        err
+    } else {
+        out
+    }
+}
+
 /// One line per progress event, in the renderer's colours.
 pub fn write_event(
     out: &mut dyn Write,
@@ -263,12 +276,20 @@ pub fn capture(
     let mut idle_polls = 0u64;
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
+    let session_lines = std::cell::Cell::new(0u64);
+    // Progress (events, closed sessions, "booted") goes to stdout only where stdout is a stream
+    // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
+    let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
+    let mut stderr = io::stderr();
     let keep =
         |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
             if !keep_session(&a.output, &s) {
                 return Ok(());
             }
             write_closed(out, &s, &style, a.output.format)?;
+            if a.output.format == Format::Jsonl {
+                session_lines.set(session_lines.get() + 1);
+            }
             out.flush()?;
             if sessions.len() >= KEEP_CLOSED {
                 sessions.remove(0); // bounded memory for long runs: the summary shows the latest
@@ -319,7 +340,13 @@ pub fn capture(
                 let closed = pipe.push(&f);
                 let events = std::mem::take(&mut pipe.tracker.events);
                 for e in &events {
-                    write_event(out, e, &style, a.output.format).map_err(io_err)?;
+                    write_event(
+                        progress(out, &mut stderr, progress_to_stderr),
+                        e,
+                        &style,
+                        a.output.format,
+                    )
+                    .map_err(io_err)?;
                     if e.kind == "tftp"
                         && e.text.contains(": complete")
                         && !booted.contains(&e.session)
@@ -330,7 +357,7 @@ pub fn capture(
                         booted.insert(e.session);
                         if a.output.format != Format::Jsonl {
                             writeln!(
-                                out,
+                                progress(out, &mut stderr, progress_to_stderr),
                                 "{}  {} booted",
                                 style.dim(&time_of_day(e.time.0)),
                                 style.bold(&e.client)
@@ -341,7 +368,12 @@ pub fn capture(
                 }
                 out.flush().map_err(io_err)?;
                 for s in closed {
-                    keep(s, out, &mut sessions).map_err(io_err)?;
+                    keep(
+                        s,
+                        progress(out, &mut stderr, progress_to_stderr),
+                        &mut sessions,
+                    )
+                    .map_err(io_err)?;
                 }
             }
             Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => {
@@ -360,7 +392,12 @@ pub fn capture(
                     continue;
                 }
                 for s in pipe.tick(now_ns()) {
-                    keep(s, out, &mut sessions).map_err(io_err)?;
+                    keep(
+                        s,
+                        progress(out, &mut stderr, progress_to_stderr),
+                        &mut sessions,
+                    )
+                    .map_err(io_err)?;
                 }
             }
             Err(e) => {
@@ -378,6 +415,7 @@ pub fn capture(
         if keep_session(&a.output, &s) {
             if a.output.format == Format::Jsonl {
                 jsonl_line(out, "session", &s).map_err(io_err)?;
+                session_lines.set(session_lines.get() + 1);
             }
             sessions.push(s);
         }
@@ -417,7 +455,13 @@ pub fn capture(
                 jsonl_line(out, "finding", f).map_err(io_err)?;
             }
             let counters = stat.map(|s| serde_json::json!({"received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped}));
-            jsonl_line(out, "summary", serde_json::json!({"schema": report::JSONL_SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "pcap": counters})).map_err(io_err)?;
+            report::write_jsonl_summary(
+                out,
+                &r,
+                session_lines.get(),
+                counters.map(|c| ("pcap", c)),
+            )
+            .map_err(io_err)?;
         }
         Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only).map_err(io_err)?,

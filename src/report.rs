@@ -33,6 +33,28 @@ pub struct Report {
     pub stats: Stats,
 }
 
+/// The last line of every `-f jsonl` stream (analyze, capture, serve, probe): one writer, so
+/// they agree. `sessions` is the number of `session` lines this stream wrote; `extra` adds a
+/// subcommand's own key (capture's `pcap` counters, probe's `probe` summary).
+pub fn write_jsonl_summary(
+    out: &mut dyn std::io::Write,
+    r: &Report,
+    sessions_written: u64,
+    extra: Option<(&str, serde_json::Value)>,
+) -> std::io::Result<()> {
+    let mut v = serde_json::json!({
+        "schema": JSONL_SCHEMA,
+        "tool": r.tool,
+        "inputs": r.inputs,
+        "stats": r.stats,
+        "sessions": sessions_written,
+    });
+    if let (Some((k, x)), serde_json::Value::Object(m)) = (extra, &mut v) {
+        m.insert(k.to_string(), x);
+    }
+    crate::analyze::jsonl_line(out, "summary", v)
+}
+
 pub fn tool_version() -> String {
     format!("pxe-inspect {}", env!("CARGO_PKG_VERSION"))
 }

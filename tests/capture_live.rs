@@ -402,3 +402,60 @@ fn capture_keeps_up_with_a_windowed_storm() {
         summary["pcap"]
     );
 }
+
+/// `capture -f json` writes one JSON document on stdout: live progress goes to stderr (it used
+/// to print event lines before the document, so `json.load` failed at line 1).
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox)),
+    ignore = "needs root, ip netns, dnsmasq, busybox"
+)]
+fn capture_json_is_one_document() {
+    if skip_unless(
+        can_netns() && have("dnsmasq") && have("busybox"),
+        "needs root, ip netns, dnsmasq, busybox",
+    ) {
+        return;
+    }
+    let n = Netns::new("cjs");
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.bin"), vec![1u8; 4000]).expect("file");
+    let _dnsmasq = Reaped(n.dnsmasq(&root, "boot.bin"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let b = bin();
+    let cap = n
+        .exec(
+            &n.srv,
+            &[
+                b.to_str().expect("bin"),
+                "capture",
+                "vs0",
+                "-f",
+                "json",
+                "--duration",
+                "4",
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("capture starts");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(n.pxe_dhcp("PXEClient:Arch:00000:UNDI:002001"), "a lease");
+    let out = cap.wait_with_output().expect("capture ends");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(v["schema"], "pxe-inspect/analyze/2");
+    assert!(!sessions(&v).is_empty(), "the DHCP exchange is a session");
+    // The progress went to stderr.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("dhcp"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

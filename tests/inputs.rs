@@ -122,3 +122,35 @@ fn jsonl_streams_large_captures_with_flat_memory() {
         "peak RSS {rss_kb} KB for a 150 MB capture"
     );
 }
+
+/// The jsonl summary's `sessions` is the number of session lines written (CONTRACT), also when
+/// a filter drops sessions: it used to count every session seen.
+#[test]
+fn jsonl_summary_counts_the_session_lines_written() {
+    for (file, extra) in [
+        (
+            "zeek-dhcp-inform-ack-flood-many-relays.pcap",
+            vec!["--pxe-only"],
+        ),
+        ("zeek-dhcp-inform-ack-flood-many-relays.pcap", vec![]),
+        (
+            "rs_pxe-intel-bios-full-two-stage-ipxe-chainload.pcapng",
+            vec![],
+        ),
+    ] {
+        let path = capture(file);
+        let mut args = vec!["analyze", "-f", "jsonl"];
+        args.extend(extra.iter().copied());
+        args.push(&path);
+        let out = run(&args);
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        let summary = lines.last().expect("summary");
+        assert_eq!(summary["type"], "summary");
+        assert_eq!(summary["schema"], "pxe-inspect/jsonl/1");
+        let n = lines.iter().filter(|l| l["type"] == "session").count();
+        assert_eq!(summary["sessions"], n as u64, "{file} {extra:?}");
+    }
+}

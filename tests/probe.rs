@@ -162,6 +162,27 @@ fn probe_against_dnsmasq_full_dhcp() {
     std::thread::sleep(Duration::from_millis(700));
     let v = boots(&n, &r, &["--arch", "bios"], "undionly.kpxe");
     assert_eq!(client0(&v)["dhcp_server"], SRV_IP);
+    // -f jsonl: the summary line carries the jsonl schema (CONTRACT), not probe's document
+    // schema, and `sessions` counts the session lines written.
+    let b = bin().to_string_lossy().to_string();
+    let out = n
+        .exec(
+            &n.cli,
+            &[&b, "probe", &n.cli_if, "-f", "jsonl", "--arch", "bios"],
+        )
+        .stderr(Stdio::null())
+        .output()
+        .expect("probe runs");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let summary = lines.last().expect("summary line");
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["schema"], "pxe-inspect/jsonl/1");
+    let n_sessions = lines.iter().filter(|l| l["type"] == "session").count();
+    assert_eq!(summary["sessions"], n_sessions as u64);
+    assert!(summary["probe"].is_object(), "{summary}");
     // UEFI: OVMF's sequence — tsize probe aborted with error 8, then blksize 1468 + windowsize 4.
     let v = boots(
         &n,

@@ -938,7 +938,13 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             for f in &r.findings {
                 jsonl_line(out, "finding", f).map_err(io_err)?;
             }
-            jsonl_line(out, "summary", serde_json::json!({"schema": SCHEMA, "tool": r.tool, "inputs": r.inputs, "stats": r.stats, "sessions": r.sessions.len(), "probe": summary})).map_err(io_err)?;
+            crate::report::write_jsonl_summary(
+                out,
+                &r,
+                r.sessions.len() as u64,
+                Some(("probe", serde_json::json!(summary))),
+            )
+            .map_err(io_err)?;
         }
         Format::Mermaid => render::mermaid::write(out, &r, true).map_err(io_err)?,
         Format::Table | Format::Timeline => {
