@@ -701,3 +701,51 @@ fn screen_messages_name_registered_findings_only() {
     }
     assert!(bad.is_empty(), "unregistered IDs: {bad:?}");
 }
+
+/// Every ID a rule or the output layer raises is registered (`finding()` would otherwise give it
+/// a made-up severity and no fix): scan the sources for `finding("…"` and `finding_with_hint("…"`.
+#[test]
+fn every_raised_finding_id_is_registered() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = vec![];
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut raised = std::collections::BTreeSet::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read");
+        for pat in ["finding(", "finding_with_hint("] {
+            for (i, _) in text.match_indices(pat) {
+                let rest = text[i + pat.len()..].trim_start();
+                if let Some(r) = rest.strip_prefix('"') {
+                    if let Some(end) = r.find('"') {
+                        let id = &r[..end];
+                        if !id.is_empty()
+                            && id
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        {
+                            raised.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(raised.len() >= 30, "the scan found too few IDs: {raised:?}");
+    let missing: Vec<&String> = raised
+        .iter()
+        .filter(|id| super::registry::rule(id).is_none())
+        .collect();
+    assert!(missing.is_empty(), "raised but not registered: {missing:?}");
+}
