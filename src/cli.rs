@@ -233,6 +233,14 @@ pub struct ServeArgs {
     /// Concurrent TFTP transfers at most.
     #[arg(long, value_name = "N")]
     pub max_transfers: Option<usize>,
+    /// Concurrent TFTP transfers per client address at most (default 8; over it: TFTP error 3
+    /// "busy", counted).
+    #[arg(long, value_name = "N")]
+    pub max_transfers_per_client: Option<usize>,
+    /// Serve TFTP only: no DHCP or boot-server sockets, no --boot needed (the site's DHCP
+    /// server already points clients here).
+    #[arg(long)]
+    pub tftp_only: bool,
     /// Inject a failure named after the finding it provokes (repeatable), e.g. tftp-error=2.
     #[arg(long = "fault", value_name = "NAME[=ARG]")]
     pub faults: Vec<String>,

@@ -243,6 +243,7 @@ pub mod serve_packet {
         boot.insert(Family::Bios, "undionly.kpxe".to_string());
         boot.insert(Family::EfiX64, "efi/ipxe.efi".to_string());
         DhcpConfig {
+            boot_codes: Default::default(),
             server_ip: Ipv4Addr::new(10, 0, 0, 1),
             pool: pool.then(|| Pool {
                 start: Ipv4Addr::new(10, 0, 0, 100),

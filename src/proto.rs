@@ -116,7 +116,8 @@ impl Family {
             "bios" => Family::Bios,
             "uboot-arm" => Family::UbootArm,
             "uboot-arm64" => Family::UbootArm64,
-            "uboot" => Family::Uboot,
+            // U-Boot x86 and RISC-V both send class `U-Boot` and no option 93: one family.
+            "uboot" | "uboot-x86" | "uboot-riscv64" => Family::Uboot,
             "efi-ia32" => Family::EfiIa32,
             "efi-x64" => Family::EfiX64,
             "efi-arm32" => Family::EfiArm32,

@@ -208,6 +208,7 @@ fn server(scenario: Scenario, pool_index: u8) -> Server {
         static_hosts: BTreeMap::new(),
     };
     let cfg = DhcpConfig {
+        boot_codes: Default::default(),
         server_ip: SERVER_IP,
         pool: Some(pool),
         boot,

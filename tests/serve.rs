@@ -1016,3 +1016,148 @@ s.sendto(bytes(r), ('255.255.255.255', 68))
     let (v, _) = analyze_json(&[&written], &[]);
     want(&v, "boot-file-conflict");
 }
+
+/// `--tftp-only`: a TFTP server next to the site's own DHCP — no DHCP socket, no --boot; the
+/// per-client cap is a flag; a missing file is answered "File not found" from a fresh TID.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_atftp, has_tcpdump)),
+    ignore = "needs root, atftp, tcpdump"
+)]
+fn tftp_only_serves_files_with_a_per_client_cap() {
+    if skip_unless(
+        root_ok() && have("atftp") && have("tcpdump"),
+        "needs root, atftp, tcpdump",
+    ) {
+        return;
+    }
+    let root = tftp_root("only", &[("a.bin", 1 << 20), ("b.bin", 51_111)]);
+    let (t, _, _) = ports();
+    let b = bin();
+    let mut s = Server(
+        Command::new(&b)
+            .args([
+                "serve",
+                "-i",
+                "lo",
+                "--tftp-only",
+                "--tftp-root",
+                &root,
+                "--tftp-port",
+            ])
+            .arg(t.to_string())
+            .args([
+                "--max-transfers-per-client",
+                "100",
+                "--no-observe",
+                "--duration",
+                "60",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        s.0.try_wait().expect("poll").is_none(),
+        "serve --tftp-only runs without --boot"
+    );
+    // No DHCP socket: nothing listens on 67 for us (another process may, so ask ss for ours).
+    let ss = Command::new("ss")
+        .args(["-ulpn"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let pid = s.0.id().to_string();
+    assert!(
+        !ss.lines()
+            .any(|l| l.contains(&format!("pid={pid},")) && l.contains(":67 ")),
+        "{ss}"
+    );
+    let port = t.to_string();
+    let get = |file: &str, out: &str| {
+        Command::new("atftp")
+            .args(["--get", "-r", file, "-l", out, "127.0.0.1", &port])
+            .output()
+            .expect("atftp")
+    };
+    let tmp = |n: &str| {
+        std::env::temp_dir()
+            .join(format!("pxi-only-{}-{n}", std::process::id()))
+            .to_string_lossy()
+            .to_string()
+    };
+    let o = tmp("b");
+    assert!(
+        get("b.bin", &o).status.success() && same(&o, &format!("{root}/b.bin")),
+        "51111 bytes byte-exact"
+    );
+    // A missing file: error 1, sent from a fresh port (a TID), not from the server's port.
+    let pcap = tmp("err.pcap");
+    let mut dump = Command::new("tcpdump")
+        .args(["-i", "lo", "--immediate-mode", "-U", "-w", &pcap, "udp"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(tmp("tcpdump.log")).expect("log"))
+        .spawn()
+        .expect("tcpdump");
+    std::thread::sleep(Duration::from_millis(1200));
+    let missing = get("nope.bin", &tmp("nope"));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &dump.id().to_string()])
+        .status();
+    let _ = dump.wait();
+    let text = String::from_utf8_lossy(&missing.stderr).to_string()
+        + &String::from_utf8_lossy(&missing.stdout);
+    assert!(
+        text.contains("File not found") || text.contains("not found"),
+        "{text}"
+    );
+    let (v, _) = analyze_json(&[&pcap], &["--tftp-port", &port]);
+    let t0 = sessions(&v)
+        .iter()
+        .flat_map(|s| s["tftp"].as_array().cloned().unwrap_or_default())
+        .find(|t| t["file"] == "nope.bin")
+        .expect("the request is in the capture");
+    assert_eq!(t0["error"]["code"], 1, "{t0}");
+    assert_ne!(
+        t0["server_port"],
+        serde_json::json!(t),
+        "the error came from port {t}: {t0}"
+    );
+    // 100 concurrent gets of 1 MiB from one address, with --max-transfers-per-client 100.
+    let kids: Vec<_> = (0..100)
+        .map(|i| {
+            Command::new("atftp")
+                .args([
+                    "--option",
+                    "blksize 1428",
+                    "--get",
+                    "-r",
+                    "a.bin",
+                    "-l",
+                    &tmp(&format!("a{i}")),
+                    "127.0.0.1",
+                    &port,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("atftp")
+        })
+        .collect();
+    let ok = kids
+        .into_iter()
+        .map(|mut k| k.wait().is_ok_and(|s| s.success()))
+        .filter(|x| *x)
+        .count();
+    assert_eq!(ok, 100, "all 100 concurrent transfers");
+    for i in 0..100 {
+        assert!(
+            same(&tmp(&format!("a{i}")), &format!("{root}/a.bin")),
+            "copy {i}"
+        );
+        let _ = std::fs::remove_file(tmp(&format!("a{i}")));
+    }
+}

@@ -3,7 +3,7 @@
 //! owns sockets and timers. Faults are a layer over the decisions, named after the findings
 //! they provoke.
 
-use crate::proto::{arch_info, is_ipxe_binary, Family, VendorClass};
+use crate::proto::{is_ipxe_binary, Family, VendorClass};
 use crate::wire::dhcp4::Dhcp4;
 use crate::wire::link::{fmt_mac, Mac};
 use std::collections::{BTreeMap, HashMap};
@@ -47,6 +47,8 @@ pub struct DhcpConfig {
     /// None: proxy mode (never offers addresses).
     pub pool: Option<Pool>,
     pub boot: BTreeMap<Family, String>,
+    /// Boot files by raw option-93 code (`--boot 22=FILE`), checked before the family.
+    pub boot_codes: BTreeMap<u16, String>,
     pub ipxe_script: Option<String>,
     /// Boot URL for UEFI HTTP boot clients (vendor class HTTPClient).
     pub http_url: Option<String>,
@@ -126,12 +128,21 @@ pub fn encode_reply(
 }
 
 fn family_of(m: &Dhcp4<'_>) -> Family {
-    let vc = m.opt_str(60).map(|v| VendorClass::parse(&v));
+    let raw = m.opt_str(60);
+    let vc = raw.as_deref().map(VendorClass::parse);
     let code = m.arch_list().first().copied().or(vc.and_then(|v| v.arch));
-    match code.map(|c| arch_info(c).family) {
-        Some(Family::Other) | None => Family::Bios,
-        Some(f) => f,
+    // U-Boot x86/RISC-V send no option 93: their class names them.
+    match crate::proto::identity_family(code, raw.as_deref()) {
+        Family::Other => Family::Bios,
+        f => f,
     }
+}
+
+/// Is this a network-boot client (PXE/HTTP firmware, or U-Boot's own DHCP, which asks for no
+/// vendor options but needs next-server for `pxe get`)?
+fn is_uboot(m: &Dhcp4<'_>) -> bool {
+    m.opt_str(60).is_some_and(|v| v.starts_with("U-Boot"))
+        || m.arch_list().first().is_some_and(|a| (21..=24).contains(a))
 }
 
 impl DhcpResponder {
@@ -161,6 +172,15 @@ impl DhcpResponder {
             return self.cfg.http_url.clone();
         }
         let url_fault = faulty && f.boot_url && vc.starts_with("PXEClient") && !m.is_ipxe();
+        if let Some(file) = m
+            .arch_list()
+            .first()
+            .and_then(|c| self.cfg.boot_codes.get(c))
+        {
+            if !(faulty && f.arch_mismatch) {
+                return Some(file.clone());
+            }
+        }
         let mut fam = family_of(m);
         if faulty && f.arch_mismatch {
             fam = if fam == Family::Bios {
@@ -319,6 +339,9 @@ impl DhcpResponder {
         };
         let vc = m.opt_str(60).unwrap_or_default();
         let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
+        // Full DHCP answers every network-boot client with next-server (U-Boot's `pxe get`
+        // needs only the server); option 60 PXEClient stays for those that speak PXE.
+        let netboot = pxe || is_uboot(&m);
         let faulty = self.faulty(&mac);
         let f = self.cfg.faults.clone();
         let to_4011 = local_port == bootserver_port && bootserver_port != dhcp_port;
@@ -370,7 +393,7 @@ impl DhcpResponder {
                 let bytes = encode_reply(
                     &m,
                     Ipv4Addr::UNSPECIFIED,
-                    if file.is_some() {
+                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
                     } else {
                         Ipv4Addr::UNSPECIFIED
@@ -414,7 +437,11 @@ impl DhcpResponder {
                         },
                     );
                 }
-                let file = if pxe { self.boot_file(&m, &mac) } else { None };
+                let file = if netboot {
+                    self.boot_file(&m, &mac)
+                } else {
+                    None
+                };
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(
                     OP_OFFER,
@@ -430,7 +457,7 @@ impl DhcpResponder {
                 let bytes = encode_reply(
                     &m,
                     ip,
-                    if file.is_some() {
+                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
                     } else {
                         Ipv4Addr::UNSPECIFIED
@@ -506,7 +533,11 @@ impl DhcpResponder {
                 );
                 self.leases_changed = true;
                 self.ip_of.insert(mac, ip);
-                let file = if pxe { self.boot_file(&m, &mac) } else { None };
+                let file = if netboot {
+                    self.boot_file(&m, &mac)
+                } else {
+                    None
+                };
                 let mut opts = self.options(
                     OP_ACK,
                     pxe && file.is_some(),
@@ -521,7 +552,7 @@ impl DhcpResponder {
                 let bytes = encode_reply(
                     &m,
                     ip,
-                    if file.is_some() {
+                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
                     } else {
                         Ipv4Addr::UNSPECIFIED
@@ -636,6 +667,7 @@ mod tests {
         boot.insert(Family::Bios, "undionly.kpxe".to_string());
         boot.insert(Family::EfiX64, "ipxe.efi".to_string());
         DhcpConfig {
+            boot_codes: BTreeMap::new(),
             server_ip: Ipv4Addr::new(192, 168, 77, 1),
             pool: pool.then(|| Pool {
                 start: Ipv4Addr::new(192, 168, 77, 100),

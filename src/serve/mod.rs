@@ -54,6 +54,9 @@ pub struct ServeConfig {
     pub bootserver_port: u16,
     pub tftp_port: u16,
     pub max_transfers: usize,
+    pub max_transfers_per_client: usize,
+    /// No DHCP/boot-server sockets: a TFTP server next to the site's own DHCP.
+    pub tftp_only: bool,
     pub write: Option<String>,
 }
 
@@ -208,12 +211,37 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         ))?;
         pairs.push((k.to_string(), v.to_string()));
     }
+    let mut boot_codes = BTreeMap::new();
+    let mut boot_keys: BTreeMap<Family, (String, String)> = BTreeMap::new();
     for (k, v) in pairs {
-        let fam = Family::parse(&k).ok_or(format!("boot `{k}`: unknown family; use bios, efi-x64, efi-ia32, efi-arm64, efi-arm32, efi-riscv64"))?;
+        // A raw option-93 code (`22=u-boot.scr`) wins over its family for that code.
+        if let Ok(code) = k.parse::<u16>() {
+            boot_codes.insert(code, v);
+            continue;
+        }
+        let fam = Family::parse(&k).ok_or(format!("boot `{k}`: unknown family; use bios, efi-x64, efi-ia32, efi-arm64, efi-arm32, efi-riscv64, uboot-arm, uboot-arm64, uboot-x86, uboot-riscv64, or a raw option-93 code (22=FILE)"))?;
+        // A later --boot for the same family overrides (flags over the config file); two
+        // spellings of one family with different files cannot both be meant.
+        if let Some((old_key, old)) = boot_keys.insert(fam, (k.clone(), v.clone())) {
+            if old_key != k && old != v {
+                return Err(format!("boot `{k}` and `{old_key}` name one family ({}): U-Boot x86 and RISC-V both send class U-Boot and no option 93; give one, or a raw code", fam.name()));
+            }
+        }
         boot.insert(fam, v);
     }
-    if boot.is_empty() && a.http_url.is_none() && file.http_url.is_none() {
-        return Err("nothing to boot: give --boot FAMILY=FILE (e.g. --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi)".into());
+    if a.tftp_only && (a.dhcp_range.is_some() || !a.boot.is_empty()) {
+        return Err("--tftp-only serves files only: drop --dhcp-range and --boot".into());
+    }
+    if a.tftp_only && tftp_root.is_none() {
+        return Err("--tftp-only needs --tftp-root DIR".into());
+    }
+    if !a.tftp_only
+        && boot.is_empty()
+        && boot_codes.is_empty()
+        && a.http_url.is_none()
+        && file.http_url.is_none()
+    {
+        return Err("nothing to boot: give --boot FAMILY=FILE (e.g. --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi), or --tftp-only to serve files next to your own DHCP server".into());
     }
     let mut all_faults = file.faults.unwrap_or_default();
     all_faults.extend(a.faults.iter().cloned());
@@ -295,6 +323,7 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
             server_ip,
             pool,
             boot,
+            boot_codes,
             ipxe_script: a.ipxe_script.clone().or(file.ipxe_script),
             http_url: a.http_url.clone().or(file.http_url),
             faults: dfaults,
@@ -305,7 +334,13 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         dhcp_port: a.dhcp_port.or(file.dhcp_port).unwrap_or(67),
         bootserver_port: a.bootserver_port.or(file.bootserver_port).unwrap_or(4011),
         tftp_port: a.tftp_port.or(file.tftp_port).unwrap_or(69),
-        max_transfers: a.max_transfers.or(file.max_transfers).unwrap_or(64),
+        // The overall cap never undercuts a per-client cap asked for explicitly.
+        max_transfers: a
+            .max_transfers
+            .or(file.max_transfers)
+            .unwrap_or(64.max(a.max_transfers_per_client.unwrap_or(0))),
+        max_transfers_per_client: a.max_transfers_per_client.unwrap_or(8).max(1),
+        tftp_only: a.tftp_only,
         write: a.write.clone().or(file.write),
     })
 }

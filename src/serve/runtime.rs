@@ -41,16 +41,23 @@ fn bind_hint(what: &str, port: u16, e: &io::Error) -> String {
 }
 
 struct Sockets {
-    dhcp: std::net::UdpSocket,
+    /// None with --tftp-only.
+    dhcp: Option<std::net::UdpSocket>,
     boot: Option<std::net::UdpSocket>,
     tftp: Option<std::net::UdpSocket>,
 }
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
     let any = |p| SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p);
-    let dhcp = udp_socket(&cfg.interface, any(cfg.dhcp_port), true)
-        .map_err(|e| bind_hint("DHCP", cfg.dhcp_port, &e))?;
-    let boot = if cfg.bootserver_port != cfg.dhcp_port {
+    let dhcp = if cfg.tftp_only {
+        None
+    } else {
+        Some(
+            udp_socket(&cfg.interface, any(cfg.dhcp_port), true)
+                .map_err(|e| bind_hint("DHCP", cfg.dhcp_port, &e))?,
+        )
+    };
+    let boot = if !cfg.tftp_only && cfg.bootserver_port != cfg.dhcp_port {
         Some(
             udp_socket(&cfg.interface, any(cfg.bootserver_port), true)
                 .map_err(|e| bind_hint("boot-server", cfg.bootserver_port, &e))?,
@@ -99,18 +106,28 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     } else {
         "proxy"
     };
-    eprintln!(
-        "pxe-inspect serve: {mode} mode on {} ({}), DHCP :{}, boot server :{}, TFTP :{}{}",
-        cfg.interface,
-        cfg.dhcp.server_ip,
-        cfg.dhcp_port,
-        cfg.bootserver_port,
-        cfg.tftp_port,
-        cfg.tftp_root
-            .as_ref()
-            .map(|r| format!(" root {r}"))
-            .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
-    );
+    if cfg.tftp_only {
+        eprintln!(
+            "pxe-inspect serve: TFTP only on {} ({}), TFTP :{} root {}",
+            cfg.interface,
+            cfg.dhcp.server_ip,
+            cfg.tftp_port,
+            cfg.tftp_root.as_deref().unwrap_or("?")
+        );
+    } else {
+        eprintln!(
+            "pxe-inspect serve: {mode} mode on {} ({}), DHCP :{}, boot server :{}, TFTP :{}{}",
+            cfg.interface,
+            cfg.dhcp.server_ip,
+            cfg.dhcp_port,
+            cfg.bootserver_port,
+            cfg.tftp_port,
+            cfg.tftp_root
+                .as_ref()
+                .map(|r| format!(" root {r}"))
+                .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
+        );
+    }
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
     let observer_ready = Arc::new(AtomicBool::new(false));
@@ -255,7 +272,10 @@ async fn serve(
             .map(Arc::new)
             .map_err(|e| e.to_string())
     };
-    let dhcp_sock = conv(sockets.dhcp)?;
+    let dhcp_sock = match sockets.dhcp {
+        Some(s) => Some(conv(s)?),
+        None => None,
+    };
     let boot_sock = match sockets.boot {
         Some(s) => Some(conv(s)?),
         None => None,
@@ -282,14 +302,14 @@ async fn serve(
             break;
         }
         tokio::select! {
-            r = dhcp_sock.recv_from(&mut dbuf) => {
-                if let Ok((n, SocketAddr::V4(src))) = r {
-                    on_dhcp(&cfg, &responder, &dhcp_sock, boot_sock.as_ref(), &dbuf[..n], src, cfg.dhcp_port, now_ns(start)).await;
+            r = async { match &dhcp_sock { Some(s) => s.recv_from(&mut dbuf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, SocketAddr::V4(src))), Some(d)) = (r, &dhcp_sock) {
+                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &dbuf[..n], src, cfg.dhcp_port, now_ns(start)).await;
                 }
             }
             r = async { match &boot_sock { Some(s) => s.recv_from(&mut bbuf).await, None => std::future::pending().await } } => {
-                if let Ok((n, SocketAddr::V4(src))) = r {
-                    on_dhcp(&cfg, &responder, &dhcp_sock, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start)).await;
+                if let (Ok((n, SocketAddr::V4(src))), Some(d)) = (r, &dhcp_sock) {
+                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start)).await;
                 }
             }
             r = async { match &tftp_sock { Some(s) => s.recv_from(&mut tbuf).await, None => std::future::pending().await } } => {
@@ -366,11 +386,8 @@ async fn on_dhcp(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-/// Concurrent transfers one client address may hold: a flood of RRQs from one host (many source
-/// ports) cannot take every slot of --max-transfers from everybody else.
-const MAX_TRANSFERS_PER_CLIENT: usize = 8;
-
+/// Transfers each client address holds: a flood of RRQs from one host (many source ports)
+/// cannot take every slot of --max-transfers from everybody else (--max-transfers-per-client).
 type PerClient = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
 
 #[allow(clippy::too_many_arguments)]
@@ -404,10 +421,25 @@ async fn on_tftp(
         .map(|m| m.get(&src.ip()).copied().unwrap_or(0))
         .unwrap_or(0);
     let busy =
-        active.load(Ordering::SeqCst) >= cfg.max_transfers || mine >= MAX_TRANSFERS_PER_CLIENT;
+        active.load(Ordering::SeqCst) >= cfg.max_transfers || mine >= cfg.max_transfers_per_client;
     match tftp::on_request(store, bytes, now_ns(start), &faults, busy) {
         Incoming::Reply(r) => {
-            let _ = sock.send_to(&r, src).await;
+            // An error answer comes from a fresh TID like any transfer (RFC 1350): clients
+            // that match replies by port drop one from 69.
+            let bind_ip = match src {
+                SocketAddr::V4(a) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
+                _ => cfg.dhcp.server_ip,
+            };
+            match udp_socket(&cfg.interface, SocketAddrV4::new(bind_ip, 0), false)
+                .and_then(UdpSocket::from_std)
+            {
+                Ok(tid) => {
+                    let _ = tid.send_to(&r, src).await;
+                }
+                Err(_) => {
+                    let _ = sock.send_to(&r, src).await;
+                }
+            }
         }
         Incoming::Ignore => {}
         Incoming::Start(t, first) => {
