@@ -169,11 +169,20 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     // session lines), not the sessions seen (filters such as --pxe-only drop some).
     let streamed = std::cell::Cell::new(0u64);
     let mut sessions: Vec<BootSession> = Vec::new();
+    // -f json with nothing else that needs the sessions themselves: past SPOOL_AFTER closed
+    // sessions, they go to a spool file (memory stays flat however many clients a capture has).
+    const SPOOL_AFTER: usize = 2048;
+    let spool_ok = a.output.format == Format::Json
+        && expects.is_none()
+        && a.output.html.is_none()
+        && std::env::var_os("PXE_INSPECT_NO_SPOOL").is_none();
+    let mut spool: Option<report::SessionSpool> = None;
     let mut merger = Merger::new(readers);
     let mut comments: Comments = BTreeMap::new();
     let annotating = a.annotate.is_some();
     let emit = |s: BootSession,
                 sessions: &mut Vec<BootSession>,
+                spool: &mut Option<report::SessionSpool>,
                 comments: &mut Comments,
                 out: &mut dyn Write|
      -> io::Result<()> {
@@ -182,6 +191,19 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         }
         if annotating {
             session_comments(&s, comments);
+        }
+        if spool_ok && (spool.is_some() || sessions.len() >= SPOOL_AFTER) {
+            let sp = match spool {
+                Some(sp) => sp,
+                None => {
+                    let mut sp = report::SessionSpool::new()?;
+                    for k in sessions.drain(..) {
+                        sp.push(&k)?;
+                    }
+                    spool.insert(sp)
+                }
+            };
+            return sp.push(&s);
         }
         if stream {
             jsonl_line(out, "session", &s)?;
@@ -229,7 +251,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             return Ok(());
         }
         for s in pipe.push_view(f, data) {
-            emit(s, &mut sessions, &mut comments, out).map_err(io_err)?;
+            emit(s, &mut sessions, &mut spool, &mut comments, out).map_err(io_err)?;
         }
         Ok(())
     };
@@ -272,7 +294,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let mut failed = None;
     pipe.finish_each(|s| {
         if failed.is_none() {
-            failed = emit(s, &mut sessions, &mut comments, out).err();
+            failed = emit(s, &mut sessions, &mut spool, &mut comments, out).err();
         }
     });
     if let Some(e) = failed {
@@ -334,7 +356,10 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
         Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
-        Format::Json => report::write_json(out, &r),
+        Format::Json => match spool.take() {
+            Some(sp) => sp.write_json(out, &r),
+            None => report::write_json(out, &r),
+        },
         Format::Jsonl => (|| {
             if !stream {
                 for s in &r.sessions {

@@ -261,6 +261,112 @@ pub fn write_json(w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()>
     Ok(())
 }
 
+/// Closed sessions of `-f json` kept on disk instead of in memory once there are many: each is
+/// serialised as it closes (the same bytes `write_json` would produce for it) into an unlinked
+/// temporary file, and only (first frame, offset, length) stays in memory — 24 bytes a session
+/// instead of the session. The document is written in first-frame order at the end, byte for
+/// byte what `write_json` writes (tested).
+pub struct SessionSpool {
+    file: std::fs::File,
+    len: u64,
+    index: Vec<(FrameRef, u64, u32)>,
+}
+
+impl SessionSpool {
+    pub fn new() -> std::io::Result<SessionSpool> {
+        let path = std::env::temp_dir().join(format!(
+            "pxe-inspect-spool-{}-{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        // Unlinked at once: the bytes live as long as the handle, never left behind.
+        let _ = std::fs::remove_file(&path);
+        Ok(SessionSpool {
+            file,
+            len: 0,
+            index: Vec::new(),
+        })
+    }
+
+    pub fn push(&mut self, s: &BootSession) -> std::io::Result<()> {
+        use std::io::Write;
+        let raw = session_fragment(s).ok_or_else(|| std::io::Error::other("session to JSON"))?;
+        let bytes = raw.get().as_bytes();
+        self.file.write_all(bytes)?;
+        self.index
+            .push((s.first_frame, self.len, bytes.len() as u32));
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    pub fn count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// `write_json` for a report whose sessions are the spooled ones (`r.sessions` is empty).
+    pub fn write_json(mut self, w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()> {
+        use std::io::Write;
+        // Same order as sorting the sessions: stable, by first frame.
+        self.index.sort_by_key(|(f, _, _)| *f);
+        let mut w = std::io::BufWriter::with_capacity(256 << 10, w);
+        let doc = Spooled {
+            schema: r.schema,
+            tool: &r.tool,
+            inputs: &r.inputs,
+            sessions: SpooledSessions {
+                file: std::cell::RefCell::new(&mut self.file),
+                index: &self.index,
+            },
+            findings: &r.findings,
+            stats: &r.stats,
+        };
+        serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    }
+}
+
+#[derive(Serialize)]
+struct Spooled<'a> {
+    schema: &'static str,
+    tool: &'a str,
+    inputs: &'a [InputInfo],
+    sessions: SpooledSessions<'a>,
+    findings: &'a [Finding],
+    stats: &'a Stats,
+}
+
+struct SpooledSessions<'a> {
+    file: std::cell::RefCell<&'a mut std::fs::File>,
+    index: &'a [(FrameRef, u64, u32)],
+}
+
+impl Serialize for SpooledSessions<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        use std::io::{Read, Seek, SeekFrom};
+        let mut seq = ser.serialize_seq(Some(self.index.len()))?;
+        let mut file = self.file.borrow_mut();
+        for (_, off, len) in self.index {
+            let mut buf = vec![0u8; *len as usize];
+            file.seek(SeekFrom::Start(*off)).map_err(S::Error::custom)?;
+            file.read_exact(&mut buf).map_err(S::Error::custom)?;
+            let text = String::from_utf8(buf).map_err(S::Error::custom)?;
+            let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
+            seq.serialize_element(&raw)?;
+        }
+        seq.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

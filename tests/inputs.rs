@@ -154,3 +154,57 @@ fn jsonl_summary_counts_the_session_lines_written() {
         assert_eq!(summary["sessions"], n as u64, "{file} {extra:?}");
     }
 }
+
+/// `-f json` past 2,048 closed sessions spools them to disk (memory flat in finished sessions):
+/// the document is byte for byte the one built in memory.
+#[test]
+fn json_spooled_sessions_are_byte_identical() {
+    use pxe_inspect::source::writer::CaptureWriter;
+    use pxe_inspect::synth::{write_root, Storm, StormConfig};
+    let dir = std::env::temp_dir().join(format!("pxe-spool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cfg = StormConfig {
+        seed: 7,
+        clients: 2_300,
+        rate: 400.0,
+        fail_percent: 20,
+        bios_file_bytes: 3_000,
+        efi_file_bytes: 5_000,
+        ..StormConfig::default()
+    };
+    let root = dir.join("root");
+    write_root(&root, &cfg).expect("root");
+    let pcap = dir.join("s.pcap");
+    let mut w = CaptureWriter::create(pcap.to_str().expect("utf-8"), 1).expect("create");
+    for (ts, f) in Storm::new(cfg, &root, false).expect("storm") {
+        w.write(1, ts, &f, f.len() as u32).expect("write");
+    }
+    w.flush().expect("flush");
+    drop(w);
+    let p = pcap.to_string_lossy().to_string();
+    // A short idle timeout closes sessions during the read, so the spool really fills.
+    let args = [
+        "analyze",
+        "-f",
+        "json",
+        "--fail-on",
+        "never",
+        "--idle-timeout",
+        "2",
+        p.as_str(),
+    ];
+    let spooled = run(&args);
+    let in_memory = std::process::Command::new(bin())
+        .args(args)
+        .env("PXE_INSPECT_NO_SPOOL", "1")
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&spooled.stdout).expect("JSON");
+    assert!(
+        sessions(&v).len() > 2_048,
+        "{} sessions",
+        sessions(&v).len()
+    );
+    assert!(spooled.stdout == in_memory.stdout, "spooled output differs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
