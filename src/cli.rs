@@ -27,6 +27,25 @@ pub enum Command {
     Manpage(ManpageArgs),
     /// Explain a finding ID, or list the findings behind a firmware message (PXE-E53, "Failed to load").
     Explain(ExplainArgs),
+    /// Check a dnsmasq configuration (PXE subset) or serve's TOML before a machine fails to boot:
+    /// each problem as the finding ID it would cause, with its line. Exit 1 on an error-level one.
+    Lint(LintArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LintArgs {
+    /// dnsmasq.conf (with its conf-file/conf-dir includes) or serve's TOML; told apart by content.
+    pub file: String,
+    /// `text`, or `json` for machines (schema pxe-inspect/lint/1).
+    #[arg(short = 'f', long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LintFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

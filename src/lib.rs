@@ -10,6 +10,7 @@ pub mod diff;
 pub mod docs;
 pub mod fuzzing;
 pub mod http;
+pub mod lint;
 pub mod live;
 pub mod model;
 pub mod pipeline;

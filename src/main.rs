@@ -23,6 +23,7 @@ fn main() {
         Command::Completions(c) => pxe_inspect::docs::completions(c.shell),
         Command::Manpage(m) => pxe_inspect::docs::manpage(m.dir.as_deref()),
         Command::Explain(e) => analyze::explain(&e),
+        Command::Lint(l) => pxe_inspect::lint::run(&l),
     };
     std::process::exit(code);
 }
