@@ -432,6 +432,13 @@ fn every_firmware_family_boots_clean_and_each_stage_has_its_identity() {
             "efi-arm64",
             &["firmware", "firmware", "http-boot"],
         ),
+        // Other servers, with the per-architecture configuration people write for them
+        // (lab/configs/): QEMU's BIOS ROM is iPXE.
+        ("lab-bios-isc-dhcpd.pcap", "bios", &["ipxe"]),
+        ("lab-uefi-isc-dhcpd.pcap.gz", "efi-x64", &["firmware"]),
+        ("lab-bios-kea.pcap", "bios", &["ipxe"]),
+        ("lab-uefi-kea.pcap.gz", "efi-x64", &["firmware"]),
+        ("lab-uboot-arm64-pxe-serve.pcap", "uboot-arm64", &["uboot"]),
     ];
     for (f, family, loaders) in cases {
         let (v, code) = analyze_json(&[&sample(f)], &["--fail-on", "warning"]);
@@ -539,4 +546,20 @@ fn another_familys_image_is_an_arch_mismatch_on_the_right_stage() {
             "{f}: an x64 hint for a non-x64 client: {hint}"
         );
     }
+}
+
+/// U-Boot riscv64's distro boot: its own DHCP probes boot.scr.uimg (not found: an optional
+/// probe), then its EFI loader (arch 27) gets an address and no boot file. The failed probe is
+/// no boot; the EFI stage's missing file is the cause.
+#[test]
+fn an_efi_stage_without_a_boot_file_after_optional_probes_is_dhcp_no_boot_file() {
+    let (v, code) = analyze_json(
+        &[&sample("lab-fail-uboot-riscv64-efi-no-boot-file.pcap")],
+        &[],
+    );
+    assert_eq!(code, 1);
+    let s = &sessions(&v)[0];
+    assert_eq!(finding_ids(s), vec!["dhcp-no-boot-file"]);
+    assert_eq!(s["stages"][1]["client"]["arch"]["code"], 27);
+    assert_eq!(s["stages"][1]["client"]["arch"]["family"], "efi-riscv64");
 }

@@ -202,7 +202,14 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             .as_deref()
             .is_some_and(|v| v.starts_with("PXEClient"))
             || st.ipxe;
-        if !pxe_stage || st.boot_file.is_some() || !st.transfers.is_empty() {
+        // Transfers that were only optional probes that failed (U-Boot's boot.scr.uimg, dtb/)
+        // mean nothing was booted from this stage.
+        let fetched = st
+            .transfers
+            .iter()
+            .filter_map(|&i| s.tftp.get(i))
+            .any(|t| t.ok() || !super::tftp::is_optional_probe(&t.file));
+        if !pxe_stage || st.boot_file.is_some() || fetched {
             continue;
         }
         // A chainloaded iPXE (an earlier stage loaded it) without a file: ipxe-no-script.
