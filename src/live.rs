@@ -138,7 +138,7 @@ pub fn write_closed(
         "{}  {} session closed ({}): {}, {} finding(s)",
         style.dim(&time_of_day(s.end.0)),
         style.bold(&s.label()),
-        s.closed_by,
+        s.closed_by.name(),
         style.outcome(s.outcome),
         s.findings.len()
     )?;

@@ -120,6 +120,46 @@ pub struct Finding {
     pub hint: String,
 }
 
+/// Why a session record was closed (JSON `closed_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClosedBy {
+    /// Still open: a live view's snapshot.
+    #[default]
+    Open,
+    /// No packet for --idle-timeout of packet time.
+    Idle,
+    /// The capture ended.
+    EndOfCapture,
+}
+
+impl ClosedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClosedBy::Open => "open",
+            ClosedBy::Idle => "idle",
+            ClosedBy::EndOfCapture => "end-of-capture",
+        }
+    }
+}
+
+/// The DHCP a stage spoke (JSON `stages[].protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Dhcpv4,
+    Dhcpv6,
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Dhcpv4 => "dhcpv4",
+            Protocol::Dhcpv6 => "dhcpv6",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
@@ -297,7 +337,7 @@ impl Offer {
 #[derive(Debug, Clone, Serialize)]
 pub struct Stage {
     pub index: usize,
-    pub protocol: String,
+    pub protocol: Protocol,
     /// The first xid of the stage (`xids` holds every one: U-Boot retries with fresh xids).
     pub xid: Option<String>,
     pub xids: Vec<String>,
@@ -356,7 +396,7 @@ impl Stage {
             return None;
         }
         let who = self.who(Some(prev));
-        let v6 = if self.protocol == "dhcpv6" {
+        let v6 = if self.protocol == Protocol::Dhcpv6 {
             " over IPv6"
         } else {
             ""
@@ -551,7 +591,7 @@ pub struct BootSession {
     /// HTTP boot downloads (UEFI HTTP boot, iPXE over HTTP).
     pub http: Vec<crate::http::HttpTransfer>,
     /// "idle" (no packet for --idle-timeout of packet time) or "end-of-capture".
-    pub closed_by: String,
+    pub closed_by: ClosedBy,
     pub outcome: Outcome,
     pub findings: Vec<Finding>,
 }

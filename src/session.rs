@@ -168,7 +168,7 @@ impl Tracker {
             .map(|(id, _)| *id)
             .collect();
         for id in idle {
-            if let Some(s) = self.close(id, "idle") {
+            if let Some(s) = self.close(id, ClosedBy::Idle) {
                 closed.push(s);
             }
         }
@@ -180,7 +180,7 @@ impl Tracker {
         let mut ids: Vec<u64> = self.open.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            if let Some(s) = self.close(id, "end-of-capture") {
+            if let Some(s) = self.close(id, ClosedBy::EndOfCapture) {
                 emit(s);
             }
         }
@@ -190,12 +190,12 @@ impl Tracker {
     /// A finalized copy of an open session (live views ask "has it booted yet?").
     pub fn snapshot(&self, id: u64) -> Option<BootSession> {
         let mut s = self.open.get(&id)?.s.clone();
-        s.closed_by = "open".to_string();
+        s.closed_by = ClosedBy::Open;
         finalize(&mut s);
         Some(s)
     }
 
-    fn close(&mut self, id: u64, why: &str) -> Option<BootSession> {
+    fn close(&mut self, id: u64, why: ClosedBy) -> Option<BootSession> {
         let o = self.open.remove(&id)?;
         for k in &o.keys {
             if self.by_key.get(k) == Some(&id) {
@@ -224,7 +224,7 @@ impl Tracker {
         }
         let mut s = o.s;
         self.stats.records_capped += s.dhcp_messages_dropped;
-        s.closed_by = why.to_string();
+        s.closed_by = why;
         finalize(&mut s);
         Some(s)
     }
@@ -260,7 +260,7 @@ impl Tracker {
             arp: vec![],
             icmp: vec![],
             http: vec![],
-            closed_by: String::new(),
+            closed_by: ClosedBy::Open,
             outcome: Outcome::Incomplete,
             findings: vec![],
         };
@@ -421,7 +421,7 @@ impl Tracker {
                     && matches!(msg_type, 1 | 3 | 8)
                     && !to_4011
                     && s.stages.last().is_some_and(|st| {
-                        st.protocol == "dhcpv4"
+                        st.protocol == Protocol::Dhcpv4
                             && st.client.same_identity(&ident)
                             && !st.progressed()
                     });
@@ -432,7 +432,7 @@ impl Tracker {
                 } || (s.stages.is_empty() && !matches!(msg_type, 7));
                 let idx = if starts_stage {
                     let index = s.stages.len();
-                    let mut st = empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts);
+                    let mut st = empty_stage(index, Protocol::Dhcpv4, Some(xid.clone()), frame, ts);
                     st.ipxe = ipxe;
                     st.vendor_class = vendor_class.clone();
                     st.arch = arch;
@@ -484,7 +484,7 @@ impl Tracker {
                             let index = 0;
                             push_lean(
                                 &mut s.stages,
-                                empty_stage(index, "dhcpv4", Some(xid.clone()), frame, ts),
+                                empty_stage(index, Protocol::Dhcpv4, Some(xid.clone()), frame, ts),
                             );
                         }
                         s.stages.len() - 1
@@ -706,7 +706,7 @@ impl Tracker {
                 let retry_of_last = known.is_none()
                     && m.msg_type == 1
                     && s.stages.last().is_some_and(|st| {
-                        st.protocol == "dhcpv6"
+                        st.protocol == Protocol::Dhcpv6
                             && st.client.same_identity(&ident)
                             && !st.progressed()
                     });
@@ -716,7 +716,7 @@ impl Tracker {
                     }
                 } else if (m.msg_type == 1 && known.is_none()) || s.stages.is_empty() {
                     let index = s.stages.len();
-                    let mut st = empty_stage(index, "dhcpv6", Some(xid.clone()), frame, ts);
+                    let mut st = empty_stage(index, Protocol::Dhcpv6, Some(xid.clone()), frame, ts);
                     st.vendor_class = vc.map(|v| v.raw);
                     st.arch = m.arch.first().copied();
                     st.user_class = m.user_class.clone();
@@ -749,7 +749,7 @@ impl Tracker {
                 if s.stages.is_empty() {
                     push_lean(
                         &mut s.stages,
-                        empty_stage(0, "dhcpv6", Some(xid.clone()), frame, ts),
+                        empty_stage(0, Protocol::Dhcpv6, Some(xid.clone()), frame, ts),
                     );
                 }
                 if let Some(st) = s.stages.get_mut(idx) {
@@ -1483,14 +1483,14 @@ fn is_grub_image(file: &str) -> bool {
 
 pub(crate) fn empty_stage(
     index: usize,
-    protocol: &str,
+    protocol: Protocol,
     xid: Option<String>,
     frame: FrameRef,
     ts: i64,
 ) -> Stage {
     Stage {
         index,
-        protocol: protocol.into(),
+        protocol,
         xids: xid.iter().cloned().collect(),
         xid,
         client: Client::blank(),

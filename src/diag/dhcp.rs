@@ -17,10 +17,10 @@ fn answered(st: &Stage) -> bool {
 /// UEFI firmware falls back to DHCPv6 after its IPv4 attempt fails; on networks without DHCPv6
 /// that unanswered SOLICIT is a consequence, not a cause, so it is not reported.
 pub fn is_v6_fallback(s: &BootSession, st: &Stage) -> bool {
-    (st.protocol == "dhcpv6"
+    (st.protocol == Protocol::Dhcpv6
         && s.stages[..st.index.min(s.stages.len())]
             .iter()
-            .any(|p| p.protocol == "dhcpv4" && answered(p)))
+            .any(|p| p.protocol == Protocol::Dhcpv4 && answered(p)))
         || after_completed_fetch(s, st)
 }
 
@@ -57,7 +57,7 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
                 st.discovers.clone(),
                 format!(
                     "{} {} sent {} time(s) and never answered by any DHCP or proxyDHCP server",
-                    if st.protocol == "dhcpv6" {
+                    if st.protocol == Protocol::Dhcpv6 {
                         "SOLICIT"
                     } else {
                         "DISCOVER"
@@ -78,7 +78,7 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
 pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv4" {
+        if st.protocol != Protocol::Dhcpv4 {
             continue;
         }
         let Some(first) = st.requests.first() else {
@@ -187,7 +187,7 @@ pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv4" {
+        if st.protocol != Protocol::Dhcpv4 {
             continue;
         }
         let got_address = st
@@ -582,7 +582,7 @@ pub fn http_boot_no_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv6" {
+        if st.protocol != Protocol::Dhcpv6 {
             continue;
         }
         let netboot = st.arch.is_some()
@@ -682,7 +682,7 @@ fn answered_rounds(st: &Stage) -> usize {
 pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv4"
+        if st.protocol != Protocol::Dhcpv4
             || !st.requests.is_empty()
             || !st.boot_server_requests.is_empty()
             || !st.transfers.is_empty()
@@ -811,7 +811,8 @@ pub fn boot_url_to_pxe_client(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     use crate::proto::Loader;
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv4" || st.client.loader != Loader::Firmware || st.client.ipxe {
+        if st.protocol != Protocol::Dhcpv4 || st.client.loader != Loader::Firmware || st.client.ipxe
+        {
             continue;
         }
         let Some(url) = st
@@ -858,7 +859,7 @@ pub fn boot_url_to_pxe_client(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn dhcpv6_status_error(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != "dhcpv6" {
+        if st.protocol != Protocol::Dhcpv6 {
             continue;
         }
         let netboot = st.arch.is_some()
@@ -880,7 +881,7 @@ pub fn dhcpv6_status_error(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let other = s
             .stages
             .iter()
-            .filter(|o| o.index != st.index && o.protocol == "dhcpv6")
+            .filter(|o| o.index != st.index && o.protocol == Protocol::Dhcpv6)
             .find_map(|o| o.address);
         let where_ = match first.status_iaid {
             Some(iaid) => format!("inside IA_NA {iaid:#010x}"),

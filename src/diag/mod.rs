@@ -27,7 +27,7 @@ pub struct Ctx {
 impl Ctx {
     /// Seconds of capture after `ts` (infinite for sessions closed by idle timeout).
     pub fn observed_after(&self, s: &BootSession, ts: Timestamp) -> f64 {
-        if s.closed_by == "idle" {
+        if s.closed_by == ClosedBy::Idle {
             return f64::INFINITY;
         }
         (self.capture_end_ns.max(s.end.0) - ts.0) as f64 / 1e9

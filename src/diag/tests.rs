@@ -48,7 +48,7 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
         arp: vec![],
         icmp: vec![],
         http: vec![],
-        closed_by: "idle".into(),
+        closed_by: ClosedBy::Idle,
         outcome: Outcome::Incomplete,
         findings: vec![],
     }
@@ -58,7 +58,7 @@ fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
     let idx = s.stages.len();
     let mut st = crate::session::tests_support::empty_stage(
         idx,
-        "dhcpv4",
+        Protocol::Dhcpv4,
         Some(format!("0x{idx:08x}")),
         fr(first),
         (discover_at * 1e9) as i64,
@@ -554,7 +554,7 @@ fn tftp_rules() {
     // capture ended mid-transfer: partial, not an error
     let mut s = healthy();
     s.tftp[0].status = TransferStatus::Incomplete;
-    s.closed_by = "end-of-capture".into();
+    s.closed_by = ClosedBy::EndOfCapture;
     s.end = t(11.5);
     let got = ids(&mut s);
     assert_eq!(got, vec!["analysis-truncated"]);
@@ -621,7 +621,7 @@ fn arp_ipxe_http_v6_rules() {
 
     let mut s = session(Some(7), "PXEClient:Arch:00007:UNDI:003000");
     let st = stage(&mut s, 1, 0.0);
-    st.protocol = "dhcpv6".into();
+    st.protocol = Protocol::Dhcpv6;
     st.offers
         .push(offer(OfferKind::Dhcpv6, 2, 1.0, 1, false, None));
     assert!(ids(&mut s).contains(&"dhcpv6-no-boot-url".into()));

@@ -464,7 +464,7 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         .filter(|t| t.missing_blocks > 0)
         .map(|t| finding("analysis-truncated", vec![t.first_frame, t.last_frame], format!("`{}`: {} block(s) are missing from the capture (dropped by the capturing host, or not on this link)", t.file, t.missing_blocks)))
         .collect();
-    if s.closed_by != "end-of-capture" {
+    if s.closed_by != ClosedBy::EndOfCapture {
         return out;
     }
     // Transfers the capture cut off; not those tftp-no-response already explains.
@@ -712,7 +712,7 @@ pub fn nbp_rejected(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let Some(next) = s.stages[i + 1..].iter().find(|n| {
             matches!(n.client.loader, Loader::Firmware | Loader::HttpBoot)
                 && n.start.0 > end.0
-                && (n.client.arch.code.is_some() || n.protocol == "dhcpv6")
+                && (n.client.arch.code.is_some() || n.protocol == Protocol::Dhcpv6)
                 && n.client.family().efi_of_cpu() == st.client.family().efi_of_cpu()
         }) else {
             continue;
