@@ -172,9 +172,18 @@ fn stage_chain_booted(s: &BootSession, i: usize) -> bool {
             && h.status == TransferStatus::Complete
             && h.method != "HEAD"
     };
+    // GRUB's module lists over HTTP: a 404 there is normal, as over TFTP.
+    let optional_404 = |h: &crate::http::HttpTransfer| {
+        h.status_code == Some(404)
+            && h.url
+                .split_once("//")
+                .and_then(|(_, r)| r.split_once('/'))
+                .is_some_and(|(_, p)| tftp::is_optional_probe(p))
+    };
     let http_pending = s.http.iter().any(|h| {
         h.stage.is_some_and(|x| x >= i)
             && h.status != TransferStatus::Complete
+            && !optional_404(h)
             && !s
                 .http
                 .iter()

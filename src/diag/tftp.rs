@@ -521,6 +521,17 @@ pub fn truncated(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
 pub fn http_error(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for (i, h) in s.http.iter().enumerate() {
+        // GRUB's module lists and per-client configs over HTTP: a 404 is as normal as TFTP's
+        // "file not found" for them.
+        let path = h
+            .url
+            .split_once("//")
+            .and_then(|(_, r)| r.split_once('/'))
+            .map(|(_, p)| p)
+            .unwrap_or("");
+        if h.status_code == Some(404) && is_optional_probe(path) {
+            continue;
+        }
         if h.status == TransferStatus::Complete
             || s.http[i + 1..]
                 .iter()

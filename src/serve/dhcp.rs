@@ -255,6 +255,17 @@ impl DhcpResponder {
         Some(victim.1)
     }
 
+    /// The BOOTP `file` field: empty under `--fault boot-file-name-suspect`, so the client reads
+    /// the suspect option 67 (a clean file field beside it would let BIOS ROMs boot anyway and
+    /// add a boot-file-conflict the fault is not about).
+    fn file_field<'f>(&self, file: Option<&'f str>, mac: &Mac) -> Option<&'f str> {
+        if self.faulty(mac) && self.cfg.faults.name_suspect {
+            None
+        } else {
+            file
+        }
+    }
+
     /// Option 67's bytes for `file` (with the 0xFF of `--fault boot-file-name-suspect`).
     fn opt67(&self, file: &str, mac: &Mac) -> Vec<u8> {
         let mut v = file.as_bytes().to_vec();
@@ -367,7 +378,13 @@ impl DhcpResponder {
             if let Some(file) = &file {
                 opts.push((67, self.opt67(file, &mac)));
             }
-            let bytes = encode_reply(&m, Ipv4Addr::UNSPECIFIED, siaddr, file.as_deref(), &opts);
+            let bytes = encode_reply(
+                &m,
+                Ipv4Addr::UNSPECIFIED,
+                siaddr,
+                self.file_field(file.as_deref(), &mac),
+                &opts,
+            );
             replies.push(Reply {
                 dst: Self::dest(&m, src, true),
                 from_port: bootserver_port,
@@ -398,7 +415,7 @@ impl DhcpResponder {
                     } else {
                         Ipv4Addr::UNSPECIFIED
                     },
-                    file.as_deref(),
+                    self.file_field(file.as_deref(), &mac),
                     &opts,
                 );
                 let delay = if faulty {
@@ -462,7 +479,7 @@ impl DhcpResponder {
                     } else {
                         Ipv4Addr::UNSPECIFIED
                     },
-                    file.as_deref(),
+                    self.file_field(file.as_deref(), &mac),
                     &opts,
                 );
                 let delay = if faulty { f.slow_offer_ms } else { 0 };
@@ -557,7 +574,7 @@ impl DhcpResponder {
                     } else {
                         Ipv4Addr::UNSPECIFIED
                     },
-                    file.as_deref(),
+                    self.file_field(file.as_deref(), &mac),
                     &opts,
                 );
                 replies.push(Reply {
