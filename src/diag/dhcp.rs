@@ -579,18 +579,20 @@ pub fn http_boot_no_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     out
 }
 
-pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
-    let mut out = vec![];
-    for st in &s.stages {
-        if st.protocol != Protocol::Dhcpv6 {
-            continue;
-        }
-        let netboot = st.arch.is_some()
+/// A DHCPv6 stage of a netboot client (option 61 arch, or a PXE/HTTP vendor class).
+fn is_v6_netboot(st: &Stage) -> bool {
+    st.protocol == Protocol::Dhcpv6
+        && (st.arch.is_some()
             || st
                 .vendor_class
                 .as_deref()
-                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
-        if !netboot || st.offers.is_empty() || after_completed_fetch(s, st) {
+                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")))
+}
+
+pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
+    let mut out = vec![];
+    for st in &s.stages {
+        if !is_v6_netboot(st) || st.offers.is_empty() || after_completed_fetch(s, st) {
             continue;
         }
         match st
@@ -859,15 +861,7 @@ pub fn boot_url_to_pxe_client(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn dhcpv6_status_error(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
-        if st.protocol != Protocol::Dhcpv6 {
-            continue;
-        }
-        let netboot = st.arch.is_some()
-            || st
-                .vendor_class
-                .as_deref()
-                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"));
-        if !netboot || st.address.is_some() {
+        if !is_v6_netboot(st) || st.address.is_some() {
             continue;
         }
         let failed: Vec<&Offer> = st
