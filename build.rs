@@ -1,6 +1,6 @@
-//! Probes what the environment-dependent tests need (root, network namespaces, QEMU, the shared
-//! lab, tshark, chromium, ...) and sets a `cfg` for each, so that a test whose prerequisite is
-//! missing is compiled `#[ignore = "needs ..."]` and shows up as *ignored* in cargo test's
+//! Probes what the environment-dependent tests need (root, network namespaces, the QEMU systems
+//! the lab boots, tshark, chromium, ...) and sets a `cfg` for each, so that a test whose
+//! prerequisite is missing is compiled `#[ignore = "needs ..."]` and shows up as *ignored* in cargo test's
 //! summary, never as passed. Under CI=true every cfg is set: nothing is ignored, and a missing
 //! prerequisite makes its test fail (tests/common's `skip_unless` panics there).
 //!
@@ -30,18 +30,22 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CI");
     println!("cargo:rerun-if-env-changed=PATH");
-    println!("cargo:rerun-if-env-changed=PXE_LAB_DIR");
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let lab = std::env::var("PXE_LAB_DIR").unwrap_or_else(|_| format!("{manifest}/../shared/lab"));
+    println!("cargo:rerun-if-env-changed=PXE_LAB");
     let probes: Vec<(&str, bool)> = vec![
         (
             "pxe_root",
             root() && have("ip") && Path::new("/dev/net/tun").exists(),
         ),
-        ("pxe_qemu", have("qemu-system-x86_64")),
         (
-            "pxe_shared_lab",
-            Path::new(&lab).join("run-scenario").exists(),
+            "pxe_qemu",
+            [
+                "qemu-system-x86_64",
+                "qemu-system-i386",
+                "qemu-system-aarch64",
+                "qemu-system-arm",
+            ]
+            .iter()
+            .all(|q| have(q)),
         ),
         (
             "pxe_ipxe_pkg",
@@ -69,5 +73,12 @@ fn main() {
         if ok || ci {
             println!("cargo:rustc-cfg={name}");
         }
+    }
+    // The project's real-firmware lab (tests/lab_matrix.rs) boots QEMU for minutes and needs
+    // `sudo lab/setup` first: it runs when asked for with PXE_LAB=1 (also in CI), else its tests
+    // are reported as ignored with that reason.
+    println!("cargo::rustc-check-cfg=cfg(pxe_lab)");
+    if std::env::var("PXE_LAB").is_ok_and(|v| v == "1") {
+        println!("cargo:rustc-cfg=pxe_lab");
     }
 }
