@@ -521,6 +521,13 @@ fn another_familys_image_is_an_arch_mismatch_on_the_right_stage() {
             "AArch64",
         ),
         ("lab-fail-uefi-ia32-arch-mismatch.pcap.gz", 1, 6, "ia32"),
+        ("lab-fail-uefi-x64-given-arm64-image.pcap.gz", 1, 7, "x64"),
+        (
+            "lab-fail-bios-given-efi-image.pcap.gz",
+            1,
+            0,
+            "undionly.kpxe",
+        ),
     ] {
         let (v, exit) = analyze_json(&[&sample(f)], &[]);
         assert_eq!(exit, 1, "{f}");
@@ -532,17 +539,14 @@ fn another_familys_image_is_an_arch_mismatch_on_the_right_stage() {
         let msg = fnd["message"].as_str().unwrap_or("");
         assert!(msg.starts_with(&format!("stage {stage} ")), "{f}: {msg}");
         assert!(msg.contains(&format!("arch {code} ")), "{f}: {msg}");
-        assert!(
-            msg.contains("x86-64") && msg.contains("from the file's bytes"),
-            "{f}: {msg}"
-        );
+        assert!(msg.contains("from the file's bytes"), "{f}: {msg}");
         let hint = fnd["hint"].as_str().unwrap_or("");
         assert!(
             hint.contains(&format!("client-arch,{code}")) && hint.contains(image),
             "{f}: {hint}"
         );
         assert!(
-            !hint.contains("client-arch,7"),
+            code == 7 || !hint.contains("client-arch,7"),
             "{f}: an x64 hint for a non-x64 client: {hint}"
         );
     }
