@@ -131,6 +131,14 @@ pub fn apply_policy(findings: &mut Vec<Finding>, cfg: &DiagConfig) {
     }
 }
 
+/// The path of a URL after its host ("http://h:8080/a/b.efi" → "a/b.efi"; "" for none).
+pub fn url_path(u: &str) -> &str {
+    u.split_once("//")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map(|(_, p)| p)
+        .unwrap_or("")
+}
+
 fn norm(f: &str) -> &str {
     f.trim_start_matches('/')
 }
@@ -174,11 +182,7 @@ fn stage_chain_booted(s: &BootSession, i: usize) -> bool {
     };
     // GRUB's module lists over HTTP: a 404 there is normal, as over TFTP.
     let optional_404 = |h: &crate::http::HttpTransfer| {
-        h.status_code == Some(404)
-            && h.url
-                .split_once("//")
-                .and_then(|(_, r)| r.split_once('/'))
-                .is_some_and(|(_, p)| tftp::is_optional_probe(p))
+        h.status_code == Some(404) && tftp::is_optional_probe(url_path(&h.url))
     };
     let http_pending = s.http.iter().any(|h| {
         h.stage.is_some_and(|x| x >= i)
@@ -197,12 +201,7 @@ fn stage_chain_booted(s: &BootSession, i: usize) -> bool {
     let boot = st.boot_file.as_deref();
     if boot.is_some_and(|f| f.starts_with("http://") || f.starts_with("https://")) {
         let url = boot.unwrap_or_default();
-        let path = |u: &str| {
-            u.split_once("//")
-                .and_then(|(_, r)| r.split_once('/'))
-                .map(|(_, p)| p.to_string())
-                .unwrap_or_default()
-        };
+        let path = url_path;
         return s
             .http
             .iter()

@@ -108,12 +108,7 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             .filter_map(|&i| s.tftp.get(i))
             .filter(|t| t.direction == "read" && same_file(&t.file, &file))
             .collect();
-        let http_path = |u: &str| {
-            u.split_once("//")
-                .and_then(|(_, r)| r.split_once('/'))
-                .map(|(_, p)| p.to_string())
-                .unwrap_or_default()
-        };
+        let http_path = super::url_path;
         let fetched_http: Vec<&crate::http::HttpTransfer> = s
             .http
             .iter()
@@ -523,12 +518,7 @@ pub fn http_error(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
     for (i, h) in s.http.iter().enumerate() {
         // GRUB's module lists and per-client configs over HTTP: a 404 is as normal as TFTP's
         // "file not found" for them.
-        let path = h
-            .url
-            .split_once("//")
-            .and_then(|(_, r)| r.split_once('/'))
-            .map(|(_, p)| p)
-            .unwrap_or("");
+        let path = super::url_path(&h.url);
         if h.status_code == Some(404) && is_optional_probe(path) {
             continue;
         }
