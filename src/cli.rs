@@ -210,6 +210,11 @@ pub struct ServeArgs {
     /// TOML file with any of these settings (flags override it).
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Read a dnsmasq configuration's PXE subset instead (interface, dhcp-range incl. proxy,
+    /// dhcp-host, dhcp-boot/dhcp-option 67 with tags, dhcp-match, pxe-service, tftp-root,
+    /// dhcp-leasefile; conf-file/conf-dir); what it does not take over is printed line by line.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    pub dnsmasq_conf: Option<String>,
     /// TFTP root directory (read-only).
     #[arg(long, value_name = "DIR")]
     pub tftp_root: Option<String>,

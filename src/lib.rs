@@ -7,6 +7,7 @@ pub mod ci;
 pub mod cli;
 pub mod diag;
 pub mod diff;
+pub mod dnsmasq_conf;
 pub mod docs;
 pub mod fuzzing;
 pub mod http;

@@ -49,15 +49,19 @@ fn problem(id: &'static str, file: &str, line: usize, message: String, hint: Str
 
 /// One directive of a dnsmasq configuration, where it was written.
 #[derive(Debug, Clone)]
-struct Directive {
-    file: String,
-    line: usize,
-    key: String,
-    value: String,
+pub(crate) struct Directive {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub value: String,
 }
 
 /// Read a dnsmasq configuration with its `conf-file=` and `conf-dir=` includes (depth-limited).
-fn read_dnsmasq(path: &Path, depth: usize, out: &mut Vec<Directive>) -> Result<(), String> {
+pub(crate) fn read_dnsmasq(
+    path: &Path,
+    depth: usize,
+    out: &mut Vec<Directive>,
+) -> Result<(), String> {
     if depth > 8 {
         return Err(format!(
             "{}: includes nested more than 8 deep",
@@ -112,7 +116,7 @@ fn read_dnsmasq(path: &Path, depth: usize, out: &mut Vec<Directive>) -> Result<(
 }
 
 /// `tag:a,tag:!b,rest…` → (tags required, tags excluded, the remaining fields).
-fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+pub(crate) fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
     let (mut with, mut without, mut rest) = (vec![], vec![], vec![]);
     for f in value.split(',').map(str::trim) {
         if let Some(t) = f.strip_prefix("tag:").or_else(|| f.strip_prefix("net:")) {
@@ -129,10 +133,10 @@ fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
 
 /// Which clients a tag selects, as far as lint can tell.
 #[derive(Debug, Default, Clone)]
-struct TagMeaning {
-    arches: BTreeSet<u16>,
-    ipxe: bool,
-    http_class: bool,
+pub(crate) struct TagMeaning {
+    pub arches: BTreeSet<u16>,
+    pub ipxe: bool,
+    pub http_class: bool,
 }
 
 fn set_tag(f: &str) -> Option<String> {
@@ -141,7 +145,7 @@ fn set_tag(f: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
+pub(crate) fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
     let mut m: BTreeMap<String, TagMeaning> = BTreeMap::new();
     for d in ds {
         let fields: Vec<&str> = d.value.split(',').map(str::trim).collect();

@@ -329,6 +329,19 @@ start_serve() {     # start_serve [proxy]: pxe-inspect serve, full DHCP or proxy
   kill -0 "${PIDS[-1]}" 2>/dev/null || lab_die "pxe-inspect serve exited: $(tail -n 5 "$RUN/serve.log")"
 }
 
+# start_serve_dnsmasq_conf: pxe-inspect serve reading a dnsmasq configuration (SERVER_CONF) in
+# place of dnsmasq; what it does not take over goes to serve.log line by line.
+start_serve_dnsmasq_conf() {
+  need_pxe_inspect
+  render "${SERVER_CONF:-dnsmasq-seed001.conf}" "$RUN/dnsmasq.conf"
+  config_hook "$RUN/dnsmasq.conf"
+  # shellcheck disable=SC2086
+  bg "$NS_SRV" serve "$PXE_INSPECT" serve --dnsmasq-conf "$RUN/dnsmasq.conf" ${SERVE_ARGS:-} \
+    ${LAB_SERVE_ARGS:-} --color never
+  sleep 1.5
+  kill -0 "${PIDS[-1]}" 2>/dev/null || lab_die "pxe-inspect serve exited: $(tail -n 5 "$RUN/serve.log")"
+}
+
 start_http() {      # python's http.server on port 80 of $SRV_IP, serving the TFTP root
   bg "$NS_SRV" http "$PY" -u -m http.server 80 --bind "$SRV_IP" --directory "$TFTP_ROOT"
   local end=$((SECONDS + 10))
@@ -346,9 +359,10 @@ start_servers() {
     kea) start_kea ;;
     serve) start_serve ;;
     serve-proxy) start_serve proxy ;;
+    serve-dnsmasq-conf) start_serve_dnsmasq_conf ;;
     udhcpd) start_udhcpd ;;
     none) ;;
-    *) lab_die "unknown SERVER '$SERVER' (dnsmasq dnsmasq-proxy isc kea serve serve-proxy udhcpd none)" ;;
+    *) lab_die "unknown SERVER '$SERVER' (dnsmasq dnsmasq-proxy isc kea serve serve-proxy serve-dnsmasq-conf udhcpd none)" ;;
   esac
   [ "${HTTP:-0}" = 1 ] && start_http
   [ "${RELAY:-0}" = 1 ] && start_relay
