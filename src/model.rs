@@ -650,7 +650,10 @@ mod tests {
     fn rfc3339() {
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000000000Z");
         assert_eq!(Timestamp(-1).rfc3339(), "1969-12-31T23:59:59.999999999Z");
-        assert_eq!(Timestamp(i64::MAX).rfc3339(), "2262-04-11T23:47:16.854775807Z");
+        assert_eq!(
+            Timestamp(i64::MAX).rfc3339(),
+            "2262-04-11T23:47:16.854775807Z"
+        );
         assert_eq!(
             Timestamp(1_795_000_000_123_456_789).rfc3339(),
             "2026-11-18T11:06:40.123456789Z"

@@ -378,7 +378,11 @@ fn boots_through_a_real_relay_and_the_misrouted_reply() {
         assert_eq!(ss.len(), 1, "{f}");
         let s = &ss[0];
         assert_eq!(s["outcome"], "booted", "{f}");
-        assert!(s["ip"].as_str().unwrap_or("").starts_with("192.168.88."), "{f}: {}", s["ip"]);
+        assert!(
+            s["ip"].as_str().unwrap_or("").starts_with("192.168.88."),
+            "{f}: {}",
+            s["ip"]
+        );
         for st in s["stages"].as_array().expect("stages") {
             assert_eq!(st["relay"], "192.168.88.1", "{f}");
         }
