@@ -3,6 +3,7 @@
 //! are sans-IO; this file validates the configuration and runtime.rs owns sockets and timers.
 
 pub mod dhcp;
+pub mod dhcp6;
 pub mod privdrop;
 pub mod runtime;
 pub mod tftp;
