@@ -262,6 +262,8 @@ pub fn capture(
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
+    // Its own thread: a slow or stopped ClickHouse never holds up the capture loop.
+    let sink = crate::sink::from_args(&a.sink, true)?;
     eprintln!(
         "pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops",
         a.write
@@ -285,6 +287,9 @@ pub fn capture(
         |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
             if !keep_session(&a.output, &s) {
                 return Ok(());
+            }
+            if let Some(k) = &sink {
+                k.push(&s);
             }
             write_closed(out, &s, &style, a.output.format)?;
             if a.output.format == Format::Jsonl {
@@ -413,6 +418,9 @@ pub fn capture(
     let stat = cap.stats().ok();
     for s in pipe.finish() {
         if keep_session(&a.output, &s) {
+            if let Some(k) = &sink {
+                k.push(&s);
+            }
             if a.output.format == Format::Jsonl {
                 jsonl_line(out, "session", &s).map_err(io_err)?;
                 session_lines.set(session_lines.get() + 1);
@@ -481,6 +489,9 @@ pub fn capture(
         }
     }
     let _ = out.flush();
+    if let Some(k) = sink {
+        k.finish();
+    }
     if let Some(p) = &a.diag.junit {
         std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
             .map_err(|e| format!("{p}: {e}"))?;

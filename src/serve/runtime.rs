@@ -143,6 +143,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             diag: a.diag.clone(),
             idle_timeout: 300.0,
             tftp_port: vec![cfg.tftp_port],
+            sink: a.sink.clone(),
             ready: Some(observer_ready.clone()),
             ..Default::default()
         };
