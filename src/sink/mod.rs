@@ -636,3 +636,206 @@ pub fn from_args(a: &crate::cli::SinkArgs, report_at_once: bool) -> Result<Optio
     cfg.report_at_once = report_at_once;
     Sink::start(cfg).map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A stand-in for ClickHouse's HTTP interface on loopback: records each INSERT body;
+    /// answers 500 `Code: 27` to a body holding `"bad"`, else 200. Stops after `max` requests.
+    struct Fake {
+        port: u16,
+        bodies: Arc<Mutex<Vec<String>>>,
+        served: Arc<AtomicUsize>,
+    }
+
+    fn fake(max: usize) -> Fake {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (b, n) = (bodies.clone(), served.clone());
+        std::thread::spawn(move || {
+            for c in l.incoming().take(max) {
+                let Ok(mut c) = c else { continue };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // Head, then Content-Length bytes of body.
+                let body = loop {
+                    let Ok(k) = c.read(&mut chunk) else {
+                        break None;
+                    };
+                    if k == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..k]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("Content-Length: "))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        if rest.len() >= len {
+                            break Some(rest.to_string());
+                        }
+                    }
+                };
+                let body = body.unwrap_or_default();
+                let answer: &[u8] = if body.contains("\"bad\"") {
+                    b"HTTP/1.0 500 Internal Server Error\r\n\r\nCode: 27, e.displayText() = DB::Exception: Cannot parse input\n"
+                } else {
+                    b"HTTP/1.0 200 OK\r\n\r\n"
+                };
+                let _ = c.write_all(answer);
+                b.lock().expect("bodies").push(body);
+                n.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        Fake {
+            port,
+            bodies,
+            served,
+        }
+    }
+
+    fn cfg(port: u16, spool: Option<&Path>) -> SinkConfig {
+        let url = format!("clickhouse+http://127.0.0.1:{port}/db.t");
+        let mut c = SinkConfig::new(Target::parse(&url).expect("url"), "test".into());
+        c.credentials = Credentials::default();
+        c.spool_dir = spool.map(Path::to_path_buf);
+        c.batch_rows = 10;
+        c.flush_interval = Duration::from_millis(50);
+        c.backoff_min = Duration::from_millis(20);
+        c.finish_deadline = Duration::from_millis(300);
+        c.timeout = Duration::from_secs(2);
+        c.report_at_once = false;
+        c
+    }
+
+    fn closed_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("port")
+    }
+
+    fn rows(n: usize, tag: &str) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("{{\"session_id\":\"{tag}{i}\"}}\n"))
+            .collect()
+    }
+
+    fn files(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn batches_reach_the_server() {
+        let f = fake(100);
+        let sink = Sink::start(cfg(f.port, None)).expect("start");
+        for r in rows(35, "a") {
+            sink.push_line(r);
+        }
+        let s = sink.finish();
+        assert_eq!((s.rows, s.sent, s.errors, s.dropped), (35, 35, 0, 0));
+        let bodies = f.bodies.lock().expect("bodies").clone();
+        assert!(bodies.len() >= 4, "batches of 10: {}", bodies.len());
+        assert_eq!(bodies.concat().lines().count(), 35);
+    }
+
+    /// Down for a whole run: everything waits in the spool; the next run (server up) sends it
+    /// first and leaves the spool empty.
+    #[test]
+    fn spool_survives_the_run_and_is_replayed_by_the_next() {
+        let dir = std::env::temp_dir().join(format!("pxe-sink-spool-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sink = Sink::start(cfg(closed_port(), Some(&dir))).expect("start");
+        for r in rows(25, "b") {
+            sink.push_line(r);
+        }
+        let s = sink.finish();
+        assert_eq!((s.sent, s.dropped, s.left_in_spool), (0, 0, 25), "{s:?}");
+        assert!(s.errors >= 1);
+        assert!(
+            files(&dir).iter().all(|n| n.ends_with(".jsonl")),
+            "{:?}",
+            files(&dir)
+        );
+        let f = fake(100);
+        let sink = Sink::start(cfg(f.port, Some(&dir))).expect("start");
+        for r in rows(3, "c") {
+            sink.push_line(r);
+        }
+        let s = sink.finish();
+        assert_eq!((s.sent, s.errors, s.left_in_spool), (28, 0, 0), "{s:?}");
+        assert!(files(&dir).is_empty(), "{:?}", files(&dir));
+        let all = f.bodies.lock().expect("bodies").concat();
+        for r in rows(25, "b").iter().chain(&rows(3, "c")) {
+            assert!(all.contains(r.as_str()), "{r}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A `.part` a killed process left keeps its complete lines.
+    #[test]
+    fn a_torn_spool_file_keeps_its_whole_lines() {
+        let dir = std::env::temp_dir().join(format!("pxe-sink-torn-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join(format!(".{SPOOL_PREFIX}1-1-000001.part")),
+            "{\"session_id\":\"x1\"}\n{\"session_id\":\"x2\"}\n{\"sess",
+        )
+        .expect("part");
+        let f = fake(100);
+        let s = Sink::start(cfg(f.port, Some(&dir)))
+            .expect("start")
+            .finish();
+        assert_eq!((s.sent, s.left_in_spool), (2, 0), "{s:?}");
+        assert!(files(&dir).is_empty(), "{:?}", files(&dir));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Rows the server refuses as data are dropped one by one, not retried forever, and the
+    /// good rows of the same batch still arrive.
+    #[test]
+    fn a_refused_row_costs_only_itself() {
+        let f = fake(100);
+        let sink = Sink::start(cfg(f.port, None)).expect("start");
+        let mut r = rows(5, "d");
+        r.insert(2, "{\"session_id\":\"bad\"}\n".into());
+        for x in r {
+            sink.push_line(x);
+        }
+        let s = sink.finish();
+        assert_eq!((s.sent, s.dropped), (5, 1), "{s:?}");
+        assert!(f.served.load(Ordering::SeqCst) >= 7);
+    }
+
+    /// Without a spool, the memory queue is bounded: what does not fit is dropped and counted.
+    #[test]
+    fn memory_queue_is_bounded_without_a_spool() {
+        let mut c = cfg(closed_port(), None);
+        c.memory_rows = 50;
+        c.flush_interval = Duration::from_secs(60);
+        c.batch_rows = 1000;
+        let sink = Sink::start(c).expect("start");
+        for r in rows(80, "e") {
+            sink.push_line(r);
+        }
+        let s = sink.finish();
+        assert_eq!(s.sent, 0);
+        assert_eq!(s.dropped, 80, "{s:?}");
+        assert!(s.errors >= 1);
+    }
+}

@@ -229,3 +229,97 @@ pub fn row_line(s: &BootSession, sensor: &str, tool: &str) -> String {
     line.push('\n');
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::DiagConfig;
+    use crate::pipeline::Pipeline;
+    use crate::session::TrackerConfig;
+    use crate::source::Frame;
+    use crate::synth::{write_root, Storm, StormConfig};
+
+    /// The closed sessions of a small synthetic storm (with failures).
+    pub(crate) fn storm_sessions(tag: &str) -> Vec<BootSession> {
+        let dir = std::env::temp_dir().join(format!("pxe-sink-row-{tag}-{}", std::process::id()));
+        let cfg = StormConfig {
+            seed: 5,
+            clients: 40,
+            rate: 40.0,
+            fail_percent: 40,
+            bios_file_bytes: 3_000,
+            efi_file_bytes: 6_000,
+            ..StormConfig::default()
+        };
+        write_root(&dir, &cfg).expect("root");
+        let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
+        let mut sessions = Vec::new();
+        for (n, (ts, data)) in Storm::new(cfg, &dir, false).expect("storm").enumerate() {
+            let f = Frame {
+                input: 0,
+                number: n as u64 + 1,
+                ts_ns: ts,
+                linktype: 1,
+                orig_len: data.len() as u32,
+                data,
+                offset: 0,
+            };
+            sessions.extend(pipe.push(&f));
+        }
+        sessions.extend(pipe.finish());
+        let _ = std::fs::remove_dir_all(&dir);
+        sessions
+    }
+
+    #[test]
+    fn rows_are_flat_with_aligned_nested_arrays() {
+        let sessions = storm_sessions("flat");
+        assert!(sessions.len() >= 40);
+        assert!(sessions.iter().any(|s| !s.findings.is_empty()));
+        let mut ids = std::collections::HashSet::new();
+        for s in &sessions {
+            let r = row(s, "rack-1", "pxe-inspect test");
+            let m = r.as_object().expect("object");
+            // Flat: no value is an object, no array holds one (18.16's JSONEachRow).
+            for (k, v) in m {
+                assert!(!v.is_object(), "{k}");
+                if let Some(a) = v.as_array() {
+                    assert!(a.iter().all(|x| !x.is_object() && !x.is_array()), "{k}");
+                }
+            }
+            for (group, n) in [("findings", s.findings.len()), ("tftp", s.tftp.len())] {
+                for (k, v) in m
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&format!("{group}.")))
+                {
+                    assert_eq!(v.as_array().map(Vec::len), Some(n), "{k}");
+                }
+            }
+            assert_eq!(m["session_id"], json!(session_id("rack-1", s)));
+            assert_eq!(m["outcome"], json!(s.outcome.name()));
+            let (secs, ns) = split_time(s.start.0);
+            assert_eq!(
+                i64::from(secs) * 1_000_000_000 + i64::from(ns),
+                s.start.0,
+                "start + start_ns is the first frame's time"
+            );
+            assert!(ids.insert(session_id("rack-1", s)), "session_id collides");
+            assert_ne!(session_id("rack-1", s), session_id("rack-2", s));
+            assert_eq!(session_id("rack-1", s).len(), 32);
+            let line = row_line(s, "rack-1", "t");
+            assert!(line.ends_with('\n') && !line[..line.len() - 1].contains('\n'));
+        }
+    }
+
+    #[test]
+    fn times_and_floats_fit_their_columns() {
+        assert_eq!(
+            split_time(1_795_000_000_123_456_789),
+            (1_795_000_000, 123_456_789)
+        );
+        assert_eq!(split_time(-5), (0, 999_999_995));
+        assert_eq!(split_time(i64::MAX).0, u32::MAX);
+        assert_eq!(finite(f64::NAN), 0.0);
+        assert_eq!(finite(1.5), 1.5);
+    }
+}
