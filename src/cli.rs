@@ -127,11 +127,12 @@ pub struct DiagArgs {
 /// `--sink`: closed sessions into ClickHouse (README "Sessions into ClickHouse").
 #[derive(Args, Debug, Clone, Default)]
 pub struct SinkArgs {
-    /// Also send every closed session, flattened for SQL, to ClickHouse's HTTP interface
-    /// (schema: contrib/clickhouse/schema.sql). User and password come from the environment:
-    /// PXE_INSPECT_CLICKHOUSE_USER, PXE_INSPECT_CLICKHOUSE_PASSWORD. A sink failure is reported
-    /// once and never changes the exit code.
-    #[arg(long, value_name = "clickhouse+http://HOST:PORT/DATABASE.TABLE")]
+    /// Also send every closed session, flattened for SQL, to ClickHouse's HTTP interface;
+    /// URL is clickhouse+http://HOST:PORT/DATABASE.TABLE (schema:
+    /// contrib/clickhouse/schema.sql). User and password come from the environment
+    /// (PXE_INSPECT_CLICKHOUSE_USER, PXE_INSPECT_CLICKHOUSE_PASSWORD). A sink failure is
+    /// reported once and never changes the exit code.
+    #[arg(long, value_name = "URL")]
     pub sink: Option<String>,
     /// Keep sessions ClickHouse could not take yet in spool files under DIR (sent first once it
     /// answers again, also by a later run); without it they wait in memory, bounded.
