@@ -58,11 +58,19 @@ fn http(port: u16, path: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
 struct ClickHouse {
     dir: PathBuf,
     http_port: u16,
+    tcp_port: u16,
+    /// The network namespace it runs in (queried with clickhouse-client there), or None: this
+    /// one's loopback (queried over HTTP).
+    ns: Option<String>,
     child: Option<Child>,
 }
 
 impl ClickHouse {
     fn start(name: &str) -> ClickHouse {
+        ClickHouse::start_in(name, None)
+    }
+
+    fn start_in(name: &str, ns: Option<&str>) -> ClickHouse {
         let dir = std::env::temp_dir().join(format!("pxe-ch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -104,6 +112,8 @@ impl ClickHouse {
         let mut ch = ClickHouse {
             dir,
             http_port,
+            tcp_port,
+            ns: ns.map(str::to_string),
             child: None,
         };
         ch.run();
@@ -113,7 +123,16 @@ impl ClickHouse {
 
     /// Starts the server (again, on the same data and ports) and waits for `/ping` → `Ok.`.
     fn run(&mut self) {
-        let child = Command::new("clickhouse-server")
+        let mut cmd = match &self.ns {
+            // `ip netns exec` execs the server: the child's pid is the server's.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "clickhouse-server"]);
+                c
+            }
+            None => Command::new("clickhouse-server"),
+        };
+        let child = cmd
             .arg(format!(
                 "--config-file={}",
                 self.dir.join("config.xml").display()
@@ -127,14 +146,17 @@ impl ClickHouse {
         self.child = Some(child);
         let t = Instant::now();
         loop {
-            let ok = TcpStream::connect(("127.0.0.1", self.http_port))
-                .and_then(|mut s| {
-                    s.write_all(b"GET /ping HTTP/1.0\r\n\r\n")?;
-                    let mut r = String::new();
-                    s.read_to_string(&mut r)?;
-                    Ok(r.ends_with("Ok.\n"))
-                })
-                .unwrap_or(false);
+            let ok = match &self.ns {
+                None => TcpStream::connect(("127.0.0.1", self.http_port))
+                    .and_then(|mut s| {
+                        s.write_all(b"GET /ping HTTP/1.0\r\n\r\n")?;
+                        let mut r = String::new();
+                        s.read_to_string(&mut r)?;
+                        Ok(r.ends_with("Ok.\n"))
+                    })
+                    .unwrap_or(false),
+                Some(_) => self.client("SELECT 1").is_ok_and(|r| r.trim() == "1"),
+            };
             if ok {
                 return;
             }
@@ -167,7 +189,34 @@ impl ClickHouse {
         )
     }
 
+    /// clickhouse-client inside the namespace: Ok(TSV) or Err(error text).
+    fn client(&self, sql: &str) -> Result<String, String> {
+        let ns = self.ns.as_deref().unwrap_or("");
+        let port = self.tcp_port.to_string();
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                ns,
+                "clickhouse-client",
+                "--host",
+                "127.0.0.1",
+            ])
+            .args(["--port", &port, "--query", sql])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     fn query(&self, sql: &str) -> String {
+        if self.ns.is_some() {
+            return self.client(sql).unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+        }
         let (code, body) = http(self.http_port, "/", sql.as_bytes()).expect("query");
         assert_eq!(code, 200, "{sql}\n→ {body}");
         body
@@ -584,4 +633,157 @@ fn storm_survives_a_clickhouse_restart() {
         .unwrap_or_default();
     assert!(left.is_empty(), "spool not empty: {left:?}");
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The live version of (b): `capture --sink` inside a network namespace while `probe` boots
+/// three waves of clients (TFTP from `serve`), with ClickHouse (in the same namespace, on its
+/// loopback) killed after the first wave and restarted after the second: every session capture
+/// reported is in the table exactly once, the spool is empty, capture ran to its end.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_clickhouse)),
+    ignore = "needs root, ip netns and clickhouse-server (apt install clickhouse-server)"
+)]
+fn live_capture_storm_survives_a_clickhouse_restart() {
+    use common::netns::{can_netns, Netns, SRV_IP};
+    if common::skip_unless(
+        can_netns() && cfg!(has_clickhouse),
+        "needs root, ip netns and clickhouse-server",
+    ) {
+        return;
+    }
+    let n = Netns::new("snk");
+    let mut ch = ClickHouse::start_in("live", Some(&n.srv));
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.bin"), vec![0x5au8; 20_000]).expect("file");
+    let b = common::bin().to_string_lossy().to_string();
+    let mut serve = n.spawn(
+        &n.srv.clone(),
+        &[
+            b.as_str(),
+            "serve",
+            "-i",
+            "vs0",
+            "--tftp-root",
+            &root,
+            "--boot",
+            "bios=boot.bin",
+            "--no-observe",
+            "--duration",
+            "120",
+        ],
+        "serve.log",
+    );
+    let spool = n.path("spool");
+    let out_path = n.path("capture.jsonl");
+    let err_path = n.path("capture.err");
+    let url = ch.url();
+    let mut cap = n
+        .exec(
+            &n.srv,
+            &[
+                b.as_str(),
+                "capture",
+                "vs0",
+                "-f",
+                "jsonl",
+                "--idle-timeout",
+                "2",
+                "--duration",
+                "30",
+                "--sensor",
+                "live",
+                "--sink",
+                &url,
+                "--sink-spool",
+                &spool,
+            ],
+        )
+        .stdout(Stdio::from(std::fs::File::create(&out_path).expect("out")))
+        .stderr(Stdio::from(std::fs::File::create(&err_path).expect("err")))
+        .spawn()
+        .expect("capture starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut ok = 0;
+    for wave in 1..=3u32 {
+        let mac = format!("02:70:78:0{wave}:00:01");
+        let ip = format!("192.168.78.{}", 10 + (wave - 1) * 60);
+        let out = n
+            .exec(
+                &n.cli,
+                &[
+                    b.as_str(),
+                    "probe",
+                    "vc0",
+                    "--tftp-server",
+                    SRV_IP,
+                    "--file",
+                    "boot.bin",
+                    "--ip-start",
+                    &ip,
+                    "--mac",
+                    &mac,
+                    "--clients",
+                    "50",
+                    "--rate",
+                    "500",
+                    "--timeout",
+                    "20",
+                    "--linger",
+                    "0",
+                    "--fail-on",
+                    "never",
+                    "-f",
+                    "json",
+                ],
+            )
+            .stderr(Stdio::null())
+            .output()
+            .expect("probe runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("probe json");
+        ok += v["probe"]["summary"]["ok"].as_u64().unwrap_or(0);
+        // Let the wave's sessions close (idle 2 s) and reach the sink (or the spool).
+        std::thread::sleep(Duration::from_millis(3500));
+        if wave == 1 {
+            ch.kill();
+        }
+        if wave == 2 {
+            assert!(
+                std::fs::read_dir(&spool)
+                    .map(|d| d.count() > 0)
+                    .unwrap_or(false),
+                "nothing spooled while ClickHouse was down"
+            );
+            ch.run();
+        }
+    }
+    assert_eq!(ok, 150, "the waves themselves boot");
+    let status = cap.wait().expect("capture exits");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    assert!(status.code().is_some(), "{status}: {stderr}");
+    let sessions: Vec<Value> = std::fs::read_to_string(&out_path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "session")
+        .collect();
+    assert!(sessions.len() >= 150, "{} sessions", sessions.len());
+    let lines = sink_lines(&stderr);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("sink error"), "{stderr}");
+    let t = "pxe_inspect.sessions";
+    let total = sessions.len() as u64;
+    eprintln!("live: {total} sessions; capture said: {}", lines[0]);
+    assert_eq!(ch.number(&format!("SELECT count() FROM {t} FINAL")), total);
+    assert_eq!(
+        ch.number(&format!("SELECT uniqExact(session_id) FROM {t}")),
+        total
+    );
+    let left: Vec<_> = std::fs::read_dir(&spool)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "spool not empty: {left:?}");
 }
