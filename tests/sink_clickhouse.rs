@@ -74,7 +74,12 @@ impl ClickHouse {
         let dir = std::env::temp_dir().join(format!("pxe-ch-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let (http_port, tcp_port) = (free_port(), free_port());
+        let http_port = free_port();
+        // Each free_port's listener is closed before the next: they could hand out one port.
+        let tcp_port = (0..20)
+            .map(|_| free_port())
+            .find(|p| *p != http_port)
+            .expect("a second free port");
         let d = dir.display();
         let config = format!(
             r#"<?xml version="1.0"?>

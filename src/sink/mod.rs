@@ -822,6 +822,14 @@ mod tests {
         assert!(f.served.load(Ordering::SeqCst) >= 7);
     }
 
+    /// --sink, --sink-spool and --sensor sit beside every other flag of analyze, capture and
+    /// serve without a clash (clap checks this only in debug builds otherwise).
+    #[test]
+    fn sink_flags_fit_the_cli() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
     /// Without a spool, the memory queue is bounded: what does not fit is dropped and counted.
     #[test]
     fn memory_queue_is_bounded_without_a_spool() {
