@@ -252,6 +252,9 @@ pub fn capture(
         Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
         None => None,
     };
+    // Its own thread: a slow or stopped ClickHouse never holds up the capture loop. Started
+    // before `ready`, so serve's observer has its spool directory before serve gives up root.
+    let sink = crate::sink::from_args(&a.sink, true)?;
     if let Some(r) = &a.ready {
         r.store(true, Ordering::SeqCst);
     }
@@ -262,8 +265,6 @@ pub fn capture(
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
-    // Its own thread: a slow or stopped ClickHouse never holds up the capture loop.
-    let sink = crate::sink::from_args(&a.sink, true)?;
     eprintln!(
         "pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops",
         a.write

@@ -34,8 +34,13 @@ impl Target {
     /// Parses the `--sink` URL. Credentials in it are refused: they come from the environment
     /// (`PXE_INSPECT_CLICKHOUSE_USER` / `_PASSWORD`), never from a command line `ps` shows.
     pub fn parse(url: &str) -> Result<Target, String> {
+        // A password put in the URL anyway is not echoed back into logs.
+        let shown = match url.split_once('@') {
+            Some((_, rest)) => format!("{SCHEME}***@{rest}"),
+            None => url.to_string(),
+        };
         let bad = |why: &str| {
-            format!("--sink `{url}`: {why} (expected {SCHEME}HOST:PORT/DATABASE.TABLE)")
+            format!("--sink `{shown}`: {why} (expected {SCHEME}HOST:PORT/DATABASE.TABLE)")
         };
         let rest = url
             .strip_prefix(SCHEME)
@@ -257,9 +262,11 @@ mod tests {
         );
         let t = Target::parse("clickhouse+http://[::1]/db.t").unwrap();
         assert_eq!(t.authority(), "[::1]:8123");
-        assert!(Target::parse("clickhouse+http://u:p@h:1/db.t")
-            .unwrap_err()
-            .contains("PXE_INSPECT_CLICKHOUSE_USER"));
+        let e = Target::parse("clickhouse+http://u:s3cret@h:1/db.t").unwrap_err();
+        assert!(
+            e.contains("PXE_INSPECT_CLICKHOUSE_USER") && !e.contains("s3cret"),
+            "{e}"
+        );
         for bad in [
             "http://h:1/db.t",
             "clickhouse+http://h:1/db",
