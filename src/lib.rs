@@ -21,6 +21,7 @@ pub mod render;
 pub mod report;
 pub mod serve;
 pub mod session;
+pub mod sink;
 pub mod source;
 pub mod synth;
 pub mod wire;
