@@ -160,6 +160,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     }
     let mut tcfg = TrackerConfig {
         idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        sensor: a.sensor.clone(),
         ..Default::default()
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());

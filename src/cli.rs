@@ -148,6 +148,9 @@ pub struct AnalyzeArgs {
     /// same pseudonyms; use your own to make them unguessable).
     #[arg(long, value_name = "KEY", requires = "anonymize")]
     pub anonymize_key: Option<String>,
+    /// Stamp every session record with this capture point's name ("sensor").
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     /// Write the input(s) again as pcapng with each finding as a packet comment on the frames
     /// that prove it, and a session summary on each session's first frame (Wireshark shows them).
     #[arg(long, value_name = "OUT.pcapng")]
@@ -196,10 +199,35 @@ pub struct CaptureArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    /// Serve Prometheus metrics (OpenMetrics text) on http://ADDR:PORT/metrics and `ok` on
+    /// /healthz. A port that cannot be bound is reported once; capture goes on without it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Name of this capture point: stamped on every session record and live event ("sensor")
+    /// and on the metrics' `sensor` label.
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     /// Set once the capture handle and the -w file are open (serve waits for it before it
     /// gives up root).
     #[arg(skip)]
     pub ready: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Metrics fed by this capture (serve hands its own registry to its observer).
+    #[arg(skip)]
+    pub metrics_sink: Option<std::sync::Arc<crate::metrics::Metrics>>,
+}
+
+/// A sensor name: 1-64 characters of letters, digits and `.-_:/` (it becomes a label value
+/// and a JSON field, and appears in file names people grep for).
+pub fn parse_sensor(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_:/".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("1-64 characters of letters, digits and . - _ : /".into())
+    }
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -283,6 +311,13 @@ pub struct ServeArgs {
     /// Capabilities to keep after --user (comma-separated, e.g. net_raw). Default none.
     #[arg(long, value_name = "CAPS")]
     pub keep_caps: Option<String>,
+    /// Serve Prometheus metrics (serve's replies, transfers and leases, and its observer's
+    /// sessions) on http://ADDR:PORT/metrics; `ok` on /healthz.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Name of this capture point, stamped on the observer's sessions and events.
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

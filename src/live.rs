@@ -5,6 +5,7 @@
 use crate::analyze::{diag_config, jsonl_line, keep_session, style_for};
 use crate::cli::{CaptureArgs, Format};
 use crate::exit;
+use crate::metrics::Metrics;
 use crate::model::{BootSession, Outcome};
 use crate::pipeline::Pipeline;
 use crate::render::{self, Style};
@@ -257,6 +258,7 @@ pub fn capture(
     }
     let mut tcfg = TrackerConfig {
         idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        sensor: a.sensor.clone(),
         ..Default::default()
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
@@ -269,6 +271,17 @@ pub fn capture(
             .map(|w| format!(", writing {w}"))
             .unwrap_or_default()
     );
+    // Metrics: serve hands its observer the registry it serves; capture makes its own.
+    let metrics: Option<Arc<Metrics>> = match (&a.metrics_sink, a.metrics) {
+        (Some(m), _) => Some(m.clone()),
+        (None, Some(addr)) => {
+            let m = Arc::new(Metrics::new(a.sensor.as_deref(), false));
+            crate::metrics::start_or_warn(Some(addr), &m);
+            Some(m)
+        }
+        (None, None) => None,
+    };
+    let mut stats_polled = Instant::now();
     let started = Instant::now();
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut booted: HashSet<u64> = HashSet::new();
@@ -283,6 +296,9 @@ pub fn capture(
     let mut stderr = io::stderr();
     let keep =
         |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
+            if let Some(m) = &metrics {
+                m.observe_session(&s);
+            }
             if !keep_session(&a.output, &s) {
                 return Ok(());
             }
@@ -319,6 +335,14 @@ pub fn capture(
         }
         if a.until_booted.is_some_and(|n| booted.len() >= n) {
             break;
+        }
+        if let Some(m) = &metrics {
+            if stats_polled.elapsed() >= Duration::from_secs(1) {
+                stats_polled = Instant::now();
+                if let Ok(st) = cap.stats() {
+                    m.set_pcap(u64::from(st.received), u64::from(st.dropped));
+                }
+            }
         }
         match cap.next_packet() {
             Ok(p) => {
@@ -412,6 +436,9 @@ pub fn capture(
     }
     let stat = cap.stats().ok();
     for s in pipe.finish() {
+        if let Some(m) = &metrics {
+            m.observe_session(&s);
+        }
         if keep_session(&a.output, &s) {
             if a.output.format == Format::Jsonl {
                 jsonl_line(out, "session", &s).map_err(io_err)?;
@@ -438,6 +465,12 @@ pub fn capture(
         }
     }
     crate::diag::apply_policy(&mut findings, &diag);
+    if let Some(m) = &metrics {
+        m.observe_findings(&findings);
+        if let Some(st) = &stat {
+            m.set_pcap(u64::from(st.received), u64::from(st.dropped));
+        }
+    }
     let r = Report {
         schema: report::SCHEMA,
         tool: report::tool_version(),
