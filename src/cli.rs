@@ -199,6 +199,16 @@ pub struct CaptureArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    /// With -w: start a new file once the current one holds this many bytes (K, M, G
+    /// suffixes: 1024s). Files are named BASE-YYYYmmddTHHMMSSZ-NNNN.pcapng, each readable alone.
+    #[arg(long, value_name = "BYTES", requires = "write", value_parser = parse_bytes)]
+    pub rotate_size: Option<u64>,
+    /// With -w: start a new file once the current one is this many seconds old.
+    #[arg(long, value_name = "SECS", requires = "write")]
+    pub rotate_seconds: Option<f64>,
+    /// With -w: keep only the newest N files (the one being written included).
+    #[arg(long, value_name = "N", requires = "write", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rotate_keep: Option<u64>,
     /// Serve Prometheus metrics (OpenMetrics text) on http://ADDR:PORT/metrics and `ok` on
     /// /healthz. A port that cannot be bound is reported once; capture goes on without it.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -214,6 +224,22 @@ pub struct CaptureArgs {
     /// Metrics fed by this capture (serve hands its own registry to its observer).
     #[arg(skip)]
     pub metrics_sink: Option<std::sync::Arc<crate::metrics::Metrics>>,
+}
+
+/// `--rotate-size`: a byte count, optionally with a K, M or G suffix (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}`: a positive number of bytes, e.g. 100M"))
 }
 
 /// A sensor name: 1-64 characters of letters, digits and `.-_:/` (it becomes a label value

@@ -11,7 +11,7 @@ use crate::pipeline::Pipeline;
 use crate::render::{self, Style};
 use crate::report::{self, InputInfo, Report};
 use crate::session::{Event, TrackerConfig};
-use crate::source::writer::CaptureWriter;
+use crate::source::rotate::{Output, RotateConfig};
 use crate::source::Frame;
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -104,15 +104,50 @@ fn progress<'a>(
     }
 }
 
+/// SIGHUP: close the -w file and start the next (`capture`).
+static HANGUP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_hangup(_: libc::c_int) {
+    HANGUP.store(true, Ordering::SeqCst);
+}
+
+fn catch_hangup() {
+    // Only an atomic store in the handler: async-signal-safe.
+    let handler: extern "C" fn(libc::c_int) = on_hangup;
+    // SAFETY: installs a handler that only stores to a static atomic.
+    unsafe {
+        libc::signal(libc::SIGHUP, handler as libc::sighandler_t);
+    }
+}
+
+/// A JSONL line; with rotated files, every frame reference also names its file
+/// (`"in_file": {"file": NAME, "frame": N}`).
+fn jsonl_record(
+    out: &mut dyn Write,
+    kind: &str,
+    v: &impl serde::Serialize,
+    files: Option<&Output>,
+) -> io::Result<()> {
+    match files.filter(|f| f.multi()) {
+        Some(f) => {
+            let mut val = serde_json::to_value(v).map_err(io::Error::other)?;
+            f.annotate(&mut val);
+            jsonl_line(out, kind, &val)
+        }
+        None => jsonl_line(out, kind, v),
+    }
+}
+
 /// One line per progress event, in the renderer's colours.
 pub fn write_event(
     out: &mut dyn Write,
     e: &Event,
     style: &Style,
     format: Format,
+    files: Option<&Output>,
 ) -> io::Result<()> {
     if format == Format::Jsonl {
-        return jsonl_line(out, "event", e);
+        return jsonl_record(out, "event", e, files);
     }
     writeln!(
         out,
@@ -130,9 +165,10 @@ pub fn write_closed(
     s: &BootSession,
     style: &Style,
     format: Format,
+    files: Option<&Output>,
 ) -> io::Result<()> {
     if format == Format::Jsonl {
-        return jsonl_line(out, "session", s);
+        return jsonl_record(out, "session", s, files);
     }
     writeln!(
         out,
@@ -191,6 +227,9 @@ pub fn run(a: &CaptureArgs) -> i32 {
             return exit::USAGE;
         }
     }
+    // After ctrlc's handler (its "termination" feature takes SIGHUP as a stop too): SIGHUP
+    // reopens -w instead.
+    catch_hangup();
     match capture(a, &iface, &mut stdout, stop) {
         Ok(code) => code,
         Err(e) => {
@@ -249,8 +288,15 @@ pub fn capture(
             .map_err(|e| format!("filter `{f}`: {e}"))?;
     }
     let linktype = cap.get_datalink().0 as u32;
+    let rotate = RotateConfig {
+        size: a.rotate_size,
+        seconds: a.rotate_seconds,
+        keep: a.rotate_keep.map(|k| k as usize),
+    };
     let mut writer = match &a.write {
-        Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
+        Some(p) => {
+            Some(Output::create(p, linktype, rotate, now_ns()).map_err(|e| format!("{p}: {e}"))?)
+        }
         None => None,
     };
     if let Some(r) = &a.ready {
@@ -294,25 +340,28 @@ pub fn capture(
     // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
     let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
     let mut stderr = io::stderr();
-    let keep =
-        |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
-            if let Some(m) = &metrics {
-                m.observe_session(&s);
-            }
-            if !keep_session(&a.output, &s) {
-                return Ok(());
-            }
-            write_closed(out, &s, &style, a.output.format)?;
-            if a.output.format == Format::Jsonl {
-                session_lines.set(session_lines.get() + 1);
-            }
-            out.flush()?;
-            if sessions.len() >= KEEP_CLOSED {
-                sessions.remove(0); // bounded memory for long runs: the summary shows the latest
-            }
-            sessions.push(s);
-            Ok(())
-        };
+    let keep = |s: BootSession,
+                out: &mut dyn Write,
+                sessions: &mut Vec<BootSession>,
+                files: Option<&Output>|
+     -> io::Result<()> {
+        if let Some(m) = &metrics {
+            m.observe_session(&s);
+        }
+        if !keep_session(&a.output, &s) {
+            return Ok(());
+        }
+        write_closed(out, &s, &style, a.output.format, files)?;
+        if a.output.format == Format::Jsonl {
+            session_lines.set(session_lines.get() + 1);
+        }
+        out.flush()?;
+        if sessions.len() >= KEEP_CLOSED {
+            sessions.remove(0); // bounded memory for long runs: the summary shows the latest
+        }
+        sessions.push(s);
+        Ok(())
+    };
     // On Ctrl-C/SIGTERM/--duration, what the kernel already captured is still read (a server
     // stopped right after a boot must not lose the boot's last frames), then we stop.
     let mut draining = false;
@@ -358,7 +407,15 @@ pub fn capture(
                     offset: 0,
                 };
                 if let Some(w) = writer.as_mut() {
-                    w.write(linktype, ts, &f.data, f.orig_len)
+                    if HANGUP.swap(false, Ordering::SeqCst) {
+                        w.rotate(number, now_ns())
+                            .map_err(|e| format!("reopening capture: {e}"))?;
+                        eprintln!(
+                            "pxe-inspect: SIGHUP: writing {}",
+                            w.files().last().cloned().unwrap_or_default()
+                        );
+                    }
+                    w.write(number, linktype, ts, &f.data, f.orig_len, now_ns())
                         .map_err(|e| format!("writing capture: {e}"))?;
                 }
                 let closed = pipe.push(&f);
@@ -369,6 +426,7 @@ pub fn capture(
                         e,
                         &style,
                         a.output.format,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                     if e.kind == "tftp"
@@ -396,6 +454,7 @@ pub fn capture(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
                         &mut sessions,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                 }
@@ -415,11 +474,24 @@ pub fn capture(
                 if !idle_polls.is_multiple_of(50) {
                     continue;
                 }
+                if let Some(w) = writer.as_mut() {
+                    if HANGUP.swap(false, Ordering::SeqCst) {
+                        w.rotate(number + 1, now_ns())
+                            .map_err(|e| format!("reopening capture: {e}"))?;
+                        eprintln!(
+                            "pxe-inspect: SIGHUP: writing {}",
+                            w.files().last().cloned().unwrap_or_default()
+                        );
+                    }
+                    w.tick(number + 1, now_ns())
+                        .map_err(|e| format!("writing capture: {e}"))?;
+                }
                 for s in pipe.tick(now_ns()) {
                     keep(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
                         &mut sessions,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                 }
@@ -441,7 +513,7 @@ pub fn capture(
         }
         if keep_session(&a.output, &s) {
             if a.output.format == Format::Jsonl {
-                jsonl_line(out, "session", &s).map_err(io_err)?;
+                jsonl_record(out, "session", &s, writer.as_ref()).map_err(io_err)?;
                 session_lines.set(session_lines.get() + 1);
             }
             sessions.push(s);
@@ -496,7 +568,14 @@ pub fn capture(
             )
             .map_err(io_err)?;
         }
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        Format::Json => match writer.as_ref().filter(|w| w.multi()) {
+            Some(w) => {
+                let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
+                w.annotate(&mut v);
+                serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?
+            }
+            None => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        },
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only).map_err(io_err)?,
         Format::Timeline => {
             writeln!(out).map_err(io_err)?;
