@@ -104,6 +104,17 @@ fn progress<'a>(
     }
 }
 
+/// What a kept session needs once its JSONL line is written: identity, outcome, findings.
+fn slim(s: &mut BootSession) {
+    s.stages = Vec::new();
+    s.dhcp = Vec::new();
+    s.tftp = Vec::new();
+    s.arp = Vec::new();
+    s.icmp = Vec::new();
+    s.http = Vec::new();
+    s.findings.shrink_to_fit();
+}
+
 /// SIGHUP: close the -w file and start the next (`capture`).
 static HANGUP: AtomicBool = AtomicBool::new(false);
 
@@ -336,6 +347,12 @@ pub fn capture(
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
     let session_lines = std::cell::Cell::new(0u64);
+    // With -f jsonl each session was written as it closed, and the end only needs what decides
+    // the exit code (findings): keep the record without its exchanges, so a capture that runs
+    // for weeks holds kilobytes, not the last 10,000 sessions' packets. --html and --junit
+    // render whole sessions: they keep them.
+    let slim_kept =
+        a.output.format == Format::Jsonl && a.output.html.is_none() && a.diag.junit.is_none();
     // Progress (events, closed sessions, "booted") goes to stdout only where stdout is a stream
     // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
     let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
@@ -356,6 +373,10 @@ pub fn capture(
             session_lines.set(session_lines.get() + 1);
         }
         out.flush()?;
+        let mut s = s;
+        if slim_kept {
+            slim(&mut s);
+        }
         if sessions.len() >= KEEP_CLOSED {
             sessions.remove(0); // bounded memory for long runs: the summary shows the latest
         }
@@ -483,7 +504,7 @@ pub fn capture(
                             w.files().last().cloned().unwrap_or_default()
                         );
                     }
-                    w.tick(number + 1, now_ns())
+                    w.tick(now_ns())
                         .map_err(|e| format!("writing capture: {e}"))?;
                 }
                 for s in pipe.tick(now_ns()) {

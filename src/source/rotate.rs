@@ -38,7 +38,8 @@ pub struct Output {
     ext: &'static str,
     cfg: RotateConfig,
     linktype: u32,
-    writer: CaptureWriter,
+    /// None between a file closed by age on a quiet interface and the next frame.
+    writer: Option<CaptureWriter>,
     opened: Instant,
     seq: u32,
     /// (first global frame number, file name) of each file opened, oldest first.
@@ -82,7 +83,7 @@ impl Output {
             ext,
             cfg,
             linktype,
-            writer: CaptureWriter::create(&first, linktype)?,
+            writer: Some(CaptureWriter::create(&first, linktype)?),
             opened: Instant::now(),
             seq: 1,
             index: VecDeque::from([(1, first.clone())]),
@@ -109,7 +110,7 @@ impl Output {
 
     fn open_next(&mut self, first_frame: u64, now_ns: i64) -> io::Result<()> {
         let name = self.next_name(now_ns);
-        self.writer = CaptureWriter::create(&name, self.linktype)?;
+        self.writer = Some(CaptureWriter::create(&name, self.linktype)?);
         self.opened = Instant::now();
         self.index.push_back((first_frame, name.clone()));
         if self.index.len() > INDEX_MAX {
@@ -131,24 +132,25 @@ impl Output {
         Ok(())
     }
 
-    /// Is the current file full or old enough to be closed?
+    /// Is the current file full or old enough to be closed (and has something in it)?
     pub fn due(&self) -> bool {
-        self.cfg.size.is_some_and(|s| self.writer.bytes >= s)
-            || self
-                .cfg
-                .seconds
-                .is_some_and(|s| self.opened.elapsed() >= Duration::from_secs_f64(s.max(0.001)))
+        let Some(w) = &self.writer else { return false };
+        let old = |s: f64| self.opened.elapsed() >= Duration::from_secs_f64(s.max(0.001));
+        w.frames > 0
+            && (self.cfg.size.is_some_and(|s| w.bytes >= s) || self.cfg.seconds.is_some_and(old))
     }
 
     /// Close the current file and start the next; `next_frame` is the number of the next frame
     /// to be written. Without rotation (SIGHUP on a plain `-w FILE`), FILE is created anew: move
     /// it away first, as logrotate does.
     pub fn rotate(&mut self, next_frame: u64, now_ns: i64) -> io::Result<()> {
-        self.writer.finish(now_ns)?;
+        if let Some(w) = self.writer.as_mut() {
+            w.finish(now_ns)?;
+        }
         if self.cfg.rotating() {
             self.open_next(next_frame, now_ns)
         } else {
-            self.writer = CaptureWriter::create(&self.path, self.linktype)?;
+            self.writer = Some(CaptureWriter::create(&self.path, self.linktype)?);
             self.opened = Instant::now();
             self.multi = true;
             self.index.push_back((next_frame, self.path.clone()));
@@ -169,22 +171,38 @@ impl Output {
         orig_len: u32,
         now_ns: i64,
     ) -> io::Result<()> {
-        if self.writer.frames > 0 && self.due() {
+        if self.due() {
             self.rotate(number, now_ns)?;
         }
-        self.writer.write(linktype, ts_ns, data, orig_len)
+        if self.writer.is_none() {
+            self.open_next(number, now_ns)?;
+        }
+        match self.writer.as_mut() {
+            Some(w) => w.write(linktype, ts_ns, data, orig_len),
+            None => Ok(()),
+        }
     }
 
-    /// On a quiet interface: close a file that is old enough even when no frame comes.
-    pub fn tick(&mut self, next_frame: u64, now_ns: i64) -> io::Result<()> {
-        if self.writer.frames > 0 && self.due() {
-            self.rotate(next_frame, now_ns)?;
+    /// On a quiet interface: close a file that is old enough even when no frame comes; the
+    /// next file opens with the next frame (no empty files).
+    pub fn tick(&mut self, now_ns: i64) -> io::Result<()> {
+        if self.cfg.rotating() && self.due() {
+            if let Some(mut w) = self.writer.take() {
+                w.finish(now_ns)?;
+            }
+            return Ok(());
         }
-        self.writer.flush()
+        match self.writer.as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
     }
 
     pub fn finish(&mut self, now_ns: i64) -> io::Result<()> {
-        self.writer.finish(now_ns)
+        match self.writer.as_mut() {
+            Some(w) => w.finish(now_ns),
+            None => Ok(()),
+        }
     }
 
     /// Do frame references need a file name (frames span files)?
@@ -295,6 +313,38 @@ mod tests {
         o.annotate(&mut v);
         assert_eq!(v["a"][0]["in_file"]["frame"], 2);
         assert!(v["b"].get("in_file").is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_quiet_interface_closes_by_age_and_opens_with_the_next_frame() {
+        let dir = std::env::temp_dir().join(format!("pxe-rotate-age-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let base = dir.join("q.pcap").to_string_lossy().to_string();
+        let cfg = RotateConfig {
+            size: None,
+            seconds: Some(0.05),
+            keep: None,
+        };
+        let t0 = 1_795_000_000_000_000_000;
+        let mut o = Output::create(&base, 1, cfg, t0).expect("create");
+        o.write(1, 1, t0, &[1; 60], 60, t0).expect("write");
+        std::thread::sleep(Duration::from_millis(80));
+        o.tick(t0).expect("tick");
+        o.tick(t0).expect("tick");
+        assert_eq!(o.files().len(), 1, "no empty file while quiet");
+        o.write(2, 1, t0, &[2; 60], 60, t0).expect("write");
+        o.finish(t0).expect("finish");
+        let files = o.files();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(files[1].ends_with("-0002.pcap"), "{files:?}");
+        assert_eq!(o.locate(2), Some((files[1].as_str(), 1)));
+        for f in &files {
+            let mut r = CaptureReader::open(f, 0).expect("open");
+            assert!(r.next_frame().expect("ok").is_some(), "{f}");
+            assert!(r.next_frame().expect("ok").is_none(), "{f}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
