@@ -339,10 +339,21 @@ fn every_capture_lands_once_and_matches_the_json() {
     assert!(files.len() > 40, "{} captures", files.len());
     for f in &files {
         let file = f.to_string_lossy();
-        let sensor = f
+        // the file's name as the sensor, in the characters --sensor takes (a label value)
+        let sensor: String = f
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_:/".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
         let (plain, plain_code, _) = analyze_jsonl(&file, &[], &[]);
         let (sessions, code, stderr) = analyze_jsonl(
             &file,
@@ -353,7 +364,19 @@ fn every_capture_lands_once_and_matches_the_json() {
             ],
         );
         assert_eq!(code, plain_code, "{file}: the sink changed the exit code");
-        assert_eq!(sessions, plain, "{file}: the sink changed the output");
+        // --sensor stamps each record (monitor part 1); beyond that the output is unchanged
+        let unstamped: Vec<Value> = sessions
+            .iter()
+            .map(|s| {
+                assert_eq!(s["sensor"], sensor.as_str(), "{file}");
+                let mut s = s.clone();
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("sensor");
+                }
+                s
+            })
+            .collect();
+        assert_eq!(unstamped, plain, "{file}: the sink changed the output");
         assert!(sink_lines(&stderr).is_empty(), "{file}: {stderr}");
         for s in &sessions {
             total += 1;

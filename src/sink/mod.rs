@@ -624,13 +624,18 @@ pub fn host_name() -> String {
     }
 }
 
-/// The sink `--sink`/`--sink-spool`/`--sensor` ask for, started; None without `--sink`.
-pub fn from_args(a: &crate::cli::SinkArgs, report_at_once: bool) -> Result<Option<Sink>, String> {
+/// The sink `--sink`/`--sink-spool` ask for, started, its rows stamped with the subcommand's
+/// `--sensor` (default: the host name); None without `--sink`.
+pub fn from_args(
+    a: &crate::cli::SinkArgs,
+    sensor: Option<&str>,
+    report_at_once: bool,
+) -> Result<Option<Sink>, String> {
     let Some(url) = &a.sink else {
         return Ok(None);
     };
     let target = Target::parse(url)?;
-    let sensor = a.sensor.clone().unwrap_or_else(host_name);
+    let sensor = sensor.map(str::to_string).unwrap_or_else(host_name);
     let mut cfg = SinkConfig::new(target, sensor);
     cfg.spool_dir = a.sink_spool.as_ref().map(PathBuf::from);
     cfg.report_at_once = report_at_once;
