@@ -807,3 +807,107 @@ fn live_capture_storm_survives_a_clickhouse_restart() {
         .unwrap_or_default();
     assert!(left.is_empty(), "spool not empty: {left:?}");
 }
+
+/// `serve --sink`: the sessions serve's observer reports land in the table, once each.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_clickhouse)),
+    ignore = "needs root, ip netns and clickhouse-server (apt install clickhouse-server)"
+)]
+fn serve_sinks_what_its_observer_sees() {
+    use common::netns::{can_netns, Netns, SRV_IP};
+    if common::skip_unless(
+        can_netns() && cfg!(has_clickhouse),
+        "needs root, ip netns and clickhouse-server",
+    ) {
+        return;
+    }
+    let n = Netns::new("sns");
+    let ch = ClickHouse::start_in("serve", Some(&n.srv));
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/boot.bin"), vec![0xa5u8; 10_000]).expect("file");
+    let b = common::bin().to_string_lossy().to_string();
+    let url = ch.url();
+    let mut serve = n.spawn(
+        &n.srv.clone(),
+        &[
+            b.as_str(),
+            "serve",
+            "-i",
+            "vs0",
+            "--tftp-root",
+            &root,
+            "--boot",
+            "bios=boot.bin",
+            "--user",
+            "root",
+            "-f",
+            "jsonl",
+            "--duration",
+            "60",
+            "--sensor",
+            "serve",
+            "--sink",
+            &url,
+        ],
+        "serve.log",
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = n
+        .exec(
+            &n.cli,
+            &[
+                b.as_str(),
+                "probe",
+                "vc0",
+                "--tftp-server",
+                SRV_IP,
+                "--file",
+                "boot.bin",
+                "--ip-start",
+                "192.168.78.10",
+                "--clients",
+                "20",
+                "--timeout",
+                "20",
+                "--linger",
+                "0",
+                "--fail-on",
+                "never",
+                "-f",
+                "json",
+            ],
+        )
+        .stderr(Stdio::null())
+        .output()
+        .expect("probe runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("probe json");
+    assert_eq!(v["probe"]["summary"]["ok"], 20, "{}", v["probe"]["summary"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+    let log = std::fs::read_to_string(n.path("serve.log")).unwrap_or_default();
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(sink_lines(&log).is_empty(), "{log}");
+    let sessions: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "session")
+        .collect();
+    assert!(sessions.len() >= 20, "{} sessions: {log}", sessions.len());
+    let t = "pxe_inspect.sessions";
+    let total = sessions.len() as u64;
+    assert_eq!(
+        ch.number(&format!(
+            "SELECT count() FROM {t} FINAL WHERE sensor = 'serve'"
+        )),
+        total
+    );
+    assert_eq!(
+        ch.number(&format!("SELECT uniqExact(session_id) FROM {t}")),
+        total
+    );
+}
