@@ -141,6 +141,10 @@ pub struct SinkArgs {
     /// Name of this capture point in the sink's rows (`sensor` column; default: the host name).
     #[arg(long, value_name = "NAME")]
     pub sensor: Option<String>,
+    /// Counters to share with the caller (a `--metrics` endpoint): the sink counts into these
+    /// instead of its own.
+    #[arg(skip)]
+    pub stats: Option<std::sync::Arc<crate::sink::SinkStats>>,
 }
 
 #[derive(Args, Debug, Clone)]
