@@ -138,6 +138,10 @@ pub struct SinkArgs {
     /// answers again, also by a later run); without it they wait in memory, bounded.
     #[arg(long, value_name = "DIR", requires = "sink")]
     pub sink_spool: Option<String>,
+    /// Counters to share with the caller (a `--metrics` endpoint): the sink counts into these
+    /// instead of its own.
+    #[arg(skip)]
+    pub stats: Option<std::sync::Arc<crate::sink::SinkStats>>,
 }
 
 #[derive(Args, Debug, Clone)]
