@@ -104,17 +104,6 @@ fn progress<'a>(
     }
 }
 
-/// What a kept session needs once its JSONL line is written: identity, outcome, findings.
-fn slim(s: &mut BootSession) {
-    s.stages = Vec::new();
-    s.dhcp = Vec::new();
-    s.tftp = Vec::new();
-    s.arp = Vec::new();
-    s.icmp = Vec::new();
-    s.http = Vec::new();
-    s.findings.shrink_to_fit();
-}
-
 /// SIGHUP: close the -w file and start the next (`capture`).
 static HANGUP: AtomicBool = AtomicBool::new(false);
 
@@ -351,11 +340,12 @@ pub fn capture(
     const KEEP_CLOSED: usize = 10_000;
     let session_lines = std::cell::Cell::new(0u64);
     // With -f jsonl each session was written as it closed, and the end only needs what decides
-    // the exit code (findings): keep the record without its exchanges, so a capture that runs
-    // for weeks holds kilobytes, not the last 10,000 sessions' packets. --html and --junit
+    // the exit code: the worst finding severity. Nothing else is kept, so a capture that runs
+    // for weeks stays flat instead of holding the last 10,000 sessions. --html and --junit
     // render whole sessions: they keep them.
-    let slim_kept =
+    let streamed_only =
         a.output.format == Format::Jsonl && a.output.html.is_none() && a.diag.junit.is_none();
+    let worst = std::cell::Cell::new(None::<crate::model::Severity>);
     // Progress (events, closed sessions, "booted") goes to stdout only where stdout is a stream
     // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
     let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
@@ -379,9 +369,12 @@ pub fn capture(
             session_lines.set(session_lines.get() + 1);
         }
         out.flush()?;
-        let mut s = s;
-        if slim_kept {
-            slim(&mut s);
+        if streamed_only {
+            let w = s.findings.iter().map(|f| f.severity).max();
+            if w > worst.get() {
+                worst.set(w);
+            }
+            return Ok(());
         }
         if sessions.len() >= KEEP_CLOSED {
             sessions.remove(0); // bounded memory for long runs: the summary shows the latest
@@ -629,6 +622,12 @@ pub fn capture(
     if let Some(p) = &a.diag.junit {
         std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
             .map_err(|e| format!("{p}: {e}"))?;
+    }
+    // Sessions streamed out and not kept still decide the exit code by their worst finding.
+    let streamed_fail = crate::ci::threshold(a.diag.fail_on)
+        .is_some_and(|min| worst.get().is_some_and(|w| w >= min));
+    if streamed_fail {
+        return Ok(exit::FINDINGS);
     }
     Ok(crate::ci::exit_code(&r, a.diag.fail_on))
 }

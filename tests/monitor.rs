@@ -896,4 +896,5 @@ fn soak_with_rotation() {
             .count();
         assert!(booted >= 200, "{f}: {booted} booted sessions");
     }
+    let _ = std::fs::remove_dir_all(&dir); // hundreds of MB of capture
 }
