@@ -330,6 +330,9 @@ pub fn capture(
         }
         (None, None) => None,
     };
+    if let (Some(m), Some(k)) = (&metrics, &sink) {
+        m.attach_sink(k.stats());
+    }
     let mut stats_polled = Instant::now();
     let started = Instant::now();
     let mut sessions: Vec<BootSession> = Vec::new();

@@ -58,6 +58,9 @@ pub struct Metrics {
     serve_dhcp_replies: Family<Labels, Counter>,
     serve_transfers: Family<Labels, Gauge>,
     serve_leases: Family<Labels, Gauge>,
+    /// `--sink`'s counters (rows, sent, errors, spooled, dropped), read at each scrape.
+    sink: std::sync::Mutex<Option<Arc<crate::sink::SinkStats>>>,
+    sink_counters: Family<Labels, Counter>,
 }
 
 impl Metrics {
@@ -83,6 +86,8 @@ impl Metrics {
             serve_dhcp_replies: Family::default(),
             serve_transfers: Family::default(),
             serve_leases: Family::default(),
+            sink: std::sync::Mutex::new(None),
+            sink_counters: Family::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -144,6 +149,11 @@ impl Metrics {
             "pxe_inspect_metrics_endpoint_errors",
             "Failed accepts and writes on the metrics endpoint itself",
             m.endpoint_errors.clone(),
+        );
+        r.register(
+            "pxe_inspect_sink_rows",
+            "--sink: session rows by what became of them (queued, sent, spooled, dropped) and failed INSERT attempts (error)",
+            m.sink_counters.clone(),
         );
         if serve {
             r.register(
@@ -288,8 +298,39 @@ impl Metrics {
         }
     }
 
+    /// Count the sink's work too (a sink failure is then visible on the endpoint).
+    pub fn attach_sink(&self, stats: Arc<crate::sink::SinkStats>) {
+        if let Ok(mut g) = self.sink.lock() {
+            *g = Some(stats);
+        }
+    }
+
+    /// The sink's atomics → the counters (a counter only goes up: add the difference).
+    fn refresh_sink(&self) {
+        let Some(st) = self.sink.lock().ok().and_then(|g| g.clone()) else {
+            return;
+        };
+        for (what, v) in [
+            ("queued", &st.rows),
+            ("sent", &st.sent),
+            ("spooled", &st.spooled),
+            ("dropped", &st.dropped),
+            ("error", &st.errors),
+        ] {
+            let c = self
+                .sink_counters
+                .get_or_create(&self.with_sensor(vec![("what", what.into())]));
+            let now = v.load(Ordering::Relaxed);
+            let had = c.get();
+            if now > had {
+                c.inc_by(now - had);
+            }
+        }
+    }
+
     /// The exposition text (OpenMetrics, which Prometheus reads; ends with `# EOF`).
     pub fn render(&self) -> String {
+        self.refresh_sink();
         let mut s = String::new();
         if encode(&mut s, &self.registry).is_err() {
             s.clear();
@@ -404,6 +445,25 @@ fn answer(mut c: TcpStream, m: &Metrics) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink failure is counted on the endpoint (monitor part 2: "a metric when --metrics is
+    /// on"), read from the sink's own counters at each scrape, never going down.
+    #[test]
+    fn sink_counters_follow_the_sink() {
+        let m = Metrics::new(Some("rack1"), false);
+        let st = Arc::new(crate::sink::SinkStats::default());
+        m.attach_sink(st.clone());
+        st.rows.store(5, Ordering::Relaxed);
+        st.errors.store(3, Ordering::Relaxed);
+        let text = m.render();
+        assert!(
+            text.contains("pxe_inspect_sink_rows_total{what=\"error\",sensor=\"rack1\"} 3"),
+            "{text}"
+        );
+        assert!(text.contains("pxe_inspect_sink_rows_total{what=\"queued\",sensor=\"rack1\"} 5"));
+        st.errors.store(4, Ordering::Relaxed);
+        assert!(m.render().contains("{what=\"error\",sensor=\"rack1\"} 4"));
+    }
 
     #[test]
     fn names_and_endpoints() {
