@@ -790,6 +790,37 @@ impl Iterator for Storm {
     }
 }
 
+/// The closed, diagnosed sessions of a storm, analysed in memory by the same pipeline as
+/// `analyze` (frames numbered from 1, input 0): what unit tests of the outputs and sinks judge.
+/// `root` receives the boot files and is removed afterwards.
+pub fn analyzed_sessions(
+    cfg: StormConfig,
+    root: &Path,
+) -> std::io::Result<Vec<crate::model::BootSession>> {
+    use crate::diag::DiagConfig;
+    use crate::pipeline::Pipeline;
+    use crate::session::TrackerConfig;
+    use crate::source::Frame;
+    write_root(root, &cfg)?;
+    let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
+    let mut sessions = Vec::new();
+    for (n, (ts, data)) in Storm::new(cfg, root, false)?.enumerate() {
+        let f = Frame {
+            input: 0,
+            number: n as u64 + 1,
+            ts_ns: ts,
+            linktype: 1,
+            orig_len: data.len() as u32,
+            data,
+            offset: 0,
+        };
+        sessions.extend(pipe.push(&f));
+    }
+    sessions.extend(pipe.finish());
+    let _ = std::fs::remove_dir_all(root);
+    Ok(sessions)
+}
+
 /// Adversarial scale: `n` DISCOVERs from `n` distinct MACs (PXE vendor class, BIOS and UEFI
 /// alternating), `per_sec` of them a second, and nothing answering. What a DISCOVER flood with
 /// random MACs, or a broken switch replaying traffic, looks like; analyze must stay bounded.

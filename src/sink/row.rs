@@ -233,11 +233,7 @@ pub fn row_line(s: &BootSession, sensor: &str, tool: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::DiagConfig;
-    use crate::pipeline::Pipeline;
-    use crate::session::TrackerConfig;
-    use crate::source::Frame;
-    use crate::synth::{write_root, Storm, StormConfig};
+    use crate::synth::StormConfig;
 
     /// The closed sessions of a small synthetic storm (with failures).
     pub(crate) fn storm_sessions(tag: &str) -> Vec<BootSession> {
@@ -251,24 +247,7 @@ mod tests {
             efi_file_bytes: 6_000,
             ..StormConfig::default()
         };
-        write_root(&dir, &cfg).expect("root");
-        let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
-        let mut sessions = Vec::new();
-        for (n, (ts, data)) in Storm::new(cfg, &dir, false).expect("storm").enumerate() {
-            let f = Frame {
-                input: 0,
-                number: n as u64 + 1,
-                ts_ns: ts,
-                linktype: 1,
-                orig_len: data.len() as u32,
-                data,
-                offset: 0,
-            };
-            sessions.extend(pipe.push(&f));
-        }
-        sessions.extend(pipe.finish());
-        let _ = std::fs::remove_dir_all(&dir);
-        sessions
+        crate::synth::analyzed_sessions(cfg, &dir).expect("storm")
     }
 
     #[test]
