@@ -222,6 +222,14 @@ pub struct ServeArgs {
     /// Boot URL for UEFI HTTP boot clients (vendor class HTTPClient).
     #[arg(long, value_name = "URL")]
     pub http_url: Option<String>,
+    /// Serve this directory over HTTP (GET/HEAD/Range, read-only; `NAME.ipxe.tmpl` is served
+    /// as `NAME.ipxe`, rendered per client). Without --http-url, UEFI HTTP boot clients get
+    /// http://SERVER-IP:PORT/ and their family's --boot file.
+    #[arg(long, value_name = "DIR")]
+    pub http_root: Option<String>,
+    /// Port of the HTTP server (default 8080).
+    #[arg(long, value_name = "PORT")]
+    pub http_port: Option<u16>,
     /// Full DHCP mode with this address range (START,END); without it: proxy mode.
     #[arg(long, value_name = "START,END")]
     pub dhcp_range: Option<String>,

@@ -85,6 +85,11 @@ pub struct DhcpResponder {
     pub leases_changed: bool,
     /// Last IPv4 address seen for each client (ties TFTP, which has no MAC, to --fault-for).
     pub ip_of: HashMap<Mac, Ipv4Addr>,
+    /// Option-93 code and family each client last sent (per-client HTTP templates).
+    pub seen: HashMap<Mac, (Option<u16>, Family)>,
+    /// `http://IP:PORT` of serve's own HTTP server (--http-root without --http-url): UEFI HTTP
+    /// boot clients get their family's boot file under it.
+    pub http_base: Option<String>,
 }
 
 const OP_DISCOVER: u8 = 1;
@@ -153,6 +158,8 @@ impl DhcpResponder {
             handed_ipxe: HashMap::new(),
             leases_changed: false,
             ip_of: HashMap::new(),
+            seen: HashMap::new(),
+            http_base: None,
         }
     }
 
@@ -169,6 +176,16 @@ impl DhcpResponder {
         }
         let vc = m.opt_str(60).unwrap_or_default();
         if vc.starts_with("HTTPClient") {
+            if self.cfg.http_url.is_none() {
+                if let Some(base) = &self.http_base {
+                    let fam = family_of(m);
+                    let code = m.arch_list().first().copied();
+                    let file = code
+                        .and_then(|c| self.cfg.boot_codes.get(&c))
+                        .or_else(|| self.cfg.boot.get(&fam))?;
+                    return Some(format!("{base}/{}", file.trim_start_matches('/')));
+                }
+            }
             return self.cfg.http_url.clone();
         }
         let url_fault = faulty && f.boot_url && vc.starts_with("PXEClient") && !m.is_ipxe();
@@ -349,6 +366,10 @@ impl DhcpResponder {
             return vec![];
         };
         let vc = m.opt_str(60).unwrap_or_default();
+        if self.seen.len() < 65_536 || self.seen.contains_key(&mac) {
+            self.seen
+                .insert(mac, (m.arch_list().first().copied(), family_of(&m)));
+        }
         let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
         // Full DHCP answers every network-boot client with next-server (U-Boot's `pxe get`
         // needs only the server); option 60 PXEClient stays for those that speak PXE.

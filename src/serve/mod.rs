@@ -3,6 +3,8 @@
 //! are sans-IO; this file validates the configuration and runtime.rs owns sockets and timers.
 
 pub mod dhcp;
+pub mod http;
+pub mod httpd;
 pub mod privdrop;
 pub mod runtime;
 pub mod tftp;
@@ -40,6 +42,8 @@ pub struct ConfigFile {
     pub faults: Option<Vec<String>>,
     pub fault_for: Option<Vec<String>>,
     pub write: Option<String>,
+    pub http_root: Option<String>,
+    pub http_port: Option<u16>,
 }
 
 /// Everything `serve` needs, validated.
@@ -58,6 +62,10 @@ pub struct ServeConfig {
     /// No DHCP/boot-server sockets: a TFTP server next to the site's own DHCP.
     pub tftp_only: bool,
     pub write: Option<String>,
+    /// Serve's own HTTP server (--http-root): root and port.
+    pub http_root: Option<String>,
+    pub http_port: u16,
+    pub http_fault: http::HttpFault,
 }
 
 pub const FAULTS: &[(&str, &str)] = &[
@@ -98,6 +106,10 @@ pub const FAULTS: &[(&str, &str)] = &[
     (
         "relay-reply-misrouted",
         "answer relayed requests by broadcast on our segment, not to giaddr:67",
+    ),
+    (
+        "http-error",
+        "=404|500|reset|stall: answer HTTP requests with this status, a RST after the headers, or half the body and then silence",
     ),
 ];
 
@@ -161,6 +173,10 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
                 t.drop_percent = p;
             }
             "tftp-options-ignored" => t.ignore_options = true,
+            // Serve's HTTP server: parsed by parse_http_fault.
+            "http-error" => {
+                http::parse_fault(arg)?;
+            }
             other => {
                 let names: Vec<&str> = FAULTS.iter().map(|(n, _)| *n).collect();
                 return Err(format!(
@@ -171,6 +187,19 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
         }
     }
     Ok((d, t))
+}
+
+/// The last `http-error` in the list (like the other faults, a later one wins).
+pub fn parse_http_fault(list: &[String]) -> Result<http::HttpFault, String> {
+    let mut f = http::HttpFault::None;
+    for x in list {
+        match x.split_once('=') {
+            Some(("http-error", a)) => f = http::parse_fault(Some(a))?,
+            None if x == "http-error" => f = http::parse_fault(None)?,
+            _ => {}
+        }
+    }
+    Ok(f)
 }
 
 fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
@@ -246,6 +275,18 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     let mut all_faults = file.faults.unwrap_or_default();
     all_faults.extend(a.faults.iter().cloned());
     let (dfaults, tfaults) = parse_faults(&all_faults)?;
+    let http_fault = parse_http_fault(&all_faults)?;
+    let http_root = a.http_root.clone().or(file.http_root);
+    if let Some(r) = &http_root {
+        if !std::path::Path::new(r).is_dir() {
+            return Err(format!("--http-root `{r}` is not a directory"));
+        }
+    }
+    if http_fault != http::HttpFault::None && http_root.is_none() {
+        return Err(
+            "--fault http-error needs serve's own HTTP server: give --http-root DIR".into(),
+        );
+    }
     let mut fault_for = vec![];
     for m in file
         .fault_for
@@ -342,6 +383,9 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         max_transfers_per_client: a.max_transfers_per_client.unwrap_or(8).max(1),
         tftp_only: a.tftp_only,
         write: a.write.clone().or(file.write),
+        http_root,
+        http_port: a.http_port.or(file.http_port).unwrap_or(8080),
+        http_fault,
     })
 }
 

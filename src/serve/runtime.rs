@@ -45,6 +45,18 @@ struct Sockets {
     dhcp: Option<std::net::UdpSocket>,
     boot: Option<std::net::UdpSocket>,
     tftp: Option<std::net::UdpSocket>,
+    /// --http-root: serve's HTTP listener.
+    http: Option<std::net::TcpListener>,
+}
+
+fn tcp_listener(iface: &str, port: u16) -> io::Result<std::net::TcpListener> {
+    let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    s.bind_device(Some(iface.as_bytes()))?;
+    s.bind(&SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).into())?;
+    s.listen(1024)?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
 }
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
@@ -72,7 +84,19 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
         ),
         None => None,
     };
-    Ok(Sockets { dhcp, boot, tftp })
+    let http = match cfg.http_root {
+        Some(_) => Some(
+            tcp_listener(&cfg.interface, cfg.http_port)
+                .map_err(|e| bind_hint("HTTP", cfg.http_port, &e))?,
+        ),
+        None => None,
+    };
+    Ok(Sockets {
+        dhcp,
+        boot,
+        tftp,
+        http,
+    })
 }
 
 pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
@@ -88,6 +112,16 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             Ok(s) => Some(Arc::new(s)),
             Err(e) => {
                 eprintln!("pxe-inspect serve: --tftp-root {r}: {e}");
+                return crate::exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let http_store = match &cfg.http_root {
+        Some(r) => match FileStore::new(std::path::Path::new(r)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("pxe-inspect serve: --http-root {r}: {e}");
                 return crate::exit::USAGE;
             }
         },
@@ -128,13 +162,30 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
                 .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
         );
     }
+    if let Some(r) = &cfg.http_root {
+        eprintln!(
+            "pxe-inspect serve: HTTP :{} root {r}{}",
+            cfg.http_port,
+            if cfg.dhcp.http_url.is_none() && !cfg.tftp_only {
+                format!(" (UEFI HTTP boot clients get {}/FILE)", http_base(&cfg))
+            } else {
+                String::new()
+            }
+        );
+    }
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
     let observer_ready = Arc::new(AtomicBool::new(false));
     let observer = if a.no_observe {
         None
     } else {
-        let filter = crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
+        let mut filter =
+            crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
+        // The core filter keeps TCP 80 and 8080; our HTTP server may be elsewhere.
+        if cfg.http_root.is_some() && cfg.http_port != 80 && cfg.http_port != 8080 {
+            let p = cfg.http_port;
+            filter = format!("({filter}) or tcp port {p} or (vlan and tcp port {p})");
+        }
         let cargs = CaptureArgs {
             iface: Some(cfg.interface.clone()),
             write: cfg.write.clone(),
@@ -183,7 +234,14 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let deadline = a
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d));
-    let res = rt.block_on(serve(cfg, sockets, store, stop.clone(), deadline));
+    let res = rt.block_on(serve(
+        cfg,
+        sockets,
+        store,
+        http_store,
+        stop.clone(),
+        deadline,
+    ));
     stop.store(true, Ordering::SeqCst);
     drop(rt);
     if let Err(e) = res {
@@ -214,8 +272,11 @@ fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
     let attempt = || -> Result<String, String> {
         let ids = privdrop::lookup(&user)?;
         let keep = privdrop::parse_caps(a.keep_caps.as_deref().unwrap_or(""))?;
-        let problems =
+        let mut problems =
             privdrop::check_access(ids, cfg.tftp_root.as_deref(), cfg.lease_file.as_deref())?;
+        if cfg.http_root.is_some() {
+            problems.extend(privdrop::check_access(ids, cfg.http_root.as_deref(), None)?);
+        }
         if !problems.is_empty() {
             return Err(format!("user `{user}` {}", problems.join("; ")));
         }
@@ -259,10 +320,20 @@ fn now_ns(start: Instant) -> i64 {
     start.elapsed().as_nanos() as i64
 }
 
+/// `http://IP[:PORT]` of serve's own HTTP server.
+fn http_base(cfg: &ServeConfig) -> String {
+    if cfg.http_port == 80 {
+        format!("http://{}", cfg.dhcp.server_ip)
+    } else {
+        format!("http://{}:{}", cfg.dhcp.server_ip, cfg.http_port)
+    }
+}
+
 async fn serve(
     cfg: ServeConfig,
     sockets: Sockets,
     store: Option<Arc<FileStore>>,
+    http_store: Option<FileStore>,
     stop: Arc<AtomicBool>,
     deadline: Option<Instant>,
 ) -> Result<(), String> {
@@ -284,7 +355,25 @@ async fn serve(
         Some(s) => Some(conv(s)?),
         None => None,
     };
-    let responder = Arc::new(Mutex::new(DhcpResponder::new(cfg.dhcp.clone())));
+    let mut dhcp_responder = DhcpResponder::new(cfg.dhcp.clone());
+    if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
+        dhcp_responder.http_base = Some(http_base(&cfg));
+    }
+    let responder = Arc::new(Mutex::new(dhcp_responder));
+    // The HTTP server runs beside the UDP loop on the same runtime, ended with it.
+    let _http_task = match (sockets.http, http_store) {
+        (Some(l), Some(store)) => {
+            let l = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
+            let srv = Arc::new(super::httpd::HttpServer {
+                store,
+                responder: responder.clone(),
+                fault: cfg.http_fault,
+                fault_for: cfg.dhcp.fault_for.clone(),
+            });
+            Some(AbortOnDrop(tokio::spawn(super::httpd::run(l, srv))))
+        }
+        _ => None,
+    };
     if let Some(lf) = &cfg.lease_file {
         if let Ok(text) = std::fs::read_to_string(lf) {
             if let Ok(mut r) = responder.lock() {
@@ -383,6 +472,14 @@ async fn on_dhcp(
             eprintln!("pxe-inspect serve: send to {}: {e}", r.dst);
         }
         eprintln!("{line}");
+    }
+}
+
+/// Ends a spawned task when serve's loop ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
