@@ -230,6 +230,25 @@ pub struct ServeArgs {
     /// Port of the HTTP server (default 8080).
     #[arg(long, value_name = "PORT")]
     pub http_port: Option<u16>,
+    /// Print what one client would get (the `[[rule]]` it matches, boot file, next-server,
+    /// faults) from this configuration, and exit 0. Describe it with --mac, --arch,
+    /// --vendor-class, --user-class, --relay.
+    #[arg(long)]
+    pub check_config: bool,
+    #[arg(long, value_name = "MAC", requires = "check_config")]
+    pub mac: Option<String>,
+    /// bios, efi-x64, efi-arm64, http-x64, uboot-arm64, ... or an option-93 code.
+    #[arg(long, value_name = "ARCH", requires = "check_config")]
+    pub arch: Option<String>,
+    /// Option 60 (default: the one firmware of --arch sends; "" for none).
+    #[arg(long, value_name = "CLASS", requires = "check_config")]
+    pub vendor_class: Option<String>,
+    /// Option 77, e.g. iPXE.
+    #[arg(long, value_name = "CLASS", requires = "check_config")]
+    pub user_class: Option<String>,
+    /// Relayed through this giaddr.
+    #[arg(long, value_name = "IP", requires = "check_config")]
+    pub relay: Option<String>,
     /// Full DHCP mode with this address range (START,END); without it: proxy mode.
     #[arg(long, value_name = "START,END")]
     pub dhcp_range: Option<String>,

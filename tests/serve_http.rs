@@ -408,3 +408,184 @@ fn http_faults_are_reported_as_http_error() {
         assert!(log.contains("GET /boot.efi ->"), "{log}");
     }
 }
+
+const RULES: &str = r#"
+boot = { bios = "undionly.kpxe", efi-x64 = "ipxe.efi" }
+ipxe_script = "http://192.0.2.1:8080/boot.ipxe"
+
+[[rule]]
+name = "rack 1"
+mac = "52:54:00:*"
+arch = "efi-x64"
+boot = "rack.efi"
+next_server = "192.0.2.9"
+
+[[rule]]
+mac = "52:54:00:aa:*"
+user_class = "iPXE"
+script = "http://192.0.2.1/special.ipxe"
+
+[[rule]]
+name = "broken http"
+mac = "02:00:00:00:00:*"
+faults = ["http-error=500"]
+"#;
+
+#[test]
+fn check_config_prints_what_a_client_gets() {
+    let d = std::env::temp_dir().join(format!("pxi-http-{}-check", std::process::id()));
+    std::fs::create_dir_all(&d).expect("dir");
+    let conf = d.join("serve.toml");
+    std::fs::write(&conf, RULES).expect("conf");
+    let conf = conf.to_string_lossy().to_string();
+    let ask = |extra: &[&str]| {
+        let mut args = vec!["serve", "--config", &conf, "--check-config"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{:?}", out);
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let t = ask(&["--mac", "52:54:00:01:02:03", "--arch", "efi-x64"]);
+    assert!(t.contains("rule: 1 `rack 1`"), "{t}");
+    assert!(t.contains("boot file: rack.efi\n"), "{t}");
+    assert!(t.contains("next-server: 192.0.2.9\n"), "{t}");
+    // The same MAC as BIOS: the rack rule wants efi-x64; no rule, the global file.
+    let t = ask(&["--mac", "52:54:00:01:02:03", "--arch", "bios"]);
+    assert!(t.contains("rule: none of 3 matches"), "{t}");
+    assert!(t.contains("boot file: undionly.kpxe\n"), "{t}");
+    let t = ask(&[
+        "--mac",
+        "52:54:00:aa:00:01",
+        "--arch",
+        "bios",
+        "--user-class",
+        "iPXE",
+    ]);
+    assert!(t.contains("rule: 2 "), "{t}");
+    assert!(
+        t.contains("boot file: http://192.0.2.1/special.ipxe\n"),
+        "{t}"
+    );
+    let t = ask(&["--mac", "02:00:00:00:00:07", "--arch", "efi-x64"]);
+    assert!(t.contains("rule: 3 `broken http`"), "{t}");
+    assert!(t.contains("faults: http-error=500 (from the rule)"), "{t}");
+    // A client that is no PXE client gets nothing in proxy mode.
+    let t = ask(&["--vendor-class", ""]);
+    assert!(t.contains("answer: none"), "{t}");
+    // A bad rule is a usage error that names it.
+    std::fs::write(
+        d.join("bad.toml"),
+        "boot = { bios = \"a\" }\n[[rule]]\nname = \"x\"\narch = \"sparc\"\n",
+    )
+    .expect("w");
+    let out = run(&[
+        "serve",
+        "--config",
+        &d.join("bad.toml").to_string_lossy(),
+        "--check-config",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[[rule]] `x`"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The boot-server ACK's siaddr and file field for this client.
+fn bootserver_answer(port: u16, mac: [u8; 6], arch: u16) -> (std::net::Ipv4Addr, String) {
+    let mut p = vec![0u8; 236];
+    p[0] = 1;
+    p[1] = 1;
+    p[2] = 6;
+    p[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+    p[12..16].copy_from_slice(&[127, 0, 0, 1]);
+    p[28..34].copy_from_slice(&mac);
+    p.extend_from_slice(&[99, 130, 83, 99, 53, 1, 3]);
+    let vc = format!("PXEClient:Arch:{arch:05}:UNDI:003016");
+    p.extend_from_slice(&[60, vc.len() as u8]);
+    p.extend_from_slice(vc.as_bytes());
+    p.extend_from_slice(&[93, 2]);
+    p.extend_from_slice(&arch.to_be_bytes());
+    p.push(255);
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    s.send_to(&p, ("127.0.0.1", port)).expect("send");
+    let mut buf = [0u8; 1500];
+    let (n, _) = s.recv_from(&mut buf).expect("boot-server ACK");
+    assert!(n >= 236);
+    let siaddr = std::net::Ipv4Addr::new(buf[20], buf[21], buf[22], buf[23]);
+    let file: Vec<u8> = buf[108..236]
+        .iter()
+        .copied()
+        .take_while(|&c| c != 0)
+        .collect();
+    (siaddr, String::from_utf8_lossy(&file).into())
+}
+
+#[test]
+#[cfg_attr(not(all(pxe_root, has_curl)), ignore = "needs root and curl")]
+fn rules_decide_on_the_wire() {
+    if skip_unless(have("curl") && can_netns(), "needs root and curl") {
+        return;
+    }
+    let (root, dir) = root("rules");
+    let conf = format!("{dir}/serve.toml");
+    std::fs::write(&conf, RULES).expect("conf");
+    let p = ports();
+    let log = format!("{dir}/serve.log");
+    let mut args: Vec<String> = vec!["serve".into(), "--config".into(), conf];
+    args.extend(
+        [
+            "-i",
+            "lo",
+            "--server-ip",
+            "127.0.0.1",
+            "--dhcp-port",
+            &p[0].to_string(),
+            "--bootserver-port",
+            &p[1].to_string(),
+            "--tftp-root",
+            &root,
+            "--tftp-port",
+            &p[2].to_string(),
+            "--http-root",
+            &root,
+            "--http-port",
+            &p[3].to_string(),
+            "--user",
+            "root",
+            "--no-observe",
+            "--duration",
+            "60",
+        ]
+        .map(String::from),
+    );
+    let c = Command::new(bin())
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("serve");
+    let _s = Server(c);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", p[3])).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (si, file) = bootserver_answer(p[1], [0x52, 0x54, 0, 1, 2, 3], 7);
+    assert_eq!(
+        (si.to_string().as_str(), file.as_str()),
+        ("192.0.2.9", "rack.efi")
+    );
+    let (si, file) = bootserver_answer(p[1], [0x52, 0x54, 0, 1, 2, 3], 0);
+    assert_eq!(
+        (si.to_string().as_str(), file.as_str()),
+        ("127.0.0.1", "undionly.kpxe")
+    );
+    let url = format!("http://127.0.0.1:{}/a.bin", p[3]);
+    assert_eq!(curl(&["-o", "/dev/null", &url]).0, "200");
+    // The client at 127.0.0.1 is now one the "broken http" rule matches: its faults apply.
+    let (_, file) = bootserver_answer(p[1], [2, 0, 0, 0, 0, 9], 7);
+    assert_eq!(file, "ipxe.efi");
+    assert_eq!(curl(&["-o", "/dev/null", &url]).0, "500");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -90,6 +90,13 @@ pub struct DhcpResponder {
     /// `http://IP:PORT` of serve's own HTTP server (--http-root without --http-url): UEFI HTTP
     /// boot clients get their family's boot file under it.
     pub http_base: Option<String>,
+    /// `[[rule]]` tables, first match wins (rules.rs).
+    pub rules: Vec<super::rules::Rule>,
+    /// The rule each client last matched (TFTP and HTTP carry no MAC: their faults come from
+    /// the rule of the client at that address).
+    pub rule_of: HashMap<Mac, usize>,
+    /// The rule of the request being handled.
+    current_rule: Option<super::rules::Rule>,
 }
 
 const OP_DISCOVER: u8 = 1;
@@ -160,6 +167,9 @@ impl DhcpResponder {
             ip_of: HashMap::new(),
             seen: HashMap::new(),
             http_base: None,
+            rules: Vec::new(),
+            rule_of: HashMap::new(),
+            current_rule: None,
         }
     }
 
@@ -175,6 +185,23 @@ impl DhcpResponder {
             return None;
         }
         let vc = m.opt_str(60).unwrap_or_default();
+        // A matching [[rule]]: its URL for HTTP boot, its script for iPXE; its boot file takes
+        // the family's place below (so an iPXE binary still leads to the script, not a loop).
+        let rule = self.current_rule.clone();
+        if let Some(r) = &rule {
+            if vc.starts_with("HTTPClient") {
+                if let Some(u) = &r.url {
+                    return Some(u.clone());
+                }
+            } else if m.is_ipxe() && r.script.is_some() && r.boot.is_none() {
+                return r.script.clone();
+            }
+        }
+        let rule_boot = rule.as_ref().and_then(|r| r.boot.clone());
+        let script = rule
+            .as_ref()
+            .and_then(|r| r.script.clone())
+            .or_else(|| self.cfg.ipxe_script.clone());
         if vc.starts_with("HTTPClient") {
             if self.cfg.http_url.is_none() {
                 if let Some(base) = &self.http_base {
@@ -194,7 +221,7 @@ impl DhcpResponder {
             .first()
             .and_then(|c| self.cfg.boot_codes.get(c))
         {
-            if !(faulty && f.arch_mismatch) {
+            if !(faulty && f.arch_mismatch) && rule_boot.is_none() {
                 return Some(file.clone());
             }
         }
@@ -206,19 +233,21 @@ impl DhcpResponder {
                 Family::Bios
             };
         }
-        let file = self.cfg.boot.get(&fam).cloned().or_else(|| {
-            if faulty && f.arch_mismatch {
-                self.cfg.boot.values().next().cloned()
-            } else {
-                None
-            }
-        })?;
+        let file = rule_boot
+            .or_else(|| self.cfg.boot.get(&fam).cloned())
+            .or_else(|| {
+                if faulty && f.arch_mismatch {
+                    self.cfg.boot.values().next().cloned()
+                } else {
+                    None
+                }
+            })?;
         if is_ipxe_binary(&file) {
             // An iPXE ROM asking for its first file gets it; an iPXE we loaded gets the script.
             let loaded_before = self.handed_ipxe.get(mac).is_some_and(|x| *x != m.xid);
             if m.is_ipxe() && loaded_before && !(faulty && f.ipxe_chainload_loop) {
-                if let Some(s) = &self.cfg.ipxe_script {
-                    return Some(s.clone());
+                if let Some(s) = script {
+                    return Some(s);
                 }
             }
             self.handed_ipxe.insert(*mac, m.xid);
@@ -345,8 +374,64 @@ impl DhcpResponder {
         o
     }
 
-    /// Handle one request that arrived on `local_port` (67 or 4011) from `src`.
+    /// The rule this request's client matches (first match wins).
+    pub fn rule_for(&self, m: &Dhcp4<'_>, mac: Mac) -> Option<usize> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let id = super::rules::ClientId::from_dhcp(m, mac, family_of(m));
+        super::rules::decide(&self.rules, &id).map(|(i, _)| i)
+    }
+
+    /// Handle one request that arrived on `local_port` (67 or 4011) from `src`. A matching
+    /// `[[rule]]` sets the boot file, script, URL, next-server and faults for it.
     pub fn handle(
+        &mut self,
+        bytes: &[u8],
+        src: SocketAddrV4,
+        local_port: u16,
+        now: i64,
+        dhcp_port: u16,
+        bootserver_port: u16,
+    ) -> Vec<Reply> {
+        let matched = match Dhcp4::parse(bytes) {
+            Ok(m) if !self.rules.is_empty() => m.mac().and_then(|mac| {
+                let i = self.rule_for(&m, mac);
+                match i {
+                    Some(i) => {
+                        if self.rule_of.len() < 65_536 || self.rule_of.contains_key(&mac) {
+                            self.rule_of.insert(mac, i);
+                        }
+                    }
+                    None => {
+                        self.rule_of.remove(&mac);
+                    }
+                }
+                i
+            }),
+            _ => None,
+        };
+        let Some(rule) = matched.and_then(|i| self.rules.get(i).cloned()) else {
+            return self.handle_request(bytes, src, local_port, now, dhcp_port, bootserver_port);
+        };
+        // The rule's faults replace the global ones (and --fault-for) for this client.
+        let saved = rule.faults.as_ref().map(|f| {
+            (
+                std::mem::replace(&mut self.cfg.faults, f.dhcp.clone()),
+                std::mem::take(&mut self.cfg.fault_for),
+            )
+        });
+        self.current_rule = Some(rule);
+        let out = self.handle_request(bytes, src, local_port, now, dhcp_port, bootserver_port);
+        self.current_rule = None;
+        if let Some((f, ff)) = saved {
+            self.cfg.faults = f;
+            self.cfg.fault_for = ff;
+        }
+        out
+    }
+
+    fn handle_request(
         &mut self,
         bytes: &[u8],
         src: SocketAddrV4,
@@ -380,7 +465,11 @@ impl DhcpResponder {
         let echo_97 = m.opt(97).map(|d| d.to_vec());
         let http = vc.starts_with("HTTPClient");
         let mut replies = vec![];
-        let siaddr = self.cfg.server_ip;
+        let siaddr = self
+            .current_rule
+            .as_ref()
+            .and_then(|r| r.next_server)
+            .unwrap_or(self.cfg.server_ip);
         let who = fmt_mac(&mac);
 
         if to_4011 {

@@ -40,6 +40,11 @@ pub struct HttpServer {
 impl HttpServer {
     /// The fault for this peer (TCP carries no MAC: --fault-for goes through its address).
     fn fault_for_peer(&self, ip: IpAddr) -> HttpFault {
+        if let (IpAddr::V4(v4), Ok(r)) = (ip, self.responder.lock()) {
+            if let Some(f) = r.rule_faults_at(v4) {
+                return f.http; // a [[rule]] with faults decides for its clients
+            }
+        }
         if self.fault == HttpFault::None || self.fault_for.is_empty() {
             return self.fault;
         }

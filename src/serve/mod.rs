@@ -2,10 +2,12 @@
 //! labs, with faults that reproduce what `analyze` detects. The responders (dhcp.rs, tftp.rs)
 //! are sans-IO; this file validates the configuration and runtime.rs owns sockets and timers.
 
+pub mod check;
 pub mod dhcp;
 pub mod http;
 pub mod httpd;
 pub mod privdrop;
+pub mod rules;
 pub mod runtime;
 pub mod tftp;
 
@@ -44,6 +46,8 @@ pub struct ConfigFile {
     pub write: Option<String>,
     pub http_root: Option<String>,
     pub http_port: Option<u16>,
+    /// `[[rule]]`: per-client settings, first match wins.
+    pub rule: Option<Vec<rules::RuleFile>>,
 }
 
 /// Everything `serve` needs, validated.
@@ -66,6 +70,7 @@ pub struct ServeConfig {
     pub http_root: Option<String>,
     pub http_port: u16,
     pub http_fault: http::HttpFault,
+    pub rules: Vec<rules::Rule>,
 }
 
 pub const FAULTS: &[(&str, &str)] = &[
@@ -202,6 +207,15 @@ pub fn parse_http_fault(list: &[String]) -> Result<http::HttpFault, String> {
     Ok(f)
 }
 
+impl dhcp::DhcpResponder {
+    /// The faults of the rule matched by the client at this address, if that rule has any.
+    pub fn rule_faults_at(&self, ip: Ipv4Addr) -> Option<rules::RuleFaults> {
+        let mac = self.ip_of.iter().find(|(_, a)| **a == ip).map(|(m, _)| m)?;
+        let i = self.rule_of.get(mac)?;
+        self.rules.get(*i)?.faults.clone()
+    }
+}
+
 fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
     let devs = pcap::Device::list().ok()?;
     let d = devs.into_iter().find(|d| d.name == iface)?;
@@ -220,8 +234,13 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         }
         None => ConfigFile::default(),
     };
-    let interface = a.interface.clone().or(file.interface).ok_or("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)")?;
-    if !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
+    // --check-config answers from the configuration alone: no interface needed.
+    let interface = match a.interface.clone().or(file.interface) {
+        Some(i) => i,
+        None if a.check_config => "lo".into(),
+        None => return Err("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)".into()),
+    };
+    if !a.check_config && !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
         return Err(format!(
             "no such interface `{interface}` (see `pxe-inspect capture --list`)"
         ));
@@ -264,16 +283,22 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     if a.tftp_only && tftp_root.is_none() {
         return Err("--tftp-only needs --tftp-root DIR".into());
     }
+    let rules_boot = file.rule.as_ref().is_some_and(|r| {
+        r.iter()
+            .any(|x| x.boot.is_some() || x.url.is_some() || x.script.is_some())
+    });
     if !a.tftp_only
         && boot.is_empty()
         && boot_codes.is_empty()
         && a.http_url.is_none()
         && file.http_url.is_none()
+        && !rules_boot
     {
         return Err("nothing to boot: give --boot FAMILY=FILE (e.g. --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi), or --tftp-only to serve files next to your own DHCP server".into());
     }
     let mut all_faults = file.faults.unwrap_or_default();
     all_faults.extend(a.faults.iter().cloned());
+    let rules = rules::build(file.rule.as_deref().unwrap_or_default())?;
     let (dfaults, tfaults) = parse_faults(&all_faults)?;
     let http_fault = parse_http_fault(&all_faults)?;
     let http_root = a.http_root.clone().or(file.http_root);
@@ -299,9 +324,15 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     }
     let server_ip = match a.server_ip.clone().or(file.server_ip) {
         Some(s) => ip(&s, "--server-ip")?,
-        None => interface_ipv4(&interface).ok_or(format!(
-            "interface `{interface}` has no IPv4 address; give --server-ip"
-        ))?,
+        None => match interface_ipv4(&interface) {
+            Some(ip) => ip,
+            None if a.check_config => Ipv4Addr::UNSPECIFIED,
+            None => {
+                return Err(format!(
+                    "interface `{interface}` has no IPv4 address; give --server-ip"
+                ))
+            }
+        },
     };
     let pool = match a.dhcp_range.clone().or(file.dhcp_range) {
         None => None,
@@ -386,6 +417,7 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         http_root,
         http_port: a.http_port.or(file.http_port).unwrap_or(8080),
         http_fault,
+        rules,
     })
 }
 
@@ -397,5 +429,26 @@ pub fn run(a: &ServeArgs) -> i32 {
             return crate::exit::USAGE;
         }
     };
+    if a.check_config {
+        let ask = check::Ask {
+            mac: a.mac.clone(),
+            arch: a.arch.clone(),
+            vendor_class: a.vendor_class.clone(),
+            user_class: a.user_class.clone(),
+            relay: a.relay.clone(),
+        };
+        let base = (cfg.http_root.is_some() && cfg.dhcp.http_url.is_none())
+            .then(|| runtime::http_base(&cfg));
+        return match check::check(&cfg, base, &ask) {
+            Ok(text) => {
+                print!("{text}");
+                crate::exit::OK
+            }
+            Err(e) => {
+                eprintln!("pxe-inspect serve: {e}");
+                crate::exit::USAGE
+            }
+        };
+    }
     runtime::run(cfg, a)
 }

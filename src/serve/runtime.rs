@@ -321,7 +321,7 @@ fn now_ns(start: Instant) -> i64 {
 }
 
 /// `http://IP[:PORT]` of serve's own HTTP server.
-fn http_base(cfg: &ServeConfig) -> String {
+pub fn http_base(cfg: &ServeConfig) -> String {
     if cfg.http_port == 80 {
         format!("http://{}", cfg.dhcp.server_ip)
     } else {
@@ -356,6 +356,7 @@ async fn serve(
         None => None,
     };
     let mut dhcp_responder = DhcpResponder::new(cfg.dhcp.clone());
+    dhcp_responder.rules = cfg.rules.clone();
     if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
         dhcp_responder.http_base = Some(http_base(&cfg));
     }
@@ -508,10 +509,15 @@ async fn on_tftp(
             .any(|(m, ip)| ip == a.ip() && cfg.dhcp.fault_for.contains(m)),
         _ => false,
     };
-    let faults = if faulted {
-        cfg.tftp_faults.clone()
-    } else {
-        Default::default()
+    let rule_faults = match (src, responder.lock()) {
+        (SocketAddr::V4(a), Ok(r)) if !r.rules.is_empty() => r.rule_faults_at(*a.ip()),
+        _ => None,
+    };
+    let faults = match rule_faults {
+        // A [[rule]] with faults decides for its clients.
+        Some(f) => f.tftp,
+        None if faulted => cfg.tftp_faults.clone(),
+        None => Default::default(),
     };
     let mine = per_client
         .lock()
