@@ -31,6 +31,99 @@ fn udp_socket(iface: &str, addr: SocketAddrV4, broadcast: bool) -> io::Result<st
     Ok(s.into())
 }
 
+/// Ask the kernel for each datagram's destination address (IP_PKTINFO): with several
+/// addresses on the interface, a transfer must answer from the one its request went to.
+fn set_pktinfo(s: &std::net::UdpSocket) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket we own, with a pointer to a c_int and its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            &on as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// recvmsg(2) with IP_PKTINFO: (length, source, our address the datagram was for).
+fn recv_pktinfo(
+    fd: std::os::fd::RawFd,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, Option<Ipv4Addr>)> {
+    // SAFETY: every pointer in msghdr points at a live local of the size given; the kernel
+    // writes at most msg_namelen / msg_controllen bytes; cmsgs are walked with the libc macros
+    // within msg_controllen and read unaligned.
+    unsafe {
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+            iov_len: buf.len(),
+        };
+        let mut control = [0u64; 16];
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_name = &mut addr as *mut libc::sockaddr_in as *mut libc::c_void;
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        let n = libc::recvmsg(fd, &mut msg, 0);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if addr.sin_family != libc::AF_INET as libc::sa_family_t {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "not IPv4"));
+        }
+        let src = SocketAddrV4::new(
+            Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr)),
+            u16::from_be(addr.sin_port),
+        );
+        let mut dst = None;
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::IPPROTO_IP && (*c).cmsg_type == libc::IP_PKTINFO {
+                let info: libc::in_pktinfo =
+                    std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::in_pktinfo);
+                // ipi_spec_dst: the local address (for a broadcast, the interface's own).
+                let a = Ipv4Addr::from(u32::from_be(info.ipi_spec_dst.s_addr));
+                if !a.is_unspecified() {
+                    dst = Some(a);
+                }
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+        Ok((n as usize, SocketAddr::V4(src), dst))
+    }
+}
+
+async fn recv_tftp(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, Option<Ipv4Addr>)> {
+    use std::os::fd::AsRawFd;
+    let fd = sock.as_raw_fd();
+    sock.async_io(tokio::io::Interest::READABLE, || recv_pktinfo(fd, buf))
+        .await
+}
+
+/// The address a transfer to `client` answers from: the one its request went to, else (no
+/// IP_PKTINFO) loopback for loopback clients and the server address.
+fn local_for(client: SocketAddr, dst: Option<Ipv4Addr>, server_ip: Ipv4Addr) -> Ipv4Addr {
+    match (dst, client) {
+        (Some(d), _) if !d.is_broadcast() && !d.is_multicast() => d,
+        (_, SocketAddr::V4(a)) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
+        _ => server_ip,
+    }
+}
+
 fn bind_hint(what: &str, port: u16, e: &io::Error) -> String {
     let hint = match e.kind() {
         io::ErrorKind::PermissionDenied => "\nhint: run as root, or grant CAP_NET_BIND_SERVICE and CAP_NET_RAW (setcap cap_net_bind_service,cap_net_raw=eip $(command -v pxe-inspect))",
@@ -78,10 +171,17 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
         None
     };
     let tftp = match cfg.tftp_root {
-        Some(_) => Some(
-            udp_socket(&cfg.interface, any(cfg.tftp_port), false)
-                .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?,
-        ),
+        Some(_) => {
+            let s = udp_socket(&cfg.interface, any(cfg.tftp_port), false)
+                .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?;
+            if let Err(e) = set_pktinfo(&s) {
+                eprintln!(
+                    "pxe-inspect serve: IP_PKTINFO: {e} (transfers answer from {})",
+                    cfg.dhcp.server_ip
+                );
+            }
+            Some(s)
+        }
         None => None,
     };
     let http = match cfg.http_root {
@@ -402,9 +502,10 @@ async fn serve(
                     on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start)).await;
                 }
             }
-            r = async { match &tftp_sock { Some(s) => s.recv_from(&mut tbuf).await, None => std::future::pending().await } } => {
-                if let (Ok((n, src)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
-                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, start).await;
+            r = async { match &tftp_sock { Some(s) => recv_tftp(s, &mut tbuf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, src, dst)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
+                    let local = local_for(src, dst, cfg.dhcp.server_ip);
+                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, local, start).await;
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -498,6 +599,7 @@ async fn on_tftp(
     per_client: &PerClient,
     bytes: &[u8],
     src: SocketAddr,
+    local: Ipv4Addr,
     start: Instant,
 ) {
     // TFTP carries no MAC: --fault-for applies through the address the client got.
@@ -529,11 +631,7 @@ async fn on_tftp(
         Incoming::Reply(r) => {
             // An error answer comes from a fresh TID like any transfer (RFC 1350): clients
             // that match replies by port drop one from 69.
-            let bind_ip = match src {
-                SocketAddr::V4(a) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
-                _ => cfg.dhcp.server_ip,
-            };
-            match udp_socket(&cfg.interface, SocketAddrV4::new(bind_ip, 0), false)
+            match udp_socket(&cfg.interface, SocketAddrV4::new(local, 0), false)
                 .and_then(UdpSocket::from_std)
             {
                 Ok(tid) => {
@@ -552,10 +650,9 @@ async fn on_tftp(
             }
             let per_client = per_client.clone();
             let iface = cfg.interface.clone();
-            let ip = cfg.dhcp.server_ip;
             let active = active.clone();
             tokio::spawn(async move {
-                if let Err(e) = transfer(&iface, ip, src, *t, first, start).await {
+                if let Err(e) = transfer(&iface, local, src, *t, first, start).await {
                     eprintln!("pxe-inspect serve: transfer to {src}: {e}");
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
@@ -575,17 +672,12 @@ async fn on_tftp(
 /// One transfer on its own socket: a new TID, as RFC 1350 wants.
 async fn transfer(
     iface: &str,
-    server_ip: Ipv4Addr,
+    bind_ip: Ipv4Addr,
     client: SocketAddr,
     mut t: Transfer,
     first: Vec<Vec<u8>>,
     start: Instant,
 ) -> io::Result<()> {
-    let bind_ip = if client.ip().is_loopback() {
-        Ipv4Addr::LOCALHOST
-    } else {
-        server_ip
-    };
     let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
     // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
