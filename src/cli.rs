@@ -230,6 +230,13 @@ pub struct ServeArgs {
     /// Port of the HTTP server (default 8080).
     #[arg(long, value_name = "PORT")]
     pub http_port: Option<u16>,
+    /// A PXE boot-menu item, like dnsmasq's pxe-service: CSA (x86PC, BC_EFI, X86-64_EFI, or
+    /// bios, efi-x64, ...), menu text, boot file (none: local boot), boot server (repeatable).
+    #[arg(long = "pxe-service", value_name = "CSA,TEXT[,FILE[,SERVER]]")]
+    pub pxe_service: Vec<String>,
+    /// The prompt before the menu and seconds until its first item is taken (default 10).
+    #[arg(long, value_name = "TEXT[,TIMEOUT]")]
+    pub pxe_prompt: Option<String>,
     /// Print what one client would get (the `[[rule]]` it matches, boot file, next-server,
     /// faults) from this configuration, and exit 0. Describe it with --mac, --arch,
     /// --vendor-class, --user-class, --relay.

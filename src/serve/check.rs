@@ -37,10 +37,7 @@ fn client(a: &Ask) -> Result<Client, String> {
         "uboot-arm" => (Some(21), Some("U-Boot.armv7")),
         "uboot-arm64" => (Some(22), Some("U-Boot.armv8")),
         "uboot-x86" | "uboot-riscv64" | "uboot" => (None, Some("U-Boot")),
-        n => (
-            Some(crate::probe::parse_arch(n).map_err(|e| e.replace("--arch", "--arch"))?),
-            None,
-        ),
+        n => (Some(crate::probe::parse_arch(n)?), None),
     };
     let vendor_class = match &a.vendor_class {
         Some(v) if v.is_empty() => None,
@@ -106,6 +103,7 @@ pub fn check(cfg: &ServeConfig, http_base: Option<String>, ask: &Ask) -> Result<
     let bytes = discover(&c);
     let mut r = DhcpResponder::new(cfg.dhcp.clone());
     r.rules = cfg.rules.clone();
+    r.menu = cfg.menu.clone();
     r.http_base = http_base;
     let src = match c.relay {
         Some(ip) => SocketAddrV4::new(ip, 67),
@@ -177,6 +175,12 @@ pub fn check(cfg: &ServeConfig, http_base: Option<String>, ask: &Ask) -> Result<
                 file.as_deref().unwrap_or("(none)")
             ));
             out.push_str(&format!("next-server: {}\n", m.siaddr));
+            if let Some(o) = m.opt_concat(43) {
+                out.push_str(&format!(
+                    "option 43 (boot menu): {}\n",
+                    crate::proto::hex_bytes(&o)
+                ));
+            }
             out.push_str(&format!(
                 "vendor class in answer: {}\n",
                 m.opt_str(60).as_deref().unwrap_or("(none)")

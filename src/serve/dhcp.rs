@@ -97,6 +97,8 @@ pub struct DhcpResponder {
     pub rule_of: HashMap<Mac, usize>,
     /// The rule of the request being handled.
     current_rule: Option<super::rules::Rule>,
+    /// --pxe-service / --pxe-prompt: a boot menu instead of a file for the clients it lists.
+    pub menu: Option<super::menu::Menu>,
 }
 
 const OP_DISCOVER: u8 = 1;
@@ -170,6 +172,7 @@ impl DhcpResponder {
             rules: Vec::new(),
             rule_of: HashMap::new(),
             current_rule: None,
+            menu: None,
         }
     }
 
@@ -374,6 +377,25 @@ impl DhcpResponder {
         o
     }
 
+    /// Option 43 with the boot menu for this client (PXE clients whose arch has items; not
+    /// iPXE, which would show the ROM's menu again).
+    fn menu_offer(&self, m: &Dhcp4<'_>) -> Option<Vec<u8>> {
+        let menu = self.menu.as_ref()?;
+        let vc = m.opt_str(60).unwrap_or_default();
+        if !vc.starts_with("PXEClient") || m.is_ipxe() {
+            return None;
+        }
+        let items = menu.items(m.arch_list().first().copied(), family_of(m));
+        menu.option43(&items, self.cfg.server_ip)
+    }
+
+    /// The menu item a boot-server request asks for (option 43 sub-option 71).
+    fn menu_choice(&self, m: &Dhcp4<'_>) -> Option<(super::menu::Service, u16, u16)> {
+        let menu = self.menu.as_ref()?;
+        let (t, layer) = super::menu::boot_item(&m.opt_concat(43)?)?;
+        menu.service(t).map(|s| (s.clone(), t, layer))
+    }
+
     /// The rule this request's client matches (first match wins).
     pub fn rule_for(&self, m: &Dhcp4<'_>, mac: Mac) -> Option<usize> {
         if self.rules.is_empty() {
@@ -483,10 +505,24 @@ impl DhcpResponder {
             if faulty && f.proxy_unanswered {
                 return vec![];
             }
-            let file = self.boot_file(&m, &mac);
+            let choice = self.menu_choice(&m);
+            let (file, item43, siaddr) = match &choice {
+                Some((svc, t, layer)) => {
+                    let (t, l) = (t.to_be_bytes(), layer.to_be_bytes());
+                    (
+                        svc.file.clone(),
+                        Some(vec![71, 4, t[0], t[1], l[0], l[1], 255]),
+                        svc.server.unwrap_or(siaddr),
+                    )
+                }
+                None => (self.boot_file(&m, &mac), None, siaddr),
+            };
             let mut opts = self.options(OP_ACK, true, http, echo_97.as_deref(), false, faulty);
             if let Some(file) = &file {
                 opts.push((67, self.opt67(file, &mac)));
+            }
+            if let Some(o) = item43 {
+                opts.push((43, o));
             }
             let bytes = encode_reply(
                 &m,
@@ -511,11 +547,21 @@ impl DhcpResponder {
                 if !pxe || (faulty && f.no_offer) {
                     return vec![];
                 }
-                let file = self.boot_file(&m, &mac);
+                // A boot menu replaces the file: the ROM shows it, then asks port 4011 for the
+                // item chosen.
+                let menu43 = self.menu_offer(&m);
+                let file = match menu43 {
+                    Some(_) => None,
+                    None => self.boot_file(&m, &mac),
+                };
                 let mut opts =
                     self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                let with_menu = menu43.is_some();
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -538,7 +584,11 @@ impl DhcpResponder {
                     from_port: dhcp_port,
                     bytes,
                     delay_ms: delay,
-                    note: format!("{who} proxy OFFER file={}", file.unwrap_or_default()),
+                    note: if with_menu {
+                        format!("{who} proxy OFFER with a boot menu (option 43)")
+                    } else {
+                        format!("{who} proxy OFFER file={}", file.unwrap_or_default())
+                    },
                 });
             }
             (OP_DISCOVER, true) => {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod dhcp;
 pub mod http;
 pub mod httpd;
+pub mod menu;
 pub mod privdrop;
 pub mod rules;
 pub mod runtime;
@@ -48,6 +49,8 @@ pub struct ConfigFile {
     pub http_port: Option<u16>,
     /// `[[rule]]`: per-client settings, first match wins.
     pub rule: Option<Vec<rules::RuleFile>>,
+    pub pxe_service: Option<Vec<String>>,
+    pub pxe_prompt: Option<String>,
 }
 
 /// Everything `serve` needs, validated.
@@ -71,6 +74,7 @@ pub struct ServeConfig {
     pub http_port: u16,
     pub http_fault: http::HttpFault,
     pub rules: Vec<rules::Rule>,
+    pub menu: Option<menu::Menu>,
 }
 
 pub const FAULTS: &[(&str, &str)] = &[
@@ -283,10 +287,12 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     if a.tftp_only && tftp_root.is_none() {
         return Err("--tftp-only needs --tftp-root DIR".into());
     }
-    let rules_boot = file.rule.as_ref().is_some_and(|r| {
-        r.iter()
-            .any(|x| x.boot.is_some() || x.url.is_some() || x.script.is_some())
-    });
+    let rules_boot = !a.pxe_service.is_empty()
+        || file.pxe_service.is_some()
+        || file.rule.as_ref().is_some_and(|r| {
+            r.iter()
+                .any(|x| x.boot.is_some() || x.url.is_some() || x.script.is_some())
+        });
     if !a.tftp_only
         && boot.is_empty()
         && boot_codes.is_empty()
@@ -299,6 +305,20 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     let mut all_faults = file.faults.unwrap_or_default();
     all_faults.extend(a.faults.iter().cloned());
     let rules = rules::build(file.rule.as_deref().unwrap_or_default())?;
+    let mut services = vec![];
+    for sv in file.pxe_service.iter().flatten().chain(&a.pxe_service) {
+        services.push(menu::parse_service(sv)?);
+    }
+    let prompt = a
+        .pxe_prompt
+        .clone()
+        .or(file.pxe_prompt)
+        .map(|p| menu::parse_prompt(&p))
+        .transpose()?;
+    if prompt.is_some() && services.is_empty() {
+        return Err("--pxe-prompt needs a menu: give --pxe-service CSA,TEXT,FILE".into());
+    }
+    let menu = (!services.is_empty()).then_some(menu::Menu { prompt, services });
     let (dfaults, tfaults) = parse_faults(&all_faults)?;
     let http_fault = parse_http_fault(&all_faults)?;
     let http_root = a.http_root.clone().or(file.http_root);
@@ -418,6 +438,7 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         http_port: a.http_port.or(file.http_port).unwrap_or(8080),
         http_fault,
         rules,
+        menu,
     })
 }
 

@@ -457,6 +457,7 @@ async fn serve(
     };
     let mut dhcp_responder = DhcpResponder::new(cfg.dhcp.clone());
     dhcp_responder.rules = cfg.rules.clone();
+    dhcp_responder.menu = cfg.menu.clone();
     if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
         dhcp_responder.http_base = Some(http_base(&cfg));
     }
