@@ -589,3 +589,79 @@ fn rules_decide_on_the_wire() {
     assert_eq!(curl(&["-o", "/dev/null", &url]).0, "500");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// serve's own capture (-w) keeps HTTP on a port other than 80/8080 (the port goes into the
+/// capture filter before its VLAN half, where libpcap would read it at shifted offsets).
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_curl, has_tcpdump)),
+    ignore = "needs root, curl and tcpdump"
+)]
+fn http_on_its_own_port_is_in_serves_capture() {
+    if skip_unless(
+        have("curl") && have("tcpdump") && can_netns(),
+        "needs root, curl and tcpdump",
+    ) {
+        return;
+    }
+    let (root, dir) = root("capture");
+    let p = ports();
+    let written = format!("{dir}/serve.pcapng");
+    let c = Command::new(bin())
+        .args([
+            "serve",
+            "-i",
+            "lo",
+            "--server-ip",
+            "127.0.0.1",
+            "--boot",
+            "efi-x64=a.bin",
+            "--dhcp-port",
+            &p[0].to_string(),
+            "--bootserver-port",
+            &p[1].to_string(),
+            "--tftp-port",
+            &p[2].to_string(),
+            "--http-root",
+            &root,
+            "--http-port",
+            &p[3].to_string(),
+            "--user",
+            "root",
+            "-w",
+            &written,
+            "-f",
+            "jsonl",
+            "--duration",
+            "60",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut s = Server(c);
+    std::thread::sleep(Duration::from_millis(1200));
+    bootserver_request(p[1], [0x52, 0x54, 0, 0xab, 0xcd, 0x01], 7);
+    let (code, got, _) = curl(&[&format!("http://127.0.0.1:{}/a.bin", p[3])]);
+    assert_eq!((code.as_str(), got.len()), ("200", 300_001));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .args(["-TERM", &s.0.id().to_string()])
+        .status();
+    // Let it flush the capture (Drop would SIGKILL).
+    let _ = s.0.wait();
+    let out = Command::new("tcpdump")
+        .args(["-nn", "-r", &written, "tcp", "port", &p[3].to_string()])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tcpdump");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let frames = text.lines().count();
+    assert!(
+        frames >= 6,
+        "TCP frames of the download in the capture: {frames}\n{text}"
+    );
+    assert!(text.contains("Flags [S]"), "{text}");
+    assert!(text.contains("Flags [P.]"), "data segments: {text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

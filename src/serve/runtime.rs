@@ -279,13 +279,13 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let observer = if a.no_observe {
         None
     } else {
-        let mut filter =
-            crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
         // The core filter keeps TCP 80 and 8080; our HTTP server may be elsewhere.
-        if cfg.http_root.is_some() && cfg.http_port != 80 && cfg.http_port != 8080 {
-            let p = cfg.http_port;
-            filter = format!("({filter}) or tcp port {p} or (vlan and tcp port {p})");
-        }
+        let tcp: Vec<u16> = [cfg.http_port]
+            .into_iter()
+            .filter(|p| cfg.http_root.is_some() && *p != 80 && *p != 8080)
+            .collect();
+        let filter =
+            crate::live::pxe_filter_tcp(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port], &tcp);
         let cargs = CaptureArgs {
             iface: Some(cfg.interface.clone()),
             write: cfg.write.clone(),
