@@ -85,6 +85,8 @@ pub struct DhcpResponder {
     pub leases_changed: bool,
     /// Last IPv4 address seen for each client (ties TFTP, which has no MAC, to --fault-for).
     pub ip_of: HashMap<Mac, Ipv4Addr>,
+    /// The client last seen at each address (TFTP and HTTP name clients by address only).
+    pub mac_at: HashMap<Ipv4Addr, Mac>,
     /// Option-93 code and family each client last sent (per-client HTTP templates).
     pub seen: HashMap<Mac, (Option<u16>, Family)>,
     /// `http://IP:PORT` of serve's own HTTP server (--http-root without --http-url): UEFI HTTP
@@ -168,11 +170,19 @@ impl DhcpResponder {
             leases_changed: false,
             ip_of: HashMap::new(),
             seen: HashMap::new(),
+            mac_at: HashMap::new(),
             http_base: None,
             rules: Vec::new(),
             rule_of: HashMap::new(),
             current_rule: None,
             menu: None,
+        }
+    }
+
+    fn learn_ip(&mut self, mac: Mac, ip: Ipv4Addr) {
+        self.ip_of.insert(mac, ip);
+        if self.mac_at.len() < 65_536 || self.mac_at.contains_key(&ip) {
+            self.mac_at.insert(ip, mac);
         }
     }
 
@@ -500,7 +510,7 @@ impl DhcpResponder {
                 return vec![];
             }
             if !src.ip().is_unspecified() {
-                self.ip_of.insert(mac, *src.ip());
+                self.learn_ip(mac, *src.ip());
             }
             if faulty && f.proxy_unanswered {
                 return vec![];
@@ -709,7 +719,7 @@ impl DhcpResponder {
                     },
                 );
                 self.leases_changed = true;
-                self.ip_of.insert(mac, ip);
+                self.learn_ip(mac, ip);
                 let file = if netboot {
                     self.boot_file(&m, &mac)
                 } else {

@@ -581,6 +581,32 @@ mod tests {
         assert_eq!(render("{{{{ip}}", &ClientVars::default()), "{{");
     }
 
+    /// Every request byte is hostile: random paths, ranges and templates never panic, and a
+    /// Part range always lies inside the file.
+    #[test]
+    fn hostile_inputs_never_panic() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"%2e./\\-=,bytes0123456789{}$ \x00\xffm";
+        for _ in 0..20_000 {
+            let mut s = Vec::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let t = String::from_utf8_lossy(&s).to_string();
+            let _ = decode_path(&t);
+            let _ = render(&t, &ClientVars::default());
+            for len in [0u64, 1, 10, 300_001] {
+                if let RangeAsk::Part { start, end } = parse_range(Some(&t), len) {
+                    assert!(start <= end && end < len, "{t:?} {len}: {start}-{end}");
+                }
+            }
+            let _ = get(&format!("/{t}"), Some(&t), HttpFault::None);
+        }
+    }
+
     #[test]
     fn faults() {
         assert_eq!(get("/a.bin", None, HttpFault::Status(500)).status, 500);

@@ -68,11 +68,10 @@ impl HttpServer {
         let Ok(r) = self.responder.lock() else {
             return v;
         };
-        let mac = r
-            .ip_of
-            .iter()
-            .find(|(_, a)| IpAddr::V4(**a) == ip)
-            .map(|(m, _)| *m);
+        let mac = match ip {
+            IpAddr::V4(v4) => r.mac_at.get(&v4).copied(),
+            IpAddr::V6(_) => None,
+        };
         if let Some(m) = mac {
             v.mac = fmt_mac(&m);
             if let Some((arch, fam)) = r.seen.get(&m) {

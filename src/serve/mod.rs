@@ -214,7 +214,7 @@ pub fn parse_http_fault(list: &[String]) -> Result<http::HttpFault, String> {
 impl dhcp::DhcpResponder {
     /// The faults of the rule matched by the client at this address, if that rule has any.
     pub fn rule_faults_at(&self, ip: Ipv4Addr) -> Option<rules::RuleFaults> {
-        let mac = self.ip_of.iter().find(|(_, a)| **a == ip).map(|(m, _)| m)?;
+        let mac = self.mac_at.get(&ip)?;
         let i = self.rule_of.get(mac)?;
         self.rules.get(*i)?.faults.clone()
     }
