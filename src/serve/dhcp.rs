@@ -624,7 +624,13 @@ impl DhcpResponder {
                         },
                     );
                 }
-                let file = if netboot {
+                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+                let menu43 = if netboot && !(faulty && f.no_boot_file) {
+                    self.menu_offer(&m)
+                } else {
+                    None
+                };
+                let file = if netboot && menu43.is_none() {
                     self.boot_file(&m, &mac)
                 } else {
                     None
@@ -632,7 +638,7 @@ impl DhcpResponder {
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(
                     OP_OFFER,
-                    pxe && file.is_some(),
+                    pxe && (file.is_some() || menu43.is_some()),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
@@ -640,6 +646,9 @@ impl DhcpResponder {
                 );
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -720,14 +729,20 @@ impl DhcpResponder {
                 );
                 self.leases_changed = true;
                 self.learn_ip(mac, ip);
-                let file = if netboot {
+                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+                let menu43 = if netboot && !(faulty && f.no_boot_file) {
+                    self.menu_offer(&m)
+                } else {
+                    None
+                };
+                let file = if netboot && menu43.is_none() {
                     self.boot_file(&m, &mac)
                 } else {
                     None
                 };
                 let mut opts = self.options(
                     OP_ACK,
-                    pxe && file.is_some(),
+                    pxe && (file.is_some() || menu43.is_some()),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
@@ -735,6 +750,9 @@ impl DhcpResponder {
                 );
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,
