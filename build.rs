@@ -67,6 +67,7 @@ fn main() {
         ("has_nft", have("nft")),
         ("has_gnu_time", Path::new("/usr/bin/time").exists()),
         ("has_curl", have("curl")),
+        ("has_clickhouse", have("clickhouse-server")),
     ];
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     for (name, ok) in probes {

@@ -1,7 +1,7 @@
 //! Write a deterministic synthetic boot storm (src/synth.rs) as a pcap file.
 //! Usage: storm OUT.pcap [--clients N | --size-mb M] [--seed S] [--rate R] [--uefi-percent P]
 //!        [--fail-percent P] [--bios-bytes B] [--efi-bytes B] [--windowsize W] [--blksize B]
-//!        [--manifest FILE.json]
+//!        [--vlans N] [--fragment-share P] [--ipxe-share P] [--manifest FILE.json]
 //! Prints the scenario counts (and so the findings `analyze` must report) as JSON on stdout.
 
 use clap::Parser;
@@ -32,6 +32,15 @@ struct Args {
     windowsize: Option<u16>,
     #[arg(long)]
     blksize: Option<u16>,
+    /// Tag frames with 802.1Q: client i on VLAN 100 + i % N (0: untagged).
+    #[arg(long, default_value_t = 0)]
+    vlans: u16,
+    /// Percent of (healthy) clients asking blksize 8192 (over the MTU: DATA as IPv4 fragments).
+    #[arg(long, default_value_t = 0)]
+    fragment_share: u8,
+    /// Percent of (healthy) clients that run iPXE and come back as iPXE for boot.ipxe.
+    #[arg(long, default_value_t = 0)]
+    ipxe_share: u8,
     #[arg(long)]
     manifest: Option<String>,
 }
@@ -59,6 +68,9 @@ fn main() {
         efi_file_bytes: a.efi_bytes,
         windowsize: a.windowsize,
         blksize: a.blksize,
+        vlans: a.vlans,
+        fragment_percent: a.fragment_share.min(100),
+        ipxe_percent: a.ipxe_share.min(100),
     };
     let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));
     let fail = |m: String| -> ! {

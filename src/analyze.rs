@@ -124,6 +124,8 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     }
     let since = bound(&a.output.since, "--since")?;
     let until = bound(&a.output.until, "--until")?;
+    // Started before the first frame: a bad --sink URL is a usage error, not a late surprise.
+    let sink = crate::sink::from_args(&a.sink, false)?;
     let mut inputs = Vec::new();
     let mut readers = Vec::new();
     let mut unreadable = false;
@@ -191,6 +193,9 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         }
         if annotating {
             session_comments(&s, comments);
+        }
+        if let Some(k) = &sink {
+            k.push(&s);
         }
         if spool_ok && (spool.is_some() || sessions.len() >= SPOOL_AFTER) {
             let sp = match spool {
@@ -392,6 +397,10 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     } else {
         ci::exit_code(&r, a.diag.fail_on)
     };
+    // Whatever the sink managed, the exit code stays the analysis's (it reports on stderr).
+    if let Some(k) = sink {
+        k.finish();
+    }
     // The process ends right after this: freeing every session and record one by one took a
     // tenth of the run on a boot storm. (Serialising sessions on a second thread as they close
     // was also tried and measured slower: the reader thread needs that core.)

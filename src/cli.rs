@@ -124,6 +124,25 @@ pub struct DiagArgs {
     pub junit: Option<String>,
 }
 
+/// `--sink`: closed sessions into ClickHouse (README "Sessions into ClickHouse").
+#[derive(Args, Debug, Clone, Default)]
+pub struct SinkArgs {
+    /// Also send every closed session, flattened for SQL, to ClickHouse's HTTP interface;
+    /// URL is clickhouse+http://HOST:PORT/DATABASE.TABLE (schema:
+    /// contrib/clickhouse/schema.sql). User and password come from the environment
+    /// (PXE_INSPECT_CLICKHOUSE_USER, PXE_INSPECT_CLICKHOUSE_PASSWORD). A sink failure is
+    /// reported once and never changes the exit code.
+    #[arg(long, value_name = "URL")]
+    pub sink: Option<String>,
+    /// Keep sessions ClickHouse could not take yet in spool files under DIR (sent first once it
+    /// answers again, also by a later run); without it they wait in memory, bounded.
+    #[arg(long, value_name = "DIR", requires = "sink")]
+    pub sink_spool: Option<String>,
+    /// Name of this capture point in the sink's rows (`sensor` column; default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub sensor: Option<String>,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct AnalyzeArgs {
     /// Capture files (pcap, pcapng, optionally gzip-compressed); "-" for standard input.
@@ -152,6 +171,8 @@ pub struct AnalyzeArgs {
     /// that prove it, and a session summary on each session's first frame (Wireshark shows them).
     #[arg(long, value_name = "OUT.pcapng")]
     pub annotate: Option<String>,
+    #[command(flatten)]
+    pub sink: SinkArgs,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -196,6 +217,8 @@ pub struct CaptureArgs {
     /// Also recognise TFTP requests to this server port (69 always; repeatable).
     #[arg(long, value_name = "PORT")]
     pub tftp_port: Vec<u16>,
+    #[command(flatten)]
+    pub sink: SinkArgs,
     /// Set once the capture handle and the -w file are open (serve waits for it before it
     /// gives up root).
     #[arg(skip)]
@@ -210,6 +233,11 @@ pub struct ServeArgs {
     /// TOML file with any of these settings (flags override it).
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Read a dnsmasq configuration's PXE subset instead (interface, dhcp-range incl. proxy,
+    /// dhcp-host, dhcp-boot/dhcp-option 67 with tags, dhcp-match, pxe-service, tftp-root,
+    /// dhcp-leasefile; conf-file/conf-dir); what it does not take over is printed line by line.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    pub dnsmasq_conf: Option<String>,
     /// TFTP root directory (read-only).
     #[arg(long, value_name = "DIR")]
     pub tftp_root: Option<String>,
@@ -317,6 +345,8 @@ pub struct ServeArgs {
     /// Capabilities to keep after --user (comma-separated, e.g. net_raw). Default none.
     #[arg(long, value_name = "CAPS")]
     pub keep_caps: Option<String>,
+    #[command(flatten)]
+    pub sink: SinkArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

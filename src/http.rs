@@ -45,6 +45,9 @@ pub struct Flow {
     resp_head: Vec<u8>,
     head_done: bool,
     next_seq: Option<u32>,
+    /// The client's next sequence number: a request segment behind it is a TCP retransmission
+    /// (GRUB resends its GET about 1 ms after the server's ACK), not a new request.
+    pub client_next: Option<u32>,
     body_head: Vec<u8>,
     pub fin: bool,
 }
@@ -65,6 +68,32 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 /// Does this client payload start an HTTP request?
 pub fn is_request(payload: &[u8]) -> bool {
     payload.starts_with(b"GET ") || payload.starts_with(b"HEAD ")
+}
+
+/// Where a client segment stands against the bytes the client already sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSegment {
+    /// New bytes (or the first segment seen of the flow).
+    New,
+    /// Every byte of it was seen before: a retransmission.
+    Retransmitted,
+}
+
+impl Flow {
+    /// Account a client segment; say whether it carries anything new.
+    pub fn client_segment(&mut self, seq: u32, len: usize) -> ClientSegment {
+        if len == 0 {
+            return ClientSegment::New;
+        }
+        let end = seq.wrapping_add(len as u32);
+        match self.client_next {
+            Some(next) if (end.wrapping_sub(next) as i32) <= 0 => ClientSegment::Retransmitted,
+            _ => {
+                self.client_next = Some(end);
+                ClientSegment::New
+            }
+        }
+    }
 }
 
 impl HttpTransfer {

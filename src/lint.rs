@@ -49,15 +49,19 @@ fn problem(id: &'static str, file: &str, line: usize, message: String, hint: Str
 
 /// One directive of a dnsmasq configuration, where it was written.
 #[derive(Debug, Clone)]
-struct Directive {
-    file: String,
-    line: usize,
-    key: String,
-    value: String,
+pub(crate) struct Directive {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub value: String,
 }
 
 /// Read a dnsmasq configuration with its `conf-file=` and `conf-dir=` includes (depth-limited).
-fn read_dnsmasq(path: &Path, depth: usize, out: &mut Vec<Directive>) -> Result<(), String> {
+pub(crate) fn read_dnsmasq(
+    path: &Path,
+    depth: usize,
+    out: &mut Vec<Directive>,
+) -> Result<(), String> {
     if depth > 8 {
         return Err(format!(
             "{}: includes nested more than 8 deep",
@@ -112,7 +116,7 @@ fn read_dnsmasq(path: &Path, depth: usize, out: &mut Vec<Directive>) -> Result<(
 }
 
 /// `tag:a,tag:!b,rest…` → (tags required, tags excluded, the remaining fields).
-fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+pub(crate) fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
     let (mut with, mut without, mut rest) = (vec![], vec![], vec![]);
     for f in value.split(',').map(str::trim) {
         if let Some(t) = f.strip_prefix("tag:").or_else(|| f.strip_prefix("net:")) {
@@ -129,10 +133,10 @@ fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
 
 /// Which clients a tag selects, as far as lint can tell.
 #[derive(Debug, Default, Clone)]
-struct TagMeaning {
-    arches: BTreeSet<u16>,
-    ipxe: bool,
-    http_class: bool,
+pub(crate) struct TagMeaning {
+    pub arches: BTreeSet<u16>,
+    pub ipxe: bool,
+    pub http_class: bool,
 }
 
 fn set_tag(f: &str) -> Option<String> {
@@ -141,7 +145,7 @@ fn set_tag(f: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
+pub(crate) fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
     let mut m: BTreeMap<String, TagMeaning> = BTreeMap::new();
     for d in ds {
         let fields: Vec<&str> = d.value.split(',').map(str::trim).collect();
@@ -182,6 +186,9 @@ struct BootRule<'a> {
     with: Vec<String>,
     without: Vec<String>,
     file: String,
+    /// DHCPv6 option 59 (bootfile-url): only UEFI's IPv6 PXE/HTTP boot asks for it, and it is a
+    /// URL by definition (`tftp://[addr]/file`), so the v4 URL and BIOS checks do not apply.
+    v6: bool,
 }
 
 fn boot_rules(ds: &[Directive]) -> Vec<BootRule<'_>> {
@@ -194,16 +201,21 @@ fn boot_rules(ds: &[Directive]) -> Vec<BootRule<'_>> {
                 [code, file, ..] if code == "67" || code == "option:bootfile-name" => {
                     Some(file.clone())
                 }
+                [code, file, ..] if code == "option6:bootfile-url" || code == "option6:59" => {
+                    Some(file.clone())
+                }
                 _ => None,
             },
             _ => None,
         };
+        let v6 = d.value.contains("option6:");
         if let Some(file) = file.filter(|f| !f.is_empty()) {
             v.push(BootRule {
                 d,
                 with,
                 without,
                 file,
+                v6,
             });
         }
     }
@@ -264,7 +276,9 @@ fn lint_dnsmasq(path: &Path) -> Result<Vec<Problem>, String> {
                     "Add `dhcp-match=set:efi64,option:client-arch,7` (and 9, 6, 11 … as needed) with `dhcp-boot=tag:efi64,<an EFI image>`, and make this line `dhcp-boot=tag:!efi64,…`.".into(),
                 ));
             }
-            (None, Some(f)) if f.is_efi() && !bios_handled && !for_ipxe_only && !for_http_only => {
+            (None, Some(f))
+                if f.is_efi() && !bios_handled && !for_ipxe_only && !for_http_only && !r.v6 =>
+            {
                 out.push(problem(
                     "arch-mismatch",
                     file,
@@ -316,7 +330,7 @@ fn lint_dnsmasq(path: &Path) -> Result<Vec<Problem>, String> {
             }
         }
         // boot-url-to-pxe-client: a URL that plain PXE firmware would be handed.
-        if is_url(&r.file) && !for_ipxe_only && !for_http_only {
+        if is_url(&r.file) && !for_ipxe_only && !for_http_only && !r.v6 {
             out.push(problem(
                 "boot-url-to-pxe-client",
                 file,
@@ -338,13 +352,54 @@ fn lint_dnsmasq(path: &Path) -> Result<Vec<Problem>, String> {
     });
     if let (true, Some((root, _))) = (tftp_on, &root) {
         if root.is_dir() {
-            for r in rules.iter().filter(|r| !is_url(&r.file)) {
-                if !root.join(r.file.trim_start_matches('/')).is_file() {
+            // A tftp:// URL names a file of this server's root too (DHCPv6's bootfile-url).
+            let tftp_path = |f: &str| -> Option<String> {
+                if !is_url(f) {
+                    return Some(f.to_string());
+                }
+                f.starts_with("tftp://")
+                    .then(|| crate::diag::url_path(f).to_string())
+            };
+            for r in &rules {
+                let Some(path) = tftp_path(&r.file) else {
+                    continue;
+                };
+                if !root.join(path.trim_start_matches('/')).is_file() {
                     out.push(problem(
                         "tftp-file-not-found",
                         &r.d.file,
                         r.d.line,
                         format!("`{}` is not under tftp-root {}", r.file, root.display()),
+                        String::new(),
+                    ));
+                }
+            }
+            // pxe-service=[tag:…,]CSA,"menu text",basename[,server]: dnsmasq offers the
+            // basename with the layer suffix ".0" when it has no dot of its own (x86PC,
+            // "pxelinux" → pxelinux.0); a numeric boot service type or another server's
+            // address means the file is not ours to check.
+            for d in ds.iter().filter(|d| d.key == "pxe-service") {
+                let (_, _, rest) = split_tags(&d.value);
+                let (Some(base), None) = (rest.get(2), rest.get(3)) else {
+                    continue;
+                };
+                if base.is_empty() || base.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let name = if base.contains('.') {
+                    base.clone()
+                } else {
+                    format!("{base}.0")
+                };
+                if !root.join(name.trim_start_matches('/')).is_file() {
+                    out.push(problem(
+                        "tftp-file-not-found",
+                        &d.file,
+                        d.line,
+                        format!(
+                            "pxe-service boot file `{name}` (from `{base}`) is not under tftp-root {}",
+                            root.display()
+                        ),
                         String::new(),
                     ));
                 }

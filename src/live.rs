@@ -261,6 +261,9 @@ pub fn capture(
         Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
         None => None,
     };
+    // Its own thread: a slow or stopped ClickHouse never holds up the capture loop. Started
+    // before `ready`, so serve's observer has its spool directory before serve gives up root.
+    let sink = crate::sink::from_args(&a.sink, true)?;
     if let Some(r) = &a.ready {
         r.store(true, Ordering::SeqCst);
     }
@@ -294,6 +297,9 @@ pub fn capture(
         |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
             if !keep_session(&a.output, &s) {
                 return Ok(());
+            }
+            if let Some(k) = &sink {
+                k.push(&s);
             }
             write_closed(out, &s, &style, a.output.format)?;
             if a.output.format == Format::Jsonl {
@@ -422,6 +428,9 @@ pub fn capture(
     let stat = cap.stats().ok();
     for s in pipe.finish() {
         if keep_session(&a.output, &s) {
+            if let Some(k) = &sink {
+                k.push(&s);
+            }
             if a.output.format == Format::Jsonl {
                 jsonl_line(out, "session", &s).map_err(io_err)?;
                 session_lines.set(session_lines.get() + 1);
@@ -490,6 +499,9 @@ pub fn capture(
         }
     }
     let _ = out.flush();
+    if let Some(k) = sink {
+        k.finish();
+    }
     if let Some(p) = &a.diag.junit {
         std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
             .map_err(|e| format!("{p}: {e}"))?;

@@ -1283,12 +1283,22 @@ impl Tracker {
         let Some(&(id, mut idx)) = self.http.get(&key) else {
             return false;
         };
+        // A client segment whose bytes were all seen before is a TCP retransmission: it is
+        // neither a new request nor more of this one (GRUB resends its GET ~1 ms after the ACK).
+        let mut retransmitted = false;
+        if !from_server && !t.payload.is_empty() {
+            if let Some(h) = self.open.get_mut(&id).and_then(|o| o.s.http.get_mut(idx)) {
+                retransmitted = h.flow.client_segment(t.seq, t.payload.len())
+                    == crate::http::ClientSegment::Retransmitted;
+            }
+        }
         // Keep-alive: a second request on the same connection (UEFI HTTP boot sends HEAD, then
         // GET) is a transfer of its own; the bytes after it answer it, not the first one.
-        if !from_server && crate::http::is_request(t.payload) {
+        if !from_server && !retransmitted && crate::http::is_request(t.payload) {
             if let Some(o) = self.open.get_mut(&id) {
                 let busy = o.s.http.get(idx).is_some_and(|h| !h.method.is_empty());
                 if busy && o.s.http.len() < 256 {
+                    let client_next = o.s.http.get(idx).and_then(|h| h.flow.client_next);
                     let stage = o.s.stages.len().checked_sub(1);
                     o.s.http.push(crate::http::HttpTransfer::new(
                         format!("{}:{}", t.src, t.sport),
@@ -1299,6 +1309,9 @@ impl Tracker {
                         stage,
                     ));
                     idx = o.s.http.len() - 1;
+                    if let Some(h) = o.s.http.get_mut(idx) {
+                        h.flow.client_next = client_next;
+                    }
                     self.http.insert(key, (id, idx));
                 }
             }
@@ -1320,7 +1333,7 @@ impl Tracker {
                 if h.on_server_data(t.seq, t.payload) {
                     h.last_progress = Timestamp(ts);
                 }
-            } else if !t.payload.is_empty() {
+            } else if !t.payload.is_empty() && !retransmitted {
                 let had = !h.method.is_empty();
                 h.on_client_data(t.payload);
                 if !had && !h.method.is_empty() {

@@ -85,6 +85,14 @@ pub struct StormConfig {
     /// Ask for this TFTP windowsize (OVMF asks 4 by default) and blksize (firmware default).
     pub windowsize: Option<u16>,
     pub blksize: Option<u16>,
+    /// Tag frames with 802.1Q: client i on VLAN `100 + i % vlans` (0: untagged).
+    pub vlans: u16,
+    /// Percent of (healthy) clients that ask for blksize 8192, over the 1,500-byte MTU: every
+    /// DATA block then crosses the wire as IPv4 fragments.
+    pub fragment_percent: u8,
+    /// Percent of clients whose ROM runs the iPXE it was given and starts over as iPXE
+    /// (option 175, user class iPXE), which the healthy server hands `boot.ipxe`.
+    pub ipxe_percent: u8,
 }
 
 impl Default for StormConfig {
@@ -99,8 +107,74 @@ impl Default for StormConfig {
             efi_file_bytes: 1_000_000,
             windowsize: None,
             blksize: None,
+            vlans: 0,
+            fragment_percent: 0,
+            ipxe_percent: 0,
         }
     }
+}
+
+/// MTU of the storm's wire: IPv4 datagrams larger than this go out as fragments.
+const MTU: usize = 1500;
+
+/// Split an Ethernet II + IPv4 frame whose datagram exceeds `MTU` into IPv4 fragments (offsets
+/// in 8-byte units, MF on all but the last, the header checksum recomputed); other frames are
+/// returned as they are. The storm's own hand-off decodes them through the defragmenter, as
+/// analyze does.
+fn fragment(frame: Vec<u8>, id: u16) -> Vec<Vec<u8>> {
+    const ETH: usize = 14;
+    if frame.len() <= ETH + MTU || frame.len() < ETH + 20 || frame[12..14] != [0x08, 0x00] {
+        return vec![frame];
+    }
+    let ihl = usize::from(frame[ETH] & 0x0f) * 4;
+    if ihl < 20 || frame.len() < ETH + ihl {
+        return vec![frame];
+    }
+    let (head, payload) = frame.split_at(ETH + ihl);
+    let per = (MTU - ihl) / 8 * 8;
+    let mut out = vec![];
+    let mut off = 0;
+    while off < payload.len() {
+        let end = (off + per).min(payload.len());
+        let mut f = Vec::with_capacity(ETH + ihl + end - off);
+        f.extend_from_slice(head);
+        f.extend_from_slice(&payload[off..end]);
+        let total = (ihl + end - off) as u16;
+        f[ETH + 2..ETH + 4].copy_from_slice(&total.to_be_bytes());
+        f[ETH + 4..ETH + 6].copy_from_slice(&id.to_be_bytes());
+        let more = if end < payload.len() { 0x2000 } else { 0 };
+        f[ETH + 6..ETH + 8].copy_from_slice(&(more | (off / 8) as u16).to_be_bytes());
+        f[ETH + 10..ETH + 12].copy_from_slice(&[0, 0]);
+        let sum = ipv4_checksum(&f[ETH..ETH + ihl]);
+        f[ETH + 10..ETH + 12].copy_from_slice(&sum.to_be_bytes());
+        out.push(f);
+        off = end;
+    }
+    out
+}
+
+fn ipv4_checksum(h: &[u8]) -> u16 {
+    let mut sum: u32 = h
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Insert an 802.1Q tag (priority 0, `vid`) after the MAC addresses.
+fn vlan_tag(frame: Vec<u8>, vid: u16) -> Vec<u8> {
+    if frame.len() < 14 {
+        return frame;
+    }
+    let mut f = Vec::with_capacity(frame.len() + 4);
+    f.extend_from_slice(&frame[..12]);
+    f.extend_from_slice(&[0x81, 0x00]);
+    f.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
+    f.extend_from_slice(&frame[12..]);
+    f
 }
 
 /// splitmix64: tiny, seedable, stable across versions (a capture must not change when a
@@ -119,6 +193,21 @@ pub struct Planned {
     pub mac: String,
     pub arch: u16,
     pub scenario: Scenario,
+    /// Asked for a blksize over the MTU (--fragment-share; healthy clients only).
+    pub fragments: bool,
+    /// Ran iPXE and came back for a script (--ipxe-share; healthy clients only).
+    pub ipxe: bool,
+    /// 802.1Q VLAN of its frames (--vlans), if tagged.
+    pub vlan: Option<u16>,
+}
+
+/// The per-client knobs beside the scenario (drawn from bits `plan` does not use, so a storm
+/// without them is byte for byte what it was before they existed).
+fn extras(cfg: &StormConfig, i: u64) -> (bool, bool) {
+    let r2 = mix(cfg.seed ^ mix(i) ^ 0x5bd1_e995);
+    let fragments = r2 % 100 < u64::from(cfg.fragment_percent);
+    let ipxe = (r2 >> 8) % 100 < u64::from(cfg.ipxe_percent);
+    (fragments, ipxe)
 }
 
 fn plan(cfg: &StormConfig, i: u64) -> (Identity, Scenario) {
@@ -174,7 +263,12 @@ fn bios_image(len: usize) -> Vec<u8> {
 pub fn write_root(root: &Path, cfg: &StormConfig) -> std::io::Result<()> {
     std::fs::create_dir_all(root)?;
     std::fs::write(root.join("undionly.kpxe"), bios_image(cfg.bios_file_bytes))?;
-    std::fs::write(root.join("ipxe.efi"), efi_image(cfg.efi_file_bytes))
+    std::fs::write(root.join("ipxe.efi"), efi_image(cfg.efi_file_bytes))?;
+    // What iPXE clients of the healthy server are handed (--ipxe-share).
+    std::fs::write(
+        root.join("boot.ipxe"),
+        "#!ipxe\necho pxe-inspect storm\nkernel http://10.0.0.1/vmlinuz\nboot\n",
+    )
 }
 
 struct Server {
@@ -212,7 +306,8 @@ fn server(scenario: Scenario, pool_index: u8) -> Server {
         server_ip: SERVER_IP,
         pool: Some(pool),
         boot,
-        ipxe_script: None,
+        // Only clients that come back as iPXE (--ipxe-share) ask for it.
+        ipxe_script: (scenario == Scenario::Healthy).then(|| "boot.ipxe".to_string()),
         http_url: None,
         faults,
         fault_for: vec![],
@@ -267,6 +362,8 @@ pub struct Storm {
     counts: BTreeMap<Scenario, u64>,
     last_ns: i64,
     trailer: u32,
+    /// IPv4 identification of the server's next datagram (fragments share one).
+    ip_id: u16,
     /// Each client's plan, kept only when asked (small storms, for tests).
     pub manifest: Option<Vec<Planned>>,
 }
@@ -308,6 +405,7 @@ impl Storm {
             manifest: keep_manifest.then(Vec::new),
             last_ns: 0,
             trailer: 0,
+            ip_id: 0,
         };
         if s.cfg.clients > 0 {
             let t = s.start_ns;
@@ -372,6 +470,11 @@ impl Storm {
 
     fn start_client(&mut self, i: u64, now: i64) {
         let (id, scenario) = plan(&self.cfg, i);
+        let (fragments, ipxe) = extras(&self.cfg, i);
+        // Only the healthy server has a script for iPXE (elsewhere the chain would loop), and
+        // big blocks would carry a stalled transfer past its stall point: healthy clients only.
+        let healthy = scenario == Scenario::Healthy;
+        let (fragments, ipxe) = (fragments && healthy, ipxe && healthy);
         *self.counts.entry(scenario).or_default() += 1;
         if let Some(m) = self.manifest.as_mut() {
             m.push(Planned {
@@ -379,6 +482,9 @@ impl Storm {
                 mac: fmt_mac(&id.mac),
                 arch: id.arch,
                 scenario,
+                fragments,
+                ipxe,
+                vlan: (self.cfg.vlans > 0).then(|| 100 + (i % u64::from(self.cfg.vlans)) as u16),
             });
         }
         let mut cc = self.client_cfg.clone();
@@ -387,6 +493,10 @@ impl Storm {
         } else {
             TftpProfile::Ovmf
         };
+        if fragments {
+            cc.blksize = Some(8192);
+        }
+        cc.chain = ipxe;
         let xid = mix(self.cfg.seed ^ i.wrapping_mul(31)) as u32;
         let mut client = Client::new(id, cc, xid);
         let frames = client.start(now);
@@ -540,17 +650,22 @@ impl Storm {
         out: Vec<Vec<u8>>,
         at: i64,
     ) {
-        for (k, b) in out.into_iter().enumerate() {
+        let mut k = 0i64;
+        for b in out {
             let f = udp_frame(SERVER_MAC, mac, SERVER_IP, ip, sport, dport, &b);
-            // A window leaves at wire speed: 1500 bytes at 1 Gb/s is 12 µs.
-            self.push(
-                at + k as i64 * 12_000,
-                Event::Wire {
-                    client,
-                    from_client: false,
-                    frame: f,
-                },
-            );
+            self.ip_id = self.ip_id.wrapping_add(1);
+            for frame in fragment(f, self.ip_id) {
+                // A window leaves at wire speed: 1500 bytes at 1 Gb/s is 12 µs.
+                self.push(
+                    at + k * 12_000,
+                    Event::Wire {
+                        client,
+                        from_client: false,
+                        frame,
+                    },
+                );
+                k += 1;
+            }
         }
     }
 
@@ -652,6 +767,10 @@ impl Iterator for Storm {
                         self.deliver_to_client(client, &frame, now);
                     }
                     self.last_ns = now;
+                    if self.cfg.vlans > 0 {
+                        let vid = 100 + (client % u64::from(self.cfg.vlans)) as u16;
+                        return Some((now, vlan_tag(frame, vid)));
+                    }
                     return Some((now, frame));
                 }
             }

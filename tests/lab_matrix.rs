@@ -37,9 +37,11 @@ const CI_SUBSET: &[(&str, &str)] = &[
     ("bios-dnsmasq-proxy", "booted"),
     ("uefi-x64-serve-proxy", "booted"),
     ("uefi-ipv6-dnsmasq", "booted"),
+    ("uefi-http-dnsmasq", "booted"),
     ("fail-arch-mismatch", "arch-mismatch"),
+    ("fail-serve-name-suspect", "boot-file-name-suspect"),
 ];
-const CI_MAX_BOOTS: usize = 10;
+const CI_MAX_BOOTS: usize = 12;
 const CI_MAX_WALL: Duration = Duration::from_secs(8 * 60);
 
 /// One QEMU boot at a time per test process, except inside `lab_ci_subset` (two on purpose).

@@ -20,6 +20,12 @@ fn broken_configurations_name_the_finding_and_the_line() {
         ("bad-missing-file.conf", "tftp-file-not-found", 8, "dnsmasq"),
         ("bad-proxy-nothing.conf", "dhcp-no-boot-file", 2, "dnsmasq"),
         (
+            "bad-pxe-service-missing.conf",
+            "tftp-file-not-found",
+            7,
+            "dnsmasq",
+        ),
+        (
             "bad-url-for-all.conf",
             "boot-url-to-pxe-client",
             3,
@@ -52,6 +58,7 @@ fn working_configurations_are_quiet() {
     for file in [
         "ok-dnsmasq-by-arch.conf",
         "ok-dnsmasq-proxy.conf",
+        "ok-dnsmasq-ipv6.conf",
         "ok-serve.toml",
     ] {
         let (code, v) = lint(file);

@@ -364,6 +364,100 @@ fn uefi_http_boot_session() {
     assert_eq!(s["outcome"], "failed");
 }
 
+/// Through a real relay (lab/ RELAY=1: ISC dhcrelay in a router namespace, serve one hop away,
+/// recorded on the server's side): BIOS and UEFI boot, each stage knows its relay, the address
+/// comes from the relayed segment's pool. With serve's `--fault relay-reply-misrouted` (the
+/// field bug: answering a relayed request by broadcast on the server's own segment) real iPXE
+/// never hears an offer, and the server-side capture says exactly `relay-reply-misrouted`.
+#[test]
+fn boots_through_a_real_relay_and_the_misrouted_reply() {
+    for f in ["lab-bios-serve-relay.pcap", "lab-uefi-serve-relay.pcap.gz"] {
+        let (v, code) = analyze_json(&[&sample(f)], &["--fail-on", "warning"]);
+        assert_eq!(code, 0, "{f}: {:?}", all_finding_ids(&v));
+        let ss = sessions(&v);
+        assert_eq!(ss.len(), 1, "{f}");
+        let s = &ss[0];
+        assert_eq!(s["outcome"], "booted", "{f}");
+        assert!(
+            s["ip"].as_str().unwrap_or("").starts_with("192.168.88."),
+            "{f}: {}",
+            s["ip"]
+        );
+        for st in s["stages"].as_array().expect("stages") {
+            assert_eq!(st["relay"], "192.168.88.1", "{f}");
+        }
+        // every relayed answer went to the relay, not to the client's broadcast address (the
+        // UEFI client's 4011 exchange is unicast and routed, to and from the client itself)
+        let offers = s["stages"][0]["offers"].as_array().expect("offers");
+        assert!(offers.iter().any(|o| o["relay"] == "192.168.88.1"), "{f}");
+        for o in offers.iter().filter(|o| !o["relay"].is_null()) {
+            assert_eq!(o["to"], "192.168.88.1", "{f}: {o}");
+        }
+    }
+    let (v, code) = analyze_json(&[&sample("lab-fail-bios-serve-relay-misrouted.pcap")], &[]);
+    assert_eq!(code, 1);
+    let s = &sessions(&v)[0];
+    assert_eq!(finding_ids(s), vec!["relay-reply-misrouted"]);
+    assert_eq!(s["outcome"], "failed");
+}
+
+/// serve's `--fault boot-file-name-suspect` (option 67 ends in 0xFF): OVMF asks TFTP for the
+/// name with the 0xFF and is refused. The cause is the name, so the first finding says so — as an
+/// error, carrying the refused request's frames — and the consequence is not listed beside it;
+/// `--allow boot-file-name-suspect` brings the plain `tftp-file-not-found` back.
+#[test]
+fn a_refused_suspect_name_is_reported_as_the_cause() {
+    let f = sample("lab-fail-uefi-serve-name-suspect.pcap");
+    let (v, code) = analyze_json(&[&f], &[]);
+    assert_eq!(code, 1);
+    let s = &sessions(&v)[0];
+    assert_eq!(finding_ids(s), vec!["boot-file-name-suspect"]);
+    assert_eq!(s["outcome"], "failed");
+    let fnd = &s["findings"][0];
+    assert_eq!(fnd["severity"], "error");
+    assert!(
+        fnd["frames"].as_array().expect("frames").len() >= 3,
+        "{fnd}"
+    );
+    assert!(
+        fnd["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("was refused"),
+        "{fnd}"
+    );
+    let (v, code) = analyze_json(&[&f], &["--allow", "boot-file-name-suspect"]);
+    assert_eq!(code, 1);
+    assert_eq!(finding_ids(&sessions(&v)[0]), vec!["tftp-file-not-found"]);
+}
+
+/// GRUB over HTTP resends each GET about 1 ms after the server's ACK (tshark: "TCP Spurious
+/// Retransmission", same seq, same bytes), often while the answer is already on the wire. A
+/// resent segment is not a second request: one transfer per GET, each complete, outcome booted
+/// (it was an extra, empty, `incomplete` GET and sometimes an `incomplete` outcome).
+#[test]
+fn a_resent_http_get_segment_is_not_a_second_request() {
+    let file = sample("lab-uefi-http-grub-resent-get.pcap.gz");
+    let (v, code) = analyze_json(&[&file], &["--fail-on", "warning"]);
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    assert_eq!(s["outcome"], "booted");
+    let http = s["http"].as_array().expect("http");
+    let urls: Vec<&str> = http
+        .iter()
+        .map(|h| h["url"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(http.len(), 8, "{urls:?}");
+    for h in http {
+        assert_eq!(h["status"], "complete", "{h}");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for h in http {
+        let key = (h["method"].as_str(), h["url"].as_str());
+        assert!(seen.insert(key), "{key:?} listed twice");
+    }
+}
+
 /// Secure Boot on, an unsigned GRUB downloaded completely, then "Access Denied" and the
 /// firmware's fallbacks (IPv6 PXE, HTTP boot): `nbp-rejected`, the image reported unsigned, and
 /// no finding for the fallbacks that follow.

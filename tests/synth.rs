@@ -98,6 +98,99 @@ fn storm_findings_match_the_injected_failures_client_by_client() {
     );
 }
 
+/// The mixed shape's knobs (bench part 2): 802.1Q tags on every frame, a share of clients whose
+/// blksize 8192 sends every DATA block as IPv4 fragments, a share that runs iPXE and comes back
+/// for a script. Judged client by client: the injected failures as before; fragment clients'
+/// transfers reassembled and complete (with the fragmentation warning, nothing worse); iPXE
+/// clients a second stage of their own that fetched boot.ipxe.
+#[test]
+fn mixed_storm_vlans_fragments_and_ipxe_stages_client_by_client() {
+    let cfg = StormConfig {
+        seed: 5,
+        clients: 120,
+        rate: 40.0,
+        fail_percent: 20,
+        bios_file_bytes: 30_000,
+        efi_file_bytes: 60_000,
+        vlans: 3,
+        fragment_percent: 30,
+        ipxe_percent: 30,
+        ..StormConfig::default()
+    };
+    let (path, manifest, _) = generate("mixed-knobs", cfg);
+    assert!(manifest
+        .iter()
+        .any(|p| p.fragments && p.scenario == Scenario::Healthy));
+    assert!(manifest.iter().any(|p| p.ipxe));
+    // Every frame carries its client's tag (the trailer's ARPs are the server's, untagged).
+    let mut r = pxe_inspect::source::CaptureReader::open(&path, 0).expect("open");
+    let (mut tagged, mut frames) = (0, 0);
+    while let Ok(Some(f)) = r.next_frame() {
+        frames += 1;
+        tagged += usize::from(f.data.get(12..14) == Some(&[0x81, 0x00]));
+    }
+    assert!(
+        tagged + 10 >= frames && tagged > 0,
+        "{tagged} of {frames} tagged"
+    );
+    let (v, _) = analyze_json(&[&path], &[]);
+    let by_mac: HashMap<String, &serde_json::Value> = sessions(&v)
+        .iter()
+        .filter_map(|s| Some((s["client"]["mac"].as_str()?.to_string(), s)))
+        .collect();
+    assert_eq!(
+        by_mac.len(),
+        120,
+        "one session per client, whatever its VLAN"
+    );
+    for p in &manifest {
+        let s = by_mac
+            .get(&p.mac)
+            .unwrap_or_else(|| panic!("no session for {}", p.mac));
+        let ids = finding_ids(s);
+        match p.scenario.finding() {
+            Some(id) => assert!(
+                ids.iter().any(|i| i == id),
+                "{} {:?}: {ids:?}",
+                p.mac,
+                p.scenario
+            ),
+            None => {
+                assert_eq!(s["outcome"], "booted", "{} {p:?}: {ids:?}", p.mac);
+                if p.fragments {
+                    assert!(
+                        ids.iter().any(|i| i == "tftp-blksize-fragmented"),
+                        "{ids:?}"
+                    );
+                    // (after the firmware's tsize probe, which it aborts)
+                    let tftp = s["tftp"].as_array().expect("tftp");
+                    let t = tftp
+                        .iter()
+                        .find(|t| t["status"] == "complete")
+                        .unwrap_or_else(|| panic!("{}: nothing complete: {tftp:?}", p.mac));
+                    assert_eq!(t["fragmented"], true, "{t}");
+                    assert_eq!(t["blksize"], 8192, "{t}");
+                }
+                if p.ipxe {
+                    let stages = s["stages"].as_array().expect("stages");
+                    let ipxe = stages
+                        .iter()
+                        .find(|st| st["client"]["loader"] == "ipxe")
+                        .unwrap_or_else(|| panic!("{}: no iPXE stage", p.mac));
+                    assert_eq!(ipxe["boot_file"], "boot.ipxe");
+                    assert!(s["tftp"]
+                        .as_array()
+                        .expect("tftp")
+                        .iter()
+                        .any(|t| t["file"] == "boot.ipxe" && t["status"] == "complete"));
+                } else {
+                    assert_eq!(s["stages"].as_array().map(Vec::len), Some(1), "{}", p.mac);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 #[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
@@ -111,6 +204,10 @@ fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
         bios_file_bytes: 30_000,
         efi_file_bytes: 100_000,
         windowsize: Some(8),
+        // the mixed shape's frames too: 802.1Q tags, IPv4 fragments, iPXE stages
+        vlans: 2,
+        fragment_percent: 30,
+        ipxe_percent: 30,
         ..StormConfig::default()
     };
     let (path, _, _) = generate("tshark", cfg);

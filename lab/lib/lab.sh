@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The pxe-inspect lab's machinery, sourced by lab/run: topology, boot files, servers, clients.
 # Nothing here runs on its own. Everything a run creates carries its lab ID ($LAB_ID, e.g.
-# pxl12345): the namespaces $LAB_ID-{cli,srv,srv2}, the bridge $LAB_ID-br and tap $LAB_ID-tap
+# pxl12345): the namespaces $LAB_ID-{cli,srv,srv2} (and $LAB_ID-rtr with RELAY=1), the bridge $LAB_ID-br and tap $LAB_ID-tap
 # (inside $LAB_ID-cli), QEMU's -name. lab_cleanup removes all of it on every exit path.
 
 LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,6 +13,12 @@ SRV_IP6=fd77::1            # $NS_SRV with IPV6=1
 POOL_START=$LAB_NET.100
 POOL_END=$LAB_NET.150
 SRV_IF=lab0                # interface name inside both server namespaces
+# RELAY=1: the client on its own segment behind a router that relays DHCP (ISC dhcrelay)
+RELAY_NET=192.168.88
+RTR_CLI_IP=$RELAY_NET.1    # the router on the client segment (the relay's giaddr)
+RTR_SRV_IP=$LAB_NET.254    # the router on the server segment
+RELAY_POOL_START=$RELAY_NET.100
+RELAY_POOL_END=$RELAY_NET.150
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
 # ---- logging ----------------------------------------------------------------------------------
@@ -23,7 +29,7 @@ lab_die() { lab_log "error: $*"; exit 1; }
 lab_names() {
   LAB_ID=${LAB_ID:-pxl$$}
   [[ $LAB_ID =~ ^[a-z][a-z0-9]{0,10}$ ]] || lab_die "LAB_ID '$LAB_ID': 1-11 characters a-z0-9, starting with a letter"
-  NS_CLI=$LAB_ID-cli NS_SRV=$LAB_ID-srv NS_SRV2=$LAB_ID-srv2
+  NS_CLI=$LAB_ID-cli NS_SRV=$LAB_ID-srv NS_SRV2=$LAB_ID-srv2 NS_RTR=$LAB_ID-rtr
   BR=$LAB_ID-br TAP=$LAB_ID-tap
 }
 
@@ -63,7 +69,7 @@ lab_cleanup() {
   PIDS=()
   if [ -n "$TCPDUMP_PID" ]; then sleep 0.3; stop_pid "$TCPDUMP_PID"; TCPDUMP_PID=; fi
   [ -z "$SOCK_DIR" ] || rm -rf "$SOCK_DIR"
-  for ns in "$NS_CLI" "$NS_SRV" "$NS_SRV2"; do
+  for ns in "$NS_CLI" "$NS_SRV" "$NS_SRV2" "$NS_RTR"; do
     [ -e "/run/netns/$ns" ] || continue
     # anything still running in our own namespace was started by this run
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -87,9 +93,54 @@ lab_leftovers() {
 # tcpdump on lab0 in $NS_SRV sees all of the client's traffic, also its exchange with $NS_SRV2.
 # No namespace has a route out; IPv6 is off except in $NS_SRV with IPV6=1 (the clients' own
 # IPv6 frames are captured anyway).
+#
+# With RELAY=1 the client has a segment of its own, routed and relayed:
+#   QEMU ─ $TAP ─ $BR ─ $LAB_ID-r1 ─veth─ cli0 192.168.88.1/24 [$NS_RTR: forwarding, dhcrelay]
+#                ($NS_CLI)                srv0 192.168.77.254/24 ─veth─ lab0 192.168.77.1/24 [$NS_SRV]
+# The server has a route to 192.168.88.0/24 through the router and sees the client only as
+# relayed DHCP (giaddr 192.168.88.1, to and from port 67) and routed TFTP; tcpdump records it
+# there, on the server's side of the router, as a capture on a boot server would.
+net_up_relay() {
+  local ns
+  for ns in "$NS_CLI" "$NS_SRV" "$NS_RTR"; do
+    [ ! -e "/run/netns/$ns" ] || lab_die "namespace $ns exists already (another lab with ID $LAB_ID?)"
+  done
+  for ns in "$NS_CLI" "$NS_SRV" "$NS_RTR"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  ip -n "$NS_CLI" link add "$BR" type bridge ageing_time 0 stp_state 0 forward_delay 0 mcast_snooping 0
+  ip -n "$NS_CLI" tuntap add dev "$TAP" mode tap
+  ip -n "$NS_CLI" link set "$TAP" master "$BR"
+  ip -n "$NS_RTR" link add cli0 type veth peer name "$LAB_ID-r1" netns "$NS_CLI"
+  ip -n "$NS_CLI" link set "$LAB_ID-r1" master "$BR" up
+  ip -n "$NS_CLI" link set "$BR" up
+  ip -n "$NS_CLI" link set "$TAP" up
+  ip -n "$NS_SRV" link add "$SRV_IF" type veth peer name srv0 netns "$NS_RTR"
+  ip -n "$NS_RTR" addr add "$RTR_CLI_IP/24" dev cli0
+  ip -n "$NS_RTR" addr add "$RTR_SRV_IP/24" dev srv0
+  ip -n "$NS_RTR" link set cli0 up
+  ip -n "$NS_RTR" link set srv0 up
+  ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+  ip -n "$NS_SRV" addr add "$SRV_IP/24" dev "$SRV_IF"
+  ip -n "$NS_SRV" link set "$SRV_IF" up
+  ip -n "$NS_SRV" route add "$RELAY_NET.0/24" via "$RTR_SRV_IP"
+  lab_log "lab up (relayed): client segment $RELAY_NET.0/24 ($BR, $TAP) — $NS_RTR ($RTR_CLI_IP | $RTR_SRV_IP) — $NS_SRV ($SRV_IP)"
+}
+
+# start_relay: ISC dhcrelay in the router, from the client segment (cli0, downstream) to the
+# boot server (srv0, upstream): what `ip helper-address` does on a data centre's router.
+start_relay() {
+  command -v dhcrelay >/dev/null || lab_die "dhcrelay missing (run lab/setup: isc-dhcp-relay)"
+  bg "$NS_RTR" relay dhcrelay -4 -d -id cli0 -iu srv0 -pf "$RUN/dhcrelay.pid" "$SRV_IP"
+  wait_log "$RUN/relay.log" 'Sending on +Socket/fallback|Listening on +LPF/cli0' 15 dhcrelay
+}
+
 net_up() {
   local ns
   [ -c /dev/net/tun ] || lab_die "/dev/net/tun is missing (QEMU's tap needs it)"
+  if [ "${RELAY:-0}" = 1 ]; then net_up_relay; return; fi
   for ns in "$NS_CLI" "$NS_SRV" "$NS_SRV2"; do
     [ ! -e "/run/netns/$ns" ] || lab_die "namespace $ns exists already (another lab with ID $LAB_ID?)"
   done
@@ -264,13 +315,29 @@ SERVE_BOOT=(--boot bios=pxelinux.0 --boot efi-x64=grubnetx64.efi --boot efi-ia32
 start_serve() {     # start_serve [proxy]: pxe-inspect serve, full DHCP or proxyDHCP next to udhcpd
   need_pxe_inspect
   local mode=()
-  [ "${1:-}" = proxy ] && start_udhcpd || mode=(--dhcp-range "$POOL_START,$POOL_END")
+  if [ "${RELAY:-0}" = 1 ]; then
+    # the pool of the client's segment behind the relay, with its router
+    mode=(--dhcp-range "$RELAY_POOL_START,$RELAY_POOL_END" --netmask 255.255.255.0 --router "$RTR_CLI_IP")
+  elif [ "${1:-}" = proxy ]; then start_udhcpd; else mode=(--dhcp-range "$POOL_START,$POOL_END"); fi
   local boot=("${SERVE_BOOT[@]}")
   # shellcheck disable=SC2206
   [ -z "${SERVE_BOOT_ARGS:-}" ] || boot=($SERVE_BOOT_ARGS)
   # shellcheck disable=SC2086
   bg "$NS_SRV" serve "$PXE_INSPECT" serve --interface "$SRV_IF" --tftp-root "$TFTP_ROOT" "${mode[@]}" \
     "${boot[@]}" ${SERVE_ARGS:-} ${LAB_SERVE_ARGS:-} --color never
+  sleep 1.5
+  kill -0 "${PIDS[-1]}" 2>/dev/null || lab_die "pxe-inspect serve exited: $(tail -n 5 "$RUN/serve.log")"
+}
+
+# start_serve_dnsmasq_conf: pxe-inspect serve reading a dnsmasq configuration (SERVER_CONF) in
+# place of dnsmasq; what it does not take over goes to serve.log line by line.
+start_serve_dnsmasq_conf() {
+  need_pxe_inspect
+  render "${SERVER_CONF:-dnsmasq-seed001.conf}" "$RUN/dnsmasq.conf"
+  config_hook "$RUN/dnsmasq.conf"
+  # shellcheck disable=SC2086
+  bg "$NS_SRV" serve "$PXE_INSPECT" serve --dnsmasq-conf "$RUN/dnsmasq.conf" ${SERVE_ARGS:-} \
+    ${LAB_SERVE_ARGS:-} --color never
   sleep 1.5
   kill -0 "${PIDS[-1]}" 2>/dev/null || lab_die "pxe-inspect serve exited: $(tail -n 5 "$RUN/serve.log")"
 }
@@ -292,11 +359,13 @@ start_servers() {
     kea) start_kea ;;
     serve) start_serve ;;
     serve-proxy) start_serve proxy ;;
+    serve-dnsmasq-conf) start_serve_dnsmasq_conf ;;
     udhcpd) start_udhcpd ;;
     none) ;;
-    *) lab_die "unknown SERVER '$SERVER' (dnsmasq dnsmasq-proxy isc kea serve serve-proxy udhcpd none)" ;;
+    *) lab_die "unknown SERVER '$SERVER' (dnsmasq dnsmasq-proxy isc kea serve serve-proxy serve-dnsmasq-conf udhcpd none)" ;;
   esac
   [ "${HTTP:-0}" = 1 ] && start_http
+  [ "${RELAY:-0}" = 1 ] && start_relay
   servers_hook
 }
 

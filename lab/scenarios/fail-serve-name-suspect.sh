@@ -1,8 +1,8 @@
 # Failure provoked by pxe-inspect serve --fault boot-file-name-suspect: option 67 ends in a
 # 0xFF byte (and the file field stays empty). OVMF asks TFTP for "grubnetx64.efi\xff" (BIOS
 # iPXE for "pxelinux.0%FFFFFFFF"): not found, "PXE-E23: Client received TFTP error from server."
-# Known issue: analyze reports the consequence, tftp-file-not-found (error), beside the cause,
-# boot-file-name-suspect (a warning), so the failure's top finding is the symptom.
+# analyze folds the consequence (tftp-file-not-found) into the cause: boot-file-name-suspect,
+# raised as an error.
 DESCRIPTION="failure: serve ends option 67 with 0xFF (boot-file-name-suspect)"
 GROUP=failure
 FIRMWARE=uefi-x64
@@ -13,4 +13,3 @@ EXPECT_TIMEOUT=1
 GIVEUP='PXE-E[0-9A-F]{2}: .*\.|BdsDxe: failed to load Boot[0-9A-F]{4} "UEFI PXEv4'
 POST_WAIT=3
 EXPECT=boot-file-name-suspect
-KNOWN_ISSUE="analyze adds the consequence tftp-file-not-found (error) to boot-file-name-suspect (warning)"

@@ -117,9 +117,48 @@ pub fn diagnose(s: &mut BootSession, cfg: &DiagConfig) {
         }
     }
     apply_policy(&mut out, cfg);
+    fold_consequences(&mut out);
     out.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.frames.first().copied()));
     s.findings = out;
     set_outcomes(s);
+}
+
+/// A finding that names the cause takes in the finding of its consequence: when the RRQ that
+/// got "File not found" is the suspect boot file name itself (its frames are the cause's
+/// evidence), `tftp-file-not-found` goes and `boot-file-name-suspect` is raised as an error —
+/// the name is why the boot failed, and the first finding a person reads should say so.
+fn fold_consequences(findings: &mut Vec<Finding>) {
+    let causes: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].id == "boot-file-name-suspect")
+        .collect();
+    let mut folded = vec![false; findings.len()];
+    for &c in &causes {
+        for (j, f) in findings.iter().enumerate() {
+            if f.id == "tftp-file-not-found"
+                && f.frames
+                    .first()
+                    .is_some_and(|fr| findings[c].frames.contains(fr))
+            {
+                folded[j] = true;
+            }
+        }
+    }
+    for &c in &causes {
+        let takes_one = findings.iter().enumerate().any(|(j, f)| {
+            folded[j]
+                && f.frames
+                    .first()
+                    .is_some_and(|fr| findings[c].frames.contains(fr))
+        });
+        if takes_one {
+            findings[c].severity = Severity::Error;
+        }
+    }
+    let mut j = 0;
+    findings.retain(|_| {
+        j += 1;
+        !folded[j - 1]
+    });
 }
 
 pub fn apply_policy(findings: &mut Vec<Finding>, cfg: &DiagConfig) {

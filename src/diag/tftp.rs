@@ -602,6 +602,28 @@ fn both_spellings(s: &BootSession, t: &Transfer) -> Option<String> {
     })
 }
 
+/// The failed read (TFTP error) of the stage that asked for the suspect offered name `name`: as
+/// offered, or as firmware spells the bad bytes (OVMF sends the 0xFF as is; BIOS iPXE sends
+/// `pxelinux.0%FFFFFFFF`, sign-extended and URL-encoded) — whatever starts with the name's clean
+/// part and goes on past it.
+fn failed_request_for<'a>(s: &'a BootSession, st: &'a Stage, name: &str) -> Option<&'a Transfer> {
+    let clean = name
+        .split(|c: char| c.is_control() || c == '\u{fffd}')
+        .next()
+        .unwrap_or("")
+        .trim();
+    st.transfers
+        .iter()
+        .filter_map(|&i| s.tftp.get(i))
+        .filter(|t| t.direction == "read" && t.status == TransferStatus::Error)
+        .find(|t| {
+            let f = t.file.trim_start_matches('/');
+            t.file == name
+                || name_key(&t.file) == name_key(name)
+                || (!clean.is_empty() && f.len() > clean.len() && f.starts_with(clean))
+        })
+}
+
 pub fn boot_file_name_suspect(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
@@ -614,12 +636,23 @@ pub fn boot_file_name_suspect(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                 continue;
             }
             seen.push(name);
+            let mut frames = vec![o.frame];
+            let mut consequence = String::new();
+            if let Some(t) = failed_request_for(s, st, name) {
+                frames.push(t.first_frame);
+                frames.extend(t.error.as_ref().map(|e| e.frame));
+                consequence = format!(
+                    "; the client asked for it as {} and was refused (the name is why this \
+                     boot failed)",
+                    spell(&t.file, t.file_hex.as_deref())
+                );
+            }
             out.push(finding(
                 "boot-file-name-suspect",
-                vec![o.frame],
+                frames,
                 format!(
                     "{} from {} names boot file {} with {issue}; firmware reads such names \
-                     differently (a C string, or the bytes as they are)",
+                     differently (a C string, or the bytes as they are){consequence}",
                     o.message,
                     o.server,
                     spell(name, o.boot_file_hex.as_deref())

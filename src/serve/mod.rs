@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod dhcp;
+pub mod dhcp6;
 pub mod http;
 pub mod httpd;
 pub mod menu;
@@ -231,12 +232,19 @@ fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
 
 /// Merge flags over the config file and validate. Errors name the flag or key.
 pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
-    let file: ConfigFile = match &a.config {
-        Some(p) => {
+    let file: ConfigFile = match (&a.config, &a.dnsmasq_conf) {
+        (Some(p), _) => {
             let text = std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"))?;
             toml::from_str(&text).map_err(|e| format!("{p}: {e}"))?
         }
-        None => ConfigFile::default(),
+        (None, Some(p)) => {
+            let t = crate::dnsmasq_conf::translate(std::path::Path::new(p))?;
+            for n in &t.notes {
+                eprintln!("serve: {}:{}: {}", n.file, n.line, n.text);
+            }
+            t.config
+        }
+        (None, None) => ConfigFile::default(),
     };
     // --check-config answers from the configuration alone: no interface needed.
     let interface = match a.interface.clone().or(file.interface) {

@@ -275,6 +275,13 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     }
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
+    // A bad --sink would only end the observer thread: refuse it here, as a usage error.
+    if let Some(u) = &a.sink.sink {
+        if let Err(e) = crate::sink::clickhouse::Target::parse(u) {
+            eprintln!("pxe-inspect serve: {e}");
+            return crate::exit::USAGE;
+        }
+    }
     let observer_ready = Arc::new(AtomicBool::new(false));
     let observer = if a.no_observe {
         None
@@ -294,6 +301,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             diag: a.diag.clone(),
             idle_timeout: 300.0,
             tftp_port: vec![cfg.tftp_port],
+            sink: a.sink.clone(),
             ready: Some(observer_ready.clone()),
             ..Default::default()
         };

@@ -43,8 +43,11 @@ impl ReadAhead {
                     return;
                 };
                 while let Ok(mut buf) = empty_rx.recv() {
-                    buf.clear();
-                    buf.resize(CHUNK, 0);
+                    // A chunk that came back full keeps its length: only a new (or short) one
+                    // is zeroed, not 256 KiB per hand-over that read(2) overwrites anyway.
+                    if buf.len() != CHUNK {
+                        buf.resize(CHUNK, 0);
+                    }
                     let mut filled = 0;
                     // Fill the chunk: pipes and decoders return short reads.
                     let res = loop {
