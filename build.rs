@@ -68,6 +68,10 @@ fn main() {
         ("has_gnu_time", Path::new("/usr/bin/time").exists()),
         ("has_curl", have("curl")),
         ("has_clickhouse", have("clickhouse-server")),
+        ("has_prometheus", have("prometheus")),
+        ("has_promtool", have("promtool")),
+        ("has_systemd_analyze", have("systemd-analyze")),
+        ("has_setpriv", have("setpriv")),
     ];
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     for (name, ok) in probes {

@@ -125,7 +125,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let since = bound(&a.output.since, "--since")?;
     let until = bound(&a.output.until, "--until")?;
     // Started before the first frame: a bad --sink URL is a usage error, not a late surprise.
-    let sink = crate::sink::from_args(&a.sink, false)?;
+    let sink = crate::sink::from_args(&a.sink, a.sensor.as_deref(), false)?;
     let mut inputs = Vec::new();
     let mut readers = Vec::new();
     let mut unreadable = false;
@@ -162,6 +162,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     }
     let mut tcfg = TrackerConfig {
         idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        sensor: a.sensor.clone(),
         ..Default::default()
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());

@@ -138,9 +138,10 @@ pub struct SinkArgs {
     /// answers again, also by a later run); without it they wait in memory, bounded.
     #[arg(long, value_name = "DIR", requires = "sink")]
     pub sink_spool: Option<String>,
-    /// Name of this capture point in the sink's rows (`sensor` column; default: the host name).
-    #[arg(long, value_name = "NAME")]
-    pub sensor: Option<String>,
+    /// Counters to share with the caller (a `--metrics` endpoint): the sink counts into these
+    /// instead of its own.
+    #[arg(skip)]
+    pub stats: Option<std::sync::Arc<crate::sink::SinkStats>>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -167,6 +168,9 @@ pub struct AnalyzeArgs {
     /// same pseudonyms; use your own to make them unguessable).
     #[arg(long, value_name = "KEY", requires = "anonymize")]
     pub anonymize_key: Option<String>,
+    /// Stamp every session record with this capture point's name ("sensor").
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     /// Write the input(s) again as pcapng with each finding as a packet comment on the frames
     /// that prove it, and a session summary on each session's first frame (Wireshark shows them).
     #[arg(long, value_name = "OUT.pcapng")]
@@ -219,10 +223,61 @@ pub struct CaptureArgs {
     pub tftp_port: Vec<u16>,
     #[command(flatten)]
     pub sink: SinkArgs,
+    /// With -w: start a new file once the current one holds this many bytes (K, M, G
+    /// suffixes: 1024s). Files are named BASE-YYYYmmddTHHMMSSZ-NNNN.pcapng, each readable alone.
+    #[arg(long, value_name = "BYTES", requires = "write", value_parser = parse_bytes)]
+    pub rotate_size: Option<u64>,
+    /// With -w: start a new file once the current one is this many seconds old.
+    #[arg(long, value_name = "SECS", requires = "write")]
+    pub rotate_seconds: Option<f64>,
+    /// With -w: keep only the newest N files (the one being written included).
+    #[arg(long, value_name = "N", requires = "write", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rotate_keep: Option<u64>,
+    /// Serve Prometheus metrics (OpenMetrics text) on http://ADDR:PORT/metrics and `ok` on
+    /// /healthz. A port that cannot be bound is reported once; capture goes on without it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Name of this capture point: stamped on every session record and live event ("sensor")
+    /// and on the metrics' `sensor` label.
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     /// Set once the capture handle and the -w file are open (serve waits for it before it
     /// gives up root).
     #[arg(skip)]
     pub ready: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Metrics fed by this capture (serve hands its own registry to its observer).
+    #[arg(skip)]
+    pub metrics_sink: Option<std::sync::Arc<crate::metrics::Metrics>>,
+}
+
+/// `--rotate-size`: a byte count, optionally with a K, M or G suffix (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 1u64 << 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}`: a positive number of bytes, e.g. 100M"))
+}
+
+/// A sensor name: 1-64 characters of letters, digits and `.-_:/` (it becomes a label value
+/// and a JSON field, and appears in file names people grep for).
+pub fn parse_sensor(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_:/".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("1-64 characters of letters, digits and . - _ : /".into())
+    }
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -345,6 +400,13 @@ pub struct ServeArgs {
     /// Capabilities to keep after --user (comma-separated, e.g. net_raw). Default none.
     #[arg(long, value_name = "CAPS")]
     pub keep_caps: Option<String>,
+    /// Serve Prometheus metrics (serve's replies, transfers and leases, and its observer's
+    /// sessions) on http://ADDR:PORT/metrics; `ok` on /healthz.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Name of this capture point, stamped on the observer's sessions and events.
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
     #[command(flatten)]
     pub sink: SinkArgs,
     #[command(flatten)]

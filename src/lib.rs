@@ -13,6 +13,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod lint;
 pub mod live;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod probe;

@@ -5,12 +5,13 @@
 use crate::analyze::{diag_config, jsonl_line, keep_session, style_for};
 use crate::cli::{CaptureArgs, Format};
 use crate::exit;
+use crate::metrics::Metrics;
 use crate::model::{BootSession, Outcome};
 use crate::pipeline::Pipeline;
 use crate::render::{self, Style};
 use crate::report::{self, InputInfo, Report};
 use crate::session::{Event, TrackerConfig};
-use crate::source::writer::CaptureWriter;
+use crate::source::rotate::{Output, RotateConfig};
 use crate::source::Frame;
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -112,15 +113,50 @@ fn progress<'a>(
     }
 }
 
+/// SIGHUP: close the -w file and start the next (`capture`).
+static HANGUP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_hangup(_: libc::c_int) {
+    HANGUP.store(true, Ordering::SeqCst);
+}
+
+fn catch_hangup() {
+    // Only an atomic store in the handler: async-signal-safe.
+    let handler: extern "C" fn(libc::c_int) = on_hangup;
+    // SAFETY: installs a handler that only stores to a static atomic.
+    unsafe {
+        libc::signal(libc::SIGHUP, handler as libc::sighandler_t);
+    }
+}
+
+/// A JSONL line; with rotated files, every frame reference also names its file
+/// (`"in_file": {"file": NAME, "frame": N}`).
+fn jsonl_record(
+    out: &mut dyn Write,
+    kind: &str,
+    v: &impl serde::Serialize,
+    files: Option<&Output>,
+) -> io::Result<()> {
+    match files.filter(|f| f.multi()) {
+        Some(f) => {
+            let mut val = serde_json::to_value(v).map_err(io::Error::other)?;
+            f.annotate(&mut val);
+            jsonl_line(out, kind, &val)
+        }
+        None => jsonl_line(out, kind, v),
+    }
+}
+
 /// One line per progress event, in the renderer's colours.
 pub fn write_event(
     out: &mut dyn Write,
     e: &Event,
     style: &Style,
     format: Format,
+    files: Option<&Output>,
 ) -> io::Result<()> {
     if format == Format::Jsonl {
-        return jsonl_line(out, "event", e);
+        return jsonl_record(out, "event", e, files);
     }
     writeln!(
         out,
@@ -138,9 +174,10 @@ pub fn write_closed(
     s: &BootSession,
     style: &Style,
     format: Format,
+    files: Option<&Output>,
 ) -> io::Result<()> {
     if format == Format::Jsonl {
-        return jsonl_line(out, "session", s);
+        return jsonl_record(out, "session", s, files);
     }
     writeln!(
         out,
@@ -199,6 +236,9 @@ pub fn run(a: &CaptureArgs) -> i32 {
             return exit::USAGE;
         }
     }
+    // After ctrlc's handler (its "termination" feature takes SIGHUP as a stop too): SIGHUP
+    // reopens -w instead.
+    catch_hangup();
     match capture(a, &iface, &mut stdout, stop) {
         Ok(code) => code,
         Err(e) => {
@@ -257,18 +297,26 @@ pub fn capture(
             .map_err(|e| format!("filter `{f}`: {e}"))?;
     }
     let linktype = cap.get_datalink().0 as u32;
+    let rotate = RotateConfig {
+        size: a.rotate_size,
+        seconds: a.rotate_seconds,
+        keep: a.rotate_keep.map(|k| k as usize),
+    };
     let mut writer = match &a.write {
-        Some(p) => Some(CaptureWriter::create(p, linktype).map_err(|e| format!("{p}: {e}"))?),
+        Some(p) => {
+            Some(Output::create(p, linktype, rotate, now_ns()).map_err(|e| format!("{p}: {e}"))?)
+        }
         None => None,
     };
     // Its own thread: a slow or stopped ClickHouse never holds up the capture loop. Started
     // before `ready`, so serve's observer has its spool directory before serve gives up root.
-    let sink = crate::sink::from_args(&a.sink, true)?;
+    let sink = crate::sink::from_args(&a.sink, a.sensor.as_deref(), true)?;
     if let Some(r) = &a.ready {
         r.store(true, Ordering::SeqCst);
     }
     let mut tcfg = TrackerConfig {
         idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
+        sensor: a.sensor.clone(),
         ..Default::default()
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
@@ -281,6 +329,17 @@ pub fn capture(
             .map(|w| format!(", writing {w}"))
             .unwrap_or_default()
     );
+    // Metrics: serve hands its observer the registry it serves; capture makes its own.
+    let metrics: Option<Arc<Metrics>> = match (&a.metrics_sink, a.metrics) {
+        (Some(m), _) => Some(m.clone()),
+        (None, Some(addr)) => {
+            let m = Arc::new(Metrics::new(a.sensor.as_deref(), false));
+            crate::metrics::start_or_warn(Some(addr), &m);
+            Some(m)
+        }
+        (None, None) => None,
+    };
+    let mut stats_polled = Instant::now();
     let started = Instant::now();
     let mut sessions: Vec<BootSession> = Vec::new();
     let mut booted: HashSet<u64> = HashSet::new();
@@ -289,29 +348,49 @@ pub fn capture(
     let io_err = |e: io::Error| e.to_string();
     const KEEP_CLOSED: usize = 10_000;
     let session_lines = std::cell::Cell::new(0u64);
+    // With -f jsonl each session was written as it closed, and the end only needs what decides
+    // the exit code: the worst finding severity. Nothing else is kept, so a capture that runs
+    // for weeks stays flat instead of holding the last 10,000 sessions. --html and --junit
+    // render whole sessions: they keep them.
+    let streamed_only =
+        a.output.format == Format::Jsonl && a.output.html.is_none() && a.diag.junit.is_none();
+    let worst = std::cell::Cell::new(None::<crate::model::Severity>);
     // Progress (events, closed sessions, "booted") goes to stdout only where stdout is a stream
     // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
     let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
     let mut stderr = io::stderr();
-    let keep =
-        |s: BootSession, out: &mut dyn Write, sessions: &mut Vec<BootSession>| -> io::Result<()> {
-            if !keep_session(&a.output, &s) {
-                return Ok(());
+    let keep = |s: BootSession,
+                out: &mut dyn Write,
+                sessions: &mut Vec<BootSession>,
+                files: Option<&Output>|
+     -> io::Result<()> {
+        if let Some(m) = &metrics {
+            m.observe_session(&s);
+        }
+        if !keep_session(&a.output, &s) {
+            return Ok(());
+        }
+        if let Some(k) = &sink {
+            k.push(&s);
+        }
+        write_closed(out, &s, &style, a.output.format, files)?;
+        if a.output.format == Format::Jsonl {
+            session_lines.set(session_lines.get() + 1);
+        }
+        out.flush()?;
+        if streamed_only {
+            let w = s.findings.iter().map(|f| f.severity).max();
+            if w > worst.get() {
+                worst.set(w);
             }
-            if let Some(k) = &sink {
-                k.push(&s);
-            }
-            write_closed(out, &s, &style, a.output.format)?;
-            if a.output.format == Format::Jsonl {
-                session_lines.set(session_lines.get() + 1);
-            }
-            out.flush()?;
-            if sessions.len() >= KEEP_CLOSED {
-                sessions.remove(0); // bounded memory for long runs: the summary shows the latest
-            }
-            sessions.push(s);
-            Ok(())
-        };
+            return Ok(());
+        }
+        if sessions.len() >= KEEP_CLOSED {
+            sessions.remove(0); // bounded memory for long runs: the summary shows the latest
+        }
+        sessions.push(s);
+        Ok(())
+    };
     // On Ctrl-C/SIGTERM/--duration, what the kernel already captured is still read (a server
     // stopped right after a boot must not lose the boot's last frames), then we stop.
     let mut draining = false;
@@ -335,6 +414,14 @@ pub fn capture(
         if a.until_booted.is_some_and(|n| booted.len() >= n) {
             break;
         }
+        if let Some(m) = &metrics {
+            if stats_polled.elapsed() >= Duration::from_secs(1) {
+                stats_polled = Instant::now();
+                if let Ok(st) = cap.stats() {
+                    m.set_pcap(u64::from(st.received), u64::from(st.dropped));
+                }
+            }
+        }
         match cap.next_packet() {
             Ok(p) => {
                 number += 1;
@@ -349,7 +436,15 @@ pub fn capture(
                     offset: 0,
                 };
                 if let Some(w) = writer.as_mut() {
-                    w.write(linktype, ts, &f.data, f.orig_len)
+                    if HANGUP.swap(false, Ordering::SeqCst) {
+                        w.rotate(number, now_ns())
+                            .map_err(|e| format!("reopening capture: {e}"))?;
+                        eprintln!(
+                            "pxe-inspect: SIGHUP: writing {}",
+                            w.files().last().cloned().unwrap_or_default()
+                        );
+                    }
+                    w.write(number, linktype, ts, &f.data, f.orig_len, now_ns())
                         .map_err(|e| format!("writing capture: {e}"))?;
                 }
                 let closed = pipe.push(&f);
@@ -360,6 +455,7 @@ pub fn capture(
                         e,
                         &style,
                         a.output.format,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                     if e.kind == "tftp"
@@ -387,6 +483,7 @@ pub fn capture(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
                         &mut sessions,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                 }
@@ -406,11 +503,24 @@ pub fn capture(
                 if !idle_polls.is_multiple_of(50) {
                     continue;
                 }
+                if let Some(w) = writer.as_mut() {
+                    if HANGUP.swap(false, Ordering::SeqCst) {
+                        w.rotate(number + 1, now_ns())
+                            .map_err(|e| format!("reopening capture: {e}"))?;
+                        eprintln!(
+                            "pxe-inspect: SIGHUP: writing {}",
+                            w.files().last().cloned().unwrap_or_default()
+                        );
+                    }
+                    w.tick(now_ns())
+                        .map_err(|e| format!("writing capture: {e}"))?;
+                }
                 for s in pipe.tick(now_ns()) {
                     keep(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
                         &mut sessions,
+                        writer.as_ref(),
                     )
                     .map_err(io_err)?;
                 }
@@ -427,12 +537,15 @@ pub fn capture(
     }
     let stat = cap.stats().ok();
     for s in pipe.finish() {
+        if let Some(m) = &metrics {
+            m.observe_session(&s);
+        }
         if keep_session(&a.output, &s) {
             if let Some(k) = &sink {
                 k.push(&s);
             }
             if a.output.format == Format::Jsonl {
-                jsonl_line(out, "session", &s).map_err(io_err)?;
+                jsonl_record(out, "session", &s, writer.as_ref()).map_err(io_err)?;
                 session_lines.set(session_lines.get() + 1);
             }
             sessions.push(s);
@@ -456,6 +569,12 @@ pub fn capture(
         }
     }
     crate::diag::apply_policy(&mut findings, &diag);
+    if let Some(m) = &metrics {
+        m.observe_findings(&findings);
+        if let Some(st) = &stat {
+            m.set_pcap(u64::from(st.received), u64::from(st.dropped));
+        }
+    }
     let r = Report {
         schema: report::SCHEMA,
         tool: report::tool_version(),
@@ -481,7 +600,14 @@ pub fn capture(
             )
             .map_err(io_err)?;
         }
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        Format::Json => match writer.as_ref().filter(|w| w.multi()) {
+            Some(w) => {
+                let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
+                w.annotate(&mut v);
+                serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?
+            }
+            None => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+        },
         Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only).map_err(io_err)?,
         Format::Timeline => {
             writeln!(out).map_err(io_err)?;
@@ -505,6 +631,12 @@ pub fn capture(
     if let Some(p) = &a.diag.junit {
         std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
             .map_err(|e| format!("{p}: {e}"))?;
+    }
+    // Sessions streamed out and not kept still decide the exit code by their worst finding.
+    let streamed_fail = crate::ci::threshold(a.diag.fail_on)
+        .is_some_and(|min| worst.get().is_some_and(|w| w >= min));
+    if streamed_fail {
+        return Ok(exit::FINDINGS);
     }
     Ok(crate::ci::exit_code(&r, a.diag.fail_on))
 }

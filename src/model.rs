@@ -613,6 +613,9 @@ pub struct BootSession {
     pub closed_by: ClosedBy,
     pub outcome: Outcome,
     pub findings: Vec<Finding>,
+    /// The capture point that saw it (`--sensor`); absent when none was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<String>,
 }
 
 impl BootSession {

@@ -25,6 +25,8 @@ pub struct TrackerConfig {
     pub max_sessions: usize,
     pub max_dhcp_per_session: usize,
     pub max_transfers_per_session: usize,
+    /// `--sensor`: stamped on every session and event.
+    pub sensor: Option<String>,
 }
 
 impl Default for TrackerConfig {
@@ -35,6 +37,7 @@ impl Default for TrackerConfig {
             max_sessions: 100_000,
             max_dhcp_per_session: 2_000,
             max_transfers_per_session: 2_000,
+            sensor: None,
         }
     }
 }
@@ -77,6 +80,9 @@ pub struct Event {
     pub time: Timestamp,
     pub kind: String,
     pub text: String,
+    /// The capture point (`--sensor`); absent when none was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<String>,
 }
 
 #[derive(Default, Debug, Clone, serde::Serialize)]
@@ -263,6 +269,7 @@ impl Tracker {
             closed_by: ClosedBy::Open,
             outcome: Outcome::Incomplete,
             findings: vec![],
+            sensor: self.cfg.sensor.clone(),
         };
         self.by_key.insert(key.clone(), id);
         if let ClientKey::Ip(ip) = key {
@@ -330,6 +337,7 @@ impl Tracker {
             time: Timestamp(ts),
             kind: kind.to_string(),
             text,
+            sensor: self.cfg.sensor.clone(),
         });
     }
 

@@ -51,6 +51,7 @@ fn session(arch: Option<u16>, vc: &str) -> BootSession {
         closed_by: ClosedBy::Idle,
         outcome: Outcome::Incomplete,
         findings: vec![],
+        sensor: None,
     }
 }
 

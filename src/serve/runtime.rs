@@ -5,6 +5,7 @@ use super::dhcp::DhcpResponder;
 use super::tftp::{self, FileStore, Incoming, Transfer};
 use super::ServeConfig;
 use crate::cli::{CaptureArgs, ServeArgs};
+use crate::metrics::Metrics;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -273,6 +274,13 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             }
         );
     }
+    // Metrics: bound now, while still root (a port below 1024 is fine); the observer feeds the
+    // session counters, the responders serve's own.
+    let metrics = a.metrics.map(|addr| {
+        let m = Arc::new(Metrics::new(a.sensor.as_deref(), true));
+        crate::metrics::start_or_warn(Some(addr), &m);
+        m
+    });
     // The observer: the capture machinery on the same interface sees what our sockets do not
     // (the other DHCP server's offers and ACKs go to port 68) and renders the sessions.
     // A bad --sink would only end the observer thread: refuse it here, as a usage error.
@@ -303,6 +311,8 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             tftp_port: vec![cfg.tftp_port],
             sink: a.sink.clone(),
             ready: Some(observer_ready.clone()),
+            sensor: a.sensor.clone(),
+            metrics_sink: metrics.clone(),
             ..Default::default()
         };
         let iface = cfg.interface.clone();
@@ -349,6 +359,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         http_store,
         stop.clone(),
         deadline,
+        metrics,
     ));
     stop.store(true, Ordering::SeqCst);
     drop(rt);
@@ -444,6 +455,7 @@ async fn serve(
     http_store: Option<FileStore>,
     stop: Arc<AtomicBool>,
     deadline: Option<Instant>,
+    metrics: Option<Arc<Metrics>>,
 ) -> Result<(), String> {
     let start = Instant::now();
     let conv = |s: std::net::UdpSocket| {
@@ -491,6 +503,10 @@ async fn serve(
             }
         }
     }
+    if let (Some(m), Ok(r)) = (&metrics, responder.lock()) {
+        lease_metrics(m, &r, now_ns(start));
+    }
+    let m = metrics.as_ref();
     let active = Arc::new(AtomicUsize::new(0));
     let per_client: PerClient = Default::default();
     let mut dbuf = vec![0u8; 2048];
@@ -503,18 +519,18 @@ async fn serve(
         tokio::select! {
             r = async { match &dhcp_sock { Some(s) => s.recv_from(&mut dbuf).await, None => std::future::pending().await } } => {
                 if let (Ok((n, SocketAddr::V4(src))), Some(d)) = (r, &dhcp_sock) {
-                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &dbuf[..n], src, cfg.dhcp_port, now_ns(start)).await;
+                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &dbuf[..n], src, cfg.dhcp_port, now_ns(start), m).await;
                 }
             }
             r = async { match &boot_sock { Some(s) => s.recv_from(&mut bbuf).await, None => std::future::pending().await } } => {
                 if let (Ok((n, SocketAddr::V4(src))), Some(d)) = (r, &dhcp_sock) {
-                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start)).await;
+                    on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start), m).await;
                 }
             }
             r = async { match &tftp_sock { Some(s) => recv_tftp(s, &mut tbuf).await, None => std::future::pending().await } } => {
                 if let (Ok((n, src, dst)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
                     let local = local_for(src, dst, cfg.dhcp.server_ip);
-                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, local, start).await;
+                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, local, start, m).await;
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -537,10 +553,14 @@ async fn on_dhcp(
     src: SocketAddrV4,
     port: u16,
     now: i64,
+    metrics: Option<&Arc<Metrics>>,
 ) {
     let (replies, leases) = match responder.lock() {
         Ok(mut r) => {
             let out = r.handle(bytes, src, port, now, cfg.dhcp_port, cfg.bootserver_port);
+            if let Some(m) = metrics {
+                lease_metrics(m, &r, now);
+            }
             let leases = if r.leases_changed {
                 r.leases_changed = false;
                 Some(r.leases_text())
@@ -557,6 +577,9 @@ async fn on_dhcp(
         }
     }
     for r in replies {
+        if let Some(m) = metrics {
+            m.serve_reply(&r.bytes);
+        }
         let sock = if r.from_port == cfg.bootserver_port {
             boot.unwrap_or(dhcp).clone()
         } else {
@@ -610,6 +633,7 @@ async fn on_tftp(
     src: SocketAddr,
     local: Ipv4Addr,
     start: Instant,
+    metrics: Option<&Arc<Metrics>>,
 ) {
     // TFTP carries no MAC: --fault-for applies through the address the client got.
     let faulted = match (cfg.dhcp.fault_for.is_empty(), src, responder.lock()) {
@@ -660,9 +684,20 @@ async fn on_tftp(
             let per_client = per_client.clone();
             let iface = cfg.interface.clone();
             let active = active.clone();
+            let metrics = metrics.cloned();
+            if let Some(m) = &metrics {
+                m.serve_transfer_started();
+            }
             tokio::spawn(async move {
-                if let Err(e) = transfer(&iface, local, src, *t, first, start).await {
-                    eprintln!("pxe-inspect serve: transfer to {src}: {e}");
+                let ok = match transfer(&iface, local, src, *t, first, start).await {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        eprintln!("pxe-inspect serve: transfer to {src}: {e}");
+                        false
+                    }
+                };
+                if let Some(m) = &metrics {
+                    m.serve_transfer_ended(ok);
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
                 if let Ok(mut m) = per_client.lock() {
@@ -678,7 +713,8 @@ async fn on_tftp(
     }
 }
 
-/// One transfer on its own socket: a new TID, as RFC 1350 wants.
+/// One transfer on its own socket: a new TID, as RFC 1350 wants. Ok(true) when it ran to its
+/// end (the last block acknowledged), Ok(false) when it gave up or the client went away.
 async fn transfer(
     iface: &str,
     bind_ip: Ipv4Addr,
@@ -686,7 +722,7 @@ async fn transfer(
     mut t: Transfer,
     first: Vec<Vec<u8>>,
     start: Instant,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
     // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
@@ -727,5 +763,18 @@ async fn transfer(
             }
         }
     }
-    Ok(())
+    Ok(t.done && !t.gave_up)
+}
+
+/// The pool's addresses in use (bound or held for a REQUEST, not expired) and free.
+fn lease_metrics(m: &Metrics, r: &DhcpResponder, now: i64) {
+    let Some(p) = &r.cfg.pool else { return };
+    let (lo, hi) = (u32::from(p.start), u32::from(p.end));
+    let size = u64::from(hi.saturating_sub(lo)) + 1;
+    let in_use = r
+        .leases
+        .values()
+        .filter(|l| l.expires_ns > now && (lo..=hi).contains(&u32::from(l.ip)))
+        .count() as u64;
+    m.serve_leases(in_use, size.saturating_sub(in_use));
 }

@@ -52,6 +52,8 @@ pub struct SinkConfig {
     /// Report the first failure when it happens (capture, serve: long runs) rather than once at
     /// the end (analyze).
     pub report_at_once: bool,
+    /// Count into these (shared with a `--metrics` endpoint) rather than fresh ones.
+    pub stats: Option<Arc<SinkStats>>,
 }
 
 impl SinkConfig {
@@ -71,6 +73,7 @@ impl SinkConfig {
             backoff_max: Duration::from_secs(30),
             finish_deadline: Duration::from_secs(5),
             report_at_once: true,
+            stats: None,
         }
     }
 }
@@ -326,7 +329,7 @@ impl Sink {
                 closing: false,
             }),
             cv: Condvar::new(),
-            stats: Arc::new(SinkStats::default()),
+            stats: cfg.stats.clone().unwrap_or_default(),
             cfg,
             first_error: Mutex::new(None),
             reported: AtomicBool::new(false),
@@ -624,16 +627,22 @@ pub fn host_name() -> String {
     }
 }
 
-/// The sink `--sink`/`--sink-spool`/`--sensor` ask for, started; None without `--sink`.
-pub fn from_args(a: &crate::cli::SinkArgs, report_at_once: bool) -> Result<Option<Sink>, String> {
+/// The sink `--sink`/`--sink-spool` ask for, started, its rows stamped with the subcommand's
+/// `--sensor` (default: the host name); None without `--sink`.
+pub fn from_args(
+    a: &crate::cli::SinkArgs,
+    sensor: Option<&str>,
+    report_at_once: bool,
+) -> Result<Option<Sink>, String> {
     let Some(url) = &a.sink else {
         return Ok(None);
     };
     let target = Target::parse(url)?;
-    let sensor = a.sensor.clone().unwrap_or_else(host_name);
+    let sensor = sensor.map(str::to_string).unwrap_or_else(host_name);
     let mut cfg = SinkConfig::new(target, sensor);
     cfg.spool_dir = a.sink_spool.as_ref().map(PathBuf::from);
     cfg.report_at_once = report_at_once;
+    cfg.stats = a.stats.clone();
     Sink::start(cfg).map(Some)
 }
 
@@ -828,6 +837,27 @@ mod tests {
     fn sink_flags_fit_the_cli() {
         use clap::CommandFactory;
         crate::cli::Cli::command().debug_assert();
+    }
+
+    /// A caller (--metrics) that hands in its counters reads the sink's numbers there.
+    #[test]
+    fn shared_counters_are_the_sinks() {
+        let stats = Arc::new(SinkStats::default());
+        let args = crate::cli::SinkArgs {
+            sink: Some(format!(
+                "clickhouse+http://127.0.0.1:{}/db.t",
+                closed_port()
+            )),
+            sink_spool: None,
+            stats: Some(stats.clone()),
+        };
+        let sink = from_args(&args, Some("m"), false)
+            .expect("start")
+            .expect("a sink");
+        assert!(Arc::ptr_eq(&sink.stats(), &stats));
+        sink.push_line("{}\n".into());
+        assert_eq!(stats.rows.load(Ordering::Relaxed), 1);
+        drop(sink);
     }
 
     /// Without a spool, the memory queue is bounded: what does not fit is dropped and counted.

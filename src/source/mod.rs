@@ -3,6 +3,7 @@
 
 pub mod file;
 mod readahead;
+pub mod rotate;
 pub mod writer;
 
 pub use file::{CaptureReader, OpenError, ReadEnd};

@@ -11,6 +11,8 @@ pub struct CaptureWriter {
     /// Link type of each pcapng interface written so far.
     ifaces: Vec<u32>,
     pub frames: u64,
+    /// Bytes written so far (headers included): `--rotate-size` compares with it.
+    pub bytes: u64,
 }
 
 fn pad4(n: usize) -> usize {
@@ -38,6 +40,7 @@ impl CaptureWriter {
             pcapng,
             ifaces: vec![],
             frames: 0,
+            bytes: 0,
         };
         if pcapng {
             // Section header block: type, length, byte-order magic, version 1.0, section length -1.
@@ -50,6 +53,7 @@ impl CaptureWriter {
             b.extend((-1i64).to_le_bytes());
             b.extend(28u32.to_le_bytes());
             w.out.write_all(&b)?;
+            w.bytes += b.len() as u64;
             w.iface(linktype)?;
         } else {
             // Classic pcap, nanosecond magic.
@@ -62,6 +66,7 @@ impl CaptureWriter {
             b.extend(262_144u32.to_le_bytes());
             b.extend(linktype.to_le_bytes());
             w.out.write_all(&b)?;
+            w.bytes += b.len() as u64;
             w.ifaces.push(linktype);
         }
         Ok(w)
@@ -87,6 +92,7 @@ impl CaptureWriter {
         b.extend(0u32.to_le_bytes()); // opt_endofopt
         b.extend(32u32.to_le_bytes());
         self.out.write_all(&b)?;
+        self.bytes += b.len() as u64;
         self.ifaces.push(linktype);
         Ok(self.ifaces.len() - 1)
     }
@@ -139,6 +145,7 @@ impl CaptureWriter {
             b.extend(std::iter::repeat_n(0u8, pad4(data.len())));
             b.extend(&opts);
             b.extend((total as u32).to_le_bytes());
+            self.bytes += b.len() as u64;
             self.out.write_all(&b)
         } else {
             let mut b = Vec::with_capacity(16 + data.len());
@@ -147,6 +154,7 @@ impl CaptureWriter {
             b.extend((data.len() as u32).to_le_bytes());
             b.extend(orig_len.to_le_bytes());
             b.extend(data);
+            self.bytes += b.len() as u64;
             self.out.write_all(&b)
         }
     }
