@@ -66,6 +66,7 @@ fn main() {
         ("has_chromium", have("chromium")),
         ("has_nft", have("nft")),
         ("has_gnu_time", Path::new("/usr/bin/time").exists()),
+        ("has_curl", have("curl")),
         ("has_clickhouse", have("clickhouse-server")),
         ("has_prometheus", have("prometheus")),
         ("has_promtool", have("promtool")),

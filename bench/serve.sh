@@ -8,7 +8,11 @@
 #  2. TFTP with atftp (kernel sockets, one client, ATFTP_KB=16384 KiB): windowsize 1 and 16.
 #  3. proxyDHCP: a DISCOVER flood (probe --discover-only) against `serve` in proxy mode and
 #     dnsmasq in proxy mode at the same rate; replies/s and offer latency p50/p99.
-# Usage: sudo bench/serve.sh [quick|full]   (quick: N=1,50 blksize 1468 windowsize 1,16)
+#  4. HTTP (`sudo bench/serve.sh http`, only this part): a 100 MB file (HTTP_MB) over loopback
+#     from serve's --http-root and from Debian's nginx (apt-get install nginx-light; its own
+#     daemon is not used: one worker with `sendfile on`, config in a temporary folder), curl to
+#     /dev/null, 5 runs each alternating (HTTP_RUNS), median time; prints serve/nginx throughput.
+# Usage: sudo bench/serve.sh [quick|full|http]   (quick: N=1,50 blksize 1468 windowsize 1,16)
 #        CLIENTS="500" BLKS="1468 8192" WINS="16" SERVERS="pxe-inspect dnsmasq" FLOOD=0 ATFTP=0 for a subset
 # Not run in CI. Numbers are noisy on shared machines: compare within one run.
 set -euo pipefail
@@ -17,8 +21,68 @@ MODE=${1:-quick}
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 2; }
 for t in dnsmasq in.tftpd python3; do command -v $t >/dev/null || { echo "needs $t (apt-get install dnsmasq-base tftpd-hpa python3)"; exit 2; }; done
 TFTPD_NAME=$(in.tftpd -V 2>&1 | grep -q tftp-hpa && echo tftpd-hpa || echo atftpd)
-cargo build --release -q --bins
-BIN=$PWD/target/release/pxe-inspect
+if [ -z "${BIN:-}" ]; then cargo build --release -q --bins; BIN=$PWD/target/release/pxe-inspect; fi
+
+if [ "$MODE" = http ]; then
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  [ -x "$NGINX" ] && command -v curl >/dev/null || { echo "needs nginx and curl (apt-get install nginx-light curl)"; exit 2; }
+  WORK=$(mktemp -d); SPID=; NPID=
+  cleanup_http() { [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; [ -n "$NPID" ] && kill "$NPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+  trap cleanup_http EXIT
+  MB=${HTTP_MB:-100}; RUNS=${HTTP_RUNS:-5}
+  HP=$((38000 + $$ % 1000)); NP=$((HP + 1000)); TP=$((HP + 2000))
+  mkdir -p "$WORK/root"
+  head -c $((MB * 1000 * 1000)) /dev/urandom > "$WORK/root/big.bin"
+  want=$(sha256sum < "$WORK/root/big.bin")
+  cat > "$WORK/nginx.conf" <<NGX
+user root;
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $WORK/t1; proxy_temp_path $WORK/t2; fastcgi_temp_path $WORK/t3;
+  uwsgi_temp_path $WORK/t4; scgi_temp_path $WORK/t5;
+  server { listen 127.0.0.1:$NP; root $WORK/root; }
+}
+NGX
+  "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" & NPID=$!
+  "$BIN" serve -i lo --server-ip 127.0.0.1 --tftp-only --tftp-root "$WORK/root" --tftp-port $TP \
+    --http-root "$WORK/root" --http-port $HP --user root --no-observe --duration 3600 2>"$WORK/serve.log" & SPID=$!
+  sleep 1
+  for name in serve nginx; do
+    port=$HP; [ $name = nginx ] && port=$NP
+    got=$(curl -s "http://127.0.0.1:$port/big.bin" | sha256sum)
+    [ "$got" = "$want" ] || { echo "$name: download not byte-exact"; exit 1; }
+  done
+  : > "$WORK/times"
+  for i in $(seq "$RUNS"); do
+    for name in serve nginx; do
+      port=$HP; [ $name = nginx ] && port=$NP
+      t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/big.bin")
+      echo "$name $t" >> "$WORK/times"
+    done
+  done
+  echo "== HTTP: ${MB} MB over loopback, curl to /dev/null, median of $RUNS ($(nproc) cores, $(date -u +%F)) =="
+  python3 - "$WORK/times" "$MB" <<'PY'
+import sys, statistics
+t = {}
+for line in open(sys.argv[1]):
+    n, v = line.split()
+    t.setdefault(n, []).append(float(v))
+mb = float(sys.argv[2])
+med = {n: statistics.median(v) for n, v in t.items()}
+for n in ("serve", "nginx"):
+    runs = " ".join(f"{x*1000:.0f}" for x in t[n])
+    print(f"{n:6} median {med[n]*1000:8.1f} ms  {mb/med[n]:8.0f} MB/s   runs (ms): {runs}")
+print(f"serve/nginx throughput: {med['nginx']/med['serve']:.2f}x (goal >= 0.8x)")
+PY
+  exit 0
+fi
 S=pxb-s$$; C=pxb-c$$; WORK=$(mktemp -d)
 cleanup() { ip netns pids $S 2>/dev/null | xargs -r kill -9; ip netns del $S 2>/dev/null; ip netns del $C 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT

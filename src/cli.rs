@@ -305,6 +305,40 @@ pub struct ServeArgs {
     /// Boot URL for UEFI HTTP boot clients (vendor class HTTPClient).
     #[arg(long, value_name = "URL")]
     pub http_url: Option<String>,
+    /// Serve this directory over HTTP (GET/HEAD/Range, read-only; `NAME.ipxe.tmpl` is served
+    /// as `NAME.ipxe`, rendered per client). Without --http-url, UEFI HTTP boot clients get
+    /// http://SERVER-IP:PORT/ and their family's --boot file.
+    #[arg(long, value_name = "DIR")]
+    pub http_root: Option<String>,
+    /// Port of the HTTP server (default 8080).
+    #[arg(long, value_name = "PORT")]
+    pub http_port: Option<u16>,
+    /// A PXE boot-menu item, like dnsmasq's pxe-service: CSA (x86PC, BC_EFI, X86-64_EFI, or
+    /// bios, efi-x64, ...), menu text, boot file (none: local boot), boot server (repeatable).
+    #[arg(long = "pxe-service", value_name = "CSA,TEXT[,FILE[,SERVER]]")]
+    pub pxe_service: Vec<String>,
+    /// The prompt before the menu and seconds until its first item is taken (default 10).
+    #[arg(long, value_name = "TEXT[,TIMEOUT]")]
+    pub pxe_prompt: Option<String>,
+    /// Print what one client would get (the `[[rule]]` it matches, boot file, next-server,
+    /// faults) from this configuration, and exit 0. Describe it with --mac, --arch,
+    /// --vendor-class, --user-class, --relay.
+    #[arg(long)]
+    pub check_config: bool,
+    #[arg(long, value_name = "MAC", requires = "check_config")]
+    pub mac: Option<String>,
+    /// bios, efi-x64, efi-arm64, http-x64, uboot-arm64, ... or an option-93 code.
+    #[arg(long, value_name = "ARCH", requires = "check_config")]
+    pub arch: Option<String>,
+    /// Option 60 (default: the one firmware of --arch sends; "" for none).
+    #[arg(long, value_name = "CLASS", requires = "check_config")]
+    pub vendor_class: Option<String>,
+    /// Option 77, e.g. iPXE.
+    #[arg(long, value_name = "CLASS", requires = "check_config")]
+    pub user_class: Option<String>,
+    /// Relayed through this giaddr.
+    #[arg(long, value_name = "IP", requires = "check_config")]
+    pub relay: Option<String>,
     /// Full DHCP mode with this address range (START,END); without it: proxy mode.
     #[arg(long, value_name = "START,END")]
     pub dhcp_range: Option<String>,

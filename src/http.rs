@@ -27,6 +27,10 @@ pub struct HttpTransfer {
     pub start: Timestamp,
     pub end: Timestamp,
     pub duration_s: f64,
+    /// When the server last sent bytes not seen before (a stall is measured from here: the
+    /// client giving up later with a FIN does not make the transfer any less stalled).
+    #[serde(skip)]
+    pub last_progress: Timestamp,
     pub file_kind: Option<FileKind>,
     /// Authenticode signature present in the EFI image (see `Transfer::signed`).
     pub signed: Option<bool>,
@@ -117,6 +121,7 @@ impl HttpTransfer {
             start: Timestamp(ts),
             end: Timestamp(ts),
             duration_s: 0.0,
+            last_progress: Timestamp(ts),
             file_kind: None,
             signed: None,
             stage,
@@ -150,9 +155,10 @@ impl HttpTransfer {
         }
     }
 
-    pub fn on_server_data(&mut self, seq: u32, payload: &[u8]) {
+    /// Returns whether the segment carried bytes not seen before.
+    pub fn on_server_data(&mut self, seq: u32, payload: &[u8]) -> bool {
         if payload.is_empty() {
-            return;
+            return false;
         }
         // Only bytes past what we have already seen (retransmissions overlap).
         let next = *self.flow.next_seq.get_or_insert(seq);
@@ -162,7 +168,7 @@ impl HttpTransfer {
         } else {
             let skip = (-(ahead as i64)) as usize;
             if skip >= payload.len() {
-                return;
+                return false;
             }
             &payload[skip..]
         };
@@ -191,7 +197,7 @@ impl HttpTransfer {
                     let body_start = end.saturating_sub(consumed_before);
                     body = new.get(body_start..).unwrap_or(&[]);
                 }
-                None => return,
+                None => return true,
             }
         }
         self.bytes += body.len() as u64;
@@ -208,6 +214,7 @@ impl HttpTransfer {
             }
         }
         self.update_status();
+        true
     }
 
     fn update_status(&mut self) {
@@ -280,8 +287,8 @@ mod tests {
             (h.status_code, h.content_length, h.bytes),
             (Some(200), Some(300), 100)
         );
-        // a retransmission of the same segment adds nothing
-        h.on_server_data(1000, &first);
+        // a retransmission of the same segment adds nothing (and is no progress)
+        assert!(!h.on_server_data(1000, &first));
         assert_eq!(h.bytes, 100);
         h.on_server_data(1000 + first.len() as u32, &body[100..]);
         assert_eq!(h.bytes, 300);

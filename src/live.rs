@@ -31,9 +31,18 @@ or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip and ip[6:2] & 0x1fff 
 /// The default filter plus extra UDP ports. `vlan` shifts the offsets of everything after it
 /// (a libpcap rule), so the VLAN-tagged copy of the expression must come last.
 pub fn pxe_filter(extra_ports: &[u16]) -> String {
+    pxe_filter_tcp(extra_ports, &[])
+}
+
+/// As `pxe_filter`, plus TCP ports (serve's HTTP server on a port other than 80/8080). They go
+/// inside the core expression: anything after `vlan` would be read at shifted offsets.
+pub fn pxe_filter_tcp(udp_ports: &[u16], tcp_ports: &[u16]) -> String {
     let mut core = PXE_FILTER_CORE.trim_end_matches(')').to_string();
-    for p in extra_ports {
+    for p in udp_ports {
         core.push_str(&format!(" or udp port {p}"));
+    }
+    for p in tcp_ports {
+        core.push_str(&format!(" or tcp port {p}"));
     }
     core.push(')');
     format!("{core} or (vlan and {core})")

@@ -1338,7 +1338,9 @@ impl Tracker {
             }
             let before = h.status;
             if from_server {
-                h.on_server_data(t.seq, t.payload);
+                if h.on_server_data(t.seq, t.payload) {
+                    h.last_progress = Timestamp(ts);
+                }
             } else if !t.payload.is_empty() && !retransmitted {
                 let had = !h.method.is_empty();
                 h.on_client_data(t.payload);

@@ -1043,3 +1043,90 @@ fn windowed_bursts_lose_nothing_in_probes_capture() {
         );
     }
 }
+
+/// serve's boot menu (--pxe-service / --pxe-prompt, like dnsmasq's): the proxy offer carries
+/// option 43 with the menu instead of a file, the client asks 4011 for the first item and gets
+/// that item's file (not the --boot file of its family).
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
+fn probe_against_serve_boot_menu() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::with_dhcp_peer("pbm");
+    let r = root(&n);
+    let _u = Proc(n.udhcpd());
+    let _s = serve(
+        &n,
+        &r,
+        &[
+            "--pxe-service",
+            "x86PC,menu BIOS,undionly.0",
+            "--pxe-service",
+            "x86PC,Boot from disk",
+            "--pxe-service",
+            "X86-64_EFI,menu UEFI,syslinux.efi",
+            "--pxe-prompt",
+            "Press F8 for the menu,0",
+        ],
+    );
+    for (args, file) in [
+        (vec!["--arch", "bios"], "undionly.0"),
+        (
+            vec!["--arch", "efi-x64", "--mac", "02:70:78:00:01:02"],
+            "syslinux.efi",
+        ),
+    ] {
+        let v = boots(&n, &r, &args, file);
+        let c = client0(&v);
+        assert_eq!(c["proxy_server"], SRV_IP, "{args:?}");
+        let st = &sessions(&v)[0]["stages"][0];
+        assert_eq!(
+            st["boot_file_source"], "boot-server",
+            "{args:?}: the file came from the 4011 ACK for the menu item"
+        );
+    }
+}
+
+/// The same menu from serve in full DHCP mode: the offer carries the address and the menu,
+/// the 4011 request for the first item gets its file.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
+fn probe_against_serve_boot_menu_full_dhcp() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("pbf");
+    let r = root(&n);
+    let _s = serve(
+        &n,
+        &r,
+        &[
+            "--dhcp-range",
+            "192.168.78.100,192.168.78.150",
+            "--pxe-service",
+            "x86PC,menu BIOS,undionly.0",
+            "--pxe-prompt",
+            "Press F8 for the menu,0",
+        ],
+    );
+    let v = boots(&n, &r, &["--arch", "bios"], "undionly.0");
+    let st = &sessions(&v)[0]["stages"][0];
+    assert_eq!(
+        st["boot_file_source"], "boot-server",
+        "the 4011 ACK for the item"
+    );
+    // A family without menu items keeps its --boot file.
+    boots(
+        &n,
+        &r,
+        &["--arch", "efi-x64", "--mac", "02:70:78:00:01:03"],
+        "ipxe.efi",
+    );
+}

@@ -1161,3 +1161,88 @@ fn tftp_only_serves_files_with_a_per_client_cap() {
         let _ = std::fs::remove_file(tmp(&format!("a{i}")));
     }
 }
+
+/// With a second address on the interface, each transfer (and each error answer) comes from the
+/// address its request went to: a client that matches replies by address (firmware does)
+/// dropped the answers from the first address.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_python3)),
+    ignore = "needs root, ip netns, python3"
+)]
+fn tftp_answers_from_the_address_each_request_went_to() {
+    if skip_unless(
+        can_netns() && have("python3"),
+        "needs root, ip netns, python3",
+    ) {
+        return;
+    }
+    let n = Netns::new("mad");
+    for c in [
+        vec!["-n", &n.srv, "addr", "add", "192.168.78.3/24", "dev", "vs0"],
+        vec![
+            "-n",
+            &n.cli,
+            "addr",
+            "add",
+            "192.168.78.50/24",
+            "dev",
+            "vc0",
+        ],
+    ] {
+        assert!(Command::new("ip")
+            .args(&c)
+            .status()
+            .is_ok_and(|s| s.success()));
+    }
+    let root = n.path("tftp");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::write(format!("{root}/f.bin"), vec![7u8; 3000]).expect("file");
+    let b = bin();
+    let b = b.to_string_lossy();
+    let mut s = n.spawn(
+        &n.srv,
+        &[
+            &b,
+            "serve",
+            "-i",
+            "vs0",
+            "--tftp-only",
+            "--tftp-root",
+            &root,
+            "--no-observe",
+            "--duration",
+            "30",
+        ],
+        "serve.log",
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let py = r#"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for target in ("192.168.78.1", "192.168.78.3"):
+    for name in (b"f.bin", b"missing.bin"):
+        s.sendto(b"\x00\x01" + name + b"\x00octet\x00", (target, 69))
+        data, addr = s.recvfrom(2048)
+        if data[1] == 3:
+            s.sendto(b"\x00\x05\x00\x00done\x00", addr)
+        print(target, name.decode(), data[1], addr[0], addr[1] != 69)
+"#;
+    let out = n
+        .exec(&n.cli, &["python3", "-c", py])
+        .output()
+        .expect("python3");
+    let _ = Command::new("kill")
+        .args(["-TERM", &s.id().to_string()])
+        .status();
+    let _ = s.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text,
+        "192.168.78.1 f.bin 3 192.168.78.1 True\n192.168.78.1 missing.bin 5 192.168.78.1 True\n\
+         192.168.78.3 f.bin 3 192.168.78.3 True\n192.168.78.3 missing.bin 5 192.168.78.3 True\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

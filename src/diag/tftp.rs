@@ -534,7 +534,9 @@ pub fn http_error(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
             (TransferStatus::Aborted, _) => {
                 format!("the connection was reset after {} bytes", h.bytes)
             }
-            (TransferStatus::Incomplete, _) if ctx.observed_after(s, h.end) >= 5.0 => {
+            // From the last new byte, not the last frame: a client that gives up on a stalled
+            // download (its FIN) just before the capture ends still saw a stall.
+            (TransferStatus::Incomplete, _) if ctx.observed_after(s, h.last_progress) >= 5.0 => {
                 format!(
                     "it stalled after {} of {} bytes",
                     h.bytes,

@@ -620,7 +620,12 @@ impl Client {
         let from_proxy = boot.server_id != ch.server_id && boot.yiaddr.is_unspecified();
         // UEFI firmware always does boot-server discovery with a proxy; BIOS ROMs and iPXE only
         // when the proxy gave no file (a boot menu instead).
-        let ask_4011 = from_proxy && (boot.file.is_none() || (self.id.arch != 0 && !self.id.ipxe));
+        // A boot menu in the DHCP server's own offer (dnsmasq or serve with pxe-service in full
+        // DHCP mode) means the same: ask that server's 4011 for the first item.
+        let menu_only = boot.file.is_none() && boot.boot_item.is_some();
+        let ask_4011 = (from_proxy
+            && (boot.file.is_none() || (self.id.arch != 0 && !self.id.ipxe)))
+            || menu_only;
         if ask_4011 {
             return self.boot_server_request(now, &boot);
         }

@@ -85,6 +85,22 @@ pub struct DhcpResponder {
     pub leases_changed: bool,
     /// Last IPv4 address seen for each client (ties TFTP, which has no MAC, to --fault-for).
     pub ip_of: HashMap<Mac, Ipv4Addr>,
+    /// The client last seen at each address (TFTP and HTTP name clients by address only).
+    pub mac_at: HashMap<Ipv4Addr, Mac>,
+    /// Option-93 code and family each client last sent (per-client HTTP templates).
+    pub seen: HashMap<Mac, (Option<u16>, Family)>,
+    /// `http://IP:PORT` of serve's own HTTP server (--http-root without --http-url): UEFI HTTP
+    /// boot clients get their family's boot file under it.
+    pub http_base: Option<String>,
+    /// `[[rule]]` tables, first match wins (rules.rs).
+    pub rules: Vec<super::rules::Rule>,
+    /// The rule each client last matched (TFTP and HTTP carry no MAC: their faults come from
+    /// the rule of the client at that address).
+    pub rule_of: HashMap<Mac, usize>,
+    /// The rule of the request being handled.
+    current_rule: Option<super::rules::Rule>,
+    /// --pxe-service / --pxe-prompt: a boot menu instead of a file for the clients it lists.
+    pub menu: Option<super::menu::Menu>,
 }
 
 const OP_DISCOVER: u8 = 1;
@@ -153,6 +169,20 @@ impl DhcpResponder {
             handed_ipxe: HashMap::new(),
             leases_changed: false,
             ip_of: HashMap::new(),
+            seen: HashMap::new(),
+            mac_at: HashMap::new(),
+            http_base: None,
+            rules: Vec::new(),
+            rule_of: HashMap::new(),
+            current_rule: None,
+            menu: None,
+        }
+    }
+
+    fn learn_ip(&mut self, mac: Mac, ip: Ipv4Addr) {
+        self.ip_of.insert(mac, ip);
+        if self.mac_at.len() < 65_536 || self.mac_at.contains_key(&ip) {
+            self.mac_at.insert(ip, mac);
         }
     }
 
@@ -168,7 +198,34 @@ impl DhcpResponder {
             return None;
         }
         let vc = m.opt_str(60).unwrap_or_default();
+        // A matching [[rule]]: its URL for HTTP boot, its script for iPXE; its boot file takes
+        // the family's place below (so an iPXE binary still leads to the script, not a loop).
+        let rule = self.current_rule.clone();
+        if let Some(r) = &rule {
+            if vc.starts_with("HTTPClient") {
+                if let Some(u) = &r.url {
+                    return Some(u.clone());
+                }
+            } else if m.is_ipxe() && r.script.is_some() && r.boot.is_none() {
+                return r.script.clone();
+            }
+        }
+        let rule_boot = rule.as_ref().and_then(|r| r.boot.clone());
+        let script = rule
+            .as_ref()
+            .and_then(|r| r.script.clone())
+            .or_else(|| self.cfg.ipxe_script.clone());
         if vc.starts_with("HTTPClient") {
+            if self.cfg.http_url.is_none() {
+                if let Some(base) = &self.http_base {
+                    let fam = family_of(m);
+                    let code = m.arch_list().first().copied();
+                    let file = code
+                        .and_then(|c| self.cfg.boot_codes.get(&c))
+                        .or_else(|| self.cfg.boot.get(&fam))?;
+                    return Some(format!("{base}/{}", file.trim_start_matches('/')));
+                }
+            }
             return self.cfg.http_url.clone();
         }
         let url_fault = faulty && f.boot_url && vc.starts_with("PXEClient") && !m.is_ipxe();
@@ -177,7 +234,7 @@ impl DhcpResponder {
             .first()
             .and_then(|c| self.cfg.boot_codes.get(c))
         {
-            if !(faulty && f.arch_mismatch) {
+            if !(faulty && f.arch_mismatch) && rule_boot.is_none() {
                 return Some(file.clone());
             }
         }
@@ -189,19 +246,21 @@ impl DhcpResponder {
                 Family::Bios
             };
         }
-        let file = self.cfg.boot.get(&fam).cloned().or_else(|| {
-            if faulty && f.arch_mismatch {
-                self.cfg.boot.values().next().cloned()
-            } else {
-                None
-            }
-        })?;
+        let file = rule_boot
+            .or_else(|| self.cfg.boot.get(&fam).cloned())
+            .or_else(|| {
+                if faulty && f.arch_mismatch {
+                    self.cfg.boot.values().next().cloned()
+                } else {
+                    None
+                }
+            })?;
         if is_ipxe_binary(&file) {
             // An iPXE ROM asking for its first file gets it; an iPXE we loaded gets the script.
             let loaded_before = self.handed_ipxe.get(mac).is_some_and(|x| *x != m.xid);
             if m.is_ipxe() && loaded_before && !(faulty && f.ipxe_chainload_loop) {
-                if let Some(s) = &self.cfg.ipxe_script {
-                    return Some(s.clone());
+                if let Some(s) = script {
+                    return Some(s);
                 }
             }
             self.handed_ipxe.insert(*mac, m.xid);
@@ -328,8 +387,83 @@ impl DhcpResponder {
         o
     }
 
-    /// Handle one request that arrived on `local_port` (67 or 4011) from `src`.
+    /// Option 43 with the boot menu for this client (PXE clients whose arch has items; not
+    /// iPXE, which would show the ROM's menu again).
+    fn menu_offer(&self, m: &Dhcp4<'_>) -> Option<Vec<u8>> {
+        let menu = self.menu.as_ref()?;
+        let vc = m.opt_str(60).unwrap_or_default();
+        if !vc.starts_with("PXEClient") || m.is_ipxe() {
+            return None;
+        }
+        let items = menu.items(m.arch_list().first().copied(), family_of(m));
+        menu.option43(&items, self.cfg.server_ip)
+    }
+
+    /// The menu item a boot-server request asks for (option 43 sub-option 71).
+    fn menu_choice(&self, m: &Dhcp4<'_>) -> Option<(super::menu::Service, u16, u16)> {
+        let menu = self.menu.as_ref()?;
+        let (t, layer) = super::menu::boot_item(&m.opt_concat(43)?)?;
+        menu.service(t).map(|s| (s.clone(), t, layer))
+    }
+
+    /// The rule this request's client matches (first match wins).
+    pub fn rule_for(&self, m: &Dhcp4<'_>, mac: Mac) -> Option<usize> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let id = super::rules::ClientId::from_dhcp(m, mac, family_of(m));
+        super::rules::decide(&self.rules, &id).map(|(i, _)| i)
+    }
+
+    /// Handle one request that arrived on `local_port` (67 or 4011) from `src`. A matching
+    /// `[[rule]]` sets the boot file, script, URL, next-server and faults for it.
     pub fn handle(
+        &mut self,
+        bytes: &[u8],
+        src: SocketAddrV4,
+        local_port: u16,
+        now: i64,
+        dhcp_port: u16,
+        bootserver_port: u16,
+    ) -> Vec<Reply> {
+        let matched = match Dhcp4::parse(bytes) {
+            Ok(m) if !self.rules.is_empty() => m.mac().and_then(|mac| {
+                let i = self.rule_for(&m, mac);
+                match i {
+                    Some(i) => {
+                        if self.rule_of.len() < 65_536 || self.rule_of.contains_key(&mac) {
+                            self.rule_of.insert(mac, i);
+                        }
+                    }
+                    None => {
+                        self.rule_of.remove(&mac);
+                    }
+                }
+                i
+            }),
+            _ => None,
+        };
+        let Some(rule) = matched.and_then(|i| self.rules.get(i).cloned()) else {
+            return self.handle_request(bytes, src, local_port, now, dhcp_port, bootserver_port);
+        };
+        // The rule's faults replace the global ones (and --fault-for) for this client.
+        let saved = rule.faults.as_ref().map(|f| {
+            (
+                std::mem::replace(&mut self.cfg.faults, f.dhcp.clone()),
+                std::mem::take(&mut self.cfg.fault_for),
+            )
+        });
+        self.current_rule = Some(rule);
+        let out = self.handle_request(bytes, src, local_port, now, dhcp_port, bootserver_port);
+        self.current_rule = None;
+        if let Some((f, ff)) = saved {
+            self.cfg.faults = f;
+            self.cfg.fault_for = ff;
+        }
+        out
+    }
+
+    fn handle_request(
         &mut self,
         bytes: &[u8],
         src: SocketAddrV4,
@@ -349,6 +483,10 @@ impl DhcpResponder {
             return vec![];
         };
         let vc = m.opt_str(60).unwrap_or_default();
+        if self.seen.len() < 65_536 || self.seen.contains_key(&mac) {
+            self.seen
+                .insert(mac, (m.arch_list().first().copied(), family_of(&m)));
+        }
         let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
         // Full DHCP answers every network-boot client with next-server (U-Boot's `pxe get`
         // needs only the server); option 60 PXEClient stays for those that speak PXE.
@@ -359,7 +497,11 @@ impl DhcpResponder {
         let echo_97 = m.opt(97).map(|d| d.to_vec());
         let http = vc.starts_with("HTTPClient");
         let mut replies = vec![];
-        let siaddr = self.cfg.server_ip;
+        let siaddr = self
+            .current_rule
+            .as_ref()
+            .and_then(|r| r.next_server)
+            .unwrap_or(self.cfg.server_ip);
         let who = fmt_mac(&mac);
 
         if to_4011 {
@@ -368,15 +510,29 @@ impl DhcpResponder {
                 return vec![];
             }
             if !src.ip().is_unspecified() {
-                self.ip_of.insert(mac, *src.ip());
+                self.learn_ip(mac, *src.ip());
             }
             if faulty && f.proxy_unanswered {
                 return vec![];
             }
-            let file = self.boot_file(&m, &mac);
+            let choice = self.menu_choice(&m);
+            let (file, item43, siaddr) = match &choice {
+                Some((svc, t, layer)) => {
+                    let (t, l) = (t.to_be_bytes(), layer.to_be_bytes());
+                    (
+                        svc.file.clone(),
+                        Some(vec![71, 4, t[0], t[1], l[0], l[1], 255]),
+                        svc.server.unwrap_or(siaddr),
+                    )
+                }
+                None => (self.boot_file(&m, &mac), None, siaddr),
+            };
             let mut opts = self.options(OP_ACK, true, http, echo_97.as_deref(), false, faulty);
             if let Some(file) = &file {
                 opts.push((67, self.opt67(file, &mac)));
+            }
+            if let Some(o) = item43 {
+                opts.push((43, o));
             }
             let bytes = encode_reply(
                 &m,
@@ -401,11 +557,21 @@ impl DhcpResponder {
                 if !pxe || (faulty && f.no_offer) {
                     return vec![];
                 }
-                let file = self.boot_file(&m, &mac);
+                // A boot menu replaces the file: the ROM shows it, then asks port 4011 for the
+                // item chosen.
+                let menu43 = self.menu_offer(&m);
+                let file = match menu43 {
+                    Some(_) => None,
+                    None => self.boot_file(&m, &mac),
+                };
                 let mut opts =
                     self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                let with_menu = menu43.is_some();
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -428,7 +594,11 @@ impl DhcpResponder {
                     from_port: dhcp_port,
                     bytes,
                     delay_ms: delay,
-                    note: format!("{who} proxy OFFER file={}", file.unwrap_or_default()),
+                    note: if with_menu {
+                        format!("{who} proxy OFFER with a boot menu (option 43)")
+                    } else {
+                        format!("{who} proxy OFFER file={}", file.unwrap_or_default())
+                    },
                 });
             }
             (OP_DISCOVER, true) => {
@@ -454,7 +624,13 @@ impl DhcpResponder {
                         },
                     );
                 }
-                let file = if netboot {
+                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+                let menu43 = if netboot && !(faulty && f.no_boot_file) {
+                    self.menu_offer(&m)
+                } else {
+                    None
+                };
+                let file = if netboot && menu43.is_none() {
                     self.boot_file(&m, &mac)
                 } else {
                     None
@@ -462,7 +638,7 @@ impl DhcpResponder {
                 // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(
                     OP_OFFER,
-                    pxe && file.is_some(),
+                    pxe && (file.is_some() || menu43.is_some()),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
@@ -470,6 +646,9 @@ impl DhcpResponder {
                 );
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,
@@ -549,15 +728,21 @@ impl DhcpResponder {
                     },
                 );
                 self.leases_changed = true;
-                self.ip_of.insert(mac, ip);
-                let file = if netboot {
+                self.learn_ip(mac, ip);
+                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+                let menu43 = if netboot && !(faulty && f.no_boot_file) {
+                    self.menu_offer(&m)
+                } else {
+                    None
+                };
+                let file = if netboot && menu43.is_none() {
                     self.boot_file(&m, &mac)
                 } else {
                     None
                 };
                 let mut opts = self.options(
                     OP_ACK,
-                    pxe && file.is_some(),
+                    pxe && (file.is_some() || menu43.is_some()),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
@@ -565,6 +750,9 @@ impl DhcpResponder {
                 );
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
+                }
+                if let Some(o) = menu43 {
+                    opts.push((43, o));
                 }
                 let bytes = encode_reply(
                     &m,

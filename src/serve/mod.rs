@@ -2,9 +2,14 @@
 //! labs, with faults that reproduce what `analyze` detects. The responders (dhcp.rs, tftp.rs)
 //! are sans-IO; this file validates the configuration and runtime.rs owns sockets and timers.
 
+pub mod check;
 pub mod dhcp;
 pub mod dhcp6;
+pub mod http;
+pub mod httpd;
+pub mod menu;
 pub mod privdrop;
+pub mod rules;
 pub mod runtime;
 pub mod tftp;
 
@@ -41,6 +46,12 @@ pub struct ConfigFile {
     pub faults: Option<Vec<String>>,
     pub fault_for: Option<Vec<String>>,
     pub write: Option<String>,
+    pub http_root: Option<String>,
+    pub http_port: Option<u16>,
+    /// `[[rule]]`: per-client settings, first match wins.
+    pub rule: Option<Vec<rules::RuleFile>>,
+    pub pxe_service: Option<Vec<String>>,
+    pub pxe_prompt: Option<String>,
 }
 
 /// Everything `serve` needs, validated.
@@ -59,6 +70,12 @@ pub struct ServeConfig {
     /// No DHCP/boot-server sockets: a TFTP server next to the site's own DHCP.
     pub tftp_only: bool,
     pub write: Option<String>,
+    /// Serve's own HTTP server (--http-root): root and port.
+    pub http_root: Option<String>,
+    pub http_port: u16,
+    pub http_fault: http::HttpFault,
+    pub rules: Vec<rules::Rule>,
+    pub menu: Option<menu::Menu>,
 }
 
 pub const FAULTS: &[(&str, &str)] = &[
@@ -99,6 +116,10 @@ pub const FAULTS: &[(&str, &str)] = &[
     (
         "relay-reply-misrouted",
         "answer relayed requests by broadcast on our segment, not to giaddr:67",
+    ),
+    (
+        "http-error",
+        "=404|500|reset|stall: answer HTTP requests with this status, a RST after the headers, or half the body and then silence",
     ),
 ];
 
@@ -162,6 +183,10 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
                 t.drop_percent = p;
             }
             "tftp-options-ignored" => t.ignore_options = true,
+            // Serve's HTTP server: parsed by parse_http_fault.
+            "http-error" => {
+                http::parse_fault(arg)?;
+            }
             other => {
                 let names: Vec<&str> = FAULTS.iter().map(|(n, _)| *n).collect();
                 return Err(format!(
@@ -172,6 +197,28 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
         }
     }
     Ok((d, t))
+}
+
+/// The last `http-error` in the list (like the other faults, a later one wins).
+pub fn parse_http_fault(list: &[String]) -> Result<http::HttpFault, String> {
+    let mut f = http::HttpFault::None;
+    for x in list {
+        match x.split_once('=') {
+            Some(("http-error", a)) => f = http::parse_fault(Some(a))?,
+            None if x == "http-error" => f = http::parse_fault(None)?,
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+impl dhcp::DhcpResponder {
+    /// The faults of the rule matched by the client at this address, if that rule has any.
+    pub fn rule_faults_at(&self, ip: Ipv4Addr) -> Option<rules::RuleFaults> {
+        let mac = self.mac_at.get(&ip)?;
+        let i = self.rule_of.get(mac)?;
+        self.rules.get(*i)?.faults.clone()
+    }
 }
 
 fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
@@ -199,8 +246,13 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         }
         (None, None) => ConfigFile::default(),
     };
-    let interface = a.interface.clone().or(file.interface).ok_or("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)")?;
-    if !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
+    // --check-config answers from the configuration alone: no interface needed.
+    let interface = match a.interface.clone().or(file.interface) {
+        Some(i) => i,
+        None if a.check_config => "lo".into(),
+        None => return Err("serve needs an explicit --interface (a PXE server nobody meant to start is a rogue server)".into()),
+    };
+    if !a.check_config && !std::path::Path::new(&format!("/sys/class/net/{interface}")).exists() {
         return Err(format!(
             "no such interface `{interface}` (see `pxe-inspect capture --list`)"
         ));
@@ -243,17 +295,51 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     if a.tftp_only && tftp_root.is_none() {
         return Err("--tftp-only needs --tftp-root DIR".into());
     }
+    let rules_boot = !a.pxe_service.is_empty()
+        || file.pxe_service.is_some()
+        || file.rule.as_ref().is_some_and(|r| {
+            r.iter()
+                .any(|x| x.boot.is_some() || x.url.is_some() || x.script.is_some())
+        });
     if !a.tftp_only
         && boot.is_empty()
         && boot_codes.is_empty()
         && a.http_url.is_none()
         && file.http_url.is_none()
+        && !rules_boot
     {
         return Err("nothing to boot: give --boot FAMILY=FILE (e.g. --boot bios=pxelinux.0 --boot efi-x64=syslinux.efi), or --tftp-only to serve files next to your own DHCP server".into());
     }
     let mut all_faults = file.faults.unwrap_or_default();
     all_faults.extend(a.faults.iter().cloned());
+    let rules = rules::build(file.rule.as_deref().unwrap_or_default())?;
+    let mut services = vec![];
+    for sv in file.pxe_service.iter().flatten().chain(&a.pxe_service) {
+        services.push(menu::parse_service(sv)?);
+    }
+    let prompt = a
+        .pxe_prompt
+        .clone()
+        .or(file.pxe_prompt)
+        .map(|p| menu::parse_prompt(&p))
+        .transpose()?;
+    if prompt.is_some() && services.is_empty() {
+        return Err("--pxe-prompt needs a menu: give --pxe-service CSA,TEXT,FILE".into());
+    }
+    let menu = (!services.is_empty()).then_some(menu::Menu { prompt, services });
     let (dfaults, tfaults) = parse_faults(&all_faults)?;
+    let http_fault = parse_http_fault(&all_faults)?;
+    let http_root = a.http_root.clone().or(file.http_root);
+    if let Some(r) = &http_root {
+        if !std::path::Path::new(r).is_dir() {
+            return Err(format!("--http-root `{r}` is not a directory"));
+        }
+    }
+    if http_fault != http::HttpFault::None && http_root.is_none() {
+        return Err(
+            "--fault http-error needs serve's own HTTP server: give --http-root DIR".into(),
+        );
+    }
     let mut fault_for = vec![];
     for m in file
         .fault_for
@@ -266,9 +352,15 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     }
     let server_ip = match a.server_ip.clone().or(file.server_ip) {
         Some(s) => ip(&s, "--server-ip")?,
-        None => interface_ipv4(&interface).ok_or(format!(
-            "interface `{interface}` has no IPv4 address; give --server-ip"
-        ))?,
+        None => match interface_ipv4(&interface) {
+            Some(ip) => ip,
+            None if a.check_config => Ipv4Addr::UNSPECIFIED,
+            None => {
+                return Err(format!(
+                    "interface `{interface}` has no IPv4 address; give --server-ip"
+                ))
+            }
+        },
     };
     let pool = match a.dhcp_range.clone().or(file.dhcp_range) {
         None => None,
@@ -350,6 +442,11 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         max_transfers_per_client: a.max_transfers_per_client.unwrap_or(8).max(1),
         tftp_only: a.tftp_only,
         write: a.write.clone().or(file.write),
+        http_root,
+        http_port: a.http_port.or(file.http_port).unwrap_or(8080),
+        http_fault,
+        rules,
+        menu,
     })
 }
 
@@ -361,5 +458,26 @@ pub fn run(a: &ServeArgs) -> i32 {
             return crate::exit::USAGE;
         }
     };
+    if a.check_config {
+        let ask = check::Ask {
+            mac: a.mac.clone(),
+            arch: a.arch.clone(),
+            vendor_class: a.vendor_class.clone(),
+            user_class: a.user_class.clone(),
+            relay: a.relay.clone(),
+        };
+        let base = (cfg.http_root.is_some() && cfg.dhcp.http_url.is_none())
+            .then(|| runtime::http_base(&cfg));
+        return match check::check(&cfg, base, &ask) {
+            Ok(text) => {
+                print!("{text}");
+                crate::exit::OK
+            }
+            Err(e) => {
+                eprintln!("pxe-inspect serve: {e}");
+                crate::exit::USAGE
+            }
+        };
+    }
     runtime::run(cfg, a)
 }

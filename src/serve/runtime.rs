@@ -32,6 +32,99 @@ fn udp_socket(iface: &str, addr: SocketAddrV4, broadcast: bool) -> io::Result<st
     Ok(s.into())
 }
 
+/// Ask the kernel for each datagram's destination address (IP_PKTINFO): with several
+/// addresses on the interface, a transfer must answer from the one its request went to.
+fn set_pktinfo(s: &std::net::UdpSocket) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket we own, with a pointer to a c_int and its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            &on as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// recvmsg(2) with IP_PKTINFO: (length, source, our address the datagram was for).
+fn recv_pktinfo(
+    fd: std::os::fd::RawFd,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, Option<Ipv4Addr>)> {
+    // SAFETY: every pointer in msghdr points at a live local of the size given; the kernel
+    // writes at most msg_namelen / msg_controllen bytes; cmsgs are walked with the libc macros
+    // within msg_controllen and read unaligned.
+    unsafe {
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+            iov_len: buf.len(),
+        };
+        let mut control = [0u64; 16];
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_name = &mut addr as *mut libc::sockaddr_in as *mut libc::c_void;
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        let n = libc::recvmsg(fd, &mut msg, 0);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if addr.sin_family != libc::AF_INET as libc::sa_family_t {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "not IPv4"));
+        }
+        let src = SocketAddrV4::new(
+            Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr)),
+            u16::from_be(addr.sin_port),
+        );
+        let mut dst = None;
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::IPPROTO_IP && (*c).cmsg_type == libc::IP_PKTINFO {
+                let info: libc::in_pktinfo =
+                    std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::in_pktinfo);
+                // ipi_spec_dst: the local address (for a broadcast, the interface's own).
+                let a = Ipv4Addr::from(u32::from_be(info.ipi_spec_dst.s_addr));
+                if !a.is_unspecified() {
+                    dst = Some(a);
+                }
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+        Ok((n as usize, SocketAddr::V4(src), dst))
+    }
+}
+
+async fn recv_tftp(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, Option<Ipv4Addr>)> {
+    use std::os::fd::AsRawFd;
+    let fd = sock.as_raw_fd();
+    sock.async_io(tokio::io::Interest::READABLE, || recv_pktinfo(fd, buf))
+        .await
+}
+
+/// The address a transfer to `client` answers from: the one its request went to, else (no
+/// IP_PKTINFO) loopback for loopback clients and the server address.
+fn local_for(client: SocketAddr, dst: Option<Ipv4Addr>, server_ip: Ipv4Addr) -> Ipv4Addr {
+    match (dst, client) {
+        (Some(d), _) if !d.is_broadcast() && !d.is_multicast() => d,
+        (_, SocketAddr::V4(a)) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
+        _ => server_ip,
+    }
+}
+
 fn bind_hint(what: &str, port: u16, e: &io::Error) -> String {
     let hint = match e.kind() {
         io::ErrorKind::PermissionDenied => "\nhint: run as root, or grant CAP_NET_BIND_SERVICE and CAP_NET_RAW (setcap cap_net_bind_service,cap_net_raw=eip $(command -v pxe-inspect))",
@@ -46,6 +139,18 @@ struct Sockets {
     dhcp: Option<std::net::UdpSocket>,
     boot: Option<std::net::UdpSocket>,
     tftp: Option<std::net::UdpSocket>,
+    /// --http-root: serve's HTTP listener.
+    http: Option<std::net::TcpListener>,
+}
+
+fn tcp_listener(iface: &str, port: u16) -> io::Result<std::net::TcpListener> {
+    let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    s.bind_device(Some(iface.as_bytes()))?;
+    s.bind(&SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).into())?;
+    s.listen(1024)?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
 }
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
@@ -67,13 +172,32 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
         None
     };
     let tftp = match cfg.tftp_root {
+        Some(_) => {
+            let s = udp_socket(&cfg.interface, any(cfg.tftp_port), false)
+                .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?;
+            if let Err(e) = set_pktinfo(&s) {
+                eprintln!(
+                    "pxe-inspect serve: IP_PKTINFO: {e} (transfers answer from {})",
+                    cfg.dhcp.server_ip
+                );
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    let http = match cfg.http_root {
         Some(_) => Some(
-            udp_socket(&cfg.interface, any(cfg.tftp_port), false)
-                .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?,
+            tcp_listener(&cfg.interface, cfg.http_port)
+                .map_err(|e| bind_hint("HTTP", cfg.http_port, &e))?,
         ),
         None => None,
     };
-    Ok(Sockets { dhcp, boot, tftp })
+    Ok(Sockets {
+        dhcp,
+        boot,
+        tftp,
+        http,
+    })
 }
 
 pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
@@ -89,6 +213,16 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             Ok(s) => Some(Arc::new(s)),
             Err(e) => {
                 eprintln!("pxe-inspect serve: --tftp-root {r}: {e}");
+                return crate::exit::USAGE;
+            }
+        },
+        None => None,
+    };
+    let http_store = match &cfg.http_root {
+        Some(r) => match FileStore::new(std::path::Path::new(r)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("pxe-inspect serve: --http-root {r}: {e}");
                 return crate::exit::USAGE;
             }
         },
@@ -129,6 +263,17 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
                 .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
         );
     }
+    if let Some(r) = &cfg.http_root {
+        eprintln!(
+            "pxe-inspect serve: HTTP :{} root {r}{}",
+            cfg.http_port,
+            if cfg.dhcp.http_url.is_none() && !cfg.tftp_only {
+                format!(" (UEFI HTTP boot clients get {}/FILE)", http_base(&cfg))
+            } else {
+                String::new()
+            }
+        );
+    }
     // Metrics: bound now, while still root (a port below 1024 is fine); the observer feeds the
     // session counters, the responders serve's own.
     let metrics = a.metrics.map(|addr| {
@@ -149,7 +294,13 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let observer = if a.no_observe {
         None
     } else {
-        let filter = crate::live::pxe_filter(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port]);
+        // The core filter keeps TCP 80 and 8080; our HTTP server may be elsewhere.
+        let tcp: Vec<u16> = [cfg.http_port]
+            .into_iter()
+            .filter(|p| cfg.http_root.is_some() && *p != 80 && *p != 8080)
+            .collect();
+        let filter =
+            crate::live::pxe_filter_tcp(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port], &tcp);
         let cargs = CaptureArgs {
             iface: Some(cfg.interface.clone()),
             write: cfg.write.clone(),
@@ -201,7 +352,15 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let deadline = a
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d));
-    let res = rt.block_on(serve(cfg, sockets, store, stop.clone(), deadline, metrics));
+    let res = rt.block_on(serve(
+        cfg,
+        sockets,
+        store,
+        http_store,
+        stop.clone(),
+        deadline,
+        metrics,
+    ));
     stop.store(true, Ordering::SeqCst);
     drop(rt);
     if let Err(e) = res {
@@ -232,8 +391,11 @@ fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
     let attempt = || -> Result<String, String> {
         let ids = privdrop::lookup(&user)?;
         let keep = privdrop::parse_caps(a.keep_caps.as_deref().unwrap_or(""))?;
-        let problems =
+        let mut problems =
             privdrop::check_access(ids, cfg.tftp_root.as_deref(), cfg.lease_file.as_deref())?;
+        if cfg.http_root.is_some() {
+            problems.extend(privdrop::check_access(ids, cfg.http_root.as_deref(), None)?);
+        }
         if !problems.is_empty() {
             return Err(format!("user `{user}` {}", problems.join("; ")));
         }
@@ -277,10 +439,20 @@ fn now_ns(start: Instant) -> i64 {
     start.elapsed().as_nanos() as i64
 }
 
+/// `http://IP[:PORT]` of serve's own HTTP server.
+pub fn http_base(cfg: &ServeConfig) -> String {
+    if cfg.http_port == 80 {
+        format!("http://{}", cfg.dhcp.server_ip)
+    } else {
+        format!("http://{}:{}", cfg.dhcp.server_ip, cfg.http_port)
+    }
+}
+
 async fn serve(
     cfg: ServeConfig,
     sockets: Sockets,
     store: Option<Arc<FileStore>>,
+    http_store: Option<FileStore>,
     stop: Arc<AtomicBool>,
     deadline: Option<Instant>,
     metrics: Option<Arc<Metrics>>,
@@ -303,7 +475,27 @@ async fn serve(
         Some(s) => Some(conv(s)?),
         None => None,
     };
-    let responder = Arc::new(Mutex::new(DhcpResponder::new(cfg.dhcp.clone())));
+    let mut dhcp_responder = DhcpResponder::new(cfg.dhcp.clone());
+    dhcp_responder.rules = cfg.rules.clone();
+    dhcp_responder.menu = cfg.menu.clone();
+    if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
+        dhcp_responder.http_base = Some(http_base(&cfg));
+    }
+    let responder = Arc::new(Mutex::new(dhcp_responder));
+    // The HTTP server runs beside the UDP loop on the same runtime, ended with it.
+    let _http_task = match (sockets.http, http_store) {
+        (Some(l), Some(store)) => {
+            let l = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
+            let srv = Arc::new(super::httpd::HttpServer {
+                store,
+                responder: responder.clone(),
+                fault: cfg.http_fault,
+                fault_for: cfg.dhcp.fault_for.clone(),
+            });
+            Some(AbortOnDrop(tokio::spawn(super::httpd::run(l, srv))))
+        }
+        _ => None,
+    };
     if let Some(lf) = &cfg.lease_file {
         if let Ok(text) = std::fs::read_to_string(lf) {
             if let Ok(mut r) = responder.lock() {
@@ -335,9 +527,10 @@ async fn serve(
                     on_dhcp(&cfg, &responder, d, boot_sock.as_ref(), &bbuf[..n], src, cfg.bootserver_port, now_ns(start), m).await;
                 }
             }
-            r = async { match &tftp_sock { Some(s) => s.recv_from(&mut tbuf).await, None => std::future::pending().await } } => {
-                if let (Ok((n, src)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
-                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, start, m).await;
+            r = async { match &tftp_sock { Some(s) => recv_tftp(s, &mut tbuf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, src, dst)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
+                    let local = local_for(src, dst, cfg.dhcp.server_ip);
+                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, local, start, m).await;
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -416,6 +609,14 @@ async fn on_dhcp(
     }
 }
 
+/// Ends a spawned task when serve's loop ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Transfers each client address holds: a flood of RRQs from one host (many source ports)
 /// cannot take every slot of --max-transfers from everybody else (--max-transfers-per-client).
 type PerClient = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
@@ -430,6 +631,7 @@ async fn on_tftp(
     per_client: &PerClient,
     bytes: &[u8],
     src: SocketAddr,
+    local: Ipv4Addr,
     start: Instant,
     metrics: Option<&Arc<Metrics>>,
 ) {
@@ -442,10 +644,15 @@ async fn on_tftp(
             .any(|(m, ip)| ip == a.ip() && cfg.dhcp.fault_for.contains(m)),
         _ => false,
     };
-    let faults = if faulted {
-        cfg.tftp_faults.clone()
-    } else {
-        Default::default()
+    let rule_faults = match (src, responder.lock()) {
+        (SocketAddr::V4(a), Ok(r)) if !r.rules.is_empty() => r.rule_faults_at(*a.ip()),
+        _ => None,
+    };
+    let faults = match rule_faults {
+        // A [[rule]] with faults decides for its clients.
+        Some(f) => f.tftp,
+        None if faulted => cfg.tftp_faults.clone(),
+        None => Default::default(),
     };
     let mine = per_client
         .lock()
@@ -457,11 +664,7 @@ async fn on_tftp(
         Incoming::Reply(r) => {
             // An error answer comes from a fresh TID like any transfer (RFC 1350): clients
             // that match replies by port drop one from 69.
-            let bind_ip = match src {
-                SocketAddr::V4(a) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
-                _ => cfg.dhcp.server_ip,
-            };
-            match udp_socket(&cfg.interface, SocketAddrV4::new(bind_ip, 0), false)
+            match udp_socket(&cfg.interface, SocketAddrV4::new(local, 0), false)
                 .and_then(UdpSocket::from_std)
             {
                 Ok(tid) => {
@@ -480,14 +683,13 @@ async fn on_tftp(
             }
             let per_client = per_client.clone();
             let iface = cfg.interface.clone();
-            let ip = cfg.dhcp.server_ip;
             let active = active.clone();
             let metrics = metrics.cloned();
             if let Some(m) = &metrics {
                 m.serve_transfer_started();
             }
             tokio::spawn(async move {
-                let ok = match transfer(&iface, ip, src, *t, first, start).await {
+                let ok = match transfer(&iface, local, src, *t, first, start).await {
                     Ok(ok) => ok,
                     Err(e) => {
                         eprintln!("pxe-inspect serve: transfer to {src}: {e}");
@@ -515,17 +717,12 @@ async fn on_tftp(
 /// end (the last block acknowledged), Ok(false) when it gave up or the client went away.
 async fn transfer(
     iface: &str,
-    server_ip: Ipv4Addr,
+    bind_ip: Ipv4Addr,
     client: SocketAddr,
     mut t: Transfer,
     first: Vec<Vec<u8>>,
     start: Instant,
 ) -> io::Result<bool> {
-    let bind_ip = if client.ip().is_loopback() {
-        Ipv4Addr::LOCALHOST
-    } else {
-        server_ip
-    };
     let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
     // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
