@@ -401,6 +401,55 @@ fn boots_through_a_real_relay_and_the_misrouted_reply() {
     assert_eq!(s["outcome"], "failed");
 }
 
+/// serve as the whole boot infrastructure, HTTP included (lab/ cells recorded 2026-12-02):
+/// UEFI HTTP boot with the URL serve derives for its built-in HTTP server (GRUB, its module
+/// lists, grub.cfg and the kernel over HTTP), and the iPXE chain whose script (a per-client
+/// template) and kernel come from serve's HTTP server. Both booted, no finding.
+#[test]
+fn serve_alone_boots_http_chains() {
+    let (v, code) = analyze_json(
+        &[&sample("lab-uefi-http-serve-builtin.pcap.gz")],
+        &["--fail-on", "warning"],
+    );
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    assert_eq!(s["outcome"], "booted");
+    let http = s["http"].as_array().expect("http");
+    assert!(http.len() >= 7, "{http:?}");
+    assert!(http.iter().all(|h| h["status"] == "complete"), "{http:?}");
+    assert!(http
+        .iter()
+        .any(|h| h["url"] == "http://192.168.77.1/vmlinuz-x86"));
+    let (v, code) = analyze_json(
+        &[&sample("lab-ipxe-efi-serve-http.pcap.gz")],
+        &["--fail-on", "warning"],
+    );
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    assert_eq!(s["outcome"], "booted");
+    let stages = s["stages"].as_array().expect("stages");
+    assert_eq!(stages[0]["boot_file"], "ipxe.efi");
+    assert_eq!(stages[1]["client"]["loader"], "ipxe");
+    assert_eq!(
+        stages[1]["boot_file"],
+        "http://192.168.77.1:8080/boot-http.ipxe"
+    );
+    let urls: Vec<&str> = s["http"]
+        .as_array()
+        .expect("http")
+        .iter()
+        .filter(|h| h["status"] == "complete")
+        .filter_map(|h| h["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        vec![
+            "http://192.168.77.1:8080/boot-http.ipxe",
+            "http://192.168.77.1:8080/vmlinuz"
+        ]
+    );
+}
+
 /// serve's `--fault boot-file-name-suspect` (option 67 ends in 0xFF): OVMF asks TFTP for the
 /// name with the 0xFF and is refused. The cause is the name, so the first finding says so — as an
 /// error, carrying the refused request's frames — and the consequence is not listed beside it;

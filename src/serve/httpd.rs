@@ -113,8 +113,13 @@ pub async fn run(listener: TcpListener, srv: Arc<HttpServer>) {
                     async move { Ok::<_, io::Error>(answer(&srv, peer, fault, req)) }
                 })
             };
+            // Title-Case header names: GRUB 2.06's http module matches `Content-Length: `
+            // case-sensitively, and without it reads each file until the server closes the
+            // connection — 35 s a file behind a keep-alive server (lab cell
+            // uefi-http-serve-builtin timed out on GRUB's module lists).
             let _ = http1::Builder::new()
                 .timer(TokioTimer::new())
+                .title_case_headers(true)
                 .keep_alive(true)
                 .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(stream), svc)
