@@ -489,7 +489,7 @@ impl DhcpResponder {
         }
         let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
         // Full DHCP answers every network-boot client with next-server (U-Boot's `pxe get`
-        // needs only the server); option 60 PXEClient stays for those that speak PXE.
+        // needs only the server); option 60 PXEClient only for a menu's 4011 exchange.
         let netboot = pxe || is_uboot(&m);
         let faulty = self.faulty(&mac);
         let f = self.cfg.faults.clone();
@@ -635,10 +635,13 @@ impl DhcpResponder {
                 } else {
                     None
                 };
-                // Without a boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
+                // Option 60 PXEClient only where the client needs the 4011 exchange (a menu):
+                // with the file in the offer, PXEClient only sends UEFI firmware on a needless
+                // round trip to port 4011 (which relays and firewalls may not pass). Without a
+                // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(
                     OP_OFFER,
-                    pxe && (file.is_some() || menu43.is_some()),
+                    pxe && menu43.is_some(),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
@@ -742,7 +745,7 @@ impl DhcpResponder {
                 };
                 let mut opts = self.options(
                     OP_ACK,
-                    pxe && (file.is_some() || menu43.is_some()),
+                    pxe && menu43.is_some(),
                     http && file.is_some(),
                     echo_97.as_deref(),
                     true,
