@@ -4,7 +4,9 @@
 //! lint's (src/lint.rs), so `lint` and `serve` understand a file the same way. Pure: a file in,
 //! serve's `ConfigFile` and line-by-line notes of what was not taken over out.
 
-use crate::lint::{read_dnsmasq, split_tags, tag_meanings, Directive, TagMeaning};
+use crate::lint::{
+    pxe_service_file, read_dnsmasq, split_tags, tag_meanings, Directive, TagMeaning,
+};
 use crate::serve::ConfigFile;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -257,29 +259,17 @@ pub fn translate(path: &Path) -> Result<Translated, String> {
             "pxe-service" => {
                 // [tag:…,]CSA,"menu text",basename|type[,server]
                 let csa = rest.first().copied().unwrap_or("");
-                let base_name = rest.get(2).copied().unwrap_or("");
-                match csa_family(csa) {
-                    Some(fam)
-                        if !base_name.is_empty()
-                            && !base_name.chars().all(|c| c.is_ascii_digit())
-                            && rest.get(3).is_none() =>
-                    {
-                        // dnsmasq offers the basename with the layer suffix .0 when it has no
-                        // dot of its own (x86PC,"…",pxelinux → pxelinux.0).
-                        let file = if base_name.contains('.') {
-                            base_name.to_string()
-                        } else {
-                            format!("{base_name}.0")
-                        };
+                match (csa_family(csa), pxe_service_file(&rest)) {
+                    (Some(fam), Some(file)) => {
                         boot.entry(fam.to_string()).or_insert(file);
                         note(&mut t, d, format!("taken over as the {fam} boot file (serve shows no menu: the first pxe-service of each architecture wins)"));
                     }
-                    Some(_) => note(
+                    (Some(_), None) => note(
                         &mut t,
                         d,
                         "a boot service type or another server: not taken over".into(),
                     ),
-                    None => note(&mut t, d, format!("CSA `{csa}`: no serve family for it")),
+                    (None, _) => note(&mut t, d, format!("CSA `{csa}`: no serve family for it")),
                 }
             }
             "tftp-root" => {

@@ -131,6 +131,22 @@ pub(crate) fn split_tags(value: &str) -> (Vec<String>, Vec<String>, Vec<String>)
     (with, without, rest)
 }
 
+/// The boot file a `pxe-service=CSA,"menu text",basename[,server]` line makes dnsmasq offer
+/// (fields after the tags): the basename with the layer suffix `.0` when it has no dot of its
+/// own (x86PC,"…",pxelinux → pxelinux.0). None for a numeric boot service type or a file on
+/// another server — not a file of this TFTP root.
+pub(crate) fn pxe_service_file<S: AsRef<str>>(rest: &[S]) -> Option<String> {
+    let base = rest.get(2)?.as_ref();
+    if rest.get(3).is_some() || base.is_empty() || base.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(if base.contains('.') {
+        base.to_string()
+    } else {
+        format!("{base}.0")
+    })
+}
+
 /// Which clients a tag selects, as far as lint can tell.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TagMeaning {
@@ -380,17 +396,10 @@ fn lint_dnsmasq(path: &Path) -> Result<Vec<Problem>, String> {
             // address means the file is not ours to check.
             for d in ds.iter().filter(|d| d.key == "pxe-service") {
                 let (_, _, rest) = split_tags(&d.value);
-                let (Some(base), None) = (rest.get(2), rest.get(3)) else {
+                let Some(name) = pxe_service_file(&rest) else {
                     continue;
                 };
-                if base.is_empty() || base.chars().all(|c| c.is_ascii_digit()) {
-                    continue;
-                }
-                let name = if base.contains('.') {
-                    base.clone()
-                } else {
-                    format!("{base}.0")
-                };
+                let base = rest.get(2).map(String::as_str).unwrap_or("");
                 if !root.join(name.trim_start_matches('/')).is_file() {
                     out.push(problem(
                         "tftp-file-not-found",

@@ -7,6 +7,7 @@
 //! time in, replies out; the runtime owns the socket.
 
 use crate::proto::{arch_info, Family};
+use crate::wire::dhcp6::be16;
 use std::collections::BTreeMap;
 use std::net::{Ipv6Addr, SocketAddrV6};
 
@@ -96,25 +97,10 @@ pub fn duid_ll(mac: [u8; 6]) -> Vec<u8> {
     d
 }
 
-fn be16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
-}
-
-/// (code, value) of an option area; stops at the first option that overruns (hostile input).
+/// (code, value) of an option area, by the analyzer's own reader (which stops at the first
+/// option that overruns); what it notes about malformed options is not ours to report.
 fn options(d: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = vec![];
-    let mut i = 0;
-    while i + 4 <= d.len() && out.len() < 256 {
-        let (Some(code), Some(len)) = (be16(d, i), be16(d, i + 2)) else {
-            break;
-        };
-        let Some(v) = d.get(i + 4..i + 4 + usize::from(len)) else {
-            break;
-        };
-        out.push((code, v));
-        i += 4 + usize::from(len);
-    }
-    out
+    crate::wire::dhcp6::options(d, &mut Vec::new())
 }
 
 fn put(out: &mut Vec<u8>, code: u16, v: &[u8]) {

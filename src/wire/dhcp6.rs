@@ -27,7 +27,7 @@ pub struct Dhcp6 {
     pub issues: Vec<String>,
 }
 
-fn be16(d: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn be16(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
 }
 
@@ -37,7 +37,7 @@ fn addr(d: &[u8]) -> Option<Ipv6Addr> {
 }
 
 /// Iterate (code, value) over a DHCPv6 option area, recording overruns.
-fn options<'a>(d: &'a [u8], issues: &mut Vec<String>) -> Vec<(u16, &'a [u8])> {
+pub(crate) fn options<'a>(d: &'a [u8], issues: &mut Vec<String>) -> Vec<(u16, &'a [u8])> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 4 <= d.len() && out.len() < 256 {
