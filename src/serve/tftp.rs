@@ -13,9 +13,11 @@ pub struct TftpFaults {
     pub error_code: Option<u16>,
     /// Stop sending at this block (`tftp-incomplete=BLOCK`).
     pub stop_at_block: Option<u64>,
-    /// Lose this share of blocks once (`tftp-retransmits=PERCENT`): the block is sent, its ACK
-    /// is treated as lost and the block goes out again on the timeout, which is what a lossy
-    /// path looks like from either end of the wire.
+    /// Lose this share of blocks once (`tftp-retransmits=PERCENT`): the block is sent, its ACKs
+    /// are treated as lost until the block goes out again (on the timeout, or on the client's
+    /// late re-ask), which is what a lossy path looks like from either end of the wire. The
+    /// client re-sending the same ACK on its own timer must not get past the loss: that raced
+    /// our timer and made the fault vanish on some machines.
     pub drop_percent: u8,
     /// Ignore the client's options: no OACK (`tftp-options-ignored`).
     pub ignore_options: bool,
@@ -129,7 +131,7 @@ pub struct Transfer {
     pub gave_up: bool,
     faults: TftpFaults,
     sends: u64,
-    /// Blocks whose next ACK is ignored (simulated loss).
+    /// Blocks whose ACKs are ignored until they are sent again (simulated loss).
     lose_ack: std::collections::HashSet<u64>,
     max_sent: u64,
     /// When data last went out (a duplicate ACK soon after is an echo, later a plea).
@@ -261,6 +263,8 @@ impl Transfer {
             }
             if self.dropped(k) {
                 self.lose_ack.insert(k);
+            } else if k <= self.max_sent {
+                self.lose_ack.remove(&k); // this is the resend the loss asked for
             }
             out.push(self.block(k));
             self.sent_up_to = k;
@@ -294,7 +298,7 @@ impl Transfer {
                     .rev()
                     .find(|k| k % 65536 == u64::from(block));
                 let Some(k) = k else { return vec![] };
-                if self.lose_ack.remove(&k) {
+                if self.lose_ack.contains(&k) {
                     return vec![]; // injected loss: as if this ACK never arrived; the timer resends
                 }
                 if k < self.base {
@@ -574,6 +578,48 @@ mod tests {
             );
         }
         assert_eq!(last, 70_001, "70000 full blocks + an empty final one");
+    }
+
+    #[test]
+    fn injected_loss_survives_the_clients_own_reack() {
+        // CI saw tftp-retransmits=25 vanish: the client re-sent ACK k on its 1 s timer before
+        // our 1 s timer fired, and that second ACK got past the "loss". Every block's ACK is
+        // lost here; the client re-acks at once and again later, and each block still goes
+        // out twice.
+        let (s, _) = store(&[("l", 1500)]);
+        let faults = TftpFaults {
+            drop_percent: 100,
+            ..TftpFaults::default()
+        };
+        let (mut t, out) = Transfer::start(&s, &rrq("l", &[]), 0, &faults).expect("starts");
+        assert_eq!(blocks_of(&out), vec![1]);
+        let mut sends = 1;
+        let mut now = 0;
+        for k in 1..=3u16 {
+            for _ in 0..3 {
+                now += 100_000_000;
+                assert!(
+                    t.on_packet(&Tftp::Ack { block: k }.encode(), now)
+                        .is_empty(),
+                    "ACK {k} is lost until block {k} is sent again"
+                );
+            }
+            now = t.poll_timeout().expect("deadline");
+            assert_eq!(
+                blocks_of(&t.on_timeout(now)),
+                vec![k],
+                "resent on the timer"
+            );
+            sends += 1;
+            let next = t.on_packet(&Tftp::Ack { block: k }.encode(), now + 1);
+            if k < 3 {
+                assert_eq!(blocks_of(&next), vec![k + 1]);
+                sends += 1;
+            }
+        }
+        // 1500 bytes at 512 = blocks 1, 2, 3 (476 bytes): the last ACK ends it.
+        assert!(t.done);
+        assert_eq!(sends, 6, "three blocks, each sent twice");
     }
 
     #[test]
