@@ -342,6 +342,14 @@ pub struct ServeArgs {
     /// Full DHCP mode with this address range (START,END); without it: proxy mode.
     #[arg(long, value_name = "START,END")]
     pub dhcp_range: Option<String>,
+    /// Also serve DHCPv6 netboot (SOLICIT/ADVERTISE/REQUEST/REPLY, option 59 boot URL by
+    /// option 61) with addresses from this range (START,END), TFTP and HTTP over IPv6 too.
+    /// Without it: no DHCPv6 socket.
+    #[arg(long, value_name = "START,END")]
+    pub dhcp6_range: Option<String>,
+    /// Our IPv6 address, the one boot URLs name (default: the interface's first global one).
+    #[arg(long, value_name = "IPV6")]
+    pub server_ip6: Option<String>,
     #[arg(long, value_name = "MASK")]
     pub netmask: Option<String>,
     #[arg(long, value_name = "IP")]
@@ -362,6 +370,9 @@ pub struct ServeArgs {
     pub server_ip: Option<String>,
     #[arg(long, value_name = "PORT")]
     pub dhcp_port: Option<u16>,
+    /// DHCPv6 server port (default 547), with --dhcp6-range.
+    #[arg(long, value_name = "PORT")]
+    pub dhcp6_port: Option<u16>,
     #[arg(long, value_name = "PORT")]
     pub bootserver_port: Option<u16>,
     #[arg(long, value_name = "PORT")]

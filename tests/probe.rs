@@ -741,6 +741,146 @@ fn probe_dhcpv6_against_dnsmasq() {
     }
 }
 
+/// serve --dhcp6-range: probe's DHCPv6 firmware client gets an address and option 59 from serve
+/// (by option 61: x64 → TFTP URL, x64 HTTP → serve's own HTTP server over IPv6), the file then
+/// comes over TFTP and HTTP on IPv6 from the same serve, and the DHCPv6 faults are what probe
+/// reports.
+#[test]
+#[cfg_attr(
+    not(all(pxe_root, has_dnsmasq, has_busybox, pxe_ipxe_pkg, pxe_syslinux_efi)),
+    ignore = "needs root, ip netns, dnsmasq, busybox and the ipxe + syslinux-efi packages"
+)]
+fn probe_dhcpv6_against_serve() {
+    if !ready() {
+        return;
+    }
+    let n = Netns::new("ps6");
+    for (ns, ifc, addr) in [
+        (&n.srv, &n.srv_if, "fd00:78::1"),
+        (&n.cli, &n.cli_if, "fd00:78::2"),
+    ] {
+        for c in [
+            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=0"),
+            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.{ifc}.disable_ipv6=0"),
+            format!("ip -n {ns} addr add {addr}/64 dev {ifc} nodad"),
+        ] {
+            assert!(
+                std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&c)
+                    .status()
+                    .is_ok_and(|s| s.success()),
+                "{c}"
+            );
+        }
+    }
+    let r = root(&n);
+    let range = ["--dhcp6-range", "fd00:78::100,fd00:78::1ff"];
+    {
+        let mut args = range.to_vec();
+        args.extend(["--http-root", &r, "--http-port", "8080"]);
+        let _s = serve(&n, &r, &args);
+        std::thread::sleep(Duration::from_millis(1500)); // link-local address leaves DAD
+        let (v, code) = probe(&n, &["--dhcpv6", "--arch", "efi-x64"]);
+        let c = client0(&v);
+        assert_eq!(c["ok"], true, "{c}");
+        assert_eq!(code, 0);
+        assert_eq!(c["boot_url"], "tftp://[fd00:78::1]/ipxe.efi");
+        assert!(
+            c["leased_ip6"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("fd00:78::1")),
+            "{c}"
+        );
+        let (v, _) = probe(
+            &n,
+            &["--dhcpv6", "--arch", "16", "--mac", "02:70:78:00:06:02"],
+        );
+        assert_eq!(
+            client0(&v)["boot_url"],
+            "http://[fd00:78::1]:8080/ipxe.efi",
+            "HTTP boot clients get serve's own HTTP server"
+        );
+        // The file over TFTP on IPv6 (tftp-hpa) and over HTTP on IPv6 (curl), byte for byte.
+        let want = std::fs::read(format!("{r}/ipxe.efi")).expect("ipxe.efi");
+        let got = n.path("got-tftp6.efi");
+        let st = n
+            .exec(
+                &n.cli,
+                &[
+                    "tftp",
+                    "-6",
+                    "fd00:78::1",
+                    "-m",
+                    "binary",
+                    "-c",
+                    "get",
+                    "ipxe.efi",
+                    &got,
+                ],
+            )
+            .status()
+            .expect("tftp");
+        assert!(st.success(), "tftp -6 get");
+        assert_eq!(
+            std::fs::read(&got).unwrap_or_default(),
+            want,
+            "TFTP over IPv6"
+        );
+        let got = n.path("got-http6.efi");
+        let st = n
+            .exec(
+                &n.cli,
+                &[
+                    "curl",
+                    "-sf",
+                    "-g",
+                    "-o",
+                    &got,
+                    "http://[fd00:78::1]:8080/ipxe.efi",
+                ],
+            )
+            .status()
+            .expect("curl");
+        assert!(st.success(), "curl over IPv6");
+        assert_eq!(
+            std::fs::read(&got).unwrap_or_default(),
+            want,
+            "HTTP over IPv6"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for (fault, id) in [
+        ("dhcpv6-no-boot-url", "dhcpv6-no-boot-url"),
+        ("dhcpv6-status-error=2", "dhcpv6-status-error"),
+    ] {
+        let mut args = range.to_vec();
+        args.extend(["--fault", fault]);
+        let _s = serve(&n, &r, &args);
+        std::thread::sleep(Duration::from_millis(700));
+        let (v, code) = probe(
+            &n,
+            &[
+                "--dhcpv6",
+                "--arch",
+                "efi-x64",
+                "--offer-wait",
+                "0.5",
+                "--timeout",
+                "8",
+            ],
+        );
+        assert_eq!(client0(&v)["ok"], false, "{fault}");
+        assert_eq!(code, 1, "{fault}");
+        assert!(
+            all_finding_ids(&v).contains(&id.to_string()),
+            "{fault}: {:?}",
+            all_finding_ids(&v)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 fn status_field(pid: u32, field: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()

@@ -86,6 +86,9 @@ struct Lease {
 
 pub struct Dhcp6Responder {
     cfg: Dhcp6Config,
+    /// `http://[server]:port` of serve's own HTTP server (--http-root without --http-url): HTTP
+    /// boot clients get it and their family's boot file.
+    pub http_base: Option<String>,
     /// By client DUID.
     leases: BTreeMap<Vec<u8>, Lease>,
 }
@@ -119,19 +122,28 @@ impl Dhcp6Responder {
     pub fn new(cfg: Dhcp6Config) -> Dhcp6Responder {
         Dhcp6Responder {
             cfg,
+            http_base: None,
             leases: BTreeMap::new(),
         }
     }
 
     /// The boot URL for a client of arch `code` (None when nothing is configured for it).
     fn boot_url(&self, arch: Option<u16>) -> Option<String> {
+        // No option 61 (some firmware leaves it out of DHCPv6): an x64 UEFI PXE client.
         let info = arch_info(arch.unwrap_or(7));
-        if info.http {
-            return self.cfg.http_url.clone();
-        }
         let file = arch
             .and_then(|c| self.cfg.boot_codes.get(&c))
-            .or_else(|| self.cfg.boot.get(&info.family))?;
+            .or_else(|| self.cfg.boot.get(&info.family));
+        if info.http {
+            return match (&self.cfg.http_url, &self.http_base, file) {
+                (Some(u), _, _) => Some(u.clone()),
+                (None, Some(base), Some(f)) => {
+                    Some(format!("{base}/{}", f.trim_start_matches('/')))
+                }
+                _ => None,
+            };
+        }
+        let file = file?;
         if file.contains("://") {
             return Some(file.clone());
         }

@@ -31,6 +31,9 @@ pub struct ConfigFile {
     pub ipxe_script: Option<String>,
     pub http_url: Option<String>,
     pub dhcp_range: Option<String>,
+    /// DHCPv6 netboot with addresses from START,END (`--dhcp6-range`).
+    pub dhcp6_range: Option<String>,
+    pub server_ip6: Option<String>,
     pub netmask: Option<String>,
     pub router: Option<String>,
     pub dns: Option<Vec<String>>,
@@ -40,6 +43,7 @@ pub struct ConfigFile {
     pub static_hosts: Option<BTreeMap<String, String>>,
     pub server_ip: Option<String>,
     pub dhcp_port: Option<u16>,
+    pub dhcp6_port: Option<u16>,
     pub bootserver_port: Option<u16>,
     pub tftp_port: Option<u16>,
     pub max_transfers: Option<usize>,
@@ -76,6 +80,9 @@ pub struct ServeConfig {
     pub http_fault: http::HttpFault,
     pub rules: Vec<rules::Rule>,
     pub menu: Option<menu::Menu>,
+    /// --dhcp6-range: the DHCPv6 responder's configuration (TFTP and HTTP over IPv6 with it).
+    pub dhcp6: Option<dhcp6::Dhcp6Config>,
+    pub dhcp6_port: u16,
 }
 
 pub const FAULTS: &[(&str, &str)] = &[
@@ -120,6 +127,14 @@ pub const FAULTS: &[(&str, &str)] = &[
     (
         "http-error",
         "=404|500|reset|stall: answer HTTP requests with this status, a RST after the headers, or half the body and then silence",
+    ),
+    (
+        "dhcpv6-no-boot-url",
+        "answer DHCPv6 netboot clients without option 59 (boot URL)",
+    ),
+    (
+        "dhcpv6-status-error",
+        "=CODE: answer DHCPv6 REQUESTs with this status in the IA_NA (default 2 NoAddrsAvail)",
     ),
 ];
 
@@ -187,6 +202,10 @@ pub fn parse_faults(list: &[String]) -> Result<(DhcpFaults, TftpFaults), String>
             "http-error" => {
                 http::parse_fault(arg)?;
             }
+            // The DHCPv6 responder: parsed by parse_dhcp6_faults.
+            "dhcpv6-no-boot-url" | "dhcpv6-status-error" => {
+                parse_dhcp6_faults(std::slice::from_ref(f))?;
+            }
             other => {
                 let names: Vec<&str> = FAULTS.iter().map(|(n, _)| *n).collect();
                 return Err(format!(
@@ -212,6 +231,35 @@ pub fn parse_http_fault(list: &[String]) -> Result<http::HttpFault, String> {
     Ok(f)
 }
 
+/// The DHCPv6 faults in the list.
+pub fn parse_dhcp6_faults(list: &[String]) -> Result<dhcp6::Dhcp6Faults, String> {
+    let mut f = dhcp6::Dhcp6Faults::default();
+    for x in list {
+        let (name, arg) = match x.split_once('=') {
+            Some((n, a)) => (n, Some(a)),
+            None => (x.as_str(), None),
+        };
+        match name {
+            "dhcpv6-no-boot-url" => f.no_boot_url = true,
+            "dhcpv6-status-error" => {
+                let code: u16 = arg.unwrap_or("2").parse().map_err(|_| {
+                    "--fault dhcpv6-status-error=CODE: CODE is a DHCPv6 status number (1-6)"
+                        .to_string()
+                })?;
+                if !(1..=6).contains(&code) {
+                    return Err(
+                        "--fault dhcpv6-status-error=CODE: CODE is a failure status 1-6 (0 is Success)"
+                            .into(),
+                    );
+                }
+                f.status_error = Some(code);
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
 impl dhcp::DhcpResponder {
     /// The faults of the rule matched by the client at this address, if that rule has any.
     pub fn rule_faults_at(&self, ip: Ipv4Addr) -> Option<rules::RuleFaults> {
@@ -219,6 +267,24 @@ impl dhcp::DhcpResponder {
         let i = self.rule_of.get(mac)?;
         self.rules.get(*i)?.faults.clone()
     }
+}
+
+/// The interface's MAC (for our DHCPv6 DUID-LL).
+fn interface_mac(iface: &str) -> Option<[u8; 6]> {
+    let text = std::fs::read_to_string(format!("/sys/class/net/{iface}/address")).ok()?;
+    dhcp::parse_mac(text.trim())
+}
+
+/// The interface's first global (not link-local) IPv6 address: the one boot URLs name.
+fn interface_ipv6(iface: &str) -> Option<std::net::Ipv6Addr> {
+    let devs = pcap::Device::list().ok()?;
+    let d = devs.into_iter().find(|d| d.name == iface)?;
+    d.addresses.iter().find_map(|a| match a.addr {
+        std::net::IpAddr::V6(v) if (v.segments()[0] & 0xffc0) != 0xfe80 && !v.is_loopback() => {
+            Some(v)
+        }
+        _ => None,
+    })
 }
 
 fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
@@ -416,6 +482,54 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
             })
         }
     };
+    let dhcp6 = match a.dhcp6_range.clone().or(file.dhcp6_range) {
+        None => None,
+        Some(r) => {
+            let v6 = |s: &str, what: &str| -> Result<std::net::Ipv6Addr, String> {
+                s.trim()
+                    .parse()
+                    .map_err(|_| format!("{what}: `{s}` is not an IPv6 address"))
+            };
+            let (s, e) = r
+                .split_once(',')
+                .ok_or(format!("--dhcp6-range `{r}`: expected START,END"))?;
+            let (start, end) = (v6(s, "--dhcp6-range")?, v6(e, "--dhcp6-range")?);
+            if u128::from(start) > u128::from(end) {
+                return Err(format!("--dhcp6-range `{r}`: START is after END"));
+            }
+            if a.tftp_only {
+                return Err("--tftp-only serves files only: drop --dhcp6-range".into());
+            }
+            let server_ip6 = match a.server_ip6.clone().or(file.server_ip6) {
+                Some(s) => v6(&s, "--server-ip6")?,
+                None => match interface_ipv6(&interface) {
+                    Some(ip) => ip,
+                    None if a.check_config => std::net::Ipv6Addr::UNSPECIFIED,
+                    None => {
+                        return Err(format!(
+                            "interface `{interface}` has no global IPv6 address (the boot URL must name one); give --server-ip6"
+                        ))
+                    }
+                },
+            };
+            let mac = interface_mac(&interface).unwrap_or([2, 0x70, 0x78, 0, 0, 1]);
+            let lease = a.lease_time.or(file.lease_time).unwrap_or(3600);
+            Some(dhcp6::Dhcp6Config {
+                server_duid: dhcp6::duid_ll(mac),
+                server_ip: server_ip6,
+                pool: dhcp6::Pool6 {
+                    start,
+                    end,
+                    preferred_secs: lease,
+                    valid_secs: lease.saturating_mul(2),
+                },
+                boot: boot.clone(),
+                boot_codes: boot_codes.clone(),
+                http_url: a.http_url.clone().or(file.http_url.clone()),
+                faults: parse_dhcp6_faults(&all_faults)?,
+            })
+        }
+    };
     Ok(ServeConfig {
         interface,
         tftp_root,
@@ -447,6 +561,8 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         http_fault,
         rules,
         menu,
+        dhcp6,
+        dhcp6_port: a.dhcp6_port.or(file.dhcp6_port).unwrap_or(547),
     })
 }
 

@@ -8,21 +8,29 @@ use crate::cli::{CaptureArgs, ServeArgs};
 use crate::metrics::Metrics;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
-fn udp_socket(iface: &str, addr: SocketAddrV4, broadcast: bool) -> io::Result<std::net::UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+fn udp_socket(iface: &str, addr: SocketAddr, broadcast: bool) -> io::Result<std::net::UdpSocket> {
+    let s = match addr {
+        SocketAddr::V4(_) => Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?,
+        SocketAddr::V6(_) => {
+            let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+            // The IPv4 sockets own IPv4: [::]:69 must not take v4-mapped datagrams too.
+            s.set_only_v6(true)?;
+            s
+        }
+    };
     s.set_reuse_address(true)?;
     if broadcast {
         s.set_broadcast(true)?;
     }
     // Only this interface: a lab server must not answer on the office LAN by accident.
     s.bind_device(Some(iface.as_bytes()))?;
-    s.bind(&SocketAddr::V4(addr).into())?;
+    s.bind(&addr.into())?;
     s.set_nonblocking(true)?;
     // A rack booting at once sends hundreds of RRQs/DISCOVERs within a millisecond while the
     // loop is busy sending windows; the default ~208 KiB buffer dropped them (500 clients,
@@ -30,6 +38,26 @@ fn udp_socket(iface: &str, addr: SocketAddrV4, broadcast: bool) -> io::Result<st
     // this at net.core.rmem_max; it is a limit, not an allocation.
     let _ = s.set_recv_buffer_size(4 << 20);
     Ok(s.into())
+}
+
+/// The DHCPv6 server socket: [::]:547 on the interface, joined to All_DHCP_Relay_Agents_and_Servers
+/// (ff02::1:2), where clients send SOLICIT and REQUEST.
+fn dhcp6_socket(iface: &str, port: u16) -> io::Result<std::net::UdpSocket> {
+    let s = udp_socket(
+        iface,
+        SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)),
+        false,
+    )?;
+    let index = if_index(iface)?;
+    s.join_multicast_v6(&Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2), index)?;
+    Ok(s)
+}
+
+fn if_index(iface: &str) -> io::Result<u32> {
+    std::fs::read_to_string(format!("/sys/class/net/{iface}/ifindex"))?
+        .trim()
+        .parse()
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "ifindex"))
 }
 
 /// Ask the kernel for each datagram's destination address (IP_PKTINFO): with several
@@ -117,11 +145,23 @@ async fn recv_tftp(
 
 /// The address a transfer to `client` answers from: the one its request went to, else (no
 /// IP_PKTINFO) loopback for loopback clients and the server address.
-fn local_for(client: SocketAddr, dst: Option<Ipv4Addr>, server_ip: Ipv4Addr) -> Ipv4Addr {
-    match (dst, client) {
+fn local_for(client: SocketAddr, dst: Option<Ipv4Addr>, server_ip: Ipv4Addr) -> IpAddr {
+    IpAddr::V4(match (dst, client) {
         (Some(d), _) if !d.is_broadcast() && !d.is_multicast() => d,
         (_, SocketAddr::V4(a)) if a.ip().is_loopback() => Ipv4Addr::LOCALHOST,
         _ => server_ip,
+    })
+}
+
+/// For an IPv6 client: our global address when it has one of its own, else any (a link-local
+/// client is answered from our link-local address, which the kernel picks on this interface).
+fn local_for6(client: SocketAddr, server_ip6: Ipv6Addr) -> IpAddr {
+    match client {
+        SocketAddr::V6(a) if (a.ip().segments()[0] & 0xffc0) == 0xfe80 => {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        }
+        SocketAddr::V6(a) if a.ip().is_loopback() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        _ => IpAddr::V6(server_ip6),
     }
 }
 
@@ -141,20 +181,39 @@ struct Sockets {
     tftp: Option<std::net::UdpSocket>,
     /// --http-root: serve's HTTP listener.
     http: Option<std::net::TcpListener>,
+    /// --dhcp6-range: DHCPv6 (547), and TFTP and HTTP over IPv6 beside their IPv4 sockets.
+    dhcp6: Option<std::net::UdpSocket>,
+    tftp6: Option<std::net::UdpSocket>,
+    http6: Option<std::net::TcpListener>,
 }
 
-fn tcp_listener(iface: &str, port: u16) -> io::Result<std::net::TcpListener> {
-    let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+fn tcp_listener(iface: &str, port: u16, v6: bool) -> io::Result<std::net::TcpListener> {
+    let (domain, addr) = if v6 {
+        (
+            Domain::IPV6,
+            SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)),
+        )
+    } else {
+        (
+            Domain::IPV4,
+            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)),
+        )
+    };
+    let s = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+    if v6 {
+        s.set_only_v6(true)?;
+    }
     s.set_reuse_address(true)?;
     s.bind_device(Some(iface.as_bytes()))?;
-    s.bind(&SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).into())?;
+    s.bind(&addr.into())?;
     s.listen(1024)?;
     s.set_nonblocking(true)?;
     Ok(s.into())
 }
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
-    let any = |p| SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p);
+    let any = |p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p));
+    let any6 = |p| SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, p, 0, 0));
     let dhcp = if cfg.tftp_only {
         None
     } else {
@@ -187,16 +246,38 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
     };
     let http = match cfg.http_root {
         Some(_) => Some(
-            tcp_listener(&cfg.interface, cfg.http_port)
+            tcp_listener(&cfg.interface, cfg.http_port, false)
                 .map_err(|e| bind_hint("HTTP", cfg.http_port, &e))?,
         ),
         None => None,
     };
+    let (mut dhcp6, mut tftp6, mut http6) = (None, None, None);
+    if cfg.dhcp6.is_some() {
+        dhcp6 = Some(
+            dhcp6_socket(&cfg.interface, cfg.dhcp6_port)
+                .map_err(|e| bind_hint("DHCPv6", cfg.dhcp6_port, &e))?,
+        );
+        if cfg.tftp_root.is_some() {
+            tftp6 = Some(
+                udp_socket(&cfg.interface, any6(cfg.tftp_port), false)
+                    .map_err(|e| bind_hint("TFTP over IPv6", cfg.tftp_port, &e))?,
+            );
+        }
+        if cfg.http_root.is_some() {
+            http6 = Some(
+                tcp_listener(&cfg.interface, cfg.http_port, true)
+                    .map_err(|e| bind_hint("HTTP over IPv6", cfg.http_port, &e))?,
+            );
+        }
+    }
     Ok(Sockets {
         dhcp,
         boot,
         tftp,
         http,
+        dhcp6,
+        tftp6,
+        http6,
     })
 }
 
@@ -261,6 +342,21 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
                 .as_ref()
                 .map(|r| format!(" root {r}"))
                 .unwrap_or_else(|| " (no TFTP root: TFTP off)".into())
+        );
+    }
+    if let Some(d6) = &cfg.dhcp6 {
+        eprintln!(
+            "pxe-inspect serve: DHCPv6 :{} on {} ([{}]), addresses {}-{}{}",
+            cfg.dhcp6_port,
+            cfg.interface,
+            d6.server_ip,
+            d6.pool.start,
+            d6.pool.end,
+            if cfg.tftp_root.is_some() {
+                ", TFTP over IPv6"
+            } else {
+                ""
+            }
         );
     }
     if let Some(r) = &cfg.http_root {
@@ -448,6 +544,15 @@ pub fn http_base(cfg: &ServeConfig) -> String {
     }
 }
 
+/// `http://[IPV6][:PORT]` of serve's own HTTP server, for DHCPv6 HTTP boot clients.
+pub fn http_base6(cfg: &ServeConfig, ip6: Ipv6Addr) -> String {
+    if cfg.http_port == 80 {
+        format!("http://[{ip6}]")
+    } else {
+        format!("http://[{ip6}]:{}", cfg.http_port)
+    }
+}
+
 async fn serve(
     cfg: ServeConfig,
     sockets: Sockets,
@@ -475,6 +580,27 @@ async fn serve(
         Some(s) => Some(conv(s)?),
         None => None,
     };
+    let dhcp6_sock = match sockets.dhcp6 {
+        Some(s) => Some(conv(s)?),
+        None => None,
+    };
+    let tftp6_sock = match sockets.tftp6 {
+        Some(s) => Some(conv(s)?),
+        None => None,
+    };
+    let mut responder6 = cfg.dhcp6.clone().map(|c| {
+        let ip6 = c.server_ip;
+        let mut r = super::dhcp6::Dhcp6Responder::new(c);
+        if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
+            r.http_base = Some(http_base6(&cfg, ip6));
+        }
+        r
+    });
+    let server_ip6 = cfg
+        .dhcp6
+        .as_ref()
+        .map(|c| c.server_ip)
+        .unwrap_or(Ipv6Addr::UNSPECIFIED);
     let mut dhcp_responder = DhcpResponder::new(cfg.dhcp.clone());
     dhcp_responder.rules = cfg.rules.clone();
     dhcp_responder.menu = cfg.menu.clone();
@@ -482,20 +608,21 @@ async fn serve(
         dhcp_responder.http_base = Some(http_base(&cfg));
     }
     let responder = Arc::new(Mutex::new(dhcp_responder));
-    // The HTTP server runs beside the UDP loop on the same runtime, ended with it.
-    let _http_task = match (sockets.http, http_store) {
-        (Some(l), Some(store)) => {
+    // The HTTP server runs beside the UDP loop on the same runtime, ended with it (one
+    // server, an IPv4 and with --dhcp6-range an IPv6 listener).
+    let mut _http_tasks = vec![];
+    if let (Some(l), Some(store)) = (sockets.http, http_store) {
+        let srv = Arc::new(super::httpd::HttpServer {
+            store,
+            responder: responder.clone(),
+            fault: cfg.http_fault,
+            fault_for: cfg.dhcp.fault_for.clone(),
+        });
+        for l in std::iter::once(l).chain(sockets.http6) {
             let l = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
-            let srv = Arc::new(super::httpd::HttpServer {
-                store,
-                responder: responder.clone(),
-                fault: cfg.http_fault,
-                fault_for: cfg.dhcp.fault_for.clone(),
-            });
-            Some(AbortOnDrop(tokio::spawn(super::httpd::run(l, srv))))
+            _http_tasks.push(AbortOnDrop(tokio::spawn(super::httpd::run(l, srv.clone()))));
         }
-        _ => None,
-    };
+    }
     if let Some(lf) = &cfg.lease_file {
         if let Ok(text) = std::fs::read_to_string(lf) {
             if let Ok(mut r) = responder.lock() {
@@ -512,6 +639,8 @@ async fn serve(
     let mut dbuf = vec![0u8; 2048];
     let mut bbuf = vec![0u8; 2048];
     let mut tbuf = vec![0u8; 2048];
+    let mut d6buf = vec![0u8; 2048];
+    let mut t6buf = vec![0u8; 2048];
     loop {
         if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -531,6 +660,22 @@ async fn serve(
                 if let (Ok((n, src, dst)), Some(store), Some(sock)) = (r, &store, &tftp_sock) {
                     let local = local_for(src, dst, cfg.dhcp.server_ip);
                     on_tftp(&cfg, &responder, store, sock, &active, &per_client, &tbuf[..n], src, local, start, m).await;
+                }
+            }
+            r = async { match &dhcp6_sock { Some(s) => s.recv_from(&mut d6buf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, SocketAddr::V6(src))), Some(sock), Some(r6)) = (r, &dhcp6_sock, responder6.as_mut()) {
+                    for reply in r6.handle(&d6buf[..n], src, now_ns(start)) {
+                        if let Err(e) = sock.send_to(&reply.bytes, reply.dst).await {
+                            eprintln!("pxe-inspect serve: send to {}: {e}", reply.dst);
+                        }
+                        eprintln!("pxe-inspect serve: {} -> {}", reply.note, reply.dst);
+                    }
+                }
+            }
+            r = async { match &tftp6_sock { Some(s) => s.recv_from(&mut t6buf).await, None => std::future::pending().await } } => {
+                if let (Ok((n, src)), Some(store), Some(sock)) = (r, &store, &tftp6_sock) {
+                    let local = local_for6(src, server_ip6);
+                    on_tftp(&cfg, &responder, store, sock, &active, &per_client, &t6buf[..n], src, local, start, m).await;
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -631,7 +776,7 @@ async fn on_tftp(
     per_client: &PerClient,
     bytes: &[u8],
     src: SocketAddr,
-    local: Ipv4Addr,
+    local: IpAddr,
     start: Instant,
     metrics: Option<&Arc<Metrics>>,
 ) {
@@ -664,7 +809,7 @@ async fn on_tftp(
         Incoming::Reply(r) => {
             // An error answer comes from a fresh TID like any transfer (RFC 1350): clients
             // that match replies by port drop one from 69.
-            match udp_socket(&cfg.interface, SocketAddrV4::new(local, 0), false)
+            match udp_socket(&cfg.interface, SocketAddr::new(local, 0), false)
                 .and_then(UdpSocket::from_std)
             {
                 Ok(tid) => {
@@ -717,13 +862,13 @@ async fn on_tftp(
 /// end (the last block acknowledged), Ok(false) when it gave up or the client went away.
 async fn transfer(
     iface: &str,
-    bind_ip: Ipv4Addr,
+    bind_ip: IpAddr,
     client: SocketAddr,
     mut t: Transfer,
     first: Vec<Vec<u8>>,
     start: Instant,
 ) -> io::Result<bool> {
-    let sock = UdpSocket::from_std(udp_socket(iface, SocketAddrV4::new(bind_ip, 0), false)?)?;
+    let sock = UdpSocket::from_std(udp_socket(iface, SocketAddr::new(bind_ip, 0), false)?)?;
     sock.connect(client).await?;
     // A failed send is a lost packet (a firewall's EPERM, ENOBUFS under load): the retransmission
     // timer recovers it. Only "connection refused" (ICMP port unreachable: the client is gone)
