@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 /// The CI subset: (scenario, what the capture must show). Chosen to cover the most firmware
 /// families and servers in 10 boots: BIOS, UEFI x64, IA32, Secure Boot, ARM32, ARM64, U-Boot,
-/// PXE over IPv6; dnsmasq (full and proxy), ISC dhcpd, Kea, `serve` (full and proxy); one
+/// PXE over IPv6 (from serve's DHCPv6); dnsmasq (full and proxy), ISC dhcpd, Kea, `serve` (full and proxy); one
 /// failure. (UEFI HTTP boot waits for its known issue: lab/README.md.)
 const CI_SUBSET: &[(&str, &str)] = &[
     ("bios-kea", "booted"),
@@ -36,7 +36,7 @@ const CI_SUBSET: &[(&str, &str)] = &[
     ("uboot-arm64-serve", "booted"),
     ("bios-dnsmasq-proxy", "booted"),
     ("uefi-x64-serve-proxy", "booted"),
-    ("uefi-ipv6-dnsmasq", "booted"),
+    ("uefi-ipv6-serve", "booted"),
     ("uefi-http-dnsmasq", "booted"),
     ("fail-arch-mismatch", "arch-mismatch"),
     ("fail-serve-name-suspect", "boot-file-name-suspect"),
