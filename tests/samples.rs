@@ -507,6 +507,29 @@ fn a_resent_http_get_segment_is_not_a_second_request() {
     }
 }
 
+/// OVMF HTTP boot tries IPv4 first (4 DISCOVERs, nobody answers: serve's IPv4 DHCP was moved
+/// off port 67), then IPv6: serve's DHCPv6 hands http://[fd77::1]/grubhttpx64.efi and its HTTP
+/// server over IPv6 the files; GRUB loads the kernel. The silent IPv4 attempt is the fallback's
+/// cause, not a failure: booted, no dhcp-no-offer (it was `failed` with one).
+#[test]
+fn an_unanswered_ipv4_attempt_before_an_ipv6_boot_is_not_a_failure() {
+    let file = sample("lab-uefi-http6-serve.pcap.gz");
+    let (v, code) = analyze_json(&[&file], &["--fail-on", "warning"]);
+    assert_eq!(code, 0, "{:?}", all_finding_ids(&v));
+    let s = &sessions(&v)[0];
+    assert_eq!(sessions(&v).len(), 1);
+    assert_eq!(s["outcome"], "booted");
+    let http = s["http"].as_array().expect("http");
+    assert!(
+        http.iter().all(|h| h["url"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("http://[fd77::1]")),
+        "every request over IPv6"
+    );
+    assert!(http.iter().all(|h| h["status"] == "complete"));
+}
+
 /// Secure Boot on, an unsigned GRUB downloaded completely, then "Access Denied" and the
 /// firmware's fallbacks (IPv6 PXE, HTTP boot): `nbp-rejected`, the image reported unsigned, and
 /// no finding for the fallbacks that follow.

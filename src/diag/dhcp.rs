@@ -24,6 +24,19 @@ pub fn is_v6_fallback(s: &BootSession, st: &Stage) -> bool {
         || after_completed_fetch(s, st)
 }
 
+/// An unanswered IPv4 attempt that the same firmware followed with a DHCPv6 one that was
+/// answered: UEFI tries IPv4 first and falls back to IPv6 (an IPv6-only boot network, PXE or
+/// HTTP boot). The boot's fate is the IPv6 stage's; the silence on IPv4 is expected there, not
+/// the cause (lab cell uefi-http6-serve: booted over IPv6, was reported failed for it).
+fn gave_way_to_v6(s: &BootSession, st: &Stage) -> bool {
+    st.protocol == Protocol::Dhcpv4
+        && !answered(st)
+        && s.stages
+            .iter()
+            .skip(st.index + 1)
+            .any(|n| n.protocol == Protocol::Dhcpv6 && answered(n))
+}
+
 /// Did an earlier stage fetch a file completely? Then this stage is a fallback (UEFI tries
 /// IPv6 PXE and HTTP boot after its IPv4 boot started a loader, or after its NBP was refused):
 /// what it lacks is a consequence, not the cause (CONTRACT.md, Outcomes).
@@ -47,7 +60,7 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
         let Some(first) = st.discovers.first() else {
             continue;
         };
-        if is_v6_fallback(s, st) {
+        if is_v6_fallback(s, st) || gave_way_to_v6(s, st) {
             continue;
         }
         let t0 = dhcp_time(s, first).unwrap_or(st.start);
