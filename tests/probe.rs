@@ -666,29 +666,7 @@ fn probe_dhcpv6_against_dnsmasq() {
         return;
     }
     let n = Netns::new("pb6");
-    for c in [
-        format!(
-            "ip netns exec {} sysctl -qw net.ipv6.conf.all.disable_ipv6=0",
-            n.srv
-        ),
-        format!(
-            "ip netns exec {} sysctl -qw net.ipv6.conf.{}.disable_ipv6=0",
-            n.srv, n.srv_if
-        ),
-        format!(
-            "ip -n {} addr add fd00:78::1/64 dev {} nodad",
-            n.srv, n.srv_if
-        ),
-    ] {
-        assert!(
-            std::process::Command::new("sh")
-                .arg("-c")
-                .arg(&c)
-                .status()
-                .is_ok_and(|s| s.success()),
-            "{c}"
-        );
-    }
+    n.enable_ipv6(&n.srv, &n.srv_if, "fd00:78::1");
     let r = root(&n);
     let range = "--dhcp-range=fd00:78::100,fd00:78::1ff,64,1h";
     {
@@ -755,25 +733,8 @@ fn probe_dhcpv6_against_serve() {
         return;
     }
     let n = Netns::new("ps6");
-    for (ns, ifc, addr) in [
-        (&n.srv, &n.srv_if, "fd00:78::1"),
-        (&n.cli, &n.cli_if, "fd00:78::2"),
-    ] {
-        for c in [
-            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=0"),
-            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.{ifc}.disable_ipv6=0"),
-            format!("ip -n {ns} addr add {addr}/64 dev {ifc} nodad"),
-        ] {
-            assert!(
-                std::process::Command::new("sh")
-                    .arg("-c")
-                    .arg(&c)
-                    .status()
-                    .is_ok_and(|s| s.success()),
-                "{c}"
-            );
-        }
-    }
+    n.enable_ipv6(&n.srv, &n.srv_if, "fd00:78::1");
+    n.enable_ipv6(&n.cli, &n.cli_if, "fd00:78::2");
     let r = root(&n);
     let range = ["--dhcp6-range", "fd00:78::100,fd00:78::1ff"];
     {

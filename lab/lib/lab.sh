@@ -342,6 +342,15 @@ start_serve_dnsmasq_conf() {
   kill -0 "${PIDS[-1]}" 2>/dev/null || lab_die "pxe-inspect serve exited: $(tail -n 5 "$RUN/serve.log")"
 }
 
+# start_ra_only: router advertisements on the server segment and nothing else (dnsmasq ra-only:
+# no DHCP, no DNS), for serve's IPv6 cells — serve sends no RAs, the link's router does.
+start_ra_only() {
+  : >"$RUN/ra.log"; chmod 666 "$RUN/ra.log"
+  bg "$NS_SRV" ra dnsmasq --keep-in-foreground --port=0 --interface="$SRV_IF" --bind-interfaces \
+    --enable-ra --dhcp-range=::,constructor:"$SRV_IF",ra-only --pid-file="$RUN/ra.pid" \
+    --dhcp-leasefile="$RUN/ra.leases" --log-facility="$RUN/ra.log"
+}
+
 start_http() {      # python's http.server on port 80 of $SRV_IP, serving the TFTP root
   bg "$NS_SRV" http "$PY" -u -m http.server 80 --bind "$SRV_IP" --directory "$TFTP_ROOT"
   local end=$((SECONDS + 10))

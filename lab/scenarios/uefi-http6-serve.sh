@@ -15,9 +15,4 @@ prepare() {
   chmod -R a+rX "$TFTP_ROOT/grub"
   SERVE_ARGS="--http-root $TFTP_ROOT --http-port 80 --dhcp-port 6767 --dhcp6-range fd77::100,fd77::1ff --server-ip6 fd77::1"
 }
-servers_hook() {
-  : >"$RUN/ra.log"; chmod 666 "$RUN/ra.log"
-  bg "$NS_SRV" ra dnsmasq --keep-in-foreground --port=0 --interface="$SRV_IF" --bind-interfaces \
-    --enable-ra --dhcp-range=::,constructor:"$SRV_IF",ra-only --pid-file="$RUN/ra.pid" \
-    --dhcp-leasefile="$RUN/ra.leases" --log-facility="$RUN/ra.log"
-}
+servers_hook() { start_ra_only; }

@@ -10,9 +10,4 @@ IPV6=1
 TIMEOUT=150
 SERVE_ARGS="--dhcp6-range fd77::100,fd77::1ff --server-ip6 fd77::1"
 QEMU_EXTRA="-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n"
-servers_hook() {
-  : >"$RUN/ra.log"; chmod 666 "$RUN/ra.log"
-  bg "$NS_SRV" ra dnsmasq --keep-in-foreground --port=0 --interface="$SRV_IF" --bind-interfaces \
-    --enable-ra --dhcp-range=::,constructor:"$SRV_IF",ra-only --pid-file="$RUN/ra.pid" \
-    --dhcp-leasefile="$RUN/ra.leases" --log-facility="$RUN/ra.log"
-}
+servers_hook() { start_ra_only; }

@@ -132,6 +132,18 @@ impl Netns {
             .expect("spawn in netns")
     }
 
+    /// IPv6 on in namespace `ns` (the lab namespaces start with it off) and `addr`/64 on `ifc`,
+    /// without duplicate address detection so it is usable at once.
+    pub fn enable_ipv6(&self, ns: &str, ifc: &str, addr: &str) {
+        for c in [
+            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=0"),
+            format!("ip netns exec {ns} sysctl -qw net.ipv6.conf.{ifc}.disable_ipv6=0"),
+            format!("ip -n {ns} addr add {addr}/64 dev {ifc} nodad"),
+        ] {
+            assert!(sh(&c), "{c}");
+        }
+    }
+
     pub fn path(&self, name: &str) -> String {
         self.dir.join(name).to_string_lossy().to_string()
     }
