@@ -275,22 +275,25 @@ fn interface_mac(iface: &str) -> Option<[u8; 6]> {
     dhcp::parse_mac(text.trim())
 }
 
+/// The interface's addresses, in the order the system lists them.
+fn interface_addrs(iface: &str) -> Vec<std::net::IpAddr> {
+    let devs = pcap::Device::list().unwrap_or_default();
+    devs.into_iter()
+        .find(|d| d.name == iface)
+        .map(|d| d.addresses.iter().map(|a| a.addr).collect())
+        .unwrap_or_default()
+}
+
 /// The interface's first global (not link-local) IPv6 address: the one boot URLs name.
 fn interface_ipv6(iface: &str) -> Option<std::net::Ipv6Addr> {
-    let devs = pcap::Device::list().ok()?;
-    let d = devs.into_iter().find(|d| d.name == iface)?;
-    d.addresses.iter().find_map(|a| match a.addr {
-        std::net::IpAddr::V6(v) if (v.segments()[0] & 0xffc0) != 0xfe80 && !v.is_loopback() => {
-            Some(v)
-        }
+    interface_addrs(iface).into_iter().find_map(|a| match a {
+        std::net::IpAddr::V6(v) if !v.is_unicast_link_local() && !v.is_loopback() => Some(v),
         _ => None,
     })
 }
 
 fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
-    let devs = pcap::Device::list().ok()?;
-    let d = devs.into_iter().find(|d| d.name == iface)?;
-    d.addresses.iter().find_map(|a| match a.addr {
+    interface_addrs(iface).into_iter().find_map(|a| match a {
         std::net::IpAddr::V4(v) => Some(v),
         _ => None,
     })

@@ -15,15 +15,11 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 fn udp_socket(iface: &str, addr: SocketAddr, broadcast: bool) -> io::Result<std::net::UdpSocket> {
-    let s = match addr {
-        SocketAddr::V4(_) => Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?,
-        SocketAddr::V6(_) => {
-            let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
-            // The IPv4 sockets own IPv4: [::]:69 must not take v4-mapped datagrams too.
-            s.set_only_v6(true)?;
-            s
-        }
-    };
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        // The IPv4 sockets own IPv4: [::]:69 must not take v4-mapped datagrams too.
+        s.set_only_v6(true)?;
+    }
     s.set_reuse_address(true)?;
     if broadcast {
         s.set_broadcast(true)?;
@@ -43,11 +39,7 @@ fn udp_socket(iface: &str, addr: SocketAddr, broadcast: bool) -> io::Result<std:
 /// The DHCPv6 server socket: [::]:547 on the interface, joined to All_DHCP_Relay_Agents_and_Servers
 /// (ff02::1:2), where clients send SOLICIT and REQUEST.
 fn dhcp6_socket(iface: &str, port: u16) -> io::Result<std::net::UdpSocket> {
-    let s = udp_socket(
-        iface,
-        SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)),
-        false,
-    )?;
+    let s = udp_socket(iface, any6(port), false)?;
     let index = if_index(iface)?;
     s.join_multicast_v6(&Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2), index)?;
     Ok(s)
@@ -157,9 +149,7 @@ fn local_for(client: SocketAddr, dst: Option<Ipv4Addr>, server_ip: Ipv4Addr) -> 
 /// client is answered from our link-local address, which the kernel picks on this interface).
 fn local_for6(client: SocketAddr, server_ip6: Ipv6Addr) -> IpAddr {
     match client {
-        SocketAddr::V6(a) if (a.ip().segments()[0] & 0xffc0) == 0xfe80 => {
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-        }
+        SocketAddr::V6(a) if a.ip().is_unicast_link_local() => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         SocketAddr::V6(a) if a.ip().is_loopback() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         _ => IpAddr::V6(server_ip6),
     }
@@ -187,20 +177,18 @@ struct Sockets {
     http6: Option<std::net::TcpListener>,
 }
 
-fn tcp_listener(iface: &str, port: u16, v6: bool) -> io::Result<std::net::TcpListener> {
-    let (domain, addr) = if v6 {
-        (
-            Domain::IPV6,
-            SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)),
-        )
-    } else {
-        (
-            Domain::IPV4,
-            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)),
-        )
-    };
-    let s = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
-    if v6 {
+/// The wildcard address of each family on `port`.
+fn any(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
+}
+
+fn any6(port: u16) -> SocketAddr {
+    SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0))
+}
+
+fn tcp_listener(iface: &str, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
         s.set_only_v6(true)?;
     }
     s.set_reuse_address(true)?;
@@ -212,8 +200,6 @@ fn tcp_listener(iface: &str, port: u16, v6: bool) -> io::Result<std::net::TcpLis
 }
 
 fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
-    let any = |p| SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, p));
-    let any6 = |p| SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, p, 0, 0));
     let dhcp = if cfg.tftp_only {
         None
     } else {
@@ -246,7 +232,7 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
     };
     let http = match cfg.http_root {
         Some(_) => Some(
-            tcp_listener(&cfg.interface, cfg.http_port, false)
+            tcp_listener(&cfg.interface, any(cfg.http_port))
                 .map_err(|e| bind_hint("HTTP", cfg.http_port, &e))?,
         ),
         None => None,
@@ -265,7 +251,7 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
         }
         if cfg.http_root.is_some() {
             http6 = Some(
-                tcp_listener(&cfg.interface, cfg.http_port, true)
+                tcp_listener(&cfg.interface, any6(cfg.http_port))
                     .map_err(|e| bind_hint("HTTP over IPv6", cfg.http_port, &e))?,
             );
         }
@@ -537,19 +523,20 @@ fn now_ns(start: Instant) -> i64 {
 
 /// `http://IP[:PORT]` of serve's own HTTP server.
 pub fn http_base(cfg: &ServeConfig) -> String {
-    if cfg.http_port == 80 {
-        format!("http://{}", cfg.dhcp.server_ip)
-    } else {
-        format!("http://{}:{}", cfg.dhcp.server_ip, cfg.http_port)
-    }
+    http_base_at(IpAddr::V4(cfg.dhcp.server_ip), cfg.http_port)
 }
 
-/// `http://[IPV6][:PORT]` of serve's own HTTP server, for DHCPv6 HTTP boot clients.
-pub fn http_base6(cfg: &ServeConfig, ip6: Ipv6Addr) -> String {
-    if cfg.http_port == 80 {
-        format!("http://[{ip6}]")
+/// `http://HOST[:PORT]` of serve's HTTP server at `ip` (an IPv6 host in brackets, for DHCPv6
+/// HTTP boot clients).
+fn http_base_at(ip: IpAddr, port: u16) -> String {
+    let host = match ip {
+        IpAddr::V4(v) => v.to_string(),
+        IpAddr::V6(v) => format!("[{v}]"),
+    };
+    if port == 80 {
+        format!("http://{host}")
     } else {
-        format!("http://[{ip6}]:{}", cfg.http_port)
+        format!("http://{host}:{port}")
     }
 }
 
@@ -592,7 +579,7 @@ async fn serve(
         let ip6 = c.server_ip;
         let mut r = super::dhcp6::Dhcp6Responder::new(c);
         if cfg.http_root.is_some() && cfg.dhcp.http_url.is_none() {
-            r.http_base = Some(http_base6(&cfg, ip6));
+            r.http_base = Some(http_base_at(IpAddr::V6(ip6), cfg.http_port));
         }
         r
     });
