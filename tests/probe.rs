@@ -654,6 +654,22 @@ fn storm_of_200_against_dnsmasq_and_serve() {
     }
 }
 
+/// probe's DHCPv6 x64 UEFI client boots: exit 0, this option 59 URL, an address with this prefix.
+fn dhcpv6_boots(n: &Netns, url: &str, lease_prefix: &str) -> Value {
+    let (v, code) = probe(n, &["--dhcpv6", "--arch", "efi-x64"]);
+    let c = client0(&v);
+    assert_eq!(c["ok"], true, "{c}");
+    assert_eq!(code, 0);
+    assert_eq!(c["boot_url"], url);
+    assert!(
+        c["leased_ip6"]
+            .as_str()
+            .is_some_and(|a| a.starts_with(lease_prefix)),
+        "{c}"
+    );
+    v
+}
+
 /// DHCPv6 netboot against dnsmasq: the boot URL (option 59) comes back; without it, probe fails
 /// and the analysis names `dhcpv6-no-boot-url`.
 #[test]
@@ -678,17 +694,7 @@ fn probe_dhcpv6_against_dnsmasq() {
             ],
         ));
         std::thread::sleep(Duration::from_millis(1500)); // link-local address leaves DAD
-        let (v, code) = probe(&n, &["--dhcpv6", "--arch", "efi-x64"]);
-        let c = client0(&v);
-        assert_eq!(c["ok"], true, "{c}");
-        assert_eq!(code, 0);
-        assert_eq!(c["boot_url"], "tftp://[fd00:78::1]/ipxe.efi");
-        assert!(
-            c["leased_ip6"]
-                .as_str()
-                .is_some_and(|a| a.starts_with("fd00:78::")),
-            "{c}"
-        );
+        let v = dhcpv6_boots(&n, "tftp://[fd00:78::1]/ipxe.efi", "fd00:78::");
         let s = sessions(&v);
         assert_eq!(s.len(), 1);
         assert_eq!(
@@ -699,7 +705,7 @@ fn probe_dhcpv6_against_dnsmasq() {
             s[0]["stages"][0]["boot_file"], "ipxe.efi",
             "the analysis splits the URL"
         );
-        assert_eq!(c["released"], true);
+        assert_eq!(client0(&v)["released"], true);
     }
     std::thread::sleep(Duration::from_millis(300));
     {
@@ -742,17 +748,7 @@ fn probe_dhcpv6_against_serve() {
         args.extend(["--http-root", &r, "--http-port", "8080"]);
         let _s = serve(&n, &r, &args);
         std::thread::sleep(Duration::from_millis(1500)); // link-local address leaves DAD
-        let (v, code) = probe(&n, &["--dhcpv6", "--arch", "efi-x64"]);
-        let c = client0(&v);
-        assert_eq!(c["ok"], true, "{c}");
-        assert_eq!(code, 0);
-        assert_eq!(c["boot_url"], "tftp://[fd00:78::1]/ipxe.efi");
-        assert!(
-            c["leased_ip6"]
-                .as_str()
-                .is_some_and(|a| a.starts_with("fd00:78::1")),
-            "{c}"
-        );
+        dhcpv6_boots(&n, "tftp://[fd00:78::1]/ipxe.efi", "fd00:78::1");
         let (v, _) = probe(
             &n,
             &["--dhcpv6", "--arch", "16", "--mac", "02:70:78:00:06:02"],
