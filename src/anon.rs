@@ -10,6 +10,7 @@
 //! (UDP over IPv4, where zero means "none"). Broadcast, multicast and unspecified addresses are
 //! kept so the analysis still sees what firmware sent to whom.
 
+use crate::wire::checksum::{checksum, sum};
 use crate::wire::link::Mac;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -482,21 +483,6 @@ impl Anonymizer {
         let c = checksum(sum(0, &pseudo(udp.len(), 17)), udp);
         udp[6..8].copy_from_slice(&(if c == 0 { 0xffff } else { c }).to_be_bytes());
     }
-}
-
-fn sum(mut acc: u32, data: &[u8]) -> u32 {
-    for c in data.chunks(2) {
-        acc += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    acc
-}
-
-fn checksum(acc: u32, data: &[u8]) -> u16 {
-    let mut s = sum(acc, data);
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
 }
 
 #[cfg(test)]

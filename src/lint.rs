@@ -187,7 +187,11 @@ pub(crate) fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
             "dhcp-userclass" if fields.get(1).is_some_and(|v| v.contains("iPXE")) => {
                 e.ipxe = true;
             }
-            "dhcp-vendorclass" if fields.get(1).is_some_and(|v| v.starts_with("HTTPClient")) => {
+            "dhcp-vendorclass"
+                if fields
+                    .get(1)
+                    .is_some_and(|v| crate::proto::is_http_class(&v)) =>
+            {
                 e.http_class = true;
             }
             _ => {}

@@ -9,7 +9,7 @@ use crate::source::Frame;
 use crate::wire::defrag::Defragmenter;
 use crate::wire::dhcp4::Dhcp4;
 use crate::wire::dhcp6::Dhcp6;
-use crate::wire::link::{decode_frame, Decoded};
+use crate::wire::link::{decode_frame, DecodeErrorKind, Decoded};
 use crate::wire::Layer;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -23,6 +23,10 @@ pub struct DecodeIssue {
     /// Byte offset inside the frame (for `capture` layer issues: inside the file).
     pub offset: u64,
     pub what: String,
+    /// The packet was cut by the capture's snaplen (the problem may be the cut, not the
+    /// sender); what `analysis-truncated` cites. Not in the JSON (its text says so).
+    #[serde(skip)]
+    pub cut_by_snaplen: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -84,6 +88,18 @@ impl Pipeline {
     }
 
     fn issue(&mut self, input: usize, frame: u64, layer: Layer, offset: u64, what: String) {
+        self.issue_in(input, frame, layer, offset, what, false);
+    }
+
+    fn issue_in(
+        &mut self,
+        input: usize,
+        frame: u64,
+        layer: Layer,
+        offset: u64,
+        what: String,
+        cut_by_snaplen: bool,
+    ) {
         *self
             .stats
             .malformed
@@ -96,6 +112,7 @@ impl Pipeline {
                 layer,
                 offset,
                 what,
+                cut_by_snaplen,
             });
         }
     }
@@ -133,7 +150,7 @@ impl Pipeline {
         self.tracker.advance(ts, &mut closed);
         match decode_frame(f.linktype, data, &mut self.defrag, ts) {
             Err(e) => {
-                if e.layer == Layer::Link && e.what.starts_with("unsupported link type") {
+                if e.kind == DecodeErrorKind::UnsupportedLinkType {
                     *self.stats.unknown_linktypes.entry(f.linktype).or_insert(0) += 1;
                 } else {
                     self.issue(f.input, f.number, e.layer, e.offset as u64, e.what);
@@ -148,18 +165,11 @@ impl Pipeline {
                     match Dhcp4::parse(&udp.payload) {
                         Ok(m) => {
                             self.stats.dhcpv4 += 1;
-                            if udp.truncated
-                                && m.issues.iter().any(|i| {
-                                    i.what.contains("claims") || i.what.contains("without")
-                                })
-                            {
+                            if udp.truncated && m.issues.iter().any(|i| i.kind.looks_cut()) {
                                 // options cut by snaplen, not malformed: counted as cut frames
                             } else {
                                 for i in &m.issues {
-                                    if i.what.contains("appears more than once")
-                                        || i.what.contains("claims")
-                                        || i.what.contains("without a length")
-                                    {
+                                    if i.kind.is_malformed() {
                                         self.issue(
                                             f.input,
                                             f.number,
@@ -178,12 +188,13 @@ impl Pipeline {
                             } else {
                                 e.what
                             };
-                            self.issue(
+                            self.issue_in(
                                 f.input,
                                 f.number,
                                 Layer::Dhcp,
                                 header_off + e.offset as u64,
                                 what,
+                                udp.truncated,
                             );
                             // Still place the message in its session from the fixed fields we have.
                             if udp.truncated {
@@ -216,12 +227,13 @@ impl Pipeline {
                             } else {
                                 e.what
                             };
-                            self.issue(
+                            self.issue_in(
                                 f.input,
                                 f.number,
                                 Layer::Tftp,
                                 header_off + e.offset as u64,
                                 what,
+                                udp.truncated,
                             );
                         }
                     }

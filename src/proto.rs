@@ -272,9 +272,9 @@ impl Loader {
             Loader::Ipxe
         } else if vc.starts_with("U-Boot") || arch.is_some_and(|a| (21..=24).contains(&a)) {
             Loader::Uboot
-        } else if vc.starts_with("HTTPClient") {
+        } else if is_http_class(vc) {
             Loader::HttpBoot
-        } else if vc.starts_with("PXEClient") {
+        } else if is_pxe_class(vc) {
             Loader::Firmware
         } else if vc.starts_with("GRUB") || (arch.is_none() && after_grub_image) {
             Loader::Grub
@@ -314,6 +314,21 @@ pub struct VendorClass {
     pub kind: Option<String>,
     pub arch: Option<u16>,
     pub undi: Option<String>,
+}
+
+/// Option 60 of PXE firmware (`PXEClient…`); prefix match, as firmware and servers compare.
+pub fn is_pxe_class(vendor_class: &str) -> bool {
+    vendor_class.starts_with("PXEClient")
+}
+
+/// Option 60 of UEFI HTTP boot (`HTTPClient…`).
+pub fn is_http_class(vendor_class: &str) -> bool {
+    vendor_class.starts_with("HTTPClient")
+}
+
+/// Either network-boot class.
+pub fn is_netboot_class(vendor_class: &str) -> bool {
+    is_pxe_class(vendor_class) || is_http_class(vendor_class)
 }
 
 impl VendorClass {

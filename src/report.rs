@@ -85,7 +85,7 @@ pub fn capture_findings(inputs: &[InputInfo], stats: &Stats) -> Vec<Finding> {
         let frames = stats
             .malformed_samples
             .iter()
-            .filter(|m| m.what.contains("snaplen"))
+            .filter(|m| m.cut_by_snaplen)
             .map(|m| FrameRef {
                 input: m.input,
                 frame: m.frame,

@@ -682,6 +682,7 @@ impl Tracker {
                                 code: None,
                                 offset: 0,
                                 what: w.clone(),
+                                kind: dhcp4::IssueKind::Other,
                             })
                             .collect(),
                         text: None,

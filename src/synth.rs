@@ -145,23 +145,12 @@ fn fragment(frame: Vec<u8>, id: u16) -> Vec<Vec<u8>> {
         let more = if end < payload.len() { 0x2000 } else { 0 };
         f[ETH + 6..ETH + 8].copy_from_slice(&(more | (off / 8) as u16).to_be_bytes());
         f[ETH + 10..ETH + 12].copy_from_slice(&[0, 0]);
-        let sum = ipv4_checksum(&f[ETH..ETH + ihl]);
+        let sum = crate::wire::checksum::checksum(0, &f[ETH..ETH + ihl]);
         f[ETH + 10..ETH + 12].copy_from_slice(&sum.to_be_bytes());
         out.push(f);
         off = end;
     }
     out
-}
-
-fn ipv4_checksum(h: &[u8]) -> u16 {
-    let mut sum: u32 = h
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// Insert an 802.1Q tag (priority 0, `vid`) after the MAC addresses.
@@ -863,8 +852,11 @@ pub fn tid_flood(n: u64, per_sec: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
             options: vec![],
         })
         .encode();
-        let mut data = vec![0, 3, 0, 1];
-        data.extend_from_slice(&[0x90; 512]);
+        let data = crate::wire::tftp::Tftp::Data {
+            block: 1,
+            data: &[0x90; 512],
+        }
+        .encode();
         let t = start + i as i64 * gap;
         [
             (

@@ -358,15 +358,15 @@ fn dhcp_option_loops_and_bad_overload() {
     use pxe_inspect::probe::packet::{udp_frame, BROADCAST_MAC};
     use std::net::Ipv4Addr;
     let bootp = |mac: [u8; 6], options: &[u8], file: &[u8], sname: &[u8]| -> Vec<u8> {
-        let mut b = vec![0u8; 236];
-        b[0] = 1;
-        b[1] = 1;
-        b[2] = 6;
-        b[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
-        b[28..34].copy_from_slice(&mac);
-        b[44..44 + sname.len().min(64)].copy_from_slice(&sname[..sname.len().min(64)]);
-        b[108..108 + file.len().min(128)].copy_from_slice(&file[..file.len().min(128)]);
-        b.extend([99, 130, 83, 99]);
+        use pxe_inspect::wire::dhcp4::{Dhcp4Repr, MessageType};
+        // The header through the magic cookie from the one writer; the option bytes raw, since
+        // they are the broken part.
+        let mut r = Dhcp4Repr::request(MessageType::Discover, 0x1234_5678, mac);
+        r.options.clear();
+        r.sname = sname.to_vec();
+        r.file = file.to_vec();
+        let mut b = r.emit();
+        b.truncate(240);
         b.extend(options);
         b
     };

@@ -228,23 +228,23 @@ fn http_get_head_range_404_traversal_keepalive() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The bytes of a PXE firmware's boot-server REQUEST from 127.0.0.1.
+fn bootserver_request_bytes(mac: [u8; 6], arch: u16) -> Vec<u8> {
+    use pxe_inspect::wire::dhcp4::{Dhcp4Repr, MessageType};
+    let mut r = Dhcp4Repr::request(MessageType::Request, 0x1234_5678, mac)
+        .with(
+            60,
+            format!("PXEClient:Arch:{arch:05}:UNDI:003016").into_bytes(),
+        )
+        .with(93, arch.to_be_bytes());
+    r.ciaddr = std::net::Ipv4Addr::LOCALHOST;
+    r.emit()
+}
+
 /// A PXE boot-server REQUEST (port 4011) from 127.0.0.1: how serve learns a client's MAC, arch
 /// and address in proxy mode.
 fn bootserver_request(port: u16, mac: [u8; 6], arch: u16) {
-    let mut p = vec![0u8; 236];
-    p[0] = 1;
-    p[1] = 1;
-    p[2] = 6;
-    p[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
-    p[12..16].copy_from_slice(&[127, 0, 0, 1]);
-    p[28..34].copy_from_slice(&mac);
-    p.extend_from_slice(&[99, 130, 83, 99, 53, 1, 3]);
-    let vc = format!("PXEClient:Arch:{arch:05}:UNDI:003016");
-    p.extend_from_slice(&[60, vc.len() as u8]);
-    p.extend_from_slice(vc.as_bytes());
-    p.extend_from_slice(&[93, 2]);
-    p.extend_from_slice(&arch.to_be_bytes());
-    p.push(255);
+    let p = bootserver_request_bytes(mac, arch);
     let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
     s.set_read_timeout(Some(Duration::from_secs(2))).ok();
     s.send_to(&p, ("127.0.0.1", port)).expect("send");
@@ -499,20 +499,7 @@ fn check_config_prints_what_a_client_gets() {
 
 /// The boot-server ACK's siaddr and file field for this client.
 fn bootserver_answer(port: u16, mac: [u8; 6], arch: u16) -> (std::net::Ipv4Addr, String) {
-    let mut p = vec![0u8; 236];
-    p[0] = 1;
-    p[1] = 1;
-    p[2] = 6;
-    p[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
-    p[12..16].copy_from_slice(&[127, 0, 0, 1]);
-    p[28..34].copy_from_slice(&mac);
-    p.extend_from_slice(&[99, 130, 83, 99, 53, 1, 3]);
-    let vc = format!("PXEClient:Arch:{arch:05}:UNDI:003016");
-    p.extend_from_slice(&[60, vc.len() as u8]);
-    p.extend_from_slice(vc.as_bytes());
-    p.extend_from_slice(&[93, 2]);
-    p.extend_from_slice(&arch.to_be_bytes());
-    p.push(255);
+    let p = bootserver_request_bytes(mac, arch);
     let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
     s.set_read_timeout(Some(Duration::from_secs(2))).ok();
     s.send_to(&p, ("127.0.0.1", port)).expect("send");

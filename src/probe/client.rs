@@ -6,9 +6,10 @@
 //! and TFTP with the option sequences real firmware uses (OVMF's tsize probe aborted with
 //! error 8, then blksize+windowsize; iPXE's single request).
 
-use super::packet::{self, arp_frame, dhcp_request, udp_frame, BROADCAST_MAC};
+use super::packet::{arp_frame, dhcp_request, udp_frame, BROADCAST_MAC};
 use crate::proto::{arch_info, FileKind};
 use crate::wire::dhcp4::Dhcp4;
+use crate::wire::dhcp4::MessageType;
 use crate::wire::link::{fmt_mac, ArpPacket, Mac};
 use crate::wire::tftp::{self, Request, Tftp};
 use serde::Serialize;
@@ -359,10 +360,10 @@ impl Client {
         ((now - self.start_ns) / SEC).clamp(0, 65535) as u16
     }
 
-    /// The options firmware sends in DISCOVER and REQUEST (OVMF's parameter list).
-    fn base_options(&self, kind: u8) -> Vec<(u8, Vec<u8>)> {
-        let mut o: Vec<(u8, Vec<u8>)> =
-            vec![(53, vec![kind]), (57, 1472u16.to_be_bytes().to_vec())];
+    /// The options firmware sends in DISCOVER and REQUEST (OVMF's parameter list), after 53
+    /// (which `dhcp_request` writes first), in the firmware's order.
+    fn base_options(&self) -> Vec<(u8, Vec<u8>)> {
+        let mut o: Vec<(u8, Vec<u8>)> = vec![(57, 1472u16.to_be_bytes().to_vec())];
         o.push((
             55,
             vec![
@@ -399,12 +400,13 @@ impl Client {
 
     fn send_discover(&mut self, now: i64) -> Vec<Vec<u8>> {
         let d = dhcp_request(
+            MessageType::Discover,
             self.xid,
             self.secs(now),
             true,
             Ipv4Addr::UNSPECIFIED,
             self.id.mac,
-            &self.base_options(packet::DISCOVER),
+            &self.base_options(),
         );
         let f = udp_frame(
             self.id.mac,
@@ -459,11 +461,16 @@ impl Client {
         let mut out = vec![];
         if let (true, Some(ip), Some(ch)) = (self.cfg.release, self.ip, self.chosen.clone()) {
             if let Some(mac) = self.mac_of(ch.server_id).or(Some(ch.from_mac)) {
-                let opts = vec![
-                    (53, vec![packet::RELEASE]),
-                    (54, ch.server_id.octets().to_vec()),
-                ];
-                let d = dhcp_request(self.xid.wrapping_add(1), 0, false, ip, self.id.mac, &opts);
+                let opts = vec![(54, ch.server_id.octets().to_vec())];
+                let d = dhcp_request(
+                    MessageType::Release,
+                    self.xid.wrapping_add(1),
+                    0,
+                    false,
+                    ip,
+                    self.id.mac,
+                    &opts,
+                );
                 out.push(udp_frame(self.id.mac, mac, ip, ch.server_id, 68, 67, &d));
                 self.result.released = true;
             }
@@ -493,7 +500,7 @@ impl Client {
             tftp_server_name: m.opt_str(66),
             pxe_class: m
                 .opt_str(60)
-                .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient")),
+                .is_some_and(|v| crate::proto::is_netboot_class(&v)),
             boot_item: opt43.as_deref().and_then(first_menu_item),
             has_opt43: opt43.is_some(),
         };
@@ -584,10 +591,11 @@ impl Client {
             proxy
         };
         self.chosen = Some(addr.clone());
-        let mut o = self.base_options(packet::REQUEST);
-        o.insert(1, (50, addr.yiaddr.octets().to_vec()));
-        o.insert(2, (54, addr.server_id.octets().to_vec()));
+        let mut o = self.base_options();
+        o.insert(0, (50, addr.yiaddr.octets().to_vec()));
+        o.insert(1, (54, addr.server_id.octets().to_vec()));
         let d = dhcp_request(
+            MessageType::Request,
             self.xid,
             self.secs(now),
             true,
@@ -640,14 +648,22 @@ impl Client {
             return vec![];
         };
         self.phase = Phase::BootServer;
-        let mut o = self.base_options(packet::REQUEST);
+        let mut o = self.base_options();
         // PXE boot item: the menu's first type, layer 0. Without a menu, firmware (OVMF) sends
         // no option 43 at all, and dnsmasq ignores a request for an item it never offered.
         if let Some(item) = proxy.boot_item {
             let it = item.to_be_bytes();
             o.push((43, vec![71, 4, it[0], it[1], 0, 0, 255]));
         }
-        let d = dhcp_request(self.xid, self.secs(now), false, ip, self.id.mac, &o);
+        let d = dhcp_request(
+            MessageType::Request,
+            self.xid,
+            self.secs(now),
+            false,
+            ip,
+            self.id.mac,
+            &o,
+        );
         // BIOS ROMs send from port 68, UEFI from 4011 (the lab captures show both).
         let sport = if self.id.arch == 0 { 68 } else { 4011 };
         let f = udp_frame(self.id.mac, mac, ip, proxy.server_id, sport, 4011, &d);

@@ -6,7 +6,8 @@
 //! since the interface's kernel knows nothing of it. The URL is reported, not fetched.
 
 use super::client::{ClientConfig, Identity, ProbeResult};
-use crate::wire::dhcp6::Dhcp6;
+use crate::wire::checksum;
+use crate::wire::dhcp6::{duid_ll, Dhcp6, Dhcp6Repr, MessageType, OptionCode};
 use crate::wire::link::Mac;
 use etherparse::PacketBuilder;
 use std::net::Ipv6Addr;
@@ -49,13 +50,6 @@ fn udp6(src_mac: Mac, dst_mac: Mac, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]
     out
 }
 
-fn checksum16(mut sum: u32, data: &[u8]) -> u32 {
-    for c in data.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    sum
-}
-
 /// A Neighbor Advertisement for `target` (solicited, override) with our MAC as the target
 /// link-layer address option. Hand-built: etherparse has no ND option builder.
 pub fn neighbor_advertisement(mac: Mac, target: Ipv6Addr, to_mac: Mac, to_ip: Ipv6Addr) -> Vec<u8> {
@@ -64,14 +58,8 @@ pub fn neighbor_advertisement(mac: Mac, target: Ipv6Addr, to_mac: Mac, to_ip: Ip
     icmp.extend_from_slice(&[2, 1]);
     icmp.extend_from_slice(&mac);
     let len = icmp.len() as u32;
-    let mut sum = checksum16(0, &target.octets());
-    sum = checksum16(sum, &to_ip.octets());
-    sum += len + 58;
-    sum = checksum16(sum, &icmp);
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    let c = !(sum as u16);
+    let pseudo = checksum::sum(checksum::sum(len + 58, &target.octets()), &to_ip.octets());
+    let c = checksum::checksum(pseudo, &icmp);
     icmp[2..4].copy_from_slice(&c.to_be_bytes());
     let mut f = Vec::with_capacity(14 + 40 + icmp.len());
     f.extend_from_slice(&to_mac);
@@ -170,9 +158,7 @@ impl Client6 {
     }
 
     fn duid(&self) -> Vec<u8> {
-        let mut d = vec![0, 3, 0, 1];
-        d.extend_from_slice(&self.id.mac);
-        d
+        duid_ll(self.id.mac)
     }
 
     fn ia_na(&self, addr: Option<Ipv6Addr>) -> Vec<u8> {
@@ -187,36 +173,28 @@ impl Client6 {
         v
     }
 
-    fn message(&self, kind: u8, now: i64, extra: &[(u16, Vec<u8>)]) -> Vec<u8> {
-        let x = self.xid.to_be_bytes();
-        let mut m = vec![kind, x[1], x[2], x[3]];
+    fn message(&self, kind: MessageType, now: i64, extra: &[(u16, Vec<u8>)]) -> Vec<u8> {
         let elapsed = ((now - self.start_ns) / 10_000_000).clamp(0, 0xffff) as u16;
         let vc = self.id.vendor_class();
         let mut vendor = 343u32.to_be_bytes().to_vec(); // Intel's enterprise number, as firmware sends
         vendor.extend_from_slice(&(vc.len() as u16).to_be_bytes());
         vendor.extend_from_slice(vc.as_bytes());
-        let mut opts: Vec<(u16, Vec<u8>)> = vec![(1, self.duid())];
-        opts.extend_from_slice(extra);
-        opts.push((8, elapsed.to_be_bytes().to_vec()));
-        opts.push((
-            6,
-            [23u16, 24, 59, 60]
-                .iter()
-                .flat_map(|c| c.to_be_bytes())
-                .collect(),
-        ));
-        opts.push((61, self.id.arch.to_be_bytes().to_vec()));
-        opts.push((62, vec![1, 3, 16]));
-        opts.push((16, vendor));
+        let oro: Vec<u8> = [23u16, 24, 59, 60]
+            .iter()
+            .flat_map(|c| c.to_be_bytes())
+            .collect();
+        let mut m = Dhcp6Repr::new(kind, self.xid).with(OptionCode::ClientId, self.duid());
+        m.options.extend_from_slice(extra);
+        let mut m = m
+            .with(OptionCode::ElapsedTime, elapsed.to_be_bytes())
+            .with(OptionCode::ORO, oro)
+            .with(OptionCode::ClientArchType, self.id.arch.to_be_bytes())
+            .with(62u16, vec![1, 3, 16]) // NII: UNDI 3.16
+            .with(OptionCode::VendorClass, vendor);
         if self.id.ipxe {
-            opts.push((15, vec![0, 4, b'i', b'P', b'X', b'E']));
+            m = m.with(OptionCode::UserClass, vec![0, 4, b'i', b'P', b'X', b'E']);
         }
-        for (code, v) in opts {
-            m.extend_from_slice(&code.to_be_bytes());
-            m.extend_from_slice(&(v.len() as u16).to_be_bytes());
-            m.extend_from_slice(&v);
-        }
-        m
+        m.emit()
     }
 
     fn multicast(&self, payload: &[u8]) -> Vec<u8> {
@@ -230,7 +208,7 @@ impl Client6 {
     }
 
     fn solicit(&mut self, now: i64) -> Vec<Vec<u8>> {
-        let m = self.message(1, now, &[(3, self.ia_na(None))]);
+        let m = self.message(MessageType::Solicit, now, &[(3, self.ia_na(None))]);
         let f = self.multicast(&m);
         // RFC 8415: SOL_TIMEOUT 1 s, doubling; firmware gives up after a few rounds.
         self.deadline = now + (SEC << self.attempt.min(4));
@@ -256,7 +234,7 @@ impl Client6 {
         };
         self.phase = Phase::Requesting;
         let m = self.message(
-            3,
+            MessageType::Request,
             now,
             &[(2, a.server_duid.clone()), (3, self.ia_na(a.address))],
         );
@@ -280,7 +258,7 @@ impl Client6 {
             self.result.leased_ip6,
         ) {
             let m = self.message(
-                8,
+                MessageType::Release,
                 now,
                 &[
                     (2, c.server_duid.clone()),
@@ -314,8 +292,8 @@ impl Client6 {
             address: m.addresses.first().copied(),
             boot_url: m.boot_url.clone(),
         };
-        match (self.phase, m.msg_type) {
-            (Phase::Soliciting, 2) => {
+        match (self.phase, m.message_type()) {
+            (Phase::Soliciting, MessageType::Advertise) => {
                 self.result.offers += 1;
                 if self.adverts.is_empty() {
                     self.result.timings.offer_ms = Some((now - self.start_ns) as f64 / 1e6);
@@ -328,7 +306,7 @@ impl Client6 {
                 }
                 vec![]
             }
-            (Phase::Requesting, 7) => {
+            (Phase::Requesting, MessageType::Reply) => {
                 let _ = (&ad.from_mac, &ad.from_ip);
                 self.result.timings.ack_ms = Some((now - self.start_ns) as f64 / 1e6);
                 self.result.leased_ip6 = ad.address;
@@ -440,14 +418,11 @@ mod tests {
         let peer: Ipv6Addr = "fe80::1".parse().expect("addr");
         let na = neighbor_advertisement([2, 0x70, 0x78, 0, 0, 1], ll, [2, 0, 0, 0, 0, 9], peer);
         let icmp = &na[54..];
-        let mut sum = checksum16(0, &ll.octets());
-        sum = checksum16(sum, &peer.octets());
-        sum += icmp.len() as u32 + 58;
-        sum = checksum16(sum, icmp);
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        assert_eq!(sum, 0xffff);
+        let pseudo = checksum::sum(
+            checksum::sum(icmp.len() as u32 + 58, &ll.octets()),
+            &peer.octets(),
+        );
+        assert_eq!(checksum::checksum(pseudo, icmp), 0);
         assert_eq!(ll.to_string(), "fe80::70:78ff:fe00:1");
     }
 }

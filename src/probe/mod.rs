@@ -201,7 +201,7 @@ fn plan(a: &ProbeArgs) -> Result<Plan, String> {
             .collect::<Result<_, _>>()?
     };
     let base = match &a.mac {
-        Some(m) => crate::serve::dhcp::parse_mac(m)
+        Some(m) => crate::wire::link::parse_mac(m)
             .ok_or_else(|| format!("--mac {m}: not a MAC address"))?,
         None => DEFAULT_MAC,
     };

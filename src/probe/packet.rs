@@ -1,6 +1,7 @@
 //! What a PXE client puts on the wire: DHCP requests as firmware builds them, and the Ethernet,
 //! ARP, IPv4 and UDP framing around them (probe has no kernel address, so it frames by itself).
 
+use crate::wire::dhcp4::{Dhcp4Repr, MessageType};
 use crate::wire::link::Mac;
 use etherparse::PacketBuilder;
 use std::net::Ipv4Addr;
@@ -51,13 +52,10 @@ pub fn arp_frame(
     f
 }
 
-pub const DISCOVER: u8 = 1;
-pub const REQUEST: u8 = 3;
-pub const RELEASE: u8 = 7;
-
-/// A BOOTP request from a client. Options are written in the order given, option 53 first as
-/// firmware does, then padded to the 300-byte BOOTP minimum some servers still insist on.
+/// A BOOTP request from a client: option 53 (`msg`) first as firmware does, then `options` in
+/// the order given, padded to the 300-byte BOOTP minimum some servers still insist on.
 pub fn dhcp_request(
+    msg: MessageType,
     xid: u32,
     secs: u16,
     broadcast: bool,
@@ -65,19 +63,12 @@ pub fn dhcp_request(
     mac: Mac,
     options: &[(u8, Vec<u8>)],
 ) -> Vec<u8> {
-    let mut b = vec![0u8; 236];
-    b[0] = 1;
-    b[1] = 1;
-    b[2] = 6;
-    b[4..8].copy_from_slice(&xid.to_be_bytes());
-    b[8..10].copy_from_slice(&secs.to_be_bytes());
-    if broadcast {
-        b[10] = 0x80;
-    }
-    b[12..16].copy_from_slice(&ciaddr.octets());
-    b[28..34].copy_from_slice(&mac);
-    crate::wire::dhcp4::put_options(&mut b, options);
-    b
+    let mut r = Dhcp4Repr::request(msg, xid, mac);
+    r.secs = secs;
+    r.flags = if broadcast { 0x8000 } else { 0 };
+    r.ciaddr = ciaddr;
+    r.options.extend_from_slice(options);
+    r.emit()
 }
 
 #[cfg(test)]
@@ -91,15 +82,13 @@ mod tests {
     fn frames_decode_with_the_analyzer() {
         let mac = [2, 0x70, 0x78, 0, 0, 1];
         let d = dhcp_request(
+            MessageType::Discover,
             0x1234_5678,
             4,
             true,
             Ipv4Addr::UNSPECIFIED,
             mac,
-            &[
-                (53, vec![DISCOVER]),
-                (60, b"PXEClient:Arch:00007:UNDI:003016".to_vec()),
-            ],
+            &[(60, b"PXEClient:Arch:00007:UNDI:003016".to_vec())],
         );
         let f = udp_frame(
             mac,
@@ -117,7 +106,7 @@ mod tests {
         assert_eq!((u.sport, u.dport), (68, 67));
         let m = Dhcp4::parse(&u.payload).expect("parses");
         assert_eq!(m.xid, 0x1234_5678);
-        assert_eq!(m.msg_type(), Some(DISCOVER));
+        assert_eq!(m.message_type(), Some(MessageType::Discover));
         assert_eq!(m.mac(), Some(mac));
         assert_eq!(
             m.opt_str(60).as_deref(),

@@ -2,10 +2,10 @@
 //! client like that would get. The client's DISCOVER is made up and handed to the real
 //! responder (no socket), so the answer printed is the one serve would send.
 
-use super::dhcp::{parse_mac, DhcpResponder};
+use super::dhcp::DhcpResponder;
 use super::ServeConfig;
-use crate::wire::dhcp4::Dhcp4;
-use crate::wire::link::{fmt_mac, Mac};
+use crate::wire::dhcp4::{Dhcp4, Dhcp4Repr, MessageType};
+use crate::wire::link::{fmt_mac, parse_mac, Mac};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// The client to ask about, as given on the command line.
@@ -67,34 +67,22 @@ fn client(a: &Ask) -> Result<Client, String> {
 }
 
 fn discover(c: &Client) -> Vec<u8> {
-    let mut p = vec![0u8; 236];
-    p[0] = 1;
-    p[1] = 1;
-    p[2] = 6;
-    p[4..8].copy_from_slice(&0x5eed_c0deu32.to_be_bytes());
-    p[10] = 0x80; // broadcast
+    let mut m = Dhcp4Repr::request(MessageType::Discover, 0x5eed_c0de, c.mac);
+    m.flags = 0x8000; // broadcast
     if let Some(r) = c.relay {
-        p[3] = 1;
-        p[24..28].copy_from_slice(&r.octets());
+        m.hops = 1;
+        m.giaddr = r;
     }
-    p[28..34].copy_from_slice(&c.mac);
-    p.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1]);
     if let Some(v) = &c.vendor_class {
-        let v = &v.as_bytes()[..v.len().min(255)];
-        p.extend_from_slice(&[60, v.len() as u8]);
-        p.extend_from_slice(v);
+        m = m.with(60, v.as_bytes());
     }
     if let Some(a) = c.arch {
-        p.extend_from_slice(&[93, 2]);
-        p.extend_from_slice(&a.to_be_bytes());
+        m = m.with(93, a.to_be_bytes());
     }
     if let Some(u) = &c.user_class {
-        let u = &u.as_bytes()[..u.len().min(255)];
-        p.extend_from_slice(&[77, u.len() as u8]);
-        p.extend_from_slice(u);
+        m = m.with(77, u.as_bytes());
     }
-    p.push(255);
-    p
+    m.emit()
 }
 
 /// The report for one made-up client (never fails once the client parses).

@@ -4,8 +4,8 @@
 //! they provoke.
 
 use crate::proto::{is_ipxe_binary, Family, VendorClass};
-use crate::wire::dhcp4::Dhcp4;
-use crate::wire::link::{fmt_mac, Mac};
+use crate::wire::dhcp4::{Dhcp4, Dhcp4Repr, MessageType};
+use crate::wire::link::{fmt_mac, parse_mac, Mac};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -103,44 +103,25 @@ pub struct DhcpResponder {
     pub menu: Option<super::menu::Menu>,
 }
 
-const OP_DISCOVER: u8 = 1;
-const OP_OFFER: u8 = 2;
-const OP_REQUEST: u8 = 3;
-const OP_DECLINE: u8 = 4;
-const OP_ACK: u8 = 5;
-const OP_NAK: u8 = 6;
-const OP_RELEASE: u8 = 7;
-
-/// Encode a BOOTP reply with option 53 first and padded to the 300-byte BOOTP minimum, which
-/// old PXE ROMs need (dhcproto's encoder sorts options and does not pad: CRATES.md).
+/// A BOOTP reply to `req` of type `msg`: option 53 first, then `options` in the order given,
+/// padded to the 300-byte BOOTP minimum old PXE ROMs need (the wire vocabulary's one writer,
+/// `Dhcp4Repr::emit`). The file field keeps a NUL terminator (127 bytes at most).
 pub fn encode_reply(
     req: &Dhcp4<'_>,
+    msg: MessageType,
     yiaddr: Ipv4Addr,
     siaddr: Ipv4Addr,
     file: Option<&str>,
     options: &[(u8, Vec<u8>)],
 ) -> Vec<u8> {
-    let mut b = vec![0u8; 236];
-    b[0] = 2;
-    b[1] = req.htype;
-    b[2] = req.hlen;
-    b[4..8].copy_from_slice(&req.xid.to_be_bytes());
-    b[10..12].copy_from_slice(&req.flags.to_be_bytes());
-    b[12..16].copy_from_slice(&req.ciaddr.octets());
-    b[16..20].copy_from_slice(&yiaddr.octets());
-    b[20..24].copy_from_slice(&siaddr.octets());
-    b[24..28].copy_from_slice(&req.giaddr.octets());
-    let ch = req.chaddr.len().min(16);
-    b[28..28 + ch].copy_from_slice(&req.chaddr[..ch]);
+    let mut r = Dhcp4Repr::reply_to(req, msg);
+    r.yiaddr = yiaddr;
+    r.siaddr = siaddr;
     if let Some(f) = file {
-        let f = f.as_bytes();
-        let n = f.len().min(127);
-        b[108..108 + n].copy_from_slice(&f[..n]);
+        r.file = f.as_bytes()[..f.len().min(127)].to_vec();
     }
-    let mut sorted: Vec<&(u8, Vec<u8>)> = options.iter().collect();
-    sorted.sort_by_key(|(c, _)| if *c == 53 { 0 } else { 1 }); // stable: 53 first, rest as given
-    crate::wire::dhcp4::put_options(&mut b, sorted);
-    b
+    r.options.extend_from_slice(options);
+    r.emit()
 }
 
 fn family_of(m: &Dhcp4<'_>) -> Family {
@@ -202,7 +183,7 @@ impl DhcpResponder {
         // the family's place below (so an iPXE binary still leads to the script, not a loop).
         let rule = self.current_rule.clone();
         if let Some(r) = &rule {
-            if vc.starts_with("HTTPClient") {
+            if crate::proto::is_http_class(&vc) {
                 if let Some(u) = &r.url {
                     return Some(u.clone());
                 }
@@ -215,7 +196,7 @@ impl DhcpResponder {
             .as_ref()
             .and_then(|r| r.script.clone())
             .or_else(|| self.cfg.ipxe_script.clone());
-        if vc.starts_with("HTTPClient") {
+        if crate::proto::is_http_class(&vc) {
             if self.cfg.http_url.is_none() {
                 if let Some(base) = &self.http_base {
                     let fam = family_of(m);
@@ -228,7 +209,7 @@ impl DhcpResponder {
             }
             return self.cfg.http_url.clone();
         }
-        let url_fault = faulty && f.boot_url && vc.starts_with("PXEClient") && !m.is_ipxe();
+        let url_fault = faulty && f.boot_url && crate::proto::is_pxe_class(&vc) && !m.is_ipxe();
         if let Some(file) = m
             .arch_list()
             .first()
@@ -350,15 +331,13 @@ impl DhcpResponder {
     #[allow(clippy::too_many_arguments)]
     fn options(
         &self,
-        msg: u8,
         pxe_class: bool,
         http_class: bool,
         echo_97: Option<&[u8]>,
         lease: bool,
         faulty: bool,
     ) -> Vec<(u8, Vec<u8>)> {
-        let mut o: Vec<(u8, Vec<u8>)> =
-            vec![(53, vec![msg]), (54, self.cfg.server_ip.octets().to_vec())];
+        let mut o: Vec<(u8, Vec<u8>)> = vec![(54, self.cfg.server_ip.octets().to_vec())];
         if lease {
             if let Some(p) = &self.cfg.pool {
                 o.push((51, p.lease_secs.to_be_bytes().to_vec()));
@@ -392,7 +371,7 @@ impl DhcpResponder {
     fn menu_offer(&self, m: &Dhcp4<'_>) -> Option<Vec<u8>> {
         let menu = self.menu.as_ref()?;
         let vc = m.opt_str(60).unwrap_or_default();
-        if !vc.starts_with("PXEClient") || m.is_ipxe() {
+        if !crate::proto::is_pxe_class(&vc) || m.is_ipxe() {
             return None;
         }
         let items = menu.items(m.arch_list().first().copied(), family_of(m));
@@ -479,7 +458,7 @@ impl DhcpResponder {
             return vec![];
         }
         let Some(mac) = m.mac() else { return vec![] };
-        let Some(kind) = m.msg_type() else {
+        let Some(kind) = m.message_type() else {
             return vec![];
         };
         let vc = m.opt_str(60).unwrap_or_default();
@@ -487,7 +466,7 @@ impl DhcpResponder {
             self.seen
                 .insert(mac, (m.arch_list().first().copied(), family_of(&m)));
         }
-        let pxe = vc.starts_with("PXEClient") || vc.starts_with("HTTPClient");
+        let pxe = crate::proto::is_netboot_class(&vc);
         // Full DHCP answers every network-boot client with next-server (U-Boot's `pxe get`
         // needs only the server); option 60 PXEClient only for a menu's 4011 exchange.
         let netboot = pxe || is_uboot(&m);
@@ -495,7 +474,7 @@ impl DhcpResponder {
         let f = self.cfg.faults.clone();
         let to_4011 = local_port == bootserver_port && bootserver_port != dhcp_port;
         let echo_97 = m.opt(97).map(|d| d.to_vec());
-        let http = vc.starts_with("HTTPClient");
+        let http = crate::proto::is_http_class(&vc);
         let mut replies = vec![];
         let siaddr = self
             .current_rule
@@ -506,7 +485,7 @@ impl DhcpResponder {
 
         if to_4011 {
             // PXE boot server (proxyDHCP spec 2.1): answer from 4011 to the request's port.
-            if kind != OP_REQUEST && kind != 8 {
+            if !matches!(kind, MessageType::Request | MessageType::Inform) {
                 return vec![];
             }
             if !src.ip().is_unspecified() {
@@ -527,7 +506,7 @@ impl DhcpResponder {
                 }
                 None => (self.boot_file(&m, &mac), None, siaddr),
             };
-            let mut opts = self.options(OP_ACK, true, http, echo_97.as_deref(), false, faulty);
+            let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
             if let Some(file) = &file {
                 opts.push((67, self.opt67(file, &mac)));
             }
@@ -536,6 +515,7 @@ impl DhcpResponder {
             }
             let bytes = encode_reply(
                 &m,
+                MessageType::Ack,
                 Ipv4Addr::UNSPECIFIED,
                 siaddr,
                 self.file_field(file.as_deref(), &mac),
@@ -552,7 +532,7 @@ impl DhcpResponder {
         }
 
         match (kind, self.cfg.pool.is_some()) {
-            (OP_DISCOVER, false) => {
+            (MessageType::Discover, false) => {
                 // proxy mode: PXE clients only, never an address
                 if !pxe || (faulty && f.no_offer) {
                     return vec![];
@@ -564,8 +544,7 @@ impl DhcpResponder {
                     Some(_) => None,
                     None => self.boot_file(&m, &mac),
                 };
-                let mut opts =
-                    self.options(OP_OFFER, true, http, echo_97.as_deref(), false, faulty);
+                let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
                 if let Some(file) = &file {
                     opts.push((67, self.opt67(file, &mac)));
                 }
@@ -575,6 +554,7 @@ impl DhcpResponder {
                 }
                 let bytes = encode_reply(
                     &m,
+                    MessageType::Offer,
                     Ipv4Addr::UNSPECIFIED,
                     if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
@@ -601,7 +581,7 @@ impl DhcpResponder {
                     },
                 });
             }
-            (OP_DISCOVER, true) => {
+            (MessageType::Discover, true) => {
                 if faulty && f.no_offer {
                     return vec![];
                 }
@@ -640,7 +620,6 @@ impl DhcpResponder {
                 // round trip to port 4011 (which relays and firewalls may not pass). Without a
                 // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
                 let mut opts = self.options(
-                    OP_OFFER,
                     pxe && menu43.is_some(),
                     http && file.is_some(),
                     echo_97.as_deref(),
@@ -655,6 +634,7 @@ impl DhcpResponder {
                 }
                 let bytes = encode_reply(
                     &m,
+                    MessageType::Offer,
                     ip,
                     if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
@@ -673,7 +653,7 @@ impl DhcpResponder {
                     note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()),
                 });
             }
-            (OP_REQUEST, true) => {
+            (MessageType::Request, true) => {
                 if faulty && f.no_ack {
                     return vec![];
                 }
@@ -698,12 +678,10 @@ impl DhcpResponder {
                     return vec![];
                 };
                 if want.is_some() && want != ours {
-                    let opts = vec![
-                        (53, vec![OP_NAK]),
-                        (54, self.cfg.server_ip.octets().to_vec()),
-                    ];
+                    let opts = vec![(54, self.cfg.server_ip.octets().to_vec())];
                     let bytes = encode_reply(
                         &m,
+                        MessageType::Nak,
                         Ipv4Addr::UNSPECIFIED,
                         Ipv4Addr::UNSPECIFIED,
                         None,
@@ -744,7 +722,6 @@ impl DhcpResponder {
                     None
                 };
                 let mut opts = self.options(
-                    OP_ACK,
                     pxe && menu43.is_some(),
                     http && file.is_some(),
                     echo_97.as_deref(),
@@ -759,6 +736,7 @@ impl DhcpResponder {
                 }
                 let bytes = encode_reply(
                     &m,
+                    MessageType::Ack,
                     ip,
                     if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                         siaddr
@@ -776,7 +754,9 @@ impl DhcpResponder {
                     note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
                 });
             }
-            (OP_RELEASE, true) | (OP_DECLINE, true) if self.leases.remove(&mac).is_some() => {
+            (MessageType::Release, true) | (MessageType::Decline, true)
+                if self.leases.remove(&mac).is_some() =>
+            {
                 self.leases_changed = true;
             }
             _ => {}
@@ -827,14 +807,6 @@ impl DhcpResponder {
     }
 }
 
-pub fn parse_mac(s: &str) -> Option<Mac> {
-    let parts: Vec<u8> = s
-        .split([':', '-'])
-        .filter_map(|x| u8::from_str_radix(x, 16).ok())
-        .collect();
-    parts.try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -846,28 +818,17 @@ mod tests {
         msg: u8,
         xid: u32,
     ) -> Vec<u8> {
-        let mut m = vec![0u8; 236];
-        m[0] = 1;
-        m[1] = 1;
-        m[2] = 6;
-        m[4..8].copy_from_slice(&xid.to_be_bytes());
-        m[28..34].copy_from_slice(&[0x52, 0x54, 0, 1, 2, 3]);
-        m.extend(crate::wire::dhcp4::MAGIC_COOKIE);
-        m.extend([53, 1, msg]);
-        m.extend([60, vc.len() as u8]);
-        m.extend(vc.as_bytes());
+        let mut m = Dhcp4Repr::request(MessageType::from(msg), xid, [0x52, 0x54, 0, 1, 2, 3])
+            .with(60, vc.as_bytes());
         if let Some(a) = arch {
-            m.extend([93, 2]);
-            m.extend(a.to_be_bytes());
+            m = m.with(93, a.to_be_bytes());
         }
         if let Some(u) = user_class {
-            m.extend([77, u.len() as u8]);
-            m.extend(u.as_bytes());
+            m = m.with(77, u.as_bytes());
         }
-        m.extend([97, 17, 0]);
-        m.extend([7u8; 16]);
-        m.push(255);
-        m
+        let mut uuid = vec![0];
+        uuid.extend([7u8; 16]);
+        m.with(97, uuid).emit()
     }
 
     fn cfg(pool: bool) -> DhcpConfig {

@@ -7,35 +7,13 @@
 //! time in, replies out; the runtime owns the socket.
 
 use crate::proto::{arch_info, Family};
-use crate::wire::dhcp6::be16;
+pub use crate::wire::dhcp6::duid_ll;
+use crate::wire::dhcp6::{be16, put_option as put, status_value as status};
 use std::collections::BTreeMap;
 use std::net::{Ipv6Addr, SocketAddrV6};
 
-/// Message types (RFC 8415 §7.3).
-pub const SOLICIT: u8 = 1;
-pub const ADVERTISE: u8 = 2;
-pub const REQUEST: u8 = 3;
-pub const CONFIRM: u8 = 4;
-pub const RENEW: u8 = 5;
-pub const REBIND: u8 = 6;
-pub const REPLY: u8 = 7;
-pub const RELEASE: u8 = 8;
-pub const DECLINE: u8 = 9;
-pub const INFORMATION_REQUEST: u8 = 11;
-pub const RELAY_FORW: u8 = 12;
-pub const RELAY_REPL: u8 = 13;
-
-/// Option codes used here.
-const OPT_CLIENTID: u16 = 1;
-const OPT_SERVERID: u16 = 2;
-const OPT_IA_NA: u16 = 3;
-const OPT_IAADDR: u16 = 5;
-const OPT_RELAY_MSG: u16 = 9;
-const OPT_STATUS: u16 = 13;
-const OPT_VENDOR_CLASS: u16 = 16;
-const OPT_INTERFACE_ID: u16 = 18;
-const OPT_BOOTFILE_URL: u16 = 59;
-const OPT_CLIENT_ARCH: u16 = 61;
+// The wire vocabulary's typed names, shortened for the matches below.
+use crate::wire::dhcp6::{MessageType as M, OptionCode as O};
 
 /// Status codes (RFC 8415 §21.13).
 pub const STATUS_NO_ADDRS_AVAIL: u16 = 2;
@@ -93,29 +71,10 @@ pub struct Dhcp6Responder {
     leases: BTreeMap<Vec<u8>, Lease>,
 }
 
-/// DUID-LL (type 3, hardware type 1) from a MAC.
-pub fn duid_ll(mac: [u8; 6]) -> Vec<u8> {
-    let mut d = vec![0, 3, 0, 1];
-    d.extend_from_slice(&mac);
-    d
-}
-
 /// (code, value) of an option area, by the analyzer's own reader (which stops at the first
 /// option that overruns); what it notes about malformed options is not ours to report.
 fn options(d: &[u8]) -> Vec<(u16, &[u8])> {
     crate::wire::dhcp6::options(d, &mut Vec::new())
-}
-
-fn put(out: &mut Vec<u8>, code: u16, v: &[u8]) {
-    out.extend_from_slice(&code.to_be_bytes());
-    out.extend_from_slice(&(v.len().min(0xffff) as u16).to_be_bytes());
-    out.extend_from_slice(&v[..v.len().min(0xffff)]);
-}
-
-fn status(code: u16, text: &str) -> Vec<u8> {
-    let mut v = code.to_be_bytes().to_vec();
-    v.extend_from_slice(text.as_bytes());
-    v
 }
 
 impl Dhcp6Responder {
@@ -184,7 +143,7 @@ impl Dhcp6Responder {
     /// Answer one datagram from `from` (port 546 for clients, 547 for relays).
     pub fn handle(&mut self, payload: &[u8], from: SocketAddrV6, now: i64) -> Vec<Dhcp6Reply> {
         match payload.first() {
-            Some(&RELAY_FORW) => self.relayed(payload, from, now, 0),
+            Some(&b) if M::from(b) == M::RelayForw => self.relayed(payload, from, now, 0),
             Some(_) => self
                 .answer(payload, now)
                 .map(|(bytes, note)| Dhcp6Reply {
@@ -213,12 +172,12 @@ impl Dhcp6Responder {
         let opts = options(&msg[34..]);
         let Some(inner) = opts
             .iter()
-            .find(|(c, _)| *c == OPT_RELAY_MSG)
+            .find(|(c, _)| *c == u16::from(O::RelayMsg))
             .map(|(_, v)| *v)
         else {
             return vec![];
         };
-        let inner_answer = if inner.first() == Some(&RELAY_FORW) {
+        let inner_answer = if inner.first().map(|&b| M::from(b)) == Some(M::RelayForw) {
             // nested relays: the inner Relay-Repl goes inside ours
             self.relayed(inner, from, now, depth + 1)
                 .into_iter()
@@ -230,12 +189,12 @@ impl Dhcp6Responder {
         let Some((bytes, note)) = inner_answer else {
             return vec![];
         };
-        let mut out = vec![RELAY_REPL];
+        let mut out = vec![u8::from(M::RelayRepl)];
         out.extend_from_slice(&msg[1..34]); // hop count, link address, peer address
-        if let Some((_, id)) = opts.iter().find(|(c, _)| *c == OPT_INTERFACE_ID) {
-            put(&mut out, OPT_INTERFACE_ID, id);
+        if let Some((_, id)) = opts.iter().find(|(c, _)| *c == u16::from(O::InterfaceId)) {
+            put(&mut out, O::InterfaceId, id);
         }
-        put(&mut out, OPT_RELAY_MSG, &bytes);
+        put(&mut out, O::RelayMsg, &bytes);
         let link = Ipv6Addr::from(<[u8; 16]>::try_from(&msg[2..18]).unwrap_or([0; 16]));
         vec![Dhcp6Reply {
             bytes: out,
@@ -249,46 +208,56 @@ impl Dhcp6Responder {
         if msg.len() < 4 {
             return None;
         }
-        let kind = msg[0];
+        let kind = M::from(msg[0]);
         let opts = options(&msg[4..]);
-        let get = |c: u16| opts.iter().find(|(k, _)| *k == c).map(|(_, v)| *v);
-        let client_duid = get(OPT_CLIENTID)?;
+        let get = |c: O| {
+            opts.iter()
+                .find(|(k, _)| *k == u16::from(c))
+                .map(|(_, v)| *v)
+        };
+        let client_duid = get(O::ClientId)?;
         // A message for another server is not ours to answer (RFC 8415 §16).
-        if let Some(sid) = get(OPT_SERVERID) {
+        if let Some(sid) = get(O::ServerId) {
             if sid != self.cfg.server_duid.as_slice() {
                 return None;
             }
         }
         let reply_kind = match kind {
-            SOLICIT => ADVERTISE,
-            REQUEST | CONFIRM | RENEW | REBIND | RELEASE | DECLINE | INFORMATION_REQUEST => REPLY,
+            M::Solicit => M::Advertise,
+            M::Request
+            | M::Confirm
+            | M::Renew
+            | M::Rebind
+            | M::Release
+            | M::Decline
+            | M::InformationRequest => M::Reply,
             _ => return None,
         };
-        let arch = get(OPT_CLIENT_ARCH).and_then(|v| be16(v, 0));
+        let arch = get(O::ClientArchType).and_then(|v| be16(v, 0));
         let netboot = arch.is_some()
-            || get(OPT_VENDOR_CLASS).is_some_and(|v| {
+            || get(O::VendorClass).is_some_and(|v| {
                 let s = String::from_utf8_lossy(v);
                 s.contains("PXEClient") || s.contains("HTTPClient")
             });
-        let mut out = vec![reply_kind, msg[1], msg[2], msg[3]];
-        put(&mut out, OPT_SERVERID, &self.cfg.server_duid);
-        put(&mut out, OPT_CLIENTID, client_duid);
+        let mut out = vec![u8::from(reply_kind), msg[1], msg[2], msg[3]];
+        put(&mut out, O::ServerId, &self.cfg.server_duid);
+        put(&mut out, O::ClientId, client_duid);
         let mut note = format!(
             "{} → {}",
-            crate::wire::dhcp6::msg_type_name(kind),
-            crate::wire::dhcp6::msg_type_name(reply_kind)
+            crate::wire::dhcp6::msg_type_name(kind.into()),
+            crate::wire::dhcp6::msg_type_name(reply_kind.into())
         );
-        if let Some(ia) = get(OPT_IA_NA).filter(|v| v.len() >= 12) {
+        if let Some(ia) = get(O::IANA).filter(|v| v.len() >= 12) {
             let iaid = &ia[..4];
             let mut v = iaid.to_vec();
             let p = self.cfg.pool.clone();
             match kind {
-                RELEASE | DECLINE => {
+                M::Release | M::Decline => {
                     self.leases.remove(client_duid);
                     v.extend_from_slice(&[0; 8]);
-                    put(&mut v, OPT_STATUS, &status(0, "released"));
+                    put(&mut v, O::StatusCode, &status(0, "released"));
                 }
-                REQUEST if self.cfg.faults.status_error.is_some() => {
+                M::Request if self.cfg.faults.status_error.is_some() => {
                     let code = self
                         .cfg
                         .faults
@@ -298,7 +267,7 @@ impl Dhcp6Responder {
                     let name = crate::wire::dhcp6::status_name(code);
                     put(
                         &mut v,
-                        OPT_STATUS,
+                        O::StatusCode,
                         &status(code, &format!("{name} (fault)")),
                     );
                     note.push_str(&format!(" status {code} {name} (fault)"));
@@ -312,13 +281,13 @@ impl Dhcp6Responder {
                             let mut addr = a.octets().to_vec();
                             addr.extend_from_slice(&p.preferred_secs.to_be_bytes());
                             addr.extend_from_slice(&p.valid_secs.to_be_bytes());
-                            put(&mut v, OPT_IAADDR, &addr);
+                            put(&mut v, O::IAAddr, &addr);
                             note.push_str(&format!(" addr={a}"));
                         }
                         None => {
                             put(
                                 &mut v,
-                                OPT_STATUS,
+                                O::StatusCode,
                                 &status(STATUS_NO_ADDRS_AVAIL, "pool exhausted"),
                             );
                             note.push_str(" NoAddrsAvail (pool exhausted)");
@@ -326,20 +295,20 @@ impl Dhcp6Responder {
                     }
                 }
             }
-            put(&mut out, OPT_IA_NA, &v);
+            put(&mut out, O::IANA, &v);
         }
-        if netboot && !matches!(kind, RELEASE | DECLINE) {
+        if netboot && !matches!(kind, M::Release | M::Decline) {
             if arch.is_some_and(|c| arch_info(c).http) {
                 // UEFI HTTP boot takes only answers that name the HTTPClient class
                 let mut vc = 343u32.to_be_bytes().to_vec();
                 vc.extend_from_slice(&10u16.to_be_bytes());
                 vc.extend_from_slice(b"HTTPClient");
-                put(&mut out, OPT_VENDOR_CLASS, &vc);
+                put(&mut out, O::VendorClass, &vc);
             }
             match (self.cfg.faults.no_boot_url, self.boot_url(arch)) {
                 (false, Some(url)) => {
                     note.push_str(&format!(" boot-url={url}"));
-                    put(&mut out, OPT_BOOTFILE_URL, url.as_bytes());
+                    put(&mut out, O::OptBootfileUrl, url.as_bytes());
                 }
                 (true, _) => note.push_str(" no boot URL (fault)"),
                 (false, None) => note.push_str(" no boot file for this architecture"),
@@ -482,25 +451,25 @@ mod tests {
     #[test]
     fn relayed_solicit_is_answered_to_the_relay_with_its_interface_id() {
         let mut r = responder(Dhcp6Faults::default());
-        let mut inner = vec![SOLICIT, 1, 2, 3];
-        put(&mut inner, OPT_CLIENTID, &duid_ll([2, 0, 0, 0, 0, 0x30]));
-        put(&mut inner, OPT_IA_NA, &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-        put(&mut inner, OPT_CLIENT_ARCH, &7u16.to_be_bytes());
+        let mut inner = vec![u8::from(M::Solicit), 1, 2, 3];
+        put(&mut inner, O::ClientId, &duid_ll([2, 0, 0, 0, 0, 0x30]));
+        put(&mut inner, O::IANA, &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+        put(&mut inner, O::ClientArchType, &7u16.to_be_bytes());
         let link: Ipv6Addr = "fd88::1".parse().expect("addr");
         let peer: Ipv6Addr = "fe80::30".parse().expect("addr");
-        let mut fw = vec![RELAY_FORW, 0];
+        let mut fw = vec![u8::from(M::RelayForw), 0];
         fw.extend_from_slice(&link.octets());
         fw.extend_from_slice(&peer.octets());
-        put(&mut fw, OPT_INTERFACE_ID, b"eth7");
-        put(&mut fw, OPT_RELAY_MSG, &inner);
+        put(&mut fw, O::InterfaceId, b"eth7");
+        put(&mut fw, O::RelayMsg, &inner);
         let relay: Ipv6Addr = "fd77::fe".parse().expect("addr");
         let out = r.handle(&fw, SocketAddrV6::new(relay, 547, 0, 0), 0);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].dst, SocketAddrV6::new(relay, 547, 0, 0));
-        assert_eq!(out[0].bytes[0], RELAY_REPL);
+        assert_eq!(out[0].bytes[0], u8::from(M::RelayRepl));
         assert_eq!(&out[0].bytes[2..18], &link.octets());
         let m = Dhcp6::parse(&out[0].bytes).expect("parses");
-        assert_eq!(m.msg_type, ADVERTISE);
+        assert_eq!(m.message_type(), M::Advertise);
         assert_eq!(m.relays, vec![(link, peer)]);
         assert_eq!(
             m.boot_url.as_deref(),
@@ -518,22 +487,41 @@ mod tests {
         let from = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 546, 0, 0);
         for m in [
             &[][..],
-            &[SOLICIT],
-            &[SOLICIT, 0, 0, 0, 0, 1, 0xff, 0xff],
-            &[RELAY_FORW; 40],
-            &[REQUEST, 0, 0, 0, 0, 1, 0, 2, 0, 1, 0, 3, 0, 2, 0, 0],
+            &[u8::from(M::Solicit)],
+            &[u8::from(M::Solicit), 0, 0, 0, 0, 1, 0xff, 0xff],
+            &[u8::from(M::RelayForw); 40],
+            &[
+                u8::from(M::Request),
+                0,
+                0,
+                0,
+                0,
+                1,
+                0,
+                2,
+                0,
+                1,
+                0,
+                3,
+                0,
+                2,
+                0,
+                0,
+            ],
         ] {
             let _ = r.handle(m, from, 0);
         }
-        // a SOLICIT without a client DUID is not answered
-        assert!(r.handle(&[SOLICIT, 0, 0, 1], from, 0).is_empty());
+        // a u8::from(M::Solicit) without a client DUID is not answered
+        assert!(r
+            .handle(&[u8::from(M::Solicit), 0, 0, 1], from, 0)
+            .is_empty());
         // nested relays end at depth 8 without recursion trouble
-        let mut m = vec![SOLICIT, 0, 0, 1];
-        put(&mut m, OPT_CLIENTID, &[0, 3, 0, 1, 1, 2, 3, 4, 5, 6]);
+        let mut m = vec![u8::from(M::Solicit), 0, 0, 1];
+        put(&mut m, O::ClientId, &[0, 3, 0, 1, 1, 2, 3, 4, 5, 6]);
         for _ in 0..20 {
-            let mut w = vec![RELAY_FORW, 0];
+            let mut w = vec![u8::from(M::RelayForw), 0];
             w.extend_from_slice(&[0; 32]);
-            put(&mut w, OPT_RELAY_MSG, &m);
+            put(&mut w, O::RelayMsg, &m);
             m = w;
         }
         assert!(r.handle(&m, from, 0).is_empty());

@@ -272,7 +272,7 @@ impl dhcp::DhcpResponder {
 /// The interface's MAC (for our DHCPv6 DUID-LL).
 fn interface_mac(iface: &str) -> Option<[u8; 6]> {
     let text = std::fs::read_to_string(format!("/sys/class/net/{iface}/address")).ok()?;
-    dhcp::parse_mac(text.trim())
+    crate::wire::link::parse_mac(text.trim())
 }
 
 /// The interface's addresses, in the order the system lists them.
@@ -416,8 +416,10 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         .iter()
         .chain(&a.fault_for)
     {
-        fault_for
-            .push(dhcp::parse_mac(m).ok_or(format!("--fault-for `{m}` is not a MAC address"))?);
+        fault_for.push(
+            crate::wire::link::parse_mac(m)
+                .ok_or(format!("--fault-for `{m}` is not a MAC address"))?,
+        );
     }
     let server_ip = match a.server_ip.clone().or(file.server_ip) {
         Some(s) => ip(&s, "--server-ip")?,
@@ -452,7 +454,8 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
             }
             for (m, i) in st {
                 static_hosts.insert(
-                    dhcp::parse_mac(&m).ok_or(format!("static host `{m}` is not a MAC"))?,
+                    crate::wire::link::parse_mac(&m)
+                        .ok_or(format!("static host `{m}` is not a MAC"))?,
                     ip(&i, "static host")?,
                 );
             }

@@ -2,10 +2,11 @@
 //! itself (MAC, option 93, vendor and user class, the relay it came through) and the rules to
 //! what it gets. First match wins; a rule with no conditions matches everybody.
 
-use super::dhcp::{parse_mac, DhcpFaults};
+use super::dhcp::DhcpFaults;
 use super::http::HttpFault;
 use super::tftp::TftpFaults;
 use crate::proto::Family;
+use crate::wire::link::parse_mac;
 use crate::wire::link::{fmt_mac, Mac};
 use serde::Deserialize;
 use std::net::Ipv4Addr;

@@ -31,6 +31,45 @@ pub struct OptionIssue {
     pub code: Option<u8>,
     pub offset: usize,
     pub what: String,
+    /// What callers act on; `what` is for people (and the JSON), never matched.
+    #[serde(skip)]
+    pub kind: IssueKind,
+}
+
+/// The kinds of irregularity a DHCP message can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueKind {
+    /// An option code as the area's last byte, no length after it.
+    NoLength,
+    /// An option whose length runs past the end of its area.
+    Overrun,
+    /// More than [`MAX_OPTIONS`] options: the rest were not read.
+    TooMany,
+    /// The option area ends without END (255).
+    NoEnd,
+    /// No magic cookie: plain BOOTP.
+    NoCookie,
+    /// The same option code twice (legal only for RFC 3396 long options).
+    Duplicate,
+    /// The capture cut the message (snaplen): options not captured.
+    CutBySnaplen,
+    /// Reported by another decoder as text only (DHCPv6's option walker).
+    Other,
+}
+
+impl IssueKind {
+    /// Counted as a malformed DHCP message in the capture statistics.
+    pub fn is_malformed(self) -> bool {
+        matches!(
+            self,
+            IssueKind::NoLength | IssueKind::Overrun | IssueKind::Duplicate
+        )
+    }
+
+    /// What a snaplen cut looks like from inside the message: an option running off the end.
+    pub fn looks_cut(self) -> bool {
+        matches!(self, IssueKind::NoLength | IssueKind::Overrun)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,25 +108,161 @@ fn ip_at(d: &[u8], at: usize) -> Ipv4Addr {
     }
 }
 
-/// Text of a NUL-terminated fixed field (sname/file) or option value, lossily decoded.
-/// The end of a BOOTP message we build: magic cookie, options in the order given (long ones
-/// split into several instances, RFC 3396), END, and padding to the 300-byte BOOTP minimum that
-/// old PXE ROMs and some servers insist on.
-pub fn put_options<'o>(b: &mut Vec<u8>, options: impl IntoIterator<Item = &'o (u8, Vec<u8>)>) {
-    b.extend_from_slice(&MAGIC_COOKIE);
-    for (code, data) in options {
-        for chunk in data.chunks(255) {
-            b.push(*code);
-            b.push(chunk.len() as u8);
-            b.extend_from_slice(chunk);
+/// The message types and option codes, typed (dhcproto's: `Unknown(n)` keeps any byte, and
+/// `u8::from` / `MessageType::from` convert both ways). dhcproto's *codec* is not used to read or
+/// write messages (CRATES.md): its `Message` sorts options, merges duplicates, drops broken ones
+/// and does not pad, where an analyser must see wire order, duplicates and overload, and a
+/// responder must put 53 first and pad to the BOOTP minimum old PXE ROMs need.
+pub use dhcproto::v4::{MessageType, OptionCode};
+
+/// The BOOTP minimum message length (RFC 951's 64-byte vendor area) that old PXE ROMs and some
+/// servers insist on.
+pub const BOOTP_MIN_LEN: usize = 300;
+
+/// A BOOTP/DHCP message to put on the wire — the one writer every message we build goes through
+/// (serve's replies, probe's and synth's clients, `--check-config`, the tests). Options are
+/// written in the order given (long ones split into several instances, RFC 3396), then END, then
+/// padding to [`BOOTP_MIN_LEN`]. Duplicates and odd orders are kept, so tests can rebuild what a
+/// field report shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dhcp4Repr {
+    pub op: u8,
+    pub htype: u8,
+    pub hlen: u8,
+    pub hops: u8,
+    pub xid: u32,
+    pub secs: u16,
+    pub flags: u16,
+    pub ciaddr: Ipv4Addr,
+    pub yiaddr: Ipv4Addr,
+    pub siaddr: Ipv4Addr,
+    pub giaddr: Ipv4Addr,
+    pub chaddr: [u8; 16],
+    /// Written into the 64-byte sname field, cut to fit.
+    pub sname: Vec<u8>,
+    /// Written into the 128-byte file field, cut to fit (callers that want a NUL terminator
+    /// keep it to 127).
+    pub file: Vec<u8>,
+    /// In wire order. An empty value writes nothing: responders build optional values that may
+    /// come out empty (an unset menu, a missing file) and an empty option confuses some ROMs.
+    pub options: Vec<(u8, Vec<u8>)>,
+}
+
+impl Dhcp4Repr {
+    /// A client's message (op 1, Ethernet) with option 53 first, as firmware sends it.
+    pub fn request(msg: MessageType, xid: u32, mac: [u8; 6]) -> Dhcp4Repr {
+        let mut chaddr = [0u8; 16];
+        chaddr[..6].copy_from_slice(&mac);
+        Dhcp4Repr {
+            op: 1,
+            htype: 1,
+            hlen: 6,
+            hops: 0,
+            xid,
+            secs: 0,
+            flags: 0,
+            ciaddr: Ipv4Addr::UNSPECIFIED,
+            yiaddr: Ipv4Addr::UNSPECIFIED,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            giaddr: Ipv4Addr::UNSPECIFIED,
+            chaddr,
+            sname: vec![],
+            file: vec![],
+            options: vec![(OptionCode::MessageType.into(), vec![msg.into()])],
         }
     }
-    b.push(255);
-    if b.len() < 300 {
-        b.resize(300, 0);
+
+    /// A server's answer to `req` (op 2): hardware type and address, xid, flags, ciaddr and
+    /// giaddr copied from the request (RFC 2131 table 3), option 53 first.
+    pub fn reply_to(req: &Dhcp4<'_>, msg: MessageType) -> Dhcp4Repr {
+        let mut chaddr = [0u8; 16];
+        let n = req.chaddr.len().min(16);
+        chaddr[..n].copy_from_slice(&req.chaddr[..n]);
+        Dhcp4Repr {
+            op: 2,
+            htype: req.htype,
+            hlen: req.hlen,
+            xid: req.xid,
+            flags: req.flags,
+            ciaddr: req.ciaddr,
+            giaddr: req.giaddr,
+            chaddr,
+            ..Dhcp4Repr::request(msg, req.xid, [0; 6])
+        }
+    }
+
+    /// Every field and option of a decoded message, in wire order (options from the file and
+    /// sname areas under overload are left where they were: in those fields' bytes).
+    pub fn parse(m: &Dhcp4<'_>) -> Dhcp4Repr {
+        let mut chaddr = [0u8; 16];
+        let n = m.chaddr.len().min(16);
+        chaddr[..n].copy_from_slice(&m.chaddr[..n]);
+        let trim = |b: &[u8]| b[..b.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)].to_vec();
+        Dhcp4Repr {
+            op: m.op,
+            htype: m.htype,
+            hlen: m.hlen,
+            hops: m.hops,
+            xid: m.xid,
+            secs: m.secs,
+            flags: m.flags,
+            ciaddr: m.ciaddr,
+            yiaddr: m.yiaddr,
+            siaddr: m.siaddr,
+            giaddr: m.giaddr,
+            chaddr,
+            sname: trim(m.sname_raw),
+            file: trim(m.file_raw),
+            options: m
+                .options
+                .iter()
+                .filter(|o| o.source == OptionSource::Options)
+                .map(|o| (o.code, o.data.to_vec()))
+                .collect(),
+        }
+    }
+
+    /// Appends an option (builder style).
+    pub fn with(mut self, code: impl Into<u8>, value: impl Into<Vec<u8>>) -> Dhcp4Repr {
+        self.options.push((code.into(), value.into()));
+        self
+    }
+
+    pub fn emit(&self) -> Vec<u8> {
+        let mut b = vec![0u8; FIXED_LEN];
+        b[0] = self.op;
+        b[1] = self.htype;
+        b[2] = self.hlen;
+        b[3] = self.hops;
+        b[4..8].copy_from_slice(&self.xid.to_be_bytes());
+        b[8..10].copy_from_slice(&self.secs.to_be_bytes());
+        b[10..12].copy_from_slice(&self.flags.to_be_bytes());
+        b[12..16].copy_from_slice(&self.ciaddr.octets());
+        b[16..20].copy_from_slice(&self.yiaddr.octets());
+        b[20..24].copy_from_slice(&self.siaddr.octets());
+        b[24..28].copy_from_slice(&self.giaddr.octets());
+        b[28..44].copy_from_slice(&self.chaddr);
+        let sname = &self.sname[..self.sname.len().min(64)];
+        b[44..44 + sname.len()].copy_from_slice(sname);
+        let file = &self.file[..self.file.len().min(128)];
+        b[108..108 + file.len()].copy_from_slice(file);
+        b.extend_from_slice(&MAGIC_COOKIE);
+        for (code, data) in &self.options {
+            for chunk in data.chunks(255) {
+                b.push(*code);
+                b.push(chunk.len() as u8);
+                b.extend_from_slice(chunk);
+            }
+        }
+        b.push(255);
+        if b.len() < BOOTP_MIN_LEN {
+            b.resize(BOOTP_MIN_LEN, 0);
+        }
+        b
     }
 }
 
+/// Text of a NUL-terminated fixed field (sname/file) or option value, lossily decoded.
 pub fn cstr(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
     String::from_utf8_lossy(&b[..end]).into_owned()
@@ -119,6 +294,7 @@ fn walk<'a>(
                 code: Some(code),
                 offset: base + i,
                 what: "option code without a length byte".into(),
+                kind: IssueKind::NoLength,
             });
             return false;
         };
@@ -132,6 +308,7 @@ fn walk<'a>(
                     "option {code} claims {len} bytes, only {} left",
                     area.len().saturating_sub(start)
                 ),
+                kind: IssueKind::Overrun,
             });
             return false;
         };
@@ -140,6 +317,7 @@ fn walk<'a>(
                 code: None,
                 offset: base + i,
                 what: format!("more than {MAX_OPTIONS} options; rest ignored"),
+                kind: IssueKind::TooMany,
             });
             return false;
         }
@@ -191,6 +369,7 @@ impl<'a> Dhcp4<'a> {
                     code: None,
                     offset: 236,
                     what: "no DHCP magic cookie (plain BOOTP)".into(),
+                    kind: IssueKind::NoCookie,
                 });
                 return Ok(m);
             }
@@ -209,6 +388,7 @@ impl<'a> Dhcp4<'a> {
                 code: None,
                 offset: d.len(),
                 what: "options end without an END (255) option".into(),
+                kind: IssueKind::NoEnd,
             });
         }
         if let Some(o) = m.options.iter().find(|o| o.code == 52) {
@@ -242,6 +422,7 @@ impl<'a> Dhcp4<'a> {
                     code: Some(o.code),
                     offset: o.offset,
                     what: format!("option {} appears more than once", o.code),
+                    kind: IssueKind::Duplicate,
                 });
             }
         }
@@ -259,6 +440,7 @@ impl<'a> Dhcp4<'a> {
             code: None,
             offset: d.len(),
             what: "message cut by snaplen: options not captured".into(),
+            kind: IssueKind::CutBySnaplen,
         });
         Some(m)
     }
@@ -305,6 +487,11 @@ impl<'a> Dhcp4<'a> {
 
     pub fn msg_type(&self) -> Option<u8> {
         self.opt(53).and_then(|d| d.first().copied())
+    }
+
+    /// Option 53, typed.
+    pub fn message_type(&self) -> Option<MessageType> {
+        self.msg_type().map(MessageType::from)
     }
 
     pub fn mac(&self) -> Option<[u8; 6]> {
@@ -553,15 +740,34 @@ pub fn msg_type_name(t: u8) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The header and cookie from the one writer; the option bytes raw (they are the test).
     fn base_msg(options: &[u8]) -> Vec<u8> {
-        let mut m = vec![0u8; 236];
-        m[0] = 1;
-        m[1] = 1;
-        m[2] = 6;
-        m[28..34].copy_from_slice(&[0, 1, 2, 3, 4, 5]);
-        m.extend(MAGIC_COOKIE);
+        let mut r = Dhcp4Repr::request(MessageType::Discover, 0, [0, 1, 2, 3, 4, 5]);
+        r.options.clear();
+        let mut m = r.emit();
+        m.truncate(240);
         m.extend(options);
         m
+    }
+
+    #[test]
+    fn repr_writes_53_first_splits_long_options_and_pads() {
+        let long = vec![b'x'; 300];
+        let b = Dhcp4Repr::request(MessageType::Request, 7, [2, 0, 0, 0, 0, 1])
+            .with(OptionCode::ClassIdentifier, b"PXEClient".to_vec())
+            .with(67, long.clone())
+            .emit();
+        assert!(b.len() >= BOOTP_MIN_LEN);
+        let m = Dhcp4::parse(&b).expect("parses");
+        assert_eq!(m.message_type(), Some(MessageType::Request));
+        assert_eq!(m.options[0].code, 53);
+        assert_eq!(m.opt_concat(67), Some(long), "RFC 3396: split and rejoined");
+        assert_eq!(m.options.iter().filter(|o| o.code == 67).count(), 2);
+        assert_eq!(
+            u8::from(MessageType::from(200)),
+            200,
+            "unknown types keep their byte"
+        );
     }
 
     #[test]
@@ -573,11 +779,11 @@ mod tests {
         assert!(d
             .issues
             .iter()
-            .any(|i| i.code == Some(93) && i.what.contains("claims 10")));
+            .any(|i| i.code == Some(93) && i.kind == IssueKind::Overrun));
         assert!(d
             .issues
             .iter()
-            .any(|i| i.code == Some(60) && i.what.contains("more than once")));
+            .any(|i| i.code == Some(60) && i.kind == IssueKind::Duplicate));
     }
 
     #[test]

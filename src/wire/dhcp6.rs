@@ -4,6 +4,67 @@
 
 use std::net::Ipv6Addr;
 
+/// Message types and option codes, typed (dhcproto's, with `Unknown(n)`; `u8::from` /
+/// `u16::from` give the wire values). As for DHCPv4, dhcproto's codec itself is not used: the
+/// analyser must see malformed and duplicate options and relay nesting as they are.
+pub use dhcproto::v6::{MessageType, OptionCode};
+
+/// Appends one option: code, length, value (cut at 65,535 bytes).
+pub fn put_option(out: &mut Vec<u8>, code: impl Into<u16>, v: &[u8]) {
+    let v = &v[..v.len().min(0xffff)];
+    out.extend_from_slice(&code.into().to_be_bytes());
+    out.extend_from_slice(&(v.len() as u16).to_be_bytes());
+    out.extend_from_slice(v);
+}
+
+/// DUID-LL (type 3, hardware type 1) from a MAC: what firmware and serve use.
+pub fn duid_ll(mac: [u8; 6]) -> Vec<u8> {
+    let mut d = vec![0, 3, 0, 1];
+    d.extend_from_slice(&mac);
+    d
+}
+
+/// A Status Code option's value (RFC 8415 §21.13).
+pub fn status_value(code: u16, text: &str) -> Vec<u8> {
+    let mut v = code.to_be_bytes().to_vec();
+    v.extend_from_slice(text.as_bytes());
+    v
+}
+
+/// A client/server DHCPv6 message to put on the wire (relay messages are built with
+/// [`put_option`] around one of these): type, 24-bit transaction id, options in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dhcp6Repr {
+    pub msg_type: MessageType,
+    pub xid: u32,
+    pub options: Vec<(u16, Vec<u8>)>,
+}
+
+impl Dhcp6Repr {
+    pub fn new(msg_type: MessageType, xid: u32) -> Dhcp6Repr {
+        Dhcp6Repr {
+            msg_type,
+            xid: xid & 0x00ff_ffff,
+            options: vec![],
+        }
+    }
+
+    /// Appends an option (builder style).
+    pub fn with(mut self, code: impl Into<u16>, value: impl Into<Vec<u8>>) -> Dhcp6Repr {
+        self.options.push((code.into(), value.into()));
+        self
+    }
+
+    pub fn emit(&self) -> Vec<u8> {
+        let x = self.xid.to_be_bytes();
+        let mut m = vec![self.msg_type.into(), x[1], x[2], x[3]];
+        for (code, v) in &self.options {
+            put_option(&mut m, *code, v);
+        }
+        m
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Dhcp6 {
     pub msg_type: u8,
@@ -160,6 +221,11 @@ impl Dhcp6 {
     }
 
     /// The client's MAC when the DUID embeds one (DUID-LLT / DUID-LL with hardware type 1).
+    /// The message type, typed.
+    pub fn message_type(&self) -> MessageType {
+        MessageType::from(self.msg_type)
+    }
+
     pub fn client_mac(&self) -> Option<[u8; 6]> {
         if let Some(m) = self.relay_client_mac {
             return Some(m);

@@ -26,6 +26,15 @@ pub mod linktype {
 
 pub type Mac = [u8; 6];
 
+/// `aa:bb:cc:dd:ee:ff` or `aa-bb-…` (any case) → the six bytes (the inverse of `fmt_mac`).
+pub fn parse_mac(s: &str) -> Option<Mac> {
+    let parts: Vec<u8> = s
+        .split([':', '-'])
+        .filter_map(|x| u8::from_str_radix(x, 16).ok())
+        .collect();
+    parts.try_into().ok()
+}
+
 pub fn fmt_mac(m: &Mac) -> String {
     format!(
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
@@ -114,6 +123,16 @@ pub struct DecodeError {
     pub layer: Layer,
     pub offset: usize,
     pub what: String,
+    /// What callers act on (never the text).
+    pub kind: DecodeErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// The bytes are wrong or too few for the layer.
+    Malformed,
+    /// A link type we do not read: counted per type, not a malformed frame.
+    UnsupportedLinkType,
 }
 
 impl DecodeError {
@@ -122,6 +141,7 @@ impl DecodeError {
             layer,
             offset,
             what: what.into(),
+            kind: DecodeErrorKind::Malformed,
         }
     }
 }
@@ -215,11 +235,10 @@ pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), 
                 "raw IP frame with no IP version 4 or 6",
             )),
         },
-        other => Err(DecodeError::new(
-            Layer::Link,
-            0,
-            format!("unsupported link type {other}"),
-        )),
+        other => Err(DecodeError {
+            kind: DecodeErrorKind::UnsupportedLinkType,
+            ..DecodeError::new(Layer::Link, 0, format!("unsupported link type {other}"))
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Zero-copy decoding of captured bytes, layer by layer. Nothing here panics on input.
 
+pub mod checksum;
 pub mod defrag;
 pub mod dhcp4;
 pub mod dhcp6;
