@@ -283,7 +283,7 @@ pub fn compare(g: &BootSession, b: &BootSession) -> Vec<Row> {
         );
     }
     for i in 0..g.http.len().max(b.http.len()) {
-        let t = |h: Option<&crate::http::HttpTransfer>| {
+        let t = |h: Option<&crate::model::HttpTransfer>| {
             h.map(|h| format!("{} {} {} B", h.url, h.status.name(), h.bytes))
                 .unwrap_or_else(|| "(none)".into())
         };

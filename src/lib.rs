@@ -10,7 +10,6 @@ pub mod diff;
 pub mod dnsmasq_conf;
 pub mod docs;
 pub mod fuzzing;
-pub mod http;
 pub mod lint;
 pub mod live;
 pub mod metrics;

@@ -590,6 +590,70 @@ pub struct IcmpNote {
     pub last_frame: FrameRef,
 }
 
+/// One HTTP boot download: a request on a TCP connection and its answer, as the tracker
+/// followed the stream (`session::http`).
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpTransfer {
+    pub url: String,
+    pub method: String,
+    pub client: String,
+    pub server: IpAddr,
+    pub server_port: u16,
+    pub status_code: Option<u16>,
+    pub content_length: Option<u64>,
+    /// Body bytes seen (new bytes only; TCP retransmissions are not counted twice).
+    pub bytes: u64,
+    pub status: TransferStatus,
+    /// The connection was reset (by either side) before the body was complete.
+    pub reset: bool,
+    pub first_frame: FrameRef,
+    pub last_frame: FrameRef,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub duration_s: f64,
+    /// When the server last sent bytes not seen before (a stall is measured from here: the
+    /// client giving up later with a FIN does not make the transfer any less stalled).
+    #[serde(skip)]
+    pub last_progress: Timestamp,
+    pub file_kind: Option<FileKind>,
+    /// Authenticode signature present in the EFI image (see `Transfer::signed`).
+    pub signed: Option<bool>,
+    pub stage: Option<usize>,
+}
+
+impl HttpTransfer {
+    pub fn new(
+        client: String,
+        server: IpAddr,
+        server_port: u16,
+        frame: FrameRef,
+        ts: i64,
+        stage: Option<usize>,
+    ) -> HttpTransfer {
+        HttpTransfer {
+            url: String::new(),
+            method: String::new(),
+            client,
+            server,
+            server_port,
+            status_code: None,
+            content_length: None,
+            bytes: 0,
+            status: TransferStatus::Incomplete,
+            reset: false,
+            first_frame: frame,
+            last_frame: frame,
+            start: Timestamp(ts),
+            end: Timestamp(ts),
+            duration_s: 0.0,
+            last_progress: Timestamp(ts),
+            file_kind: None,
+            signed: None,
+            stage,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BootSession {
     pub id: u64,
@@ -608,7 +672,7 @@ pub struct BootSession {
     pub arp: Vec<ArpQuery>,
     pub icmp: Vec<IcmpNote>,
     /// HTTP boot downloads (UEFI HTTP boot, iPXE over HTTP).
-    pub http: Vec<crate::http::HttpTransfer>,
+    pub http: Vec<HttpTransfer>,
     /// "idle" (no packet for --idle-timeout of packet time) or "end-of-capture".
     pub closed_by: ClosedBy,
     pub outcome: Outcome,

@@ -214,13 +214,13 @@ fn booted_from(s: &BootSession, transfers: &[usize], boot_file: Option<&str>) ->
 /// completely, with nothing after it left unfinished?
 fn stage_chain_booted(s: &BootSession, i: usize) -> bool {
     let st = &s.stages[i];
-    let http_done = |h: &crate::http::HttpTransfer| {
+    let http_done = |h: &crate::model::HttpTransfer| {
         h.stage.is_some_and(|x| x >= i)
             && h.status == TransferStatus::Complete
             && h.method != "HEAD"
     };
     // GRUB's module lists over HTTP: a 404 there is normal, as over TFTP.
-    let optional_404 = |h: &crate::http::HttpTransfer| {
+    let optional_404 = |h: &crate::model::HttpTransfer| {
         h.status_code == Some(404) && tftp::is_optional_probe(url_path(&h.url))
     };
     let http_pending = s.http.iter().any(|h| {

@@ -109,7 +109,7 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             .filter(|t| t.direction == "read" && same_file(&t.file, &file))
             .collect();
         let http_path = super::url_path;
-        let fetched_http: Vec<&crate::http::HttpTransfer> = s
+        let fetched_http: Vec<&crate::model::HttpTransfer> = s
             .http
             .iter()
             .filter(|h| h.stage == Some(st.index))

@@ -1,0 +1,493 @@
+//! session::Tracker — a sans-IO, clock-free state machine. Fed decoded packets with their frame
+//! reference and capture time, it keeps one open `BootSession` per client (CONTRACT.md: keyed by
+//! MAC, else DUID; TFTP joins by client IP), ties TFTP TIDs to the RRQ that started them, and
+//! closes sessions after an idle period of *packet* time. The same tracker runs in `analyze`,
+//! `capture`, `serve` and `probe`.
+//!
+//! This file is the tracker's core (sessions, their keys, closing and `finalize`); each protocol
+//! has a room of its own: `dhcp4`, `dhcp6`, `tftp`, `http` (TCP) and `arp` (ARP and ICMP).
+
+mod arp;
+mod dhcp4;
+mod dhcp6;
+mod http;
+mod tftp;
+
+use crate::model::*;
+use crate::wire::dhcp4::hex;
+use crate::wire::link::{fmt_mac, Mac};
+// FxHash: the keys are MACs, IPs and ports from our own parsing (no HashDoS surface worth
+// SipHash's cost per frame: it was 10 % of analyze time); every map is capped anyway.
+use rustc_hash::FxHashMap as HashMap;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone)]
+pub struct TrackerConfig {
+    pub idle_timeout_ns: i64,
+    /// Server ports on which a TFTP request is recognised (69, plus e.g. serve --tftp-port).
+    pub tftp_ports: Vec<u16>,
+    pub max_sessions: usize,
+    pub max_dhcp_per_session: usize,
+    pub max_transfers_per_session: usize,
+    /// `--sensor`: stamped on every session and event.
+    pub sensor: Option<String>,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            idle_timeout_ns: 300_000_000_000,
+            tftp_ports: vec![69],
+            max_sessions: 100_000,
+            max_dhcp_per_session: 2_000,
+            max_transfers_per_session: 2_000,
+            sensor: None,
+        }
+    }
+}
+
+/// What `Tracker::on_udp_tftp` made of a datagram.
+#[derive(Debug)]
+pub enum TftpVerdict {
+    NotTftp,
+    Tftp,
+    Malformed(crate::wire::tftp::TftpError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct TKey {
+    client: IpAddr,
+    client_port: u16,
+    server: IpAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ClientKey {
+    Mac(Mac),
+    Duid(Vec<u8>),
+    Ip(IpAddr),
+}
+
+struct Open {
+    s: BootSession,
+    last_ts: i64,
+    keys: Vec<ClientKey>,
+    tkeys: Vec<TKey>,
+    /// The stream state of each HTTP transfer, beside its record: `http_flows[i]` follows
+    /// `s.http[i]` (it is tracker state, not part of the record).
+    http_flows: Vec<http::Flow>,
+}
+
+/// Progress notices for live views (capture/serve): what just happened in which session.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Event {
+    pub session: u64,
+    pub client: String,
+    pub frame: FrameRef,
+    pub time: Timestamp,
+    pub kind: String,
+    pub text: String,
+    /// The capture point (`--sensor`); absent when none was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<String>,
+}
+
+#[derive(Default, Debug, Clone, serde::Serialize)]
+pub struct TrackerStats {
+    pub sessions_opened: u64,
+    pub sessions_capped: u64,
+    /// DHCP messages and transfers not recorded because a session's cap was reached.
+    pub records_capped: u64,
+    pub tftp_unmatched: u64,
+    pub tftp_malformed: u64,
+    pub tftp_foreign_tid: u64,
+}
+
+pub struct Tracker {
+    cfg: TrackerConfig,
+    open: HashMap<u64, Open>,
+    by_key: HashMap<ClientKey, u64>,
+    by_ip: HashMap<IpAddr, u64>,
+    transfers: HashMap<TKey, (u64, usize)>,
+    http: HashMap<TKey, (u64, usize)>,
+    /// Reads not answered yet, by the client's endpoint: a reply from another address than
+    /// the request went to (NAT, VIP) is found through this (`tftp-reply-wrong-source`).
+    awaiting: HashMap<(IpAddr, u16), (u64, usize)>,
+    /// Open sessions with an unanswered ARP request for an address: a reply then touches only
+    /// those (scanning every open session per reply was 3 % of a boot storm's time).
+    arp_waiting: HashMap<IpAddr, Vec<u64>>,
+    next_id: u64,
+    max_ts: i64,
+    last_sweep: i64,
+    pub stats: TrackerStats,
+    pub events: Vec<Event>,
+    /// Collect progress events (live views only; analyze leaves this off).
+    pub want_events: bool,
+}
+
+/// Push, starting an empty Vec at capacity 1 instead of std's 4: most sessions hold one stage
+/// and a few DHCP messages, and with 100,000 clients open the spare slots were most of the
+/// tracker's memory.
+fn push_lean<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        v.reserve_exact(1);
+    }
+    v.push(x);
+}
+
+fn hex_xid(x: u32) -> String {
+    format!("0x{x:08x}")
+}
+
+impl Tracker {
+    pub fn new(cfg: TrackerConfig) -> Tracker {
+        Tracker {
+            cfg,
+            open: HashMap::default(),
+            by_key: HashMap::default(),
+            by_ip: HashMap::default(),
+            transfers: HashMap::default(),
+            http: HashMap::default(),
+            awaiting: HashMap::default(),
+            arp_waiting: HashMap::default(),
+            next_id: 1,
+            max_ts: i64::MIN,
+            last_sweep: i64::MIN,
+            stats: TrackerStats::default(),
+            events: Vec::new(),
+            want_events: false,
+        }
+    }
+
+    pub fn open_sessions(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Advance packet time; returns sessions idle for longer than the timeout, closed.
+    /// Backwards timestamps never move time back (so they cannot resurrect or split sessions).
+    pub fn advance(&mut self, ts: i64, closed: &mut Vec<BootSession>) {
+        if ts > self.max_ts {
+            self.max_ts = ts;
+        }
+        if self.max_ts.saturating_sub(self.last_sweep) < 1_000_000_000 {
+            return;
+        }
+        self.last_sweep = self.max_ts;
+        let limit = self.max_ts.saturating_sub(self.cfg.idle_timeout_ns);
+        let idle: Vec<u64> = self
+            .open
+            .iter()
+            .filter(|(_, o)| o.last_ts < limit)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in idle {
+            if let Some(s) = self.close(id, ClosedBy::Idle) {
+                closed.push(s);
+            }
+        }
+    }
+
+    /// Close every open session (end of capture) in order, handing each over as it closes, so
+    /// a caller that streams them never holds the tracker's sessions and their copies at once.
+    pub fn finish_each(&mut self, mut emit: impl FnMut(BootSession)) {
+        let mut ids: Vec<u64> = self.open.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(s) = self.close(id, ClosedBy::EndOfCapture) {
+                emit(s);
+            }
+        }
+        self.open.shrink_to_fit();
+    }
+
+    /// A finalized copy of an open session (live views ask "has it booted yet?").
+    pub fn snapshot(&self, id: u64) -> Option<BootSession> {
+        let mut s = self.open.get(&id)?.s.clone();
+        s.closed_by = ClosedBy::Open;
+        finalize(&mut s);
+        Some(s)
+    }
+
+    fn close(&mut self, id: u64, why: ClosedBy) -> Option<BootSession> {
+        let o = self.open.remove(&id)?;
+        for k in &o.keys {
+            if self.by_key.get(k) == Some(&id) {
+                self.by_key.remove(k);
+            }
+        }
+        self.by_ip.retain(|_, v| *v != id);
+        for t in &o.tkeys {
+            self.transfers.remove(t);
+            self.http.remove(t);
+            if self
+                .awaiting
+                .get(&(t.client, t.client_port))
+                .is_some_and(|v| v.0 == id)
+            {
+                self.awaiting.remove(&(t.client, t.client_port));
+            }
+        }
+        for q in o.s.arp.iter().filter(|q| !q.answered) {
+            if let Some(waiting) = self.arp_waiting.get_mut(&q.target) {
+                waiting.retain(|w| *w != id);
+                if waiting.is_empty() {
+                    self.arp_waiting.remove(&q.target);
+                }
+            }
+        }
+        let mut s = o.s;
+        self.stats.records_capped += s.dhcp_messages_dropped;
+        s.closed_by = why;
+        finalize(&mut s);
+        Some(s)
+    }
+
+    fn new_session(&mut self, key: ClientKey, frame: FrameRef, ts: i64) -> Option<u64> {
+        if self.open.len() >= self.cfg.max_sessions {
+            self.stats.sessions_capped += 1;
+            return None;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.stats.sessions_opened += 1;
+        let mut client = Client::blank();
+        match &key {
+            ClientKey::Mac(m) => client.mac = Some(fmt_mac(m)),
+            ClientKey::Duid(d) => client.duid = Some(hex(d)),
+            ClientKey::Ip(_) => {}
+        }
+        let s = BootSession {
+            id,
+            client,
+            ip: None,
+            first_frame: frame,
+            last_frame: frame,
+            start: Timestamp(ts),
+            end: Timestamp(ts),
+            duration_s: 0.0,
+            pxe: false,
+            stages: vec![],
+            dhcp: vec![],
+            dhcp_messages_dropped: 0,
+            tftp: vec![],
+            arp: vec![],
+            icmp: vec![],
+            http: vec![],
+            closed_by: ClosedBy::Open,
+            outcome: Outcome::Incomplete,
+            findings: vec![],
+            sensor: self.cfg.sensor.clone(),
+        };
+        self.by_key.insert(key.clone(), id);
+        if let ClientKey::Ip(ip) = key {
+            self.by_ip.insert(ip, id);
+        }
+        self.open.insert(
+            id,
+            Open {
+                s,
+                last_ts: ts,
+                keys: vec![key],
+                tkeys: vec![],
+                http_flows: vec![],
+            },
+        );
+        Some(id)
+    }
+
+    fn session_for(&mut self, key: ClientKey, frame: FrameRef, ts: i64) -> Option<u64> {
+        match self.by_key.get(&key) {
+            Some(id) => Some(*id),
+            None => self.new_session(key, frame, ts),
+        }
+    }
+
+    fn add_key(&mut self, id: u64, key: ClientKey) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.by_key.entry(key.clone()) {
+            e.insert(id);
+            if let Some(o) = self.open.get_mut(&id) {
+                o.keys.push(key);
+            }
+        }
+    }
+
+    fn touch(&mut self, id: u64, frame: FrameRef, ts: i64) -> Option<&mut Open> {
+        let o = self.open.get_mut(&id)?;
+        o.last_ts = o.last_ts.max(ts);
+        o.s.last_frame = frame;
+        if ts > o.s.end.0 {
+            o.s.end = Timestamp(ts);
+        }
+        Some(o)
+    }
+
+    fn bind_ip(&mut self, id: u64, ip: IpAddr) {
+        if ip.is_unspecified() {
+            return;
+        }
+        self.by_ip.insert(ip, id);
+        if let Some(o) = self.open.get_mut(&id) {
+            if o.s.ip.is_none() || matches!((o.s.ip, ip), (Some(IpAddr::V6(_)), IpAddr::V4(_))) {
+                o.s.ip = Some(ip);
+            }
+        }
+    }
+
+    fn event(&mut self, id: u64, frame: FrameRef, ts: i64, kind: &str, text: String) {
+        if !self.want_events {
+            return;
+        }
+        let client = self.open.get(&id).map(|o| o.s.label()).unwrap_or_default();
+        self.events.push(Event {
+            session: id,
+            client,
+            frame,
+            time: Timestamp(ts),
+            kind: kind.to_string(),
+            text,
+            sensor: self.cfg.sensor.clone(),
+        });
+    }
+}
+
+pub(crate) fn empty_stage(
+    index: usize,
+    protocol: Protocol,
+    xid: Option<String>,
+    frame: FrameRef,
+    ts: i64,
+) -> Stage {
+    Stage {
+        index,
+        protocol,
+        xids: xid.iter().cloned().collect(),
+        xid,
+        client: Client::blank(),
+        first_frame: frame,
+        start: Timestamp(ts),
+        ipxe: false,
+        vendor_class: None,
+        arch: None,
+        user_class: vec![],
+        discovers: vec![],
+        requests: vec![],
+        boot_server_requests: vec![],
+        offers: vec![],
+        naks: vec![],
+        declines: vec![],
+        address: None,
+        boot_file: None,
+        boot_server: None,
+        boot_file_source: None,
+        boot_file_frame: None,
+        transfers: vec![],
+        relay: None,
+        relay_agent: None,
+        outcome: Outcome::Incomplete,
+    }
+}
+
+pub fn opts_text(o: &[(String, String)]) -> String {
+    o.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Derived fields once a session is closed: boot file per stage, transfer figures.
+fn finalize(s: &mut BootSession) {
+    s.duration_s = s.end.secs_since(s.start);
+    // The session's client is the machine's firmware: the first stage that sent an arch code,
+    // else the first stage (CONTRACT.md). Later loaders keep their identity in their stage.
+    let firmware = s
+        .stages
+        .iter()
+        .find(|st| st.client.arch.code.is_some())
+        .or(s.stages.first())
+        .map(|st| st.client.clone());
+    if let Some(mut c) = firmware {
+        c.mac = s.client.mac.take();
+        c.duid = s.client.duid.take();
+        c.ipxe = s.stages.iter().any(|st| st.client.ipxe);
+        let first = |f: fn(&Client) -> Option<String>| s.stages.iter().find_map(|st| f(&st.client));
+        if c.uuid.is_none() {
+            c.uuid = first(|x| x.uuid.clone());
+        }
+        if c.hostname.is_none() {
+            c.hostname = first(|x| x.hostname.clone());
+        }
+        if c.user_class.is_empty() {
+            c.user_class = s
+                .stages
+                .iter()
+                .find(|st| !st.client.user_class.is_empty())
+                .map(|st| st.client.user_class.clone())
+                .unwrap_or_default();
+        }
+        s.client = c;
+    }
+    for h in &mut s.http {
+        h.duration_s = h.end.secs_since(h.start).max(0.0);
+    }
+    for t in &mut s.tftp {
+        t.duration_s = t.end.secs_since(t.start).max(0.0);
+        if t.duration_s > 0.0 && t.bytes > 0 {
+            t.throughput_bps = Some(t.bytes as f64 / t.duration_s);
+        }
+    }
+    for st in &mut s.stages {
+        let pick = |kind: OfferKind| {
+            st.offers
+                .iter()
+                .rev()
+                .find(|o| o.kind == kind && o.has_boot_info())
+        };
+        let chosen = pick(OfferKind::BootServer)
+            .map(|o| (o, "boot-server"))
+            .or(pick(OfferKind::Ack).map(|o| (o, "dhcp-ack")))
+            .or(pick(OfferKind::Proxy).map(|o| (o, "proxy-offer")))
+            .or(pick(OfferKind::Dhcp).map(|o| (o, "dhcp-offer")))
+            .or(pick(OfferKind::Dhcpv6).map(|o| (o, "dhcpv6")));
+        if let Some((o, src)) = chosen {
+            let (file, server) = match &o.boot_url {
+                Some(url) if o.opt67.is_none() && o.file.is_none() => split_url(url),
+                _ => (
+                    o.boot_file().map(str::to_string),
+                    o.boot_server().or(Some(o.server.to_string())),
+                ),
+            };
+            st.boot_file = file;
+            st.boot_server = server;
+            st.boot_file_source = Some(src.to_string());
+            st.boot_file_frame = Some(o.frame);
+        }
+    }
+}
+
+/// `tftp://[2001:db8::1]/path/file.efi` -> (path/file.efi, 2001:db8::1)
+pub fn split_url(url: &str) -> (Option<String>, Option<String>) {
+    let Some((_scheme, rest)) = url.split_once("://") else {
+        return (Some(url.to_string()), None);
+    };
+    let (host, path) = match rest.split_once('/') {
+        Some((h, p)) => (h, p),
+        None => (rest, ""),
+    };
+    let host = host.trim_start_matches('[');
+    let host = match host.rsplit_once(']') {
+        Some((h, _port)) => h,
+        None => host.split(':').next().unwrap_or(host),
+    };
+    let path = if url.starts_with("tftp") {
+        path.to_string()
+    } else {
+        url.to_string()
+    };
+    (Some(path), Some(host.to_string()))
+}
+
+/// Builders the rule tests use to make records by hand.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::empty_stage;
+}
