@@ -1,43 +1,19 @@
 //! `pxe-inspect analyze`: the thin edge that opens files, drives the pipeline and renders.
 
 use crate::ci;
-use crate::cli::{AnalyzeArgs, ColorChoice, ExplainArgs, Format, OutputArgs};
+use crate::cli::{AnalyzeArgs, Format};
 use crate::diag::{registry, DiagConfig};
 use crate::exit;
 use crate::model::BootSession;
 use crate::pipeline::Pipeline;
-use crate::render::{self, Style};
+use crate::render;
+use crate::render::sink::{Extras, Output, OutputConfig, SessionPolicy};
 use crate::report::{self, InputInfo, Report};
 use crate::session::TrackerConfig;
 use crate::source::file::FrameMeta;
 use crate::source::{CaptureReader, Merger};
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
-
-pub fn style_for(o: &OutputArgs) -> Style {
-    let color = match o.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
-        }
-    };
-    Style {
-        color,
-        absolute_time: o.absolute_time,
-    }
-}
-
-pub fn keep_session(o: &OutputArgs, s: &BootSession) -> bool {
-    if o.pxe_only && !s.pxe {
-        return false;
-    }
-    if !o.clients.is_empty() {
-        let want: Vec<String> = o.clients.iter().map(|m| ci::normalize_mac(m)).collect();
-        return s.client.mac.as_ref().is_some_and(|m| want.contains(m));
-    }
-    true
-}
 
 pub fn diag_config(a: &crate::cli::DiagArgs) -> Result<DiagConfig, String> {
     for id in a.allow.iter().chain(&a.deny) {
@@ -67,26 +43,6 @@ pub fn run(a: &AnalyzeArgs) -> i32 {
     }
 }
 
-pub fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io::Result<()> {
-    // `{"type":KIND,` + the object's own fields: serialising straight to bytes instead of
-    // through serde_json::Value (a BTreeMap per object) halved the cost of -f jsonl.
-    let body = serde_json::to_vec(&v).map_err(io::Error::other)?;
-    match body.split_first() {
-        Some((b'{', rest)) => {
-            w.write_all(b"{\"type\":")?;
-            serde_json::to_writer(&mut *w, kind).map_err(io::Error::other)?;
-            if rest != b"}" {
-                w.write_all(b",")?;
-            }
-            w.write_all(rest)?;
-        }
-        _ => {
-            serde_json::to_writer(&mut *w, &serde_json::json!({"type": kind, "value": serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default()})).map_err(io::Error::other)?;
-        }
-    }
-    w.write_all(b"\n")
-}
-
 pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     if a.files.iter().filter(|f| *f == "-").count() > 1 {
         return Err("standard input (-) can be given only once".into());
@@ -100,7 +56,6 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         Some(p) => Some(ci::load(p)?),
         None => None,
     };
-    let style = style_for(&a.output);
     let bound = |s: &Option<String>, flag: &str| -> Result<Option<i64>, String> {
         match s {
             None => Ok(None),
@@ -167,29 +122,32 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
+    // -f jsonl writes each session as it closes (unless --expect must mark them first); -f json
+    // with nothing else that needs the sessions themselves spools them past SPOOL_AFTER closed
+    // sessions (memory stays flat however many clients a capture has).
     let stream = a.output.format == Format::Jsonl && expects.is_none();
-    // Session lines written while streaming: the summary's `sessions` (CONTRACT: the number of
-    // session lines), not the sessions seen (filters such as --pxe-only drop some).
-    let streamed = std::cell::Cell::new(0u64);
-    let mut sessions: Vec<BootSession> = Vec::new();
-    // -f json with nothing else that needs the sessions themselves: past SPOOL_AFTER closed
-    // sessions, they go to a spool file (memory stays flat however many clients a capture has).
     const SPOOL_AFTER: usize = 2048;
     let spool_ok = a.output.format == Format::Json
         && expects.is_none()
         && a.output.html.is_none()
         && std::env::var_os("PXE_INSPECT_NO_SPOOL").is_none();
-    let mut spool: Option<report::SessionSpool> = None;
+    let policy = if stream {
+        SessionPolicy::Stream
+    } else if spool_ok {
+        SessionPolicy::KeepOrSpool(SPOOL_AFTER)
+    } else {
+        SessionPolicy::Keep
+    };
+    let mut output = Output::new(OutputConfig::from_args(&a.output, &a.diag), policy);
     let mut merger = Merger::new(readers);
     let mut comments: Comments = BTreeMap::new();
     let annotating = a.annotate.is_some();
     let emit = |s: BootSession,
-                sessions: &mut Vec<BootSession>,
-                spool: &mut Option<report::SessionSpool>,
+                output: &mut Output,
                 comments: &mut Comments,
                 out: &mut dyn Write|
      -> io::Result<()> {
-        if !keep_session(&a.output, &s) {
+        if !output.cfg.keeps(&s) {
             return Ok(());
         }
         if annotating {
@@ -198,27 +156,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         if let Some(k) = &sink {
             k.push(&s);
         }
-        if spool_ok && (spool.is_some() || sessions.len() >= SPOOL_AFTER) {
-            let sp = match spool {
-                Some(sp) => sp,
-                None => {
-                    let mut sp = report::SessionSpool::new()?;
-                    for k in sessions.drain(..) {
-                        sp.push(&k)?;
-                    }
-                    spool.insert(sp)
-                }
-            };
-            return sp.push(&s);
-        }
-        if stream {
-            jsonl_line(out, "session", &s)?;
-            streamed.set(streamed.get() + 1);
-            out.flush()?;
-        } else {
-            sessions.push(s);
-        }
-        Ok(())
+        output.session(out, s, None)
     };
     let io_err = |e: io::Error| e.to_string();
     let total_bytes: u64 = a
@@ -257,7 +195,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
             return Ok(());
         }
         for s in pipe.push_view(f, data) {
-            emit(s, &mut sessions, &mut spool, &mut comments, out).map_err(io_err)?;
+            emit(s, &mut output, &mut comments, out).map_err(io_err)?;
         }
         Ok(())
     };
@@ -300,13 +238,13 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let mut failed = None;
     pipe.finish_each(|s| {
         if failed.is_none() {
-            failed = emit(s, &mut sessions, &mut spool, &mut comments, out).err();
+            failed = emit(s, &mut output, &mut comments, out).err();
         }
     });
     if let Some(e) = failed {
         return Err(io_err(e));
     }
-    sessions.sort_by_key(|s| s.first_frame);
+    let mut sessions = output.take_sessions();
     // Fill in what the readers learnt.
     let mut ri = 0;
     for inp in inputs.iter_mut() {
@@ -327,7 +265,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         );
         ri += 1;
     }
-    let mut findings = report::capture_findings(&inputs, &pipe.stats);
+    let mut findings = crate::diag::capture::capture_findings(&inputs, &pipe.stats);
     crate::diag::apply_policy(&mut findings, &diag);
     let expect_results = match &expects {
         Some(ex) => ci::evaluate(ex, &mut sessions),
@@ -352,52 +290,18 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         findings,
         stats: pipe.stats.clone(),
     };
-    if let Some(path) = &a.output.html {
-        if stream {
-            eprintln!("pxe-inspect: --html with -f jsonl: sessions were streamed, the report shows none (use -f json or table)");
-        }
-        render::html::write_file(path, &r)?;
+    if a.output.html.is_some() && stream {
+        eprintln!("pxe-inspect: --html with -f jsonl: sessions were streamed, the report shows none (use -f json or table)");
     }
-    let res = match a.output.format {
-        Format::Table => render::table::write(out, &r, &style, !a.output.pxe_only),
-        Format::Timeline => render::timeline::write(out, &r, &style, !a.output.pxe_only),
-        Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only),
-        Format::Json => match spool.take() {
-            Some(sp) => sp.write_json(out, &r),
-            None => report::write_json(out, &r),
+    let code = output.finish(
+        out,
+        &r,
+        Extras {
+            expects: &expect_results,
+            unreadable,
+            ..Extras::default()
         },
-        Format::Jsonl => (|| {
-            if !stream {
-                for s in &r.sessions {
-                    jsonl_line(out, "session", s)?;
-                }
-            }
-            for f in &r.findings {
-                jsonl_line(out, "finding", f)?;
-            }
-            let written = if stream {
-                streamed.get()
-            } else {
-                r.sessions.len() as u64
-            };
-            report::write_jsonl_summary(out, &r, written, None)
-        })(),
-    };
-    if let Err(e) = res {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            return Err(format!("writing output: {e}"));
-        }
-    }
-    let _ = out.flush();
-    if let Some(path) = &a.diag.junit {
-        std::fs::write(path, ci::junit(&r, &expect_results, a.diag.fail_on))
-            .map_err(|e| format!("{path}: {e}"))?;
-    }
-    let code = if unreadable {
-        exit::USAGE
-    } else {
-        ci::exit_code(&r, a.diag.fail_on)
-    };
+    )?;
     // Whatever the sink managed, the exit code stays the analysis's (it reports on stderr).
     if let Some(k) = sink {
         k.finish();
@@ -407,118 +311,6 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     // was also tried and measured slower: the reader thread needs that core.)
     std::mem::forget((r, pipe, merger));
     Ok(code)
-}
-
-pub fn explain(e: &ExplainArgs) -> i32 {
-    let mut out = io::stdout().lock();
-    if e.markdown {
-        let _ = write!(out, "{}", registry::markdown_table());
-        return exit::OK;
-    }
-    match &e.what {
-        None => {
-            for r in registry::RULES {
-                let _ = writeln!(out, "{:<28} {:<8} {}", r.id, r.severity.name(), r.trigger);
-            }
-            exit::OK
-        }
-        Some(w) => {
-            if let Some(r) = registry::rule(w) {
-                let _ = write_rule(&mut out, r);
-                return exit::OK;
-            }
-            let screens = crate::diag::screens::lookup(w);
-            let hits = registry::by_screen(w);
-            if screens.is_empty() && hits.is_empty() {
-                eprintln!("pxe-inspect: `{w}` is neither a finding ID nor a known firmware message (PXE-Exx, an iPXE error code, a screen text); `pxe-inspect explain` lists the IDs");
-                return exit::USAGE;
-            }
-            // What the message means, then the findings that point at its cause. A message
-            // that maps to no finding still gets its meaning (exit 0).
-            let mut ids: Vec<&str> = Vec::new();
-            for h in &screens {
-                let _ = write_screen_hit(&mut out, h, &mut ids);
-            }
-            if screens.is_empty() {
-                ids.extend(hits.iter().map(|r| r.id));
-            }
-            let rules: Vec<&registry::RuleDoc> =
-                ids.iter().filter_map(|i| registry::rule(i)).collect();
-            if rules.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "No finding of pxe-inspect points at this; the meaning above is what is known."
-                );
-                return exit::OK;
-            }
-            let _ = writeln!(
-                out,
-                "`{w}` on the client's screen points to these findings:\n"
-            );
-            for r in rules {
-                let _ = write_rule(&mut out, r);
-                let _ = writeln!(out);
-            }
-            exit::OK
-        }
-    }
-}
-
-fn write_screen_hit<'a>(
-    out: &mut dyn Write,
-    h: &crate::diag::screens::Hit,
-    ids: &mut Vec<&'a str>,
-) -> io::Result<()>
-where
-    'static: 'a,
-{
-    use crate::diag::screens::Hit;
-    let mut add = |fs: &'static [&'static str]| {
-        for f in fs {
-            if !ids.contains(f) {
-                ids.push(f);
-            }
-        }
-    };
-    match h {
-        Hit::Pxe(p) => {
-            writeln!(out, "{}: {}", p.code, p.meaning)?;
-            add(p.findings);
-        }
-        Hit::Ipxe(e) => {
-            writeln!(out, "iPXE error {:08x}: {}", e.code, e.strerror())?;
-            writeln!(out, "  class: {} ({})", e.class, e.posix)?;
-            if let Some(f) = e.file {
-                writeln!(
-                    out,
-                    "  raised in: {f} (iPXE source), uniquifier {}",
-                    e.line_uniq
-                )?;
-            }
-            if let Some(d) = e.detail() {
-                writeln!(out, "  detail: {d}")?;
-            }
-            if let Some(p) = e.platform_status() {
-                writeln!(out, "  firmware status: {p}")?;
-            }
-            add(e.findings);
-        }
-        Hit::Screen(t) => {
-            writeln!(out, "\"{}\": {}", t.text, t.meaning)?;
-            add(t.findings);
-        }
-    }
-    writeln!(out)
-}
-
-fn write_rule(out: &mut dyn Write, r: &registry::RuleDoc) -> io::Result<()> {
-    writeln!(out, "{} [{}]", r.id, r.severity.name())?;
-    writeln!(out, "  when: {}", r.trigger)?;
-    writeln!(out, "  fix:  {}", r.fix)?;
-    if !r.screen.is_empty() {
-        writeln!(out, "  seen on screen as: {}", r.screen.join(", "))?;
-    }
-    Ok(())
 }
 
 /// Packet comments by (input, frame).

@@ -76,6 +76,19 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// The least severe finding that fails the run; None for `never`.
+    pub fn min_severity(self) -> Option<crate::model::Severity> {
+        use crate::model::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone, Default)]
 pub struct OutputArgs {
     /// Output format.
@@ -241,13 +254,6 @@ pub struct CaptureArgs {
     /// and on the metrics' `sensor` label.
     #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
     pub sensor: Option<String>,
-    /// Set once the capture handle and the -w file are open (serve waits for it before it
-    /// gives up root).
-    #[arg(skip)]
-    pub ready: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-    /// Metrics fed by this capture (serve hands its own registry to its observer).
-    #[arg(skip)]
-    pub metrics_sink: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 /// `--rotate-size`: a byte count, optionally with a K, M or G suffix (powers of 1024).

@@ -401,7 +401,7 @@ pub fn run_inner(a: &DiffArgs, out: &mut dyn Write) -> Result<i32, String> {
         writeln!(out).map_err(io_err)?;
     } else {
         use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-        let style = crate::analyze::style_for(&crate::cli::OutputArgs {
+        let style = crate::render::sink::style_for(&crate::cli::OutputArgs {
             color: a.color,
             ..Default::default()
         });

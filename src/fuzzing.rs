@@ -199,7 +199,7 @@ pub mod analyze_pipeline {
             end: Some(reader.end()),
             error: None,
         }];
-        let findings = report::capture_findings(&inputs, &pipe.stats);
+        let findings = crate::diag::capture::capture_findings(&inputs, &pipe.stats);
         let r = Report {
             schema: report::SCHEMA,
             tool: report::tool_version(),

@@ -190,7 +190,7 @@ pub(crate) fn tag_meanings(ds: &[Directive]) -> BTreeMap<String, TagMeaning> {
             "dhcp-vendorclass"
                 if fields
                     .get(1)
-                    .is_some_and(|v| crate::proto::is_http_class(&v)) =>
+                    .is_some_and(|v| crate::proto::is_http_class(v)) =>
             {
                 e.http_class = true;
             }

@@ -2,15 +2,17 @@
 //! crate). Sessions print as they progress; on exit (Ctrl-C, SIGTERM, --duration, --count,
 //! --until-booted) the summary is exactly what `analyze` prints for the same packets.
 
-use crate::analyze::{diag_config, jsonl_line, keep_session, style_for};
-use crate::cli::{CaptureArgs, Format};
+use crate::analyze::diag_config;
+use crate::cli::{CaptureArgs, DiagArgs, Format, OutputArgs, SinkArgs};
 use crate::exit;
 use crate::metrics::Metrics;
 use crate::model::{BootSession, Outcome};
 use crate::pipeline::Pipeline;
-use crate::render::{self, Style};
+use crate::render;
+use crate::render::sink::{Extras, Output as RunOutput, OutputConfig, SessionPolicy};
 use crate::report::{self, InputInfo, Report};
-use crate::session::{Event, TrackerConfig};
+use crate::session::TrackerConfig;
+use crate::source::live::{list_interfaces, open, pxe_filter};
 use crate::source::rotate::{Output, RotateConfig};
 use crate::source::Frame;
 use std::collections::HashSet;
@@ -19,85 +21,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Keeps PXE traffic and little else. TFTP data runs on ephemeral ports, and re-attaching a filter
-/// as transfers start is racy (DATA 1 follows the RRQ within microseconds), so TFTP is matched by
-/// its payload: opcode 3..6 in the first two bytes of any IPv4 UDP payload; user space drops the
-/// false positives by TID. Non-first IPv4 fragments carry no UDP header, so they are all kept
-/// (a blksize above the MTU fragments every block). IPv6 UDP is kept whole (libpcap cannot
-/// index IPv6 payloads).
-pub const PXE_FILTER_CORE: &str = "(udp port 67 or udp port 68 or udp port 4011 or udp port 69 or udp port 546 or udp port 547 \
-or (ip and udp and udp[8:2] >= 3 and udp[8:2] <= 6) or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and udp) or arp or icmp or icmp6 or tcp port 80 or tcp port 8080)";
-
-/// The default filter plus extra UDP ports. `vlan` shifts the offsets of everything after it
-/// (a libpcap rule), so the VLAN-tagged copy of the expression must come last.
-pub fn pxe_filter(extra_ports: &[u16]) -> String {
-    pxe_filter_tcp(extra_ports, &[])
-}
-
-/// As `pxe_filter`, plus TCP ports (serve's HTTP server on a port other than 80/8080). They go
-/// inside the core expression: anything after `vlan` would be read at shifted offsets.
-pub fn pxe_filter_tcp(udp_ports: &[u16], tcp_ports: &[u16]) -> String {
-    let mut core = PXE_FILTER_CORE.trim_end_matches(')').to_string();
-    for p in udp_ports {
-        core.push_str(&format!(" or udp port {p}"));
-    }
-    for p in tcp_ports {
-        core.push_str(&format!(" or tcp port {p}"));
-    }
-    core.push(')');
-    format!("{core} or (vlan and {core})")
-}
-
-pub fn default_filter() -> String {
-    pxe_filter(&[])
-}
-
 fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0)
-}
-
-pub fn list_interfaces(out: &mut dyn Write) -> io::Result<()> {
-    match pcap::Device::list() {
-        Ok(devs) => {
-            for (i, d) in devs.iter().enumerate() {
-                let state = if d.flags.is_up() {
-                    if d.flags.is_running() {
-                        "up"
-                    } else {
-                        "up, not running"
-                    }
-                } else {
-                    "down"
-                };
-                let addrs: Vec<String> = d.addresses.iter().map(|a| a.addr.to_string()).collect();
-                writeln!(
-                    out,
-                    "{}. {} [{state}]{}{}",
-                    i + 1,
-                    d.name,
-                    d.desc
-                        .as_ref()
-                        .map(|s| format!(" ({s})"))
-                        .unwrap_or_default(),
-                    if addrs.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", addrs.join(" "))
-                    }
-                )?;
-            }
-            Ok(())
-        }
-        Err(e) => writeln!(out, "cannot list interfaces: {e}"),
-    }
-}
-
-fn time_of_day(ts: i64) -> String {
-    let t = crate::model::Timestamp(ts).rfc3339();
-    t.get(11..23).unwrap_or("").to_string()
 }
 
 /// Where live progress goes: `out`, or stderr when `out` carries one document.
@@ -126,85 +54,6 @@ fn catch_hangup() {
     // SAFETY: installs a handler that only stores to a static atomic.
     unsafe {
         libc::signal(libc::SIGHUP, handler as libc::sighandler_t);
-    }
-}
-
-/// A JSONL line; with rotated files, every frame reference also names its file
-/// (`"in_file": {"file": NAME, "frame": N}`).
-fn jsonl_record(
-    out: &mut dyn Write,
-    kind: &str,
-    v: &impl serde::Serialize,
-    files: Option<&Output>,
-) -> io::Result<()> {
-    match files.filter(|f| f.multi()) {
-        Some(f) => {
-            let mut val = serde_json::to_value(v).map_err(io::Error::other)?;
-            f.annotate(&mut val);
-            jsonl_line(out, kind, &val)
-        }
-        None => jsonl_line(out, kind, v),
-    }
-}
-
-/// One line per progress event, in the renderer's colours.
-pub fn write_event(
-    out: &mut dyn Write,
-    e: &Event,
-    style: &Style,
-    format: Format,
-    files: Option<&Output>,
-) -> io::Result<()> {
-    if format == Format::Jsonl {
-        return jsonl_record(out, "event", e, files);
-    }
-    writeln!(
-        out,
-        "{}  {} frame {:<6} {:<5} {}",
-        style.dim(&time_of_day(e.time.0)),
-        style.bold(&e.client),
-        e.frame.frame,
-        e.kind,
-        e.text
-    )
-}
-
-pub fn write_closed(
-    out: &mut dyn Write,
-    s: &BootSession,
-    style: &Style,
-    format: Format,
-    files: Option<&Output>,
-) -> io::Result<()> {
-    if format == Format::Jsonl {
-        return jsonl_record(out, "session", s, files);
-    }
-    writeln!(
-        out,
-        "{}  {} session closed ({}): {}, {} finding(s)",
-        style.dim(&time_of_day(s.end.0)),
-        style.bold(&s.label()),
-        s.closed_by.name(),
-        style.outcome(s.outcome),
-        s.findings.len()
-    )?;
-    for f in &s.findings {
-        writeln!(
-            out,
-            "      {} {} — {}",
-            style.sev(f.severity),
-            f.id,
-            f.message
-        )?;
-    }
-    Ok(())
-}
-
-fn permission_hint(e: &str) -> String {
-    if e.contains("ermission") || e.contains("not permitted") {
-        format!("{e}\nhint: run as root, or give the binary the capability: setcap cap_net_raw,cap_net_admin=eip $(command -v pxe-inspect)")
-    } else {
-        e.to_string()
     }
 }
 
@@ -239,7 +88,11 @@ pub fn run(a: &CaptureArgs) -> i32 {
     // After ctrlc's handler (its "termination" feature takes SIGHUP as a stop too): SIGHUP
     // reopens -w instead.
     catch_hangup();
-    match capture(a, &iface, &mut stdout, stop) {
+    match observe(
+        &ObserveConfig::from_capture_args(a, iface),
+        &mut stdout,
+        stop,
+    ) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("pxe-inspect: {e}");
@@ -248,60 +101,76 @@ pub fn run(a: &CaptureArgs) -> i32 {
     }
 }
 
-/// The capture loop; `stop` ends it cleanly (Ctrl-C in `capture`, shutdown in `serve`).
-pub fn capture(
-    a: &CaptureArgs,
-    iface: &str,
+/// What the observe loop needs: `capture`'s flags, or what `serve` chooses for its observer.
+/// Runtime hooks (`ready`, `metrics`) live here, not among the command-line flags.
+#[derive(Debug, Clone, Default)]
+pub struct ObserveConfig {
+    pub iface: String,
+    pub write: Option<String>,
+    pub rotate: RotateConfig,
+    /// The BPF filter; None captures everything (`--all`).
+    pub filter: Option<String>,
+    pub promisc: bool,
+    pub duration: Option<f64>,
+    pub count: Option<u64>,
+    pub until_booted: Option<usize>,
+    pub output: OutputArgs,
+    pub diag: DiagArgs,
+    pub idle_timeout: f64,
+    pub tftp_ports: Vec<u16>,
+    pub sink: SinkArgs,
+    pub sensor: Option<String>,
+    /// `capture --metrics`: a registry of our own, served here.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `serve`: export into serve's registry instead.
+    pub metrics: Option<Arc<Metrics>>,
+    /// Set once the handle and the -w file are open (serve waits for it before giving up root).
+    pub ready: Option<Arc<AtomicBool>>,
+}
+
+impl ObserveConfig {
+    pub fn from_capture_args(a: &CaptureArgs, iface: String) -> ObserveConfig {
+        ObserveConfig {
+            iface,
+            write: a.write.clone(),
+            rotate: RotateConfig {
+                size: a.rotate_size,
+                seconds: a.rotate_seconds,
+                keep: a.rotate_keep.map(|k| k as usize),
+            },
+            filter: (!a.all).then(|| a.filter.clone().unwrap_or_else(|| pxe_filter(&a.tftp_port))),
+            promisc: a.promisc,
+            duration: a.duration,
+            count: a.count,
+            until_booted: a.until_booted,
+            output: a.output.clone(),
+            diag: a.diag.clone(),
+            idle_timeout: a.idle_timeout,
+            tftp_ports: a.tftp_port.clone(),
+            sink: a.sink.clone(),
+            sensor: a.sensor.clone(),
+            metrics_addr: a.metrics,
+            metrics: None,
+            ready: None,
+        }
+    }
+}
+
+/// The observe loop shared by `capture` and `serve`'s observer: frames from the pcap handle
+/// through the pipeline into the output layer; `stop` ends it cleanly (Ctrl-C in `capture`,
+/// shutdown in `serve`).
+pub fn observe(
+    a: &ObserveConfig,
     out: &mut dyn Write,
     stop: Arc<AtomicBool>,
 ) -> Result<i32, String> {
+    let iface = a.iface.as_str();
     let diag = diag_config(&a.diag)?;
-    let style = style_for(&a.output);
-    let devs = pcap::Device::list().map_err(|e| permission_hint(&e.to_string()))?;
-    let Some(dev) = devs.into_iter().find(|d| d.name == iface) else {
-        let mut list = Vec::new();
-        let _ = list_interfaces(&mut list);
-        return Err(format!(
-            "no such interface `{iface}`; available:\n{}",
-            String::from_utf8_lossy(&list)
-        ));
-    };
-    if iface != "any" && !dev.flags.is_up() {
-        return Err(format!(
-            "interface `{iface}` is down (ip link set {iface} up)"
-        ));
-    }
-    let cap = pcap::Capture::from_device(dev)
-        .map_err(|e| e.to_string())?
-        .promisc(a.promisc)
-        .snaplen(65_535)
-        // A full-speed TFTP burst on a veth outruns libpcap's 2 MB default ring.
-        .buffer_size(64 << 20)
-        // Not immediate mode: that one (TPACKET_V2) gives every ring slot the largest frame
-        // the interface might deliver, 64 KiB with receive offloads (veth, most NICs), so the
-        // 64 MiB ring held ~1,000 frames and a 500-client windowsize-16 storm overflowed it
-        // (915 of 197,500 frames dropped). TPACKET_V3 packs frames into blocks the kernel hands
-        // over when full or after this timeout: the same ring holds ~40,000 MTU frames, and
-        // sessions show up at most 50 ms late.
-        .immediate_mode(false)
-        .precision(pcap::Precision::Nano)
-        .timeout(50)
-        .open()
-        .map_err(|e| permission_hint(&format!("cannot capture on `{iface}`: {e}")))?;
-    // Non-blocking: libpcap's read timeout (TPACKET_V3) does not fire before the first packet,
-    // which would leave Ctrl-C and --duration waiting on a quiet interface.
-    let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
-    if !a.all {
-        let f = a.filter.clone().unwrap_or_else(|| pxe_filter(&a.tftp_port));
-        cap.filter(&f, true)
-            .map_err(|e| format!("filter `{f}`: {e}"))?;
-    }
+    let ocfg = OutputConfig::from_args(&a.output, &a.diag);
+    let style = ocfg.style;
+    let mut cap = open(iface, a.promisc, a.filter.as_deref())?;
     let linktype = cap.get_datalink().0 as u32;
-    let rotate = RotateConfig {
-        size: a.rotate_size,
-        seconds: a.rotate_seconds,
-        keep: a.rotate_keep.map(|k| k as usize),
-    };
+    let rotate = a.rotate;
     let mut writer = match &a.write {
         Some(p) => {
             Some(Output::create(p, linktype, rotate, now_ns()).map_err(|e| format!("{p}: {e}"))?)
@@ -319,7 +188,7 @@ pub fn capture(
         sensor: a.sensor.clone(),
         ..Default::default()
     };
-    tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
+    tcfg.tftp_ports.extend(a.tftp_ports.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
     eprintln!(
@@ -330,7 +199,7 @@ pub fn capture(
             .unwrap_or_default()
     );
     // Metrics: serve hands its observer the registry it serves; capture makes its own.
-    let metrics: Option<Arc<Metrics>> = match (&a.metrics_sink, a.metrics) {
+    let metrics: Option<Arc<Metrics>> = match (&a.metrics, a.metrics_addr) {
         (Some(m), _) => Some(m.clone()),
         (None, Some(addr)) => {
             let m = Arc::new(Metrics::new(a.sensor.as_deref(), false));
@@ -344,55 +213,42 @@ pub fn capture(
     }
     let mut stats_polled = Instant::now();
     let started = Instant::now();
-    let mut sessions: Vec<BootSession> = Vec::new();
     let mut booted: HashSet<u64> = HashSet::new();
     let mut number = 0u64;
     let mut idle_polls = 0u64;
     let io_err = |e: io::Error| e.to_string();
-    const KEEP_CLOSED: usize = 10_000;
-    let session_lines = std::cell::Cell::new(0u64);
     // With -f jsonl each session was written as it closed, and the end only needs what decides
     // the exit code: the worst finding severity. Nothing else is kept, so a capture that runs
     // for weeks stays flat instead of holding the last 10,000 sessions. --html and --junit
     // render whole sessions: they keep them.
-    let streamed_only =
+    let stream_only =
         a.output.format == Format::Jsonl && a.output.html.is_none() && a.diag.junit.is_none();
-    let worst = std::cell::Cell::new(None::<crate::model::Severity>);
     // Progress (events, closed sessions, "booted") goes to stdout only where stdout is a stream
     // of lines; for -f json and mermaid, stdout is one document and progress goes to stderr.
-    let progress_to_stderr = matches!(a.output.format, Format::Json | Format::Mermaid);
+    let progress_to_stderr = ocfg.progress_to_stderr();
+    let mut output = RunOutput::new(
+        ocfg,
+        SessionPolicy::Live {
+            keep_last: 10_000,
+            stream_only,
+        },
+    );
     let mut stderr = io::stderr();
     let keep = |s: BootSession,
                 out: &mut dyn Write,
-                sessions: &mut Vec<BootSession>,
+                output: &mut RunOutput,
                 files: Option<&Output>|
      -> io::Result<()> {
         if let Some(m) = &metrics {
             m.observe_session(&s);
         }
-        if !keep_session(&a.output, &s) {
+        if !output.cfg.keeps(&s) {
             return Ok(());
         }
         if let Some(k) = &sink {
             k.push(&s);
         }
-        write_closed(out, &s, &style, a.output.format, files)?;
-        if a.output.format == Format::Jsonl {
-            session_lines.set(session_lines.get() + 1);
-        }
-        out.flush()?;
-        if streamed_only {
-            let w = s.findings.iter().map(|f| f.severity).max();
-            if w > worst.get() {
-                worst.set(w);
-            }
-            return Ok(());
-        }
-        if sessions.len() >= KEEP_CLOSED {
-            sessions.remove(0); // bounded memory for long runs: the summary shows the latest
-        }
-        sessions.push(s);
-        Ok(())
+        output.session(out, s, files)
     };
     // On Ctrl-C/SIGTERM/--duration, what the kernel already captured is still read (a server
     // stopped right after a boot must not lose the boot's last frames), then we stop.
@@ -453,14 +309,13 @@ pub fn capture(
                 let closed = pipe.push(&f);
                 let events = std::mem::take(&mut pipe.tracker.events);
                 for e in &events {
-                    write_event(
-                        progress(out, &mut stderr, progress_to_stderr),
-                        e,
-                        &style,
-                        a.output.format,
-                        writer.as_ref(),
-                    )
-                    .map_err(io_err)?;
+                    output
+                        .event(
+                            progress(out, &mut stderr, progress_to_stderr),
+                            e,
+                            writer.as_ref(),
+                        )
+                        .map_err(io_err)?;
                     if e.kind == "tftp"
                         && e.text.contains(": complete")
                         && !booted.contains(&e.session)
@@ -473,7 +328,7 @@ pub fn capture(
                             writeln!(
                                 progress(out, &mut stderr, progress_to_stderr),
                                 "{}  {} booted",
-                                style.dim(&time_of_day(e.time.0)),
+                                style.dim(&render::live::time_of_day(e.time.0)),
                                 style.bold(&e.client)
                             )
                             .map_err(io_err)?;
@@ -485,7 +340,7 @@ pub fn capture(
                     keep(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
-                        &mut sessions,
+                        &mut output,
                         writer.as_ref(),
                     )
                     .map_err(io_err)?;
@@ -522,7 +377,7 @@ pub fn capture(
                     keep(
                         s,
                         progress(out, &mut stderr, progress_to_stderr),
-                        &mut sessions,
+                        &mut output,
                         writer.as_ref(),
                     )
                     .map_err(io_err)?;
@@ -543,18 +398,16 @@ pub fn capture(
         if let Some(m) = &metrics {
             m.observe_session(&s);
         }
-        if keep_session(&a.output, &s) {
+        if output.cfg.keeps(&s) {
             if let Some(k) = &sink {
                 k.push(&s);
             }
-            if a.output.format == Format::Jsonl {
-                jsonl_record(out, "session", &s, writer.as_ref()).map_err(io_err)?;
-                session_lines.set(session_lines.get() + 1);
-            }
-            sessions.push(s);
+            output
+                .final_session(out, s, writer.as_ref())
+                .map_err(io_err)?;
         }
     }
-    sessions.sort_by_key(|s| s.first_frame);
+    let sessions = output.take_sessions();
     let input = InputInfo {
         index: 0,
         path: a.write.clone().unwrap_or_else(|| format!("live:{iface}")),
@@ -565,11 +418,13 @@ pub fn capture(
         end: None,
         error: None,
     };
-    let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
+    let mut findings =
+        crate::diag::capture::capture_findings(std::slice::from_ref(&input), &pipe.stats);
     if let Some(st) = &stat {
-        if st.dropped > 0 || st.if_dropped > 0 {
-            findings.push(crate::diag::finding("analysis-truncated", vec![], format!("the kernel dropped {} packet(s) ({} by the interface): the analysis may miss traffic", st.dropped, st.if_dropped)));
-        }
+        findings.extend(crate::diag::capture::kernel_drops(
+            u64::from(st.dropped),
+            u64::from(st.if_dropped),
+        ));
     }
     crate::diag::apply_policy(&mut findings, &diag);
     if let Some(m) = &metrics {
@@ -586,41 +441,17 @@ pub fn capture(
         findings,
         stats: pipe.stats.clone(),
     };
-    if let Some(path) = &a.output.html {
-        render::html::write_file(path, &r)?;
-    }
-    match a.output.format {
-        Format::Jsonl => {
-            for f in &r.findings {
-                jsonl_line(out, "finding", f).map_err(io_err)?;
-            }
-            let counters = stat.map(|s| serde_json::json!({"received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped}));
-            report::write_jsonl_summary(
-                out,
-                &r,
-                session_lines.get(),
-                counters.map(|c| ("pcap", c)),
-            )
-            .map_err(io_err)?;
-        }
-        Format::Json => match writer.as_ref().filter(|w| w.multi()) {
-            Some(w) => {
-                let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
-                w.annotate(&mut v);
-                serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?
-            }
-            None => serde_json::to_writer_pretty(&mut *out, &r).map_err(|e| e.to_string())?,
+    let counters = stat.map(|s| serde_json::json!({"received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped}));
+    let code = output.finish(
+        out,
+        &r,
+        Extras {
+            summary_key: counters.map(|c| ("pcap", c)),
+            blank_before_text: true,
+            files: writer.as_ref(),
+            ..Extras::default()
         },
-        Format::Mermaid => render::mermaid::write(out, &r, !a.output.pxe_only).map_err(io_err)?,
-        Format::Timeline => {
-            writeln!(out).map_err(io_err)?;
-            render::timeline::write(out, &r, &style, !a.output.pxe_only).map_err(io_err)?;
-        }
-        Format::Table => {
-            writeln!(out).map_err(io_err)?;
-            render::table::write(out, &r, &style, !a.output.pxe_only).map_err(io_err)?;
-        }
-    }
+    )?;
     if let Some(s) = stat {
         eprintln!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
         if s.dropped > 0 {
@@ -631,15 +462,5 @@ pub fn capture(
     if let Some(k) = sink {
         k.finish();
     }
-    if let Some(p) = &a.diag.junit {
-        std::fs::write(p, crate::ci::junit(&r, &[], a.diag.fail_on))
-            .map_err(|e| format!("{p}: {e}"))?;
-    }
-    // Sessions streamed out and not kept still decide the exit code by their worst finding.
-    let streamed_fail = crate::ci::threshold(a.diag.fail_on)
-        .is_some_and(|min| worst.get().is_some_and(|w| w >= min));
-    if streamed_fail {
-        return Ok(exit::FINDINGS);
-    }
-    Ok(crate::ci::exit_code(&r, a.diag.fail_on))
+    Ok(code)
 }

@@ -22,7 +22,7 @@ fn main() {
         Command::Diff(d) => pxe_inspect::diff::run(&d),
         Command::Completions(c) => pxe_inspect::docs::completions(c.shell),
         Command::Manpage(m) => pxe_inspect::docs::manpage(m.dir.as_deref()),
-        Command::Explain(e) => analyze::explain(&e),
+        Command::Explain(e) => pxe_inspect::render::explain::run(&e),
         Command::Lint(l) => pxe_inspect::lint::run(&l),
     };
     std::process::exit(code);

@@ -38,6 +38,20 @@ fn outputs(dir: &Path, name: &str) -> Vec<(String, Vec<u8>)> {
         bytes.extend_from_slice(format!("\n# exit {:?}\n", out.status.code()).as_bytes());
         v.push((format!("{f}.out"), bytes));
     }
+    // One exit code whatever the format (-f jsonl once exited 0 on failing boots: its sessions
+    // were streamed and the exit code only saw the capture-wide findings).
+    let codes: Vec<&[u8]> = v
+        .iter()
+        .map(|(_, b)| b.rsplit(|&c| c == b'\n').nth(1).unwrap_or_default())
+        .collect();
+    assert!(
+        codes.windows(2).all(|w| w[0] == w[1]),
+        "{name}: exit codes differ between formats: {:?}",
+        codes
+            .iter()
+            .map(|c| String::from_utf8_lossy(c))
+            .collect::<Vec<_>>()
+    );
     let html = std::env::temp_dir().join(format!(
         "pxe-golden-{}-{}.html",
         std::process::id(),

@@ -213,7 +213,7 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let pxe_stage = st
             .vendor_class
             .as_deref()
-            .is_some_and(|v| crate::proto::is_pxe_class(&v))
+            .is_some_and(crate::proto::is_pxe_class)
             || st.ipxe;
         // Transfers that were only optional probes that failed (U-Boot's boot.scr.uimg, dtb/)
         // mean nothing was booted from this stage.
@@ -260,7 +260,7 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if st
             .vendor_class
             .as_deref()
-            .is_some_and(|v| crate::proto::is_http_class(&v))
+            .is_some_and(crate::proto::is_http_class)
         {
             continue; // http-boot-no-url covers it
         }
@@ -422,7 +422,7 @@ pub fn proxy_missing_vendor_class(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             if !o
                 .vendor_class
                 .as_deref()
-                .is_some_and(|v| crate::proto::is_netboot_class(&v))
+                .is_some_and(crate::proto::is_netboot_class)
             {
                 out.push(finding("proxy-missing-vendor-class", vec![o.frame], format!("offer without an address from {} has no option 60 PXEClient; PXE firmware ignores it", o.server)));
             }
@@ -532,7 +532,7 @@ pub fn arch_unknown(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let is_pxe_class = c
         .vendor_class
         .as_deref()
-        .is_some_and(|v| crate::proto::is_netboot_class(&v));
+        .is_some_and(crate::proto::is_netboot_class);
     if !is_pxe_class {
         return vec![];
     }
@@ -568,7 +568,7 @@ pub fn http_boot_no_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if !st
             .vendor_class
             .as_deref()
-            .is_some_and(|v| crate::proto::is_http_class(&v))
+            .is_some_and(crate::proto::is_http_class)
         {
             continue;
         }
@@ -599,7 +599,7 @@ fn is_v6_netboot(st: &Stage) -> bool {
             || st
                 .vendor_class
                 .as_deref()
-                .is_some_and(|v| crate::proto::is_netboot_class(&v)))
+                .is_some_and(crate::proto::is_netboot_class))
 }
 
 pub fn dhcpv6_no_boot_url(s: &BootSession, _: &Ctx) -> Vec<Finding> {
@@ -672,7 +672,7 @@ fn offers_boot(o: &Offer) -> bool {
         || (o.kind == OfferKind::Proxy
             && o.vendor_class
                 .as_deref()
-                .is_some_and(|v| crate::proto::is_netboot_class(&v)))
+                .is_some_and(crate::proto::is_netboot_class))
 }
 
 /// How many DISCOVER rounds got at least one offer before the next DISCOVER.
@@ -729,9 +729,10 @@ pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         let explained = offers.iter().any(|o| {
             (o.kind == OfferKind::Proxy
                 && (!offers_boot(o)
-                    || !o.vendor_class.as_deref().is_some_and(|v| {
-                        crate::proto::is_netboot_class(&v)
-                    })))
+                    || !o
+                        .vendor_class
+                        .as_deref()
+                        .is_some_and(|v| crate::proto::is_netboot_class(v))))
                 || misrouted(o).is_some()
         });
         if explained {

@@ -2,7 +2,9 @@
 //! frames that prove them; `diagnose` applies `--allow`/`--deny` and sets the outcome
 //! (CONTRACT.md).
 
+pub mod capture;
 pub mod dhcp;
+pub mod expect;
 pub mod registry;
 pub mod screens;
 pub mod tftp;

@@ -8,11 +8,12 @@ pub mod client;
 pub mod client6;
 pub mod packet;
 
-use crate::analyze::{diag_config, jsonl_line, style_for};
-use crate::cli::{Format, ProbeArgs};
+use crate::analyze::diag_config;
+use crate::cli::ProbeArgs;
 use crate::exit;
 use crate::pipeline::Pipeline;
-use crate::render;
+use crate::render::sink::style_for;
+use crate::render::sink::{Extras, Output, OutputConfig, SessionPolicy};
 use crate::report::{self, InputInfo, Report};
 use crate::session::TrackerConfig;
 use crate::source::writer::CaptureWriter;
@@ -905,7 +906,8 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         end: None,
         error: None,
     };
-    let mut findings = report::capture_findings(std::slice::from_ref(&input), &pipe.stats);
+    let mut findings =
+        crate::diag::capture::capture_findings(std::slice::from_ref(&input), &pipe.stats);
     crate::diag::apply_policy(&mut findings, &diag);
     let r = Report {
         schema: SCHEMA,
@@ -915,57 +917,31 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         findings,
         stats: pipe.stats.clone(),
     };
-    if let Some(path) = &a.output.html {
-        render::html::write_file(path, &r)?;
-    }
-    let io_err = |e: io::Error| format!("writing output: {e}");
-    match a.output.format {
-        Format::Json => {
-            let mut v = serde_json::to_value(&r).map_err(|e| e.to_string())?;
-            if let serde_json::Value::Object(m) = &mut v {
-                m.insert("probe".into(), serde_json::json!({"interface": p.iface, "clients": results, "summary": summary}));
-            }
-            serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?;
-            writeln!(out).map_err(io_err)?;
-        }
-        Format::Jsonl => {
-            for c in &results {
-                jsonl_line(out, "probe-client", c).map_err(io_err)?;
-            }
-            for s in &r.sessions {
-                jsonl_line(out, "session", s).map_err(io_err)?;
-            }
-            for f in &r.findings {
-                jsonl_line(out, "finding", f).map_err(io_err)?;
-            }
-            crate::report::write_jsonl_summary(
-                out,
-                &r,
-                r.sessions.len() as u64,
-                Some(("probe", serde_json::json!(summary))),
-            )
-            .map_err(io_err)?;
-        }
-        Format::Mermaid => render::mermaid::write(out, &r, true).map_err(io_err)?,
-        Format::Table | Format::Timeline => {
-            write_results(out, &results, &summary, &style).map_err(io_err)?;
-            writeln!(out).map_err(io_err)?;
-            if a.output.format == Format::Timeline {
-                render::timeline::write(out, &r, &style, true).map_err(io_err)?;
-            } else {
-                render::table::write(out, &r, &style, true).map_err(io_err)?;
-            }
-        }
-    }
-    let _ = out.flush();
-    if let Some(path) = &a.diag.junit {
-        std::fs::write(path, crate::ci::junit(&r, &[], a.diag.fail_on))
-            .map_err(|e| format!("{path}: {e}"))?;
-    }
-    let code = crate::ci::exit_code(&r, a.diag.fail_on);
-    if code == exit::OK && summary.failed > 0 && crate::ci::threshold(a.diag.fail_on).is_some() {
-        return Ok(exit::FINDINGS);
-    }
+    // The client table above the session table, the client records in jsonl and json: probe's
+    // own part of the one output layer's document.
+    let clients_json = |c: &ProbeResult| serde_json::to_value(c).unwrap_or_default();
+    let extras = Extras {
+        jsonl_records: results
+            .iter()
+            .map(|c| ("probe-client", clients_json(c)))
+            .collect(),
+        summary_key: Some(("probe", serde_json::json!(summary))),
+        json_key: Some((
+            "probe",
+            serde_json::json!({"interface": p.iface, "clients": results, "summary": summary}),
+        )),
+        text_preamble: Some(Box::new(|w: &mut dyn Write| {
+            crate::render::probe::write_results(w, &results, &summary, &style)
+        })),
+        blank_before_text: true,
+        failed: summary.failed > 0,
+        ..Extras::default()
+    };
+    let output = Output::new(
+        OutputConfig::from_args(&a.output, &a.diag),
+        SessionPolicy::Keep,
+    );
+    let code = output.finish(out, &r, extras)?;
     Ok(code)
 }
 
@@ -1059,108 +1035,6 @@ fn dispatch(
         }
         _ => (None, vec![]),
     }
-}
-
-fn write_results(
-    out: &mut dyn Write,
-    results: &[ProbeResult],
-    s: &ProbeSummary,
-    style: &render::Style,
-) -> io::Result<()> {
-    use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
-    const SHOW: usize = 50;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_header(vec![
-        "client",
-        "arch",
-        "address",
-        "boot from",
-        "file",
-        "bytes",
-        "result",
-    ]);
-    for r in results.iter().take(SHOW) {
-        let result = if r.ok {
-            style.outcome(crate::model::Outcome::Booted)
-        } else {
-            style.outcome(crate::model::Outcome::Failed)
-        };
-        let why = r.failure.clone().unwrap_or_else(|| {
-            r.timings
-                .total_ms
-                .map(|t| format!("{:.0} ms", t))
-                .unwrap_or_default()
-        });
-        let from = match (r.boot_server, r.proxy_server) {
-            (Some(b), Some(p)) if b != p => format!("{b} (proxy {p})"),
-            (Some(b), _) => b.to_string(),
-            (None, _) => r
-                .dhcp_server
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "-".into()),
-        };
-        t.add_row(vec![
-            Cell::new(format!("{}{}", r.mac, if r.ipxe { " iPXE" } else { "" })),
-            Cell::new(format!("{} {}", r.arch, r.arch_name)),
-            Cell::new(
-                r.leased_ip
-                    .map(|i| i.to_string())
-                    .or(r.leased_ip6.map(|i| i.to_string()))
-                    .unwrap_or_else(|| "-".into()),
-            ),
-            Cell::new(from),
-            Cell::new(
-                r.boot_url
-                    .clone()
-                    .or_else(|| r.boot_file.clone())
-                    .unwrap_or_else(|| "-".into()),
-            ),
-            Cell::new(r.bytes),
-            Cell::new(format!("{result} {why}")),
-        ]);
-    }
-    writeln!(out, "{t}")?;
-    if results.len() > SHOW {
-        writeln!(
-            out,
-            "… and {} more client(s) (--format json lists all)",
-            results.len() - SHOW
-        )?;
-    }
-    writeln!(
-        out,
-        "{} client(s): {} ok, {} failed in {:.1} s ({} frames sent, {} received)",
-        s.clients, s.ok, s.failed, s.wall_s, s.frames_sent, s.frames_received
-    )?;
-    for (why, n) in &s.failures {
-        writeln!(out, "  {n} × {why}")?;
-    }
-    if s.clients > 1 && !s.latency.is_empty() {
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(vec![
-            "phase (ms from DISCOVER)",
-            "clients",
-            "p50",
-            "p90",
-            "p99",
-            "max",
-        ]);
-        for l in &s.latency {
-            t.add_row(vec![
-                l.phase.to_string(),
-                l.count.to_string(),
-                format!("{:.1}", l.p50_ms),
-                format!("{:.1}", l.p90_ms),
-                format!("{:.1}", l.p99_ms),
-                format!("{:.1}", l.max_ms),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 //! bursts hatched, long gaps marked, findings pinned at their frames), a sequence diagram of the
 //! exchanges, and the findings with their fixes. Filters by outcome, arch and text.
 
+use super::esc;
 use super::exchanges::{exchanges, parties, spans, time_of, CLIENT};
 use super::table::arch_text;
-use crate::ci::esc;
 use crate::model::*;
 use crate::report::Report;
 use std::fmt::Write as _;

@@ -2,8 +2,15 @@
 //! decided once from --color / NO_COLOR / the terminal.
 
 pub mod exchanges;
+pub mod explain;
 pub mod html;
+pub mod json;
+pub mod jsonl;
+pub mod junit;
+pub mod live;
 pub mod mermaid;
+pub mod probe;
+pub mod sink;
 pub mod table;
 pub mod timeline;
 
@@ -73,4 +80,21 @@ pub fn frames_text(frames: &[crate::model::FrameRef], multi_input: bool) -> Stri
     } else {
         format!("frames {}", v.join(", "))
     }
+}
+
+/// XML/HTML text escaping (JUnit and the HTML report); control characters become spaces.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
 }

@@ -4,7 +4,7 @@
 use super::dhcp::DhcpResponder;
 use super::tftp::{self, FileStore, Incoming, Transfer};
 use super::ServeConfig;
-use crate::cli::{CaptureArgs, ServeArgs};
+use crate::cli::ServeArgs;
 use crate::metrics::Metrics;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -381,27 +381,28 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             .into_iter()
             .filter(|p| cfg.http_root.is_some() && *p != 80 && *p != 8080)
             .collect();
-        let filter =
-            crate::live::pxe_filter_tcp(&[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port], &tcp);
-        let cargs = CaptureArgs {
-            iface: Some(cfg.interface.clone()),
+        let filter = crate::source::live::pxe_filter_tcp(
+            &[cfg.dhcp_port, cfg.bootserver_port, cfg.tftp_port],
+            &tcp,
+        );
+        let ocfg = crate::live::ObserveConfig {
+            iface: cfg.interface.clone(),
             write: cfg.write.clone(),
             filter: Some(filter),
             output: a.output.clone(),
             diag: a.diag.clone(),
             idle_timeout: 300.0,
-            tftp_port: vec![cfg.tftp_port],
+            tftp_ports: vec![cfg.tftp_port],
             sink: a.sink.clone(),
-            ready: Some(observer_ready.clone()),
             sensor: a.sensor.clone(),
-            metrics_sink: metrics.clone(),
+            metrics: metrics.clone(),
+            ready: Some(observer_ready.clone()),
             ..Default::default()
         };
-        let iface = cfg.interface.clone();
         let stop = stop.clone();
         Some(std::thread::spawn(move || {
             let mut out = io::stdout().lock();
-            crate::live::capture(&cargs, &iface, &mut out, stop)
+            crate::live::observe(&ocfg, &mut out, stop)
         }))
     };
     // The observer opens its capture handle and -w file as root; wait for it (it may fail and

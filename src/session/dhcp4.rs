@@ -278,7 +278,7 @@ impl<'a> Msg4<'a> {
         let server_vc = self.vendor_class.clone();
         if server_vc
             .as_deref()
-            .is_some_and(|v| v.starts_with("PXEClient") || v.starts_with("HTTPClient"))
+            .is_some_and(crate::proto::is_netboot_class)
         {
             s.pxe = true;
         }

@@ -2,6 +2,7 @@
 //! Nothing downstream knows where a frame came from.
 
 pub mod file;
+pub mod live;
 mod readahead;
 pub mod rotate;
 pub mod writer;

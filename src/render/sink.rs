@@ -1,0 +1,359 @@
+//! The one output layer every subcommand writes through (ripgrep's printer sinks are the
+//! model): an [`OutputConfig`] chosen once from the flags, an [`Output`] that takes progress
+//! events and closed sessions as they happen (`event`, `session`) and writes the document at
+//! the end (`finish`: table, timeline, json, jsonl with its typed summary, mermaid, plus
+//! `--html` and `--junit`), returning the exit code. analyze, capture, serve (through
+//! capture's observer) and probe differ only in the [`Extras`] they add.
+
+use super::json::SessionSpool;
+use super::jsonl::{jsonl_line, write_jsonl_summary};
+use super::live::{jsonl_record, write_closed, write_event};
+use super::Style;
+use crate::cli::{ColorChoice, DiagArgs, FailOn, Format, OutputArgs};
+use crate::diag::expect::{normalize_mac, ExpectResult};
+use crate::exit;
+use crate::model::{BootSession, Severity};
+use crate::report::Report;
+use crate::session::Event;
+use crate::source::rotate::Output as RotatedFiles;
+use std::io::{self, IsTerminal, Write};
+
+/// What to write and how it looks, decided once per run.
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    pub format: Format,
+    pub style: Style,
+    /// `--pxe-only` off: text and mermaid also show clients that never netbooted.
+    pub all_clients: bool,
+    /// `--pxe-only`: closed sessions of other clients are dropped.
+    pub pxe_only: bool,
+    /// `--client MAC…`, normalised: only these clients' sessions are kept.
+    pub clients: Vec<String>,
+    pub html: Option<String>,
+    pub junit: Option<String>,
+    pub fail_on: FailOn,
+}
+
+impl OutputConfig {
+    pub fn from_args(o: &OutputArgs, d: &DiagArgs) -> OutputConfig {
+        OutputConfig {
+            format: o.format,
+            style: style_for(o),
+            all_clients: !o.pxe_only,
+            pxe_only: o.pxe_only,
+            clients: o.clients.iter().map(|m| normalize_mac(m)).collect(),
+            html: o.html.clone(),
+            junit: d.junit.clone(),
+            fail_on: d.fail_on,
+        }
+    }
+
+    /// `--pxe-only` and `--client` filters.
+    pub fn keeps(&self, s: &BootSession) -> bool {
+        if self.pxe_only && !s.pxe {
+            return false;
+        }
+        if !self.clients.is_empty() {
+            return s
+                .client
+                .mac
+                .as_ref()
+                .is_some_and(|m| self.clients.contains(m));
+        }
+        true
+    }
+
+    /// Whether stdout carries one document (json, mermaid), so live progress goes to stderr.
+    pub fn progress_to_stderr(&self) -> bool {
+        matches!(self.format, Format::Json | Format::Mermaid)
+    }
+}
+
+/// Colour from --color / NO_COLOR / whether stdout is a terminal.
+pub fn style_for(o: &OutputArgs) -> Style {
+    let color = match o.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    Style {
+        color,
+        absolute_time: o.absolute_time,
+    }
+}
+
+/// What happens to a closed session that passed the filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionPolicy {
+    /// Kept for the document at the end (analyze's table, timeline, mermaid, json, --expect).
+    Keep,
+    /// `-f json`: kept, and past this many spooled to an unlinked temporary file (output
+    /// unchanged; memory flat in the number of finished sessions).
+    KeepOrSpool(usize),
+    /// `-f jsonl`: written as a line now and not kept; only the worst severity is (exit code).
+    Stream,
+    /// capture/serve: a progress line (or jsonl record) now; the last this many kept for the
+    /// end's document, unless the format streams and nothing at the end needs them.
+    Live { keep_last: usize, stream_only: bool },
+}
+
+/// A run's output: closed sessions go in as they happen, the document comes out at the end.
+pub struct Output {
+    pub cfg: OutputConfig,
+    policy: SessionPolicy,
+    kept: Vec<BootSession>,
+    spool: Option<SessionSpool>,
+    /// `session` lines written so far (the jsonl summary's `sessions`, CONTRACT.md).
+    lines: u64,
+    /// The worst finding of sessions written and not kept.
+    worst_streamed: Option<Severity>,
+}
+
+/// Writes something above the table or timeline.
+pub type Preamble<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
+
+/// What a subcommand adds to the common document.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Records written before the findings in `-f jsonl` (probe's `probe-client` lines).
+    pub jsonl_records: Vec<(&'static str, serde_json::Value)>,
+    /// A key on the jsonl summary line (capture's `pcap`, probe's `probe`).
+    pub summary_key: Option<(&'static str, serde_json::Value)>,
+    /// A key added to the `-f json` document (probe's `probe`).
+    pub json_key: Option<(&'static str, serde_json::Value)>,
+    /// Written before the table or timeline (probe's client table).
+    pub text_preamble: Option<Preamble<'a>>,
+    /// A blank line before the table or timeline (capture: after the progress lines).
+    pub blank_before_text: bool,
+    /// `--expect` results: JUnit test cases.
+    pub expects: &'a [ExpectResult],
+    /// With rotated `-w` files, frame references in json also name their file.
+    pub files: Option<&'a RotatedFiles>,
+    /// The run failed on its own terms (probe: a client did not boot) → exit 1 unless
+    /// `--fail-on never`.
+    pub failed: bool,
+    /// An input could not be read at all → exit 2.
+    pub unreadable: bool,
+}
+
+fn is_broken_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}
+
+impl Output {
+    pub fn new(cfg: OutputConfig, policy: SessionPolicy) -> Output {
+        Output {
+            cfg,
+            policy,
+            kept: Vec::new(),
+            spool: None,
+            lines: 0,
+            worst_streamed: None,
+        }
+    }
+
+    /// A progress event (capture/serve), as a text line or a jsonl `event` record.
+    pub fn event(
+        &mut self,
+        out: &mut dyn Write,
+        e: &Event,
+        files: Option<&RotatedFiles>,
+    ) -> io::Result<()> {
+        write_event(out, e, &self.cfg.style, self.cfg.format, files)
+    }
+
+    /// A closed session that passed the filters ([`OutputConfig::keeps`]); `out` is where live
+    /// progress goes (stdout or stderr).
+    pub fn session(
+        &mut self,
+        out: &mut dyn Write,
+        s: BootSession,
+        files: Option<&RotatedFiles>,
+    ) -> io::Result<()> {
+        match self.policy {
+            SessionPolicy::Keep => self.kept.push(s),
+            SessionPolicy::KeepOrSpool(after) => {
+                if self.spool.is_none() && self.kept.len() >= after {
+                    let mut sp = SessionSpool::new()?;
+                    for k in self.kept.drain(..) {
+                        sp.push(&k)?;
+                    }
+                    self.spool = Some(sp);
+                }
+                match &mut self.spool {
+                    Some(sp) => sp.push(&s)?,
+                    None => self.kept.push(s),
+                }
+            }
+            SessionPolicy::Stream => {
+                jsonl_line(out, "session", &s)?;
+                self.lines += 1;
+                self.note_worst(&s);
+                out.flush()?;
+            }
+            SessionPolicy::Live {
+                keep_last,
+                stream_only,
+            } => {
+                write_closed(out, &s, &self.cfg.style, self.cfg.format, files)?;
+                if self.cfg.format == Format::Jsonl {
+                    self.lines += 1;
+                }
+                out.flush()?;
+                if stream_only {
+                    self.note_worst(&s);
+                } else {
+                    if self.kept.len() >= keep_last {
+                        self.kept.remove(0); // long runs: the summary shows the latest
+                    }
+                    self.kept.push(s);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A session still open when a live run stops: a jsonl record (no progress line), kept for
+    /// the end's document whatever the policy.
+    pub fn final_session(
+        &mut self,
+        out: &mut dyn Write,
+        s: BootSession,
+        files: Option<&RotatedFiles>,
+    ) -> io::Result<()> {
+        if self.cfg.format == Format::Jsonl {
+            jsonl_record(out, "session", &s, files)?;
+            self.lines += 1;
+        }
+        self.kept.push(s);
+        Ok(())
+    }
+
+    fn note_worst(&mut self, s: &BootSession) {
+        let w = s.findings.iter().map(|f| f.severity).max();
+        if w > self.worst_streamed {
+            self.worst_streamed = w;
+        }
+    }
+
+    /// The sessions kept so far (for `--expect`, which marks them, and the document).
+    pub fn kept_mut(&mut self) -> &mut Vec<BootSession> {
+        &mut self.kept
+    }
+
+    /// The kept sessions in first-frame order, for the document's `sessions`.
+    pub fn take_sessions(&mut self) -> Vec<BootSession> {
+        let mut v = std::mem::take(&mut self.kept);
+        v.sort_by_key(|s| s.first_frame);
+        v
+    }
+
+    /// Writes the document in the chosen format (and `--html`, `--junit`) and gives the exit
+    /// code (CONTRACT.md): 2 for an unreadable input, 1 for a finding at or above --fail-on
+    /// (kept or streamed) or a run failed on its own terms, else 0. A reader that went away
+    /// (broken pipe) is not an error.
+    pub fn finish(mut self, out: &mut dyn Write, r: &Report, mut x: Extras) -> Result<i32, String> {
+        if let Some(path) = &self.cfg.html {
+            super::html::write_file(path, r)?;
+        }
+        let spool = self.spool.take();
+        if let Err(e) = self.write_document(out, r, spool, &mut x) {
+            if !is_broken_pipe(&e) {
+                return Err(format!("writing output: {e}"));
+            }
+        }
+        let _ = out.flush();
+        if let Some(path) = &self.cfg.junit {
+            std::fs::write(path, super::junit::junit(r, x.expects, self.cfg.fail_on))
+                .map_err(|e| format!("{path}: {e}"))?;
+        }
+        Ok(self.exit_code(r, &x))
+    }
+
+    fn write_document(
+        &mut self,
+        out: &mut dyn Write,
+        r: &Report,
+        spool: Option<SessionSpool>,
+        x: &mut Extras,
+    ) -> io::Result<()> {
+        let all = self.cfg.all_clients;
+        let style = self.cfg.style;
+        let style = &style;
+        let text = |out: &mut dyn Write, x: &mut Extras| -> io::Result<()> {
+            if let Some(p) = x.text_preamble.take() {
+                p(out)?;
+            }
+            if x.blank_before_text {
+                writeln!(out)?;
+            }
+            Ok(())
+        };
+        match self.cfg.format {
+            Format::Table => {
+                text(out, x)?;
+                super::table::write(out, r, style, all)
+            }
+            Format::Timeline => {
+                text(out, x)?;
+                super::timeline::write(out, r, style, all)
+            }
+            Format::Mermaid => super::mermaid::write(out, r, all),
+            Format::Json => match (spool, &x.json_key, x.files.filter(|f| f.multi())) {
+                (Some(sp), None, None) => sp.write_json(out, r),
+                (None, None, None) => super::json::write_json(out, r),
+                (spool, key, files) => {
+                    // A document with more than the schema (probe's key, rotated file names):
+                    // through a Value, then the same pretty printer.
+                    drop(spool);
+                    let mut v = serde_json::to_value(r).map_err(io::Error::other)?;
+                    if let Some(f) = files {
+                        f.annotate(&mut v);
+                    }
+                    if let (Some((k, val)), serde_json::Value::Object(m)) = (key, &mut v) {
+                        m.insert(k.to_string(), val.clone());
+                    }
+                    serde_json::to_writer_pretty(&mut *out, &v).map_err(io::Error::other)?;
+                    writeln!(out)
+                }
+            },
+            Format::Jsonl => {
+                for (kind, v) in &x.jsonl_records {
+                    jsonl_line(out, kind, v)?;
+                }
+                // Live runs wrote each session as it closed; the others write the kept ones now.
+                if !matches!(self.policy, SessionPolicy::Live { .. }) {
+                    for s in &r.sessions {
+                        jsonl_record(out, "session", s, x.files)?;
+                        self.lines += 1;
+                    }
+                }
+                for f in &r.findings {
+                    jsonl_line(out, "finding", f)?;
+                }
+                write_jsonl_summary(out, r, self.lines, x.summary_key.clone())
+            }
+        }
+    }
+
+    fn exit_code(&self, r: &Report, x: &Extras) -> i32 {
+        if x.unreadable {
+            return exit::USAGE;
+        }
+        let Some(min) = self.cfg.fail_on.min_severity() else {
+            return exit::OK;
+        };
+        let any = r
+            .findings
+            .iter()
+            .chain(r.sessions.iter().flat_map(|s| s.findings.iter()))
+            .any(|f| f.severity >= min);
+        if any || self.worst_streamed.is_some_and(|w| w >= min) || x.failed {
+            exit::FINDINGS
+        } else {
+            exit::OK
+        }
+    }
+}
