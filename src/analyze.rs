@@ -43,78 +43,18 @@ pub fn run(a: &AnalyzeArgs) -> i32 {
     }
 }
 
+// Long on purpose: the run in order (inputs, pipeline, read, findings, --annotate, output);
+// the steps that stand alone are functions below, the rest share the output and sink.
 pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
-    if a.files.iter().filter(|f| *f == "-").count() > 1 {
-        return Err("standard input (-) can be given only once".into());
-    }
-    // Also refuses NaN (which every comparison says no to).
-    if a.idle_timeout.is_nan() || a.idle_timeout <= 0.0 {
-        return Err("--idle-timeout must be a positive number of seconds".into());
-    }
+    let (since, until) = check_args(a)?;
     let diag = diag_config(&a.diag)?;
     let expects = match &a.diag.expect {
         Some(p) => Some(ci::load(p)?),
         None => None,
     };
-    let bound = |s: &Option<String>, flag: &str| -> Result<Option<i64>, String> {
-        match s {
-            None => Ok(None),
-            Some(t) => crate::model::Timestamp::parse(t)
-                .map(|t| Some(t.0))
-                .ok_or(format!(
-                    "{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds"
-                )),
-        }
-    };
-    if a.annotate.is_some() && a.files.iter().any(|f| f == "-") {
-        return Err(
-            "--annotate reads the inputs a second time: give files, not standard input".into(),
-        );
-    }
-    if a.annotate.as_deref().is_some_and(|p| p.ends_with(".pcap")) {
-        return Err(
-            "--annotate writes pcapng (classic pcap has no packet comments): name it .pcapng"
-                .into(),
-        );
-    }
-    let since = bound(&a.output.since, "--since")?;
-    let until = bound(&a.output.until, "--until")?;
     // Started before the first frame: a bad --sink URL is a usage error, not a late surprise.
     let sink = crate::sink::from_args(&a.sink, a.sensor.as_deref(), false)?;
-    let mut inputs = Vec::new();
-    let mut readers = Vec::new();
-    let mut unreadable = false;
-    for (i, path) in a.files.iter().enumerate() {
-        match CaptureReader::open(path, i) {
-            Ok(r) => {
-                inputs.push(InputInfo {
-                    index: i,
-                    path: path.clone(),
-                    format: String::new(),
-                    compressed: r.compressed,
-                    linktypes: vec![],
-                    frames: 0,
-                    end: None,
-                    error: None,
-                });
-                readers.push(r);
-            }
-            Err(e) => {
-                eprintln!("pxe-inspect: {e}");
-                unreadable = true;
-                inputs.push(InputInfo {
-                    index: i,
-                    path: path.clone(),
-                    format: "unreadable".into(),
-                    compressed: false,
-                    linktypes: vec![],
-                    frames: 0,
-                    end: None,
-                    error: Some(e.to_string()),
-                });
-            }
-        }
-    }
+    let (mut inputs, readers, unreadable) = open_inputs(&a.files);
     let mut tcfg = TrackerConfig {
         idle_timeout_ns: (a.idle_timeout * 1e9) as i64,
         sensor: a.sensor.clone(),
@@ -159,22 +99,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         output.session(out, s, None)
     };
     let io_err = |e: io::Error| e.to_string();
-    let total_bytes: u64 = a
-        .files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
-    let progress = (total_bytes > 8 << 20 && io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(total_bytes);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
+    let (progress, total_bytes) = progress_bar(&a.files);
     let mut read_bytes = 0u64;
     let mut anon = a
         .anonymize
@@ -199,34 +124,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         }
         Ok(())
     };
-    match merger.reader_mut(0) {
-        // One input, frames untouched: read them in place, without a copy per frame.
-        Some(r) if a.files.len() == 1 && anon.is_none() => {
-            let mut end = None;
-            loop {
-                match r.next_view() {
-                    Ok(Some((meta, data))) => step(&meta, data)?,
-                    Ok(None) => break,
-                    Err(e) => {
-                        end = Some(e);
-                        break;
-                    }
-                }
-            }
-            if let Some(e) = end {
-                merger.ends[0] = Some(e);
-            }
-        }
-        _ => {
-            while let Some(mut f) = merger.next() {
-                if let Some(an) = anon.as_mut() {
-                    an.frame(f.linktype, &mut f.data);
-                }
-                step(&f.meta(), &f.data)?;
-                merger.recycle(f);
-            }
-        }
-    }
+    read_frames(&mut merger, anon.as_mut(), &mut step)?;
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
@@ -245,26 +143,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         return Err(io_err(e));
     }
     let mut sessions = output.take_sessions();
-    // Fill in what the readers learnt.
-    let mut ri = 0;
-    for inp in inputs.iter_mut() {
-        if inp.error.is_some() {
-            continue;
-        }
-        let r = merger.reader(ri);
-        inp.format = r.format.to_string();
-        inp.linktypes = r.linktypes.clone();
-        inp.frames = r.frames_read();
-        inp.end = Some(
-            merger
-                .ends
-                .get(ri)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| r.end()),
-        );
-        ri += 1;
-    }
+    fill_inputs(&mut inputs, &merger);
     let mut findings = crate::diag::capture::capture_findings(&inputs, &pipe.stats);
     crate::diag::apply_policy(&mut findings, &diag);
     let expect_results = match &expects {
@@ -311,6 +190,168 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     // was also tried and measured slower: the reader thread needs that core.)
     std::mem::forget((r, pipe, merger));
     Ok(code)
+}
+
+/// A progress bar on a terminal for inputs over 8 MiB; the inputs' total size.
+fn progress_bar(files: &[String]) -> (Option<indicatif::ProgressBar>, u64) {
+    let total_bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = (total_bytes > 8 << 20 && io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(total_bytes);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    (progress, total_bytes)
+}
+
+/// What is done with each frame read.
+type FrameStep<'a> = dyn FnMut(&FrameMeta, &[u8]) -> Result<(), String> + 'a;
+
+/// Every frame of every input, in time order, into `step`.
+fn read_frames(
+    merger: &mut Merger,
+    anon: Option<&mut crate::anon::Anonymizer>,
+    step: &mut FrameStep,
+) -> Result<(), String> {
+    let single = merger.len() == 1;
+    match merger.reader_mut(0) {
+        // One input, frames untouched: read them in place, without a copy per frame.
+        Some(r) if single && anon.is_none() => {
+            let mut end = None;
+            loop {
+                match r.next_view() {
+                    Ok(Some((meta, data))) => step(&meta, data)?,
+                    Ok(None) => break,
+                    Err(e) => {
+                        end = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = end {
+                merger.ends[0] = Some(e);
+            }
+        }
+        _ => {
+            let mut anon = anon;
+            while let Some(mut f) = merger.next() {
+                if let Some(an) = anon.as_deref_mut() {
+                    an.frame(f.linktype, &mut f.data);
+                }
+                step(&f.meta(), &f.data)?;
+                merger.recycle(f);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the readers learnt: format, link types, frames, how each input ended.
+fn fill_inputs(inputs: &mut [InputInfo], merger: &Merger) {
+    // Fill in what the readers learnt.
+    let mut ri = 0;
+    for inp in inputs.iter_mut() {
+        if inp.error.is_some() {
+            continue;
+        }
+        let r = merger.reader(ri);
+        inp.format = r.format.to_string();
+        inp.linktypes = r.linktypes.clone();
+        inp.frames = r.frames_read();
+        inp.end = Some(
+            merger
+                .ends
+                .get(ri)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| r.end()),
+        );
+        ri += 1;
+    }
+}
+
+/// The flags that cannot be checked by clap alone; the --since/--until bounds (ns).
+fn check_args(a: &AnalyzeArgs) -> Result<(Option<i64>, Option<i64>), String> {
+    if a.files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err("standard input (-) can be given only once".into());
+    }
+    // Also refuses NaN (which every comparison says no to).
+    if a.idle_timeout.is_nan() || a.idle_timeout <= 0.0 {
+        return Err("--idle-timeout must be a positive number of seconds".into());
+    }
+    let bound = |s: &Option<String>, flag: &str| -> Result<Option<i64>, String> {
+        match s {
+            None => Ok(None),
+            Some(t) => crate::model::Timestamp::parse(t)
+                .map(|t| Some(t.0))
+                .ok_or(format!(
+                    "{flag} `{t}`: expected RFC 3339 UTC (2026-11-22T23:30:00Z) or Unix seconds"
+                )),
+        }
+    };
+    if a.annotate.is_some() && a.files.iter().any(|f| f == "-") {
+        return Err(
+            "--annotate reads the inputs a second time: give files, not standard input".into(),
+        );
+    }
+    if a.annotate.as_deref().is_some_and(|p| p.ends_with(".pcap")) {
+        return Err(
+            "--annotate writes pcapng (classic pcap has no packet comments): name it .pcapng"
+                .into(),
+        );
+    }
+    Ok((
+        bound(&a.output.since, "--since")?,
+        bound(&a.output.until, "--until")?,
+    ))
+}
+
+/// Opens every input; an unreadable one is reported, listed with its error, and the rest are
+/// analysed (exit 2 at the end).
+fn open_inputs(files: &[String]) -> (Vec<InputInfo>, Vec<CaptureReader>, bool) {
+    let mut inputs = Vec::new();
+    let mut readers = Vec::new();
+    let mut unreadable = false;
+    for (i, path) in files.iter().enumerate() {
+        match CaptureReader::open(path, i) {
+            Ok(r) => {
+                inputs.push(InputInfo {
+                    index: i,
+                    path: path.clone(),
+                    format: String::new(),
+                    compressed: r.compressed,
+                    linktypes: vec![],
+                    frames: 0,
+                    end: None,
+                    error: None,
+                });
+                readers.push(r);
+            }
+            Err(e) => {
+                eprintln!("pxe-inspect: {e}");
+                unreadable = true;
+                inputs.push(InputInfo {
+                    index: i,
+                    path: path.clone(),
+                    format: "unreadable".into(),
+                    compressed: false,
+                    linktypes: vec![],
+                    frames: 0,
+                    end: None,
+                    error: Some(e.to_string()),
+                });
+            }
+        }
+    }
+    (inputs, readers, unreadable)
 }
 
 /// Packet comments by (input, frame).

@@ -122,6 +122,8 @@ fn ms_after(s: &BootSession, t: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+// Long on purpose: the diff table in reading order, one row() per aspect; that order is the
+// output's and decides which row run_inner reports as the first difference.
 pub fn compare(g: &BootSession, b: &BootSession) -> Vec<Row> {
     let mut rows = vec![];
     row(
@@ -369,6 +371,8 @@ pub fn run(a: &DiffArgs) -> i32 {
     }
 }
 
+// Long on purpose: both formats print the same picked sessions, rows and first difference, and
+// the exit code follows from that difference; the text branch is one table plus its verdict.
 pub fn run_inner(a: &DiffArgs, out: &mut dyn Write) -> Result<i32, String> {
     let gs = sessions_of(&a.good)?;
     let bs = if a.bad == a.good {

@@ -136,6 +136,8 @@ fn boot_rule(
     }
 }
 
+// Long on purpose: a table of cases, one match arm per dnsmasq key, each taking it over or noting
+// why not; the arms fill boot, default_boot, statics and dns, finished once after the loop.
 pub fn translate(path: &Path) -> Result<Translated, String> {
     let mut ds: Vec<Directive> = vec![];
     read_dnsmasq(path, 0, &mut ds)?;

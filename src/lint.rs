@@ -242,6 +242,8 @@ fn boot_rules(ds: &[Directive]) -> Vec<BootRule<'_>> {
     v
 }
 
+// Long on purpose: five checks in turn (arch-mismatch … dhcp-no-boot-file) over the same
+// directives, tag sets and boot rules; each check is independent, with its own message and fix.
 fn lint_dnsmasq(path: &Path) -> Result<Vec<Problem>, String> {
     let mut ds = vec![];
     read_dnsmasq(path, 0, &mut ds)?;

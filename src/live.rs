@@ -159,6 +159,8 @@ impl ObserveConfig {
 /// The observe loop shared by `capture` and `serve`'s observer: frames from the pcap handle
 /// through the pipeline into the output layer; `stop` ends it cleanly (Ctrl-C in `capture`,
 /// shutdown in `serve`).
+// Long on purpose: the capture loop; the handle, -w writer, pipeline, output and drain timers
+// are shared by every step (the start and the end are functions of their own).
 pub fn observe(
     a: &ObserveConfig,
     out: &mut dyn Write,
@@ -198,16 +200,7 @@ pub fn observe(
             .map(|w| format!(", writing {w}"))
             .unwrap_or_default()
     );
-    // Metrics: serve hands its observer the registry it serves; capture makes its own.
-    let metrics: Option<Arc<Metrics>> = match (&a.metrics, a.metrics_addr) {
-        (Some(m), _) => Some(m.clone()),
-        (None, Some(addr)) => {
-            let m = Arc::new(Metrics::new(a.sensor.as_deref(), false));
-            crate::metrics::start_or_warn(Some(addr), &m);
-            Some(m)
-        }
-        (None, None) => None,
-    };
+    let metrics = metrics_for(a);
     if let (Some(m), Some(k)) = (&metrics, &sink) {
         m.attach_sink(k.stats());
     }
@@ -407,6 +400,66 @@ pub fn observe(
                 .map_err(io_err)?;
         }
     }
+    let code = finish(
+        a,
+        output,
+        &pipe,
+        Captured {
+            linktype,
+            frames: number,
+            stat,
+        },
+        metrics.as_deref(),
+        writer.as_ref(),
+        out,
+    )?;
+    if let Some(s) = stat {
+        eprintln!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
+        if s.dropped > 0 {
+            eprintln!("pxe-inspect: warning: the kernel dropped packets; the analysis may be missing traffic");
+        }
+    }
+    let _ = out.flush();
+    if let Some(k) = sink {
+        k.finish();
+    }
+    Ok(code)
+}
+
+/// Metrics: serve hands its observer the registry it serves; capture makes its own.
+fn metrics_for(a: &ObserveConfig) -> Option<Arc<Metrics>> {
+    match (&a.metrics, a.metrics_addr) {
+        (Some(m), _) => Some(m.clone()),
+        (None, Some(addr)) => {
+            let m = Arc::new(Metrics::new(a.sensor.as_deref(), false));
+            crate::metrics::start_or_warn(Some(addr), &m);
+            Some(m)
+        }
+        (None, None) => None,
+    }
+}
+
+/// What the handle saw.
+struct Captured {
+    linktype: u32,
+    frames: u64,
+    stat: Option<pcap::Stat>,
+}
+
+/// The end of a live run: the capture-wide findings (kernel drops included), the metrics, the
+/// document through the output layer; the exit code.
+#[allow(clippy::too_many_arguments)] // the loop's pieces, each used once here
+fn finish(
+    a: &ObserveConfig,
+    mut output: RunOutput,
+    pipe: &Pipeline,
+    c: Captured,
+    metrics: Option<&Metrics>,
+    writer: Option<&Output>,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let diag = diag_config(&a.diag)?;
+    let (iface, linktype, number, stat) = (a.iface.as_str(), c.linktype, c.frames, c.stat);
     let sessions = output.take_sessions();
     let input = InputInfo {
         index: 0,
@@ -427,7 +480,7 @@ pub fn observe(
         ));
     }
     crate::diag::apply_policy(&mut findings, &diag);
-    if let Some(m) = &metrics {
+    if let Some(m) = metrics {
         m.observe_findings(&findings);
         if let Some(st) = &stat {
             m.set_pcap(u64::from(st.received), u64::from(st.dropped));
@@ -442,25 +495,14 @@ pub fn observe(
         stats: pipe.stats.clone(),
     };
     let counters = stat.map(|s| serde_json::json!({"received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped}));
-    let code = output.finish(
+    output.finish(
         out,
         &r,
         Extras {
             summary_key: counters.map(|c| ("pcap", c)),
             blank_before_text: true,
-            files: writer.as_ref(),
+            files: writer,
             ..Extras::default()
         },
-    )?;
-    if let Some(s) = stat {
-        eprintln!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
-        if s.dropped > 0 {
-            eprintln!("pxe-inspect: warning: the kernel dropped packets; the analysis may be missing traffic");
-        }
-    }
-    let _ = out.flush();
-    if let Some(k) = sink {
-        k.finish();
-    }
-    Ok(code)
+    )
 }

@@ -65,6 +65,8 @@ pub struct Metrics {
 
 impl Metrics {
     /// `sensor` is the `--sensor` name (empty when none was given); `serve` adds serve's gauges.
+    // Long on purpose: the exported metrics in one place, one register per metric with its name
+    // and help text (serve's only with `serve`), after a struct literal naming every field once.
     pub fn new(sensor: Option<&str>, serve: bool) -> Metrics {
         let mut m = Metrics {
             registry: Registry::default(),

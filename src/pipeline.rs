@@ -123,6 +123,8 @@ impl Pipeline {
     }
 
     /// `push` for a frame whose bytes are borrowed (`CaptureReader::next_view`).
+    // Long on purpose: one frame end to end: time stats, decode, then one arm per decoded kind and
+    // port, each counting its stats and issues beside the tracker call it feeds.
     pub fn push_view(&mut self, f: &FrameMeta, data: &[u8]) -> Vec<BootSession> {
         self.stats.frames += 1;
         self.stats.bytes += data.len() as u64;

@@ -506,6 +506,8 @@ impl Storm {
     }
 
     /// Deliver a client's frame to its server; queue the replies.
+    // Long on purpose: one arm per destination (ARP, DHCP/4011, TFTP 69, a live transfer's port),
+    // all using the server, client MAC and reply time worked out once above.
     fn deliver_to_server(&mut self, client: u64, frame: &[u8], now: i64) {
         // From the plan, not the live client: finished clients still have frames on the wire
         // (the last ACK, the RELEASE).

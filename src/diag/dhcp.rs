@@ -197,6 +197,8 @@ pub fn slow_offer(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     out
 }
 
+// Long on purpose: per DHCPv4 stage, one exclusion after another, each `continue` leaving the
+// case to the rule that names it (ipxe-no-script, proxy-unanswered, http-boot-no-url).
 pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
@@ -694,6 +696,8 @@ fn answered_rounds(st: &Stage) -> usize {
 /// Offers reached the client, round after round, and it never asked for one (no REQUEST, no
 /// 4011): PXE-E18/E16. The classic cause is the "dual offer" — an address from one server, the
 /// boot info from a proxyDHCP — on firmware that does not merge them.
+// Long on purpose: per stage, exclusions first (each `continue` a case another rule explains),
+// then one cause picked from what the offers carried; both read the same offer list.
 pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
@@ -732,7 +736,7 @@ pub fn offers_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                     || !o
                         .vendor_class
                         .as_deref()
-                        .is_some_and(|v| crate::proto::is_netboot_class(v))))
+                        .is_some_and(crate::proto::is_netboot_class)))
                 || misrouted(o).is_some()
         });
         if explained {

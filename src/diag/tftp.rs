@@ -687,6 +687,8 @@ pub fn boot_file_name_suspect(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 
 /// The boot file arrived completely and the same firmware started over without asking for any
 /// other file: it refused or lost the image (Secure Boot, format, corruption).
+// Long on purpose: per stage, one condition after another (complete file, right family, no
+// other file, firmware restarted), each `continue` ruling out a cause; the message uses them all.
 pub fn nbp_rejected(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     use crate::proto::Loader;
     let mut out = vec![];

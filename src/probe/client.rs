@@ -858,6 +858,8 @@ impl Client {
     }
 
     /// A UDP datagram to our leased address (TFTP from the server).
+    // Long on purpose: the guards every packet passes (phase, server, port, TID), then one arm per
+    // TFTP opcode; the OACK arm's three cases (size probe, repeat, first) share the transfer.
     pub fn on_udp(
         &mut self,
         now: i64,

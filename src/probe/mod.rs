@@ -173,6 +173,8 @@ struct Plan {
     tftp_only: Option<(Ipv4Addr, String, Ipv4Addr)>,
 }
 
+// Long on purpose: one flag after another into the plan (interface, identities, TFTP-only,
+// timeouts), each refused with its own message; later checks read earlier results.
 fn plan(a: &ProbeArgs) -> Result<Plan, String> {
     let iface = match (&a.iface, &a.interface) {
         (Some(x), None) | (None, Some(x)) => x.clone(),
@@ -400,6 +402,8 @@ struct HttpFetch {
 
 /// GET the boot URL with the kernel's TCP (firmware's HTTP boot, minus TLS): status, length,
 /// sha256 and the first bytes for the arch check.
+// Long on purpose: one blocking HTTP/1.1 GET by hand (connect, request, status, headers,
+// body with its hash), each step failing with its own message.
 fn http_fetch(url: &str) -> HttpFetch {
     use sha2::Digest;
     use std::io::Read;
@@ -504,60 +508,12 @@ struct Index {
     by_ip: HashMap<Ipv4Addr, usize>,
 }
 
+// Long on purpose: the event loop (start clients at the rate, drain received frames, fire
+// timers, HTTP downloads, linger); its counters and handles are shared by every step.
 pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> Result<i32, String> {
     let p = plan(a)?;
     let diag = diag_config(&a.diag)?;
-    let style = style_for(&a.output);
-    let devs = pcap::Device::list().map_err(|e| permission_hint(e.to_string()))?;
-    let Some(dev) = devs.into_iter().find(|d| d.name == p.iface) else {
-        return Err(format!(
-            "no such interface `{}` (see `pxe-inspect capture --list`)",
-            p.iface
-        ));
-    };
-    let dev_has_v4 = dev.addresses.iter().any(|a| a.addr.is_ipv4());
-    if !dev.flags.is_up() {
-        return Err(format!(
-            "interface `{}` is down (ip link set {} up)",
-            p.iface, p.iface
-        ));
-    }
-    // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
-    let fetch_http = dev_has_v4 && p.identities.iter().any(|i| i.http());
-    // libpcap sizes every ring slot for the largest frame it might see, and with receive
-    // offloads on (veth, most NICs) that is 64 KiB: a 32 MiB ring held ~500 frames, fewer than
-    // 50 clients' 16-block TFTP windows in flight, and whole windows were lost (a 1 s stall per
-    // client, found with bench/serve.sh). The clients' own traffic never exceeds the MTU, so
-    // the slots are sized to it unless HTTP downloads (TCP, merged by GRO) are captured too.
-    let snaplen = match iface_mtu(&p.iface) {
-        Some(mtu) if !fetch_http => mtu + 14 + 8 + 4, // Ethernet, two VLAN tags, FCS
-        _ => 65_535,
-    };
-    let cap = pcap::Capture::from_device(dev)
-        .map_err(|e| e.to_string())?
-        // Servers answer the synthetic MACs, not the interface's own.
-        .promisc(true)
-        .snaplen(snaplen)
-        .buffer_size(64 << 20)
-        .immediate_mode(true)
-        .precision(pcap::Precision::Nano)
-        .open()
-        .map_err(|e| permission_hint(format!("cannot open `{}`: {e}", p.iface)))?;
-    let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
-    let linktype = cap.get_datalink().0 as u32;
-    if linktype != 1 {
-        return Err(format!(
-            "`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet",
-            p.iface
-        ));
-    }
-    let filter = if fetch_http {
-        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080"
-    } else {
-        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6"
-    };
-    cap.filter(filter, true)
-        .map_err(|e| format!("filter: {e}"))?;
+    let (mut cap, linktype, fetch_http) = open_capture(&p)?;
     let mut writer = match &a.write {
         Some(w) => Some(CaptureWriter::create(w, linktype).map_err(|e| format!("{w}: {e}"))?),
         None => None,
@@ -568,22 +524,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     }
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     let mut defrag = Defragmenter::default();
-    let seed = now_ns() as u32;
-    let mut clients: Vec<Agent> = p
-        .identities
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let mut cfg = p.cfg.clone();
-            cfg.profile = auto_profile(a, id, &p.cfg);
-            let xid = seed.wrapping_add((i as u32).wrapping_mul(0x9e37_79b9));
-            if a.dhcpv6 {
-                Agent::V6(Client6::new(id.clone(), cfg, xid))
-            } else {
-                Agent::V4(Client::new(id.clone(), cfg, xid))
-            }
-        })
-        .collect();
+    let mut clients = new_clients(a, &p);
     let mut idx = Index {
         by_mac: clients
             .iter()
@@ -786,40 +727,8 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             }
             while let Ok((i, f)) = fetch_rx.try_recv() {
                 fetched += 1;
-                let verify = a.verify_arch;
                 if let Agent::V4(c) = &mut clients[i] {
-                    let r = &mut c.result;
-                    r.http_status = f.status;
-                    r.bytes = f.body_len;
-                    r.sha256 = f.sha256;
-                    r.file_kind = crate::proto::FileKind::sniff(&f.head);
-                    if let Some(e) = f.error {
-                        r.ok = false;
-                        r.failure = Some(format!(
-                            "HTTP download of {}: {e}",
-                            r.boot_url.clone().unwrap_or_default()
-                        ));
-                    } else if f.status.is_none_or(|s| !(200..300).contains(&s)) {
-                        r.ok = false;
-                        r.failure = Some(format!(
-                            "HTTP status {} for {}",
-                            f.status
-                                .map(|s| s.to_string())
-                                .unwrap_or_else(|| "?".into()),
-                            r.boot_url.clone().unwrap_or_default()
-                        ));
-                    } else if verify {
-                        let fam = crate::proto::arch_info(r.arch).family;
-                        let misfit = r
-                            .file_kind
-                            .as_ref()
-                            .and_then(|k| crate::proto::file_misfit(fam, k));
-                        r.arch_ok = Some(misfit.is_none());
-                        if let Some(why) = misfit {
-                            r.ok = false;
-                            r.failure = Some(format!("--verify-arch: {why}"));
-                        }
-                    }
+                    apply_fetch(&mut c.result, f, a.verify_arch);
                 }
             }
         }
@@ -888,6 +797,152 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
     if let Some(d) = summary.capture_dropped.filter(|d| *d > 0) {
         eprintln!("pxe-inspect: the capture dropped {d} frames before probe read them; clients waiting for them timed out and retried");
     }
+    report(
+        a,
+        &p,
+        &mut pipe,
+        Listened {
+            end,
+            linktype,
+            frames: number,
+        },
+        &results,
+        &summary,
+        out,
+    )
+}
+
+/// Opens the probe's interface: promiscuous (servers answer the synthetic MACs), Ethernet only,
+/// snaplen by MTU; and says whether HTTP boot downloads will be fetched and captured.
+fn open_capture(p: &Plan) -> Result<(pcap::Capture<pcap::Active>, u32, bool), String> {
+    let devs = pcap::Device::list().map_err(|e| permission_hint(e.to_string()))?;
+    let Some(dev) = devs.into_iter().find(|d| d.name == p.iface) else {
+        return Err(format!(
+            "no such interface `{}` (see `pxe-inspect capture --list`)",
+            p.iface
+        ));
+    };
+    let dev_has_v4 = dev.addresses.iter().any(|a| a.addr.is_ipv4());
+    if !dev.flags.is_up() {
+        return Err(format!(
+            "interface `{}` is down (ip link set {} up)",
+            p.iface, p.iface
+        ));
+    }
+    // HTTP boot downloads use the kernel's TCP: keep web ports in the capture for the analysis.
+    let fetch_http = dev_has_v4 && p.identities.iter().any(|i| i.http());
+    // libpcap sizes every ring slot for the largest frame it might see, and with receive
+    // offloads on (veth, most NICs) that is 64 KiB: a 32 MiB ring held ~500 frames, fewer than
+    // 50 clients' 16-block TFTP windows in flight, and whole windows were lost (a 1 s stall per
+    // client, found with bench/serve.sh). The clients' own traffic never exceeds the MTU, so
+    // the slots are sized to it unless HTTP downloads (TCP, merged by GRO) are captured too.
+    let snaplen = match iface_mtu(&p.iface) {
+        Some(mtu) if !fetch_http => mtu + 14 + 8 + 4, // Ethernet, two VLAN tags, FCS
+        _ => 65_535,
+    };
+    let cap = pcap::Capture::from_device(dev)
+        .map_err(|e| e.to_string())?
+        // Servers answer the synthetic MACs, not the interface's own.
+        .promisc(true)
+        .snaplen(snaplen)
+        .buffer_size(64 << 20)
+        .immediate_mode(true)
+        .precision(pcap::Precision::Nano)
+        .open()
+        .map_err(|e| permission_hint(format!("cannot open `{}`: {e}", p.iface)))?;
+    let mut cap = cap.setnonblock().map_err(|e| e.to_string())?;
+    let linktype = cap.get_datalink().0 as u32;
+    if linktype != 1 {
+        return Err(format!(
+            "`{}` is not an Ethernet interface (link type {linktype}); probe speaks Ethernet",
+            p.iface
+        ));
+    }
+    let filter = if fetch_http {
+        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6 or tcp port 80 or tcp port 8080"
+    } else {
+        "arp or udp or (ip and ip[6:2] & 0x1fff != 0) or icmp or icmp6"
+    };
+    cap.filter(filter, true)
+        .map_err(|e| format!("filter: {e}"))?;
+    Ok((cap, linktype, fetch_http))
+}
+
+/// One client per identity, each with its TFTP profile and its own transaction id.
+fn new_clients(a: &ProbeArgs, p: &Plan) -> Vec<Agent> {
+    let seed = now_ns() as u32;
+    p.identities
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut cfg = p.cfg.clone();
+            cfg.profile = auto_profile(a, id, &p.cfg);
+            let xid = seed.wrapping_add((i as u32).wrapping_mul(0x9e37_79b9));
+            if a.dhcpv6 {
+                Agent::V6(Client6::new(id.clone(), cfg, xid))
+            } else {
+                Agent::V4(Client::new(id.clone(), cfg, xid))
+            }
+        })
+        .collect()
+}
+
+/// An HTTP boot download's outcome into the client's result (`--verify-arch` checks the image).
+fn apply_fetch(r: &mut ProbeResult, f: HttpFetch, verify: bool) {
+    r.http_status = f.status;
+    r.bytes = f.body_len;
+    r.sha256 = f.sha256;
+    r.file_kind = crate::proto::FileKind::sniff(&f.head);
+    if let Some(e) = f.error {
+        r.ok = false;
+        r.failure = Some(format!(
+            "HTTP download of {}: {e}",
+            r.boot_url.clone().unwrap_or_default()
+        ));
+    } else if f.status.is_none_or(|s| !(200..300).contains(&s)) {
+        r.ok = false;
+        r.failure = Some(format!(
+            "HTTP status {} for {}",
+            f.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "?".into()),
+            r.boot_url.clone().unwrap_or_default()
+        ));
+    } else if verify {
+        let fam = crate::proto::arch_info(r.arch).family;
+        let misfit = r
+            .file_kind
+            .as_ref()
+            .and_then(|k| crate::proto::file_misfit(fam, k));
+        r.arch_ok = Some(misfit.is_none());
+        if let Some(why) = misfit {
+            r.ok = false;
+            r.failure = Some(format!("--verify-arch: {why}"));
+        }
+    }
+}
+
+/// How long and on what the probe listened.
+struct Listened {
+    end: i64,
+    linktype: u32,
+    frames: u64,
+}
+
+/// The run's document through the one output layer: the client table above the session
+/// table, the client records in jsonl and json.
+fn report(
+    a: &ProbeArgs,
+    p: &Plan,
+    pipe: &mut Pipeline,
+    l: Listened,
+    results: &[ProbeResult],
+    summary: &ProbeSummary,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let diag = diag_config(&a.diag)?;
+    let style = style_for(&a.output);
+    let (end, linktype, number) = (l.end, l.linktype, l.frames);
     // We listened until now: quiet time after the last frame is capture time for the rules
     // that wait (no offer after 3 s, a stall of 5 s).
     let mut sessions = pipe.tick(end);
@@ -931,7 +986,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             serde_json::json!({"interface": p.iface, "clients": results, "summary": summary}),
         )),
         text_preamble: Some(Box::new(|w: &mut dyn Write| {
-            crate::render::probe::write_results(w, &results, &summary, &style)
+            crate::render::probe::write_results(w, results, summary, &style)
         })),
         blank_before_text: true,
         failed: summary.failed > 0,
@@ -941,11 +996,12 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         OutputConfig::from_args(&a.output, &a.diag),
         SessionPolicy::Keep,
     );
-    let code = output.finish(out, &r, extras)?;
-    Ok(code)
+    output.finish(out, &r, extras)
 }
 
 /// Hand one received frame to the client it is for; returns what that client sends back.
+// Long on purpose: a table of cases, one arm per frame kind a client answers (ARP, NDP, DHCPv4,
+// DHCPv6, TFTP), each finding its client by MAC, address or port.
 fn dispatch(
     clients: &mut [Agent],
     idx: &Index,

@@ -69,6 +69,8 @@ fn party(s: &BootSession, ip: &str, port: u16) -> String {
     }
 }
 
+// Long on purpose: one loop per record kind (DHCP, TFTP, HTTP, unanswered ARP), each pushing its
+// arrows as Exchange literals; one sort by frame at the end orders them all.
 pub fn exchanges(s: &BootSession) -> Vec<Exchange> {
     let mut v = Vec::new();
     for m in &s.dhcp {
@@ -215,6 +217,8 @@ pub fn parties(ex: &[Exchange]) -> Vec<String> {
 
 /// The waterfall: a DHCP span per stage (first DISCOVER to ACK or last message), a 4011 span,
 /// and one per transfer.
+// Long on purpose: one loop per record kind (DHCP and 4011 per stage, TFTP, HTTP), each pushing
+// whole Span literals; most of the lines are the label and detail text of each bar.
 pub fn spans(s: &BootSession) -> Vec<Span> {
     let mut out = Vec::new();
     for (i, st) in s.stages.iter().enumerate() {

@@ -81,6 +81,8 @@ fn color(kind: &str) -> &'static str {
         .unwrap_or("#7f8c8d")
 }
 
+// Long on purpose: the SVG's layers in drawing order (axis, bars and notes, gaps, finding pins),
+// all on one x() scale and one set of geometry constants.
 fn waterfall(s: &BootSession, out: &mut String) {
     let sp = spans(s);
     let t0 = s.start.0;
@@ -285,6 +287,8 @@ fn findings_html(fs: &[&Finding], multi: bool, out: &mut String) {
 }
 
 /// The whole report as one string.
+// Long on purpose: the page top to bottom in document order (header, filters, summaries, client
+// sections); table rows and sections carry the same data-* attributes SCRIPT filters on.
 pub fn render(r: &Report, title: &str) -> String {
     let multi = r.inputs.len() > 1;
     let mut o = String::with_capacity(64 * 1024);

@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 
 /// JUnit XML: a testsuite per input file, a testcase per client session (failing when it has a
 /// finding at or above --fail-on) and per expectation.
+// Long on purpose: per input, three kinds of testcase (session, expectation, read error) counted
+// into the one tests/failures pair the testsuite element written after them carries.
 pub fn junit(r: &Report, expects: &[ExpectResult], fail_on: crate::cli::FailOn) -> String {
     let min = fail_on.min_severity();
     let mut x = String::from(

@@ -6,6 +6,8 @@ use crate::probe::client::ProbeResult;
 use crate::probe::ProbeSummary;
 use std::io::{self, Write};
 
+// Long on purpose: probe's output top to bottom (client table, totals, failure counts, latency
+// table); the sections share only `out` and `s`, and their order is the output's.
 pub fn write_results(
     out: &mut dyn Write,
     results: &[ProbeResult],

@@ -73,6 +73,8 @@ fn transfer_line(t: &Transfer) -> String {
     s
 }
 
+// Long on purpose: one block per record kind (stage switch, DHCP, TFTP, HTTP, ARP, ICMP) into one
+// line list, then one frame-ordered print that slots each finding after its last cited frame.
 pub fn write_session(
     w: &mut dyn Write,
     s: &BootSession,

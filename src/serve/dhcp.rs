@@ -142,6 +142,34 @@ fn is_uboot(m: &Dhcp4<'_>) -> bool {
         || m.arch_list().first().is_some_and(|a| (21..=24).contains(a))
 }
 
+/// What every answer to one request is built from (decided once in `handle_request`).
+struct Ctx<'a> {
+    m: &'a Dhcp4<'a>,
+    kind: MessageType,
+    mac: Mac,
+    src: SocketAddrV4,
+    now: i64,
+    dhcp_port: u16,
+    bootserver_port: u16,
+    /// Option 60 PXEClient or HTTPClient.
+    pxe: bool,
+    /// A network-boot client (PXE, HTTP boot or U-Boot): gets next-server.
+    netboot: bool,
+    faulty: bool,
+    f: DhcpFaults,
+    echo_97: Option<Vec<u8>>,
+    http: bool,
+    siaddr: Ipv4Addr,
+    who: String,
+}
+
+/// Replies, and whether `--fault relay-reply-misrouted` may redirect them (not boot-server
+/// ACKs and NAKs, as before the split).
+enum Answer {
+    AsIs(Vec<Reply>),
+    Faultable(Vec<Reply>),
+}
+
 impl DhcpResponder {
     pub fn new(cfg: DhcpConfig) -> DhcpResponder {
         DhcpResponder {
@@ -442,6 +470,8 @@ impl DhcpResponder {
         out
     }
 
+    // Long on purpose: what every answer needs is decided once here (client, class, faults,
+    // next-server), then one method per message answers; the relay fault applies after.
     fn handle_request(
         &mut self,
         bytes: &[u8],
@@ -475,7 +505,6 @@ impl DhcpResponder {
         let to_4011 = local_port == bootserver_port && bootserver_port != dhcp_port;
         let echo_97 = m.opt(97).map(|d| d.to_vec());
         let http = crate::proto::is_http_class(&vc);
-        let mut replies = vec![];
         let siaddr = self
             .current_rule
             .as_ref()
@@ -483,285 +512,45 @@ impl DhcpResponder {
             .unwrap_or(self.cfg.server_ip);
         let who = fmt_mac(&mac);
 
-        if to_4011 {
-            // PXE boot server (proxyDHCP spec 2.1): answer from 4011 to the request's port.
-            if !matches!(kind, MessageType::Request | MessageType::Inform) {
-                return vec![];
-            }
-            if !src.ip().is_unspecified() {
-                self.learn_ip(mac, *src.ip());
-            }
-            if faulty && f.proxy_unanswered {
-                return vec![];
-            }
-            let choice = self.menu_choice(&m);
-            let (file, item43, siaddr) = match &choice {
-                Some((svc, t, layer)) => {
-                    let (t, l) = (t.to_be_bytes(), layer.to_be_bytes());
-                    (
-                        svc.file.clone(),
-                        Some(vec![71, 4, t[0], t[1], l[0], l[1], 255]),
-                        svc.server.unwrap_or(siaddr),
-                    )
-                }
-                None => (self.boot_file(&m, &mac), None, siaddr),
-            };
-            let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
-            if let Some(file) = &file {
-                opts.push((67, self.opt67(file, &mac)));
-            }
-            if let Some(o) = item43 {
-                opts.push((43, o));
-            }
-            let bytes = encode_reply(
-                &m,
-                MessageType::Ack,
-                Ipv4Addr::UNSPECIFIED,
-                siaddr,
-                self.file_field(file.as_deref(), &mac),
-                &opts,
-            );
-            replies.push(Reply {
-                dst: Self::dest(&m, src, true),
-                from_port: bootserver_port,
-                bytes,
-                delay_ms: 0,
-                note: format!("{who} boot-server ACK file={}", file.unwrap_or_default()),
-            });
-            return replies;
-        }
-
-        match (kind, self.cfg.pool.is_some()) {
-            (MessageType::Discover, false) => {
-                // proxy mode: PXE clients only, never an address
-                if !pxe || (faulty && f.no_offer) {
-                    return vec![];
-                }
-                // A boot menu replaces the file: the ROM shows it, then asks port 4011 for the
-                // item chosen.
-                let menu43 = self.menu_offer(&m);
-                let file = match menu43 {
-                    Some(_) => None,
-                    None => self.boot_file(&m, &mac),
-                };
-                let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
-                if let Some(file) = &file {
-                    opts.push((67, self.opt67(file, &mac)));
-                }
-                let with_menu = menu43.is_some();
-                if let Some(o) = menu43 {
-                    opts.push((43, o));
-                }
-                let bytes = encode_reply(
-                    &m,
-                    MessageType::Offer,
-                    Ipv4Addr::UNSPECIFIED,
-                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
-                        siaddr
-                    } else {
-                        Ipv4Addr::UNSPECIFIED
-                    },
-                    self.file_field(file.as_deref(), &mac),
-                    &opts,
-                );
-                let delay = if faulty {
-                    f.slow_offer_ms.max(f.proxy_offer_late_ms)
-                } else {
-                    0
-                };
-                replies.push(Reply {
-                    dst: Self::dest(&m, src, false),
-                    from_port: dhcp_port,
-                    bytes,
-                    delay_ms: delay,
-                    note: if with_menu {
-                        format!("{who} proxy OFFER with a boot menu (option 43)")
-                    } else {
-                        format!("{who} proxy OFFER file={}", file.unwrap_or_default())
-                    },
-                });
-            }
-            (MessageType::Discover, true) => {
-                if faulty && f.no_offer {
-                    return vec![];
-                }
-                let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else {
-                    return vec![];
-                };
-                // Hold the address briefly for this client until it requests it.
-                // Hold the address for this client's REQUEST (a bound lease keeps its expiry).
-                if !self
-                    .leases
-                    .get(&mac)
-                    .is_some_and(|l| !l.offered && l.ip == ip)
+        let c = Ctx {
+            m: &m,
+            kind,
+            mac,
+            src,
+            now,
+            dhcp_port,
+            bootserver_port,
+            pxe,
+            netboot,
+            faulty,
+            f,
+            echo_97,
+            http,
+            siaddr,
+            who,
+        };
+        let answer = if to_4011 {
+            self.boot_server_ack(&c)
+        } else {
+            match (kind, self.cfg.pool.is_some()) {
+                (MessageType::Discover, false) => self.proxy_offer(&c),
+                (MessageType::Discover, true) => self.offer(&c),
+                (MessageType::Request, true) => self.ack(&c),
+                (MessageType::Release, true) | (MessageType::Decline, true)
+                    if self.leases.remove(&mac).is_some() =>
                 {
-                    self.leases.insert(
-                        mac,
-                        Lease {
-                            ip,
-                            expires_ns: now + 60_000_000_000,
-                            offered: true,
-                        },
-                    );
+                    self.leases_changed = true;
+                    Answer::Faultable(vec![])
                 }
-                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
-                let menu43 = if netboot && !(faulty && f.no_boot_file) {
-                    self.menu_offer(&m)
-                } else {
-                    None
-                };
-                let file = if netboot && menu43.is_none() {
-                    self.boot_file(&m, &mac)
-                } else {
-                    None
-                };
-                // Option 60 PXEClient only where the client needs the 4011 exchange (a menu):
-                // with the file in the offer, PXEClient only sends UEFI firmware on a needless
-                // round trip to port 4011 (which relays and firewalls may not pass). Without a
-                // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
-                let mut opts = self.options(
-                    pxe && menu43.is_some(),
-                    http && file.is_some(),
-                    echo_97.as_deref(),
-                    true,
-                    faulty,
-                );
-                if let Some(file) = &file {
-                    opts.push((67, self.opt67(file, &mac)));
-                }
-                if let Some(o) = menu43 {
-                    opts.push((43, o));
-                }
-                let bytes = encode_reply(
-                    &m,
-                    MessageType::Offer,
-                    ip,
-                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
-                        siaddr
-                    } else {
-                        Ipv4Addr::UNSPECIFIED
-                    },
-                    self.file_field(file.as_deref(), &mac),
-                    &opts,
-                );
-                let delay = if faulty { f.slow_offer_ms } else { 0 };
-                replies.push(Reply {
-                    dst: Self::dest(&m, src, false),
-                    from_port: dhcp_port,
-                    bytes,
-                    delay_ms: delay,
-                    note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()),
-                });
+                _ => Answer::Faultable(vec![]),
             }
-            (MessageType::Request, true) => {
-                if faulty && f.no_ack {
-                    return vec![];
-                }
-                if let Some(sid) = m.server_id() {
-                    if sid != self.cfg.server_ip {
-                        // The client chose another server: release our hold.
-                        if self
-                            .leases
-                            .get(&mac)
-                            .is_some_and(|l| l.expires_ns < now + 61_000_000_000)
-                        {
-                            self.leases.remove(&mac);
-                        }
-                        return vec![];
-                    }
-                }
-                let want = m
-                    .requested_ip()
-                    .or((!m.ciaddr.is_unspecified()).then_some(m.ciaddr));
-                let ours = self.allocate(&mac, want, now);
-                let Some(pool) = self.cfg.pool.clone() else {
-                    return vec![];
-                };
-                if want.is_some() && want != ours {
-                    let opts = vec![(54, self.cfg.server_ip.octets().to_vec())];
-                    let bytes = encode_reply(
-                        &m,
-                        MessageType::Nak,
-                        Ipv4Addr::UNSPECIFIED,
-                        Ipv4Addr::UNSPECIFIED,
-                        None,
-                        &opts,
-                    );
-                    replies.push(Reply {
-                        dst: Self::dest(&m, src, false),
-                        from_port: dhcp_port,
-                        bytes,
-                        delay_ms: 0,
-                        note: format!(
-                            "{who} NAK {}",
-                            want.map(|w| w.to_string()).unwrap_or_default()
-                        ),
-                    });
-                    return replies;
-                }
-                let Some(ip) = ours else { return vec![] };
-                self.leases.insert(
-                    mac,
-                    Lease {
-                        ip,
-                        expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000,
-                        offered: false,
-                    },
-                );
-                self.leases_changed = true;
-                self.learn_ip(mac, ip);
-                // A boot menu (--pxe-service) replaces the file, as in proxy offers.
-                let menu43 = if netboot && !(faulty && f.no_boot_file) {
-                    self.menu_offer(&m)
-                } else {
-                    None
-                };
-                let file = if netboot && menu43.is_none() {
-                    self.boot_file(&m, &mac)
-                } else {
-                    None
-                };
-                let mut opts = self.options(
-                    pxe && menu43.is_some(),
-                    http && file.is_some(),
-                    echo_97.as_deref(),
-                    true,
-                    faulty,
-                );
-                if let Some(file) = &file {
-                    opts.push((67, self.opt67(file, &mac)));
-                }
-                if let Some(o) = menu43 {
-                    opts.push((43, o));
-                }
-                let bytes = encode_reply(
-                    &m,
-                    MessageType::Ack,
-                    ip,
-                    if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
-                        siaddr
-                    } else {
-                        Ipv4Addr::UNSPECIFIED
-                    },
-                    self.file_field(file.as_deref(), &mac),
-                    &opts,
-                );
-                replies.push(Reply {
-                    dst: Self::dest(&m, src, false),
-                    from_port: dhcp_port,
-                    bytes,
-                    delay_ms: 0,
-                    note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
-                });
-            }
-            (MessageType::Release, true) | (MessageType::Decline, true)
-                if self.leases.remove(&mac).is_some() =>
-            {
-                self.leases_changed = true;
-            }
-            _ => {}
-        }
-        if faulty && f.relay_misrouted && !m.giaddr.is_unspecified() {
+        };
+        let mut replies = match answer {
+            Answer::AsIs(r) => return r,
+            Answer::Faultable(r) => r,
+        };
+        let (m, f) = (c.m, &c.f);
+        if c.faulty && f.relay_misrouted && !m.giaddr.is_unspecified() {
             // The field bug: answer a relayed request on our own segment, where the client
             // is not (the relay never sees it).
             for r in &mut replies {
@@ -772,6 +561,358 @@ impl DhcpResponder {
             }
         }
         replies
+    }
+
+    /// PXE boot server (port 4011): the ACK with the boot file (or the menu item chosen),
+    /// from 4011 to the request's port.
+    fn boot_server_ack(&mut self, c: &Ctx<'_>) -> Answer {
+        let Ctx {
+            m,
+            mac,
+            src,
+
+            faulty,
+            ref f,
+            ref echo_97,
+            http,
+            siaddr,
+            ref who,
+            bootserver_port,
+            ..
+        } = *c;
+        let mut replies = vec![];
+        // PXE boot server (proxyDHCP spec 2.1): answer from 4011 to the request's port.
+        if !matches!(c.kind, MessageType::Request | MessageType::Inform) {
+            return Answer::AsIs(vec![]);
+        }
+        if !src.ip().is_unspecified() {
+            self.learn_ip(mac, *src.ip());
+        }
+        if faulty && f.proxy_unanswered {
+            return Answer::AsIs(vec![]);
+        }
+        let choice = self.menu_choice(m);
+        let (file, item43, siaddr) = match &choice {
+            Some((svc, t, layer)) => {
+                let (t, l) = (t.to_be_bytes(), layer.to_be_bytes());
+                (
+                    svc.file.clone(),
+                    Some(vec![71, 4, t[0], t[1], l[0], l[1], 255]),
+                    svc.server.unwrap_or(siaddr),
+                )
+            }
+            None => (self.boot_file(m, &mac), None, siaddr),
+        };
+        let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
+        if let Some(file) = &file {
+            opts.push((67, self.opt67(file, &mac)));
+        }
+        if let Some(o) = item43 {
+            opts.push((43, o));
+        }
+        let bytes = encode_reply(
+            m,
+            MessageType::Ack,
+            Ipv4Addr::UNSPECIFIED,
+            siaddr,
+            self.file_field(file.as_deref(), &mac),
+            &opts,
+        );
+        replies.push(Reply {
+            dst: Self::dest(m, src, true),
+            from_port: bootserver_port,
+            bytes,
+            delay_ms: 0,
+            note: format!("{who} boot-server ACK file={}", file.unwrap_or_default()),
+        });
+        Answer::AsIs(replies)
+    }
+
+    /// Proxy mode: an OFFER without an address to PXE clients, the boot file or a menu.
+    fn proxy_offer(&mut self, c: &Ctx<'_>) -> Answer {
+        let Ctx {
+            m,
+            mac,
+            src,
+            dhcp_port,
+            pxe,
+            netboot,
+            faulty,
+            ref f,
+            ref echo_97,
+            http,
+            siaddr,
+            ref who,
+            ..
+        } = *c;
+        let mut replies = vec![];
+        // proxy mode: PXE clients only, never an address
+        if !pxe || (faulty && f.no_offer) {
+            return Answer::AsIs(vec![]);
+        }
+        // A boot menu replaces the file: the ROM shows it, then asks port 4011 for the
+        // item chosen.
+        let menu43 = self.menu_offer(m);
+        let file = match menu43 {
+            Some(_) => None,
+            None => self.boot_file(m, &mac),
+        };
+        let mut opts = self.options(true, http, echo_97.as_deref(), false, faulty);
+        if let Some(file) = &file {
+            opts.push((67, self.opt67(file, &mac)));
+        }
+        let with_menu = menu43.is_some();
+        if let Some(o) = menu43 {
+            opts.push((43, o));
+        }
+        let bytes = encode_reply(
+            m,
+            MessageType::Offer,
+            Ipv4Addr::UNSPECIFIED,
+            if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
+                siaddr
+            } else {
+                Ipv4Addr::UNSPECIFIED
+            },
+            self.file_field(file.as_deref(), &mac),
+            &opts,
+        );
+        let delay = if faulty {
+            f.slow_offer_ms.max(f.proxy_offer_late_ms)
+        } else {
+            0
+        };
+        replies.push(Reply {
+            dst: Self::dest(m, src, false),
+            from_port: dhcp_port,
+            bytes,
+            delay_ms: delay,
+            note: if with_menu {
+                format!("{who} proxy OFFER with a boot menu (option 43)")
+            } else {
+                format!("{who} proxy OFFER file={}", file.unwrap_or_default())
+            },
+        });
+        Answer::Faultable(replies)
+    }
+
+    /// Full DHCP: an address (held until the REQUEST) and, for network-boot clients, the boot info.
+    // Long on purpose: an OFFER in order (fault, address held, menu or file, options, reply),
+    // each step reading the lease and the client decided before it.
+    fn offer(&mut self, c: &Ctx<'_>) -> Answer {
+        let Ctx {
+            m,
+            mac,
+            src,
+            now,
+            dhcp_port,
+            pxe,
+            netboot,
+            faulty,
+            ref f,
+            ref echo_97,
+            http,
+            siaddr,
+            ref who,
+            ..
+        } = *c;
+        let mut replies = vec![];
+        if faulty && f.no_offer {
+            return Answer::AsIs(vec![]);
+        }
+        let Some(ip) = self.allocate(&mac, m.requested_ip(), now) else {
+            return Answer::AsIs(vec![]);
+        };
+        // Hold the address briefly for this client until it requests it.
+        // Hold the address for this client's REQUEST (a bound lease keeps its expiry).
+        if !self
+            .leases
+            .get(&mac)
+            .is_some_and(|l| !l.offered && l.ip == ip)
+        {
+            self.leases.insert(
+                mac,
+                Lease {
+                    ip,
+                    expires_ns: now + 60_000_000_000,
+                    offered: true,
+                },
+            );
+        }
+        // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+        let menu43 = if netboot && !(faulty && f.no_boot_file) {
+            self.menu_offer(m)
+        } else {
+            None
+        };
+        let file = if netboot && menu43.is_none() {
+            self.boot_file(m, &mac)
+        } else {
+            None
+        };
+        // Option 60 PXEClient only where the client needs the 4011 exchange (a menu):
+        // with the file in the offer, PXEClient only sends UEFI firmware on a needless
+        // round trip to port 4011 (which relays and firewalls may not pass). Without a
+        // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
+        let mut opts = self.options(
+            pxe && menu43.is_some(),
+            http && file.is_some(),
+            echo_97.as_deref(),
+            true,
+            faulty,
+        );
+        if let Some(file) = &file {
+            opts.push((67, self.opt67(file, &mac)));
+        }
+        if let Some(o) = menu43 {
+            opts.push((43, o));
+        }
+        let bytes = encode_reply(
+            m,
+            MessageType::Offer,
+            ip,
+            if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
+                siaddr
+            } else {
+                Ipv4Addr::UNSPECIFIED
+            },
+            self.file_field(file.as_deref(), &mac),
+            &opts,
+        );
+        let delay = if faulty { f.slow_offer_ms } else { 0 };
+        replies.push(Reply {
+            dst: Self::dest(m, src, false),
+            from_port: dhcp_port,
+            bytes,
+            delay_ms: delay,
+            note: format!("{who} OFFER {ip} file={}", file.unwrap_or_default()),
+        });
+        Answer::Faultable(replies)
+    }
+
+    /// Full DHCP: the REQUEST's ACK (or NAK for an address that is not ours to give).
+    // Long on purpose: a REQUEST in RFC 2131 order (another server's, NAK, lease, menu or file,
+    // options, reply), each step reading the lease decided before it.
+    fn ack(&mut self, c: &Ctx<'_>) -> Answer {
+        let Ctx {
+            m,
+            mac,
+            src,
+            now,
+            dhcp_port,
+            pxe,
+            netboot,
+            faulty,
+            ref f,
+            ref echo_97,
+            http,
+            siaddr,
+            ref who,
+            ..
+        } = *c;
+        let mut replies = vec![];
+        if faulty && f.no_ack {
+            return Answer::AsIs(vec![]);
+        }
+        if let Some(sid) = m.server_id() {
+            if sid != self.cfg.server_ip {
+                // The client chose another server: release our hold.
+                if self
+                    .leases
+                    .get(&mac)
+                    .is_some_and(|l| l.expires_ns < now + 61_000_000_000)
+                {
+                    self.leases.remove(&mac);
+                }
+                return Answer::AsIs(vec![]);
+            }
+        }
+        let want = m
+            .requested_ip()
+            .or((!m.ciaddr.is_unspecified()).then_some(m.ciaddr));
+        let ours = self.allocate(&mac, want, now);
+        let Some(pool) = self.cfg.pool.clone() else {
+            return Answer::AsIs(vec![]);
+        };
+        if want.is_some() && want != ours {
+            let opts = vec![(54, self.cfg.server_ip.octets().to_vec())];
+            let bytes = encode_reply(
+                m,
+                MessageType::Nak,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::UNSPECIFIED,
+                None,
+                &opts,
+            );
+            replies.push(Reply {
+                dst: Self::dest(m, src, false),
+                from_port: dhcp_port,
+                bytes,
+                delay_ms: 0,
+                note: format!(
+                    "{who} NAK {}",
+                    want.map(|w| w.to_string()).unwrap_or_default()
+                ),
+            });
+            return Answer::AsIs(replies);
+        }
+        let Some(ip) = ours else {
+            return Answer::AsIs(vec![]);
+        };
+        self.leases.insert(
+            mac,
+            Lease {
+                ip,
+                expires_ns: now + i64::from(pool.lease_secs) * 1_000_000_000,
+                offered: false,
+            },
+        );
+        self.leases_changed = true;
+        self.learn_ip(mac, ip);
+        // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+        let menu43 = if netboot && !(faulty && f.no_boot_file) {
+            self.menu_offer(m)
+        } else {
+            None
+        };
+        let file = if netboot && menu43.is_none() {
+            self.boot_file(m, &mac)
+        } else {
+            None
+        };
+        let mut opts = self.options(
+            pxe && menu43.is_some(),
+            http && file.is_some(),
+            echo_97.as_deref(),
+            true,
+            faulty,
+        );
+        if let Some(file) = &file {
+            opts.push((67, self.opt67(file, &mac)));
+        }
+        if let Some(o) = menu43 {
+            opts.push((43, o));
+        }
+        let bytes = encode_reply(
+            m,
+            MessageType::Ack,
+            ip,
+            if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
+                siaddr
+            } else {
+                Ipv4Addr::UNSPECIFIED
+            },
+            self.file_field(file.as_deref(), &mac),
+            &opts,
+        );
+        replies.push(Reply {
+            dst: Self::dest(m, src, false),
+            from_port: dhcp_port,
+            bytes,
+            delay_ms: 0,
+            note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
+        });
+        Answer::Faultable(replies)
     }
 
     /// Lease file: one `MAC IP EXPIRES_NS` line per lease.

@@ -204,6 +204,8 @@ impl Dhcp6Responder {
     }
 
     /// A client message → (reply bytes, note), or nothing to say.
+    // Long on purpose: one reply built in option order (ids, IA_NA, vendor class, boot URL), the
+    // note grown beside each option it describes; all read the same parsed request options.
     fn answer(&mut self, msg: &[u8], now: i64) -> Option<(Vec<u8>, String)> {
         if msg.len() < 4 {
             return None;

@@ -275,6 +275,8 @@ fn refusal(r: &Refusal, head: bool) -> Plan {
 }
 
 /// Decide the answer to one request. `client` is asked only when a template is rendered.
+// Long on purpose: a request's decisions in the order HTTP takes them (method, fault, path,
+// file or template, range, body, fault), each early return one error status.
 pub fn plan(
     files: &dyn Files,
     req: &Request<'_>,

@@ -267,6 +267,8 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
     })
 }
 
+// Long on purpose: startup in the order privileges force: sockets, stores, metrics and observer
+// opened as root, then give_up_root, then the runtime; each step fails with its own message.
 pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let sockets = match bind_all(&cfg) {
         Ok(s) => s,
@@ -541,6 +543,8 @@ fn http_base_at(ip: IpAddr, port: u16) -> String {
     }
 }
 
+// Long on purpose: the select! loop's five arms share every socket, buffer and responder set up
+// above; split, setup and loop would pass a dozen values between them.
 async fn serve(
     cfg: ServeConfig,
     sockets: Sockets,
@@ -755,6 +759,8 @@ impl Drop for AbortOnDrop {
 type PerClient = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
 
 #[allow(clippy::too_many_arguments)]
+// Long on purpose: the faults and the busy check decide on_request's answer; the spawned task
+// must undo exactly the active and per-client counts the Start arm took.
 async fn on_tftp(
     cfg: &ServeConfig,
     responder: &Arc<Mutex<DhcpResponder>>,

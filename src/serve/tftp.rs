@@ -142,6 +142,8 @@ pub struct Transfer {
 
 impl Transfer {
     /// Validate a request and start a transfer; returns the first packets to send, or an ERROR.
+    // Long on purpose: an RRQ in RFC order (fault, mode, file, option negotiation, OACK or first
+    // window); a quarter of it is the Transfer literal, one line per field.
     pub fn start(
         store: &FileStore,
         req: &Request,

@@ -55,6 +55,8 @@ fn push_unique(v: &mut Vec<String>, x: String) {
 }
 
 /// The row for `s` as seen by `sensor`; `tool` is the writing program ("pxe-inspect 0.1.0").
+// Long on purpose: one put per column of contrib/clickhouse/schema.sql, in the schema's order,
+// so the two read side by side; each Nested sub-column is one parallel array, one put each.
 pub fn row(s: &BootSession, sensor: &str, tool: &str) -> Value {
     let c = &s.client;
     let (start, start_ns) = split_time(s.start.0);

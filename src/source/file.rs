@@ -295,6 +295,8 @@ impl CaptureReader {
 
     /// Next frame without copying it: its bytes borrow the read buffer until the next call.
     /// (`analyze` of one file reads this way; the copy was a tenth of its time.)
+    // Long on purpose: the read loop, one arm per PcapError deciding refill, grow or end, each with
+    // its own message; the lent slice is cut from the buffer in the same loop that filled it.
     pub fn next_view(&mut self) -> Result<Option<(FrameMeta, &[u8])>, ReadEnd> {
         if self.pending_consume > 0 {
             // No shift here: circular::Buffer::consume moves the unread rest to the front every time
@@ -416,6 +418,8 @@ impl CaptureReader {
 }
 
 impl State {
+    // Long on purpose: a table of cases, one match arm per pcap/pcapng block type, each updating
+    // the reader state it owns (format, interfaces, frame count, last time) or yielding a frame.
     fn block_meta<'b>(
         &mut self,
         block: &'b PcapBlockOwned<'_>,

@@ -344,6 +344,8 @@ fn walk_into<'a>(
 }
 
 impl<'a> Dhcp4<'a> {
+    // Long on purpose: RFC 2131's reading order (header, cookie, options, overloaded file/sname,
+    // duplicates), each step adding its issues to the one message it builds.
     pub fn parse(d: &'a [u8]) -> Result<Dhcp4<'a>, Dhcp4Error> {
         if d.len() < FIXED_LEN {
             return Err(Dhcp4Error {

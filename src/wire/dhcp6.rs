@@ -137,6 +137,8 @@ fn strings16(v: &[u8]) -> Vec<String> {
 }
 
 impl Dhcp6 {
+    // Long on purpose: relay layers unwrapped first, then a table of cases: one match arm per
+    // option code, each filling its field of the message.
     pub fn parse(d: &[u8]) -> Result<Dhcp6, String> {
         let mut m = Dhcp6::default();
         let mut cur = d;

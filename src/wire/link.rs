@@ -157,6 +157,8 @@ fn mac_at(d: &[u8], at: usize) -> Option<Mac> {
 const MAX_VLAN_DEPTH: usize = 16;
 
 /// Strip the link layer. Returns the ether type, the offset of the network layer and link facts.
+// Long on purpose: a table of cases, one match arm per pcap link type, each with its own header
+// layout, length check and error message.
 pub fn strip_link(linktype: u32, data: &[u8]) -> Result<(u16, usize, LinkInfo), DecodeError> {
     let mut info = LinkInfo::default();
     match linktype {
@@ -376,6 +378,8 @@ fn decode_arp(d: &[u8], base: usize, link: LinkInfo) -> Result<Decoded<'static>,
     }))
 }
 
+// Long on purpose: one frame's path from IP header to UDP/TCP/ICMP, on the hot path; the IPv4
+// fragment cases return early, the rest falls through to one match on the IP protocol number.
 fn decode_ip<'a>(
     ethertype: u16,
     d: &'a [u8],
