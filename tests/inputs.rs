@@ -206,5 +206,17 @@ fn json_spooled_sessions_are_byte_identical() {
         sessions(&v).len()
     );
     assert!(spooled.stdout == in_memory.stdout, "spooled output differs");
+    // The spooled sessions' findings still decide the exit code (they once did not: exit 0
+    // with a fifth of the clients failing).
+    let code = |spool: bool| {
+        let mut c = std::process::Command::new(bin());
+        c.args(["analyze", "-f", "json", "--idle-timeout", "2", p.as_str()]);
+        if !spool {
+            c.env("PXE_INSPECT_NO_SPOOL", "1");
+        }
+        c.output().expect("runs").status.code()
+    };
+    assert_eq!(code(true), Some(1));
+    assert_eq!(code(false), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }

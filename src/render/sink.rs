@@ -177,10 +177,17 @@ impl Output {
             SessionPolicy::KeepOrSpool(after) => {
                 if self.spool.is_none() && self.kept.len() >= after {
                     let mut sp = SessionSpool::new()?;
-                    for k in self.kept.drain(..) {
-                        sp.push(&k)?;
+                    let kept = std::mem::take(&mut self.kept);
+                    for k in &kept {
+                        sp.push(k)?;
+                        self.note_worst(k);
                     }
                     self.spool = Some(sp);
+                }
+                // Spooled sessions are not in the report's `sessions`: their worst finding
+                // still decides the exit code.
+                if self.spool.is_some() {
+                    self.note_worst(&s);
                 }
                 match &mut self.spool {
                     Some(sp) => sp.push(&s)?,
@@ -355,5 +362,152 @@ impl Output {
         } else {
             exit::OK
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{tool_version, SCHEMA};
+    use crate::synth::{analyzed_sessions, StormConfig};
+
+    /// Sessions from a small synthetic storm (synth's in-memory clients and servers), a third
+    /// of them sent to faulty servers: real findings of every severity.
+    fn storm(tag: &str) -> Vec<BootSession> {
+        let dir = std::env::temp_dir().join(format!("pxe-sink-{tag}-{}", std::process::id()));
+        let cfg = StormConfig {
+            seed: 5,
+            clients: 12,
+            rate: 40.0,
+            fail_percent: 35,
+            bios_file_bytes: 4_000,
+            efi_file_bytes: 6_000,
+            ..StormConfig::default()
+        };
+        analyzed_sessions(cfg, &dir).expect("storm")
+    }
+
+    fn cfg(format: Format, fail_on: FailOn) -> OutputConfig {
+        OutputConfig {
+            format,
+            style: Style {
+                color: false,
+                absolute_time: false,
+            },
+            all_clients: true,
+            pxe_only: false,
+            clients: vec![],
+            html: None,
+            junit: None,
+            fail_on,
+        }
+    }
+
+    fn report(sessions: Vec<BootSession>) -> Report {
+        Report {
+            schema: SCHEMA,
+            tool: tool_version(),
+            inputs: vec![],
+            sessions,
+            findings: vec![],
+            stats: Default::default(),
+        }
+    }
+
+    /// Run `sessions` through an Output with `policy`; (stdout bytes, exit code).
+    fn run(
+        format: Format,
+        fail_on: FailOn,
+        policy: SessionPolicy,
+        sessions: &[BootSession],
+    ) -> (Vec<u8>, i32) {
+        let mut o = Output::new(cfg(format, fail_on), policy);
+        let mut out = Vec::new();
+        for s in sessions {
+            o.session(&mut out, s.clone(), None).expect("session");
+        }
+        let r = report(o.take_sessions());
+        let code = o.finish(&mut out, &r, Extras::default()).expect("finish");
+        (out, code)
+    }
+
+    #[test]
+    fn streamed_sessions_decide_the_exit_code_and_the_summary_count() {
+        let ss = storm("stream");
+        assert!(ss
+            .iter()
+            .any(|s| s.findings.iter().any(|f| f.severity == Severity::Error)));
+        let (out, code) = run(Format::Jsonl, FailOn::Error, SessionPolicy::Stream, &ss);
+        assert_eq!(
+            code,
+            exit::FINDINGS,
+            "an error streamed past is still an error"
+        );
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+            .collect();
+        let sessions = lines.iter().filter(|v| v["type"] == "session").count();
+        let summary = lines.last().expect("summary");
+        assert_eq!(summary["type"], "summary");
+        assert_eq!(summary["schema"], crate::report::JSONL_SCHEMA);
+        assert_eq!(summary["sessions"], sessions as u64);
+        assert_eq!(sessions, ss.len());
+        // The same sessions kept and written at the end: the same lines, the same code.
+        let (kept, kept_code) = run(Format::Jsonl, FailOn::Error, SessionPolicy::Keep, &ss);
+        assert_eq!(kept_code, code);
+        assert_eq!(
+            String::from_utf8(kept).expect("utf-8").lines().count(),
+            lines.len()
+        );
+        let (_, never) = run(Format::Jsonl, FailOn::Never, SessionPolicy::Stream, &ss);
+        assert_eq!(never, exit::OK);
+    }
+
+    #[test]
+    fn spooled_json_is_the_kept_json_and_exit_codes_agree_across_formats() {
+        let ss = storm("spool");
+        let (kept, code) = run(Format::Json, FailOn::Error, SessionPolicy::Keep, &ss);
+        let (spooled, spool_code) = run(
+            Format::Json,
+            FailOn::Error,
+            SessionPolicy::KeepOrSpool(3),
+            &ss,
+        );
+        assert!(kept == spooled, "{} vs {} bytes", kept.len(), spooled.len());
+        assert_eq!(code, spool_code);
+        for f in [Format::Table, Format::Timeline, Format::Mermaid] {
+            assert_eq!(
+                run(f, FailOn::Error, SessionPolicy::Keep, &ss).1,
+                code,
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn live_runs_keep_the_latest_sessions_only() {
+        let ss = storm("live");
+        let mut o = Output::new(
+            cfg(Format::Table, FailOn::Never),
+            SessionPolicy::Live {
+                keep_last: 4,
+                stream_only: false,
+            },
+        );
+        let mut out = Vec::new();
+        for s in &ss {
+            o.session(&mut out, s.clone(), None).expect("session");
+        }
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(
+            text.matches("session closed").count(),
+            ss.len(),
+            "a line per session"
+        );
+        assert_eq!(o.kept_mut().len(), 4.min(ss.len()));
+        let last = ss.last().map(|s| s.first_frame);
+        assert_eq!(o.kept_mut().last().map(|s| s.first_frame), last);
     }
 }

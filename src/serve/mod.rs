@@ -300,6 +300,8 @@ fn interface_ipv4(iface: &str) -> Option<Ipv4Addr> {
 }
 
 /// Merge flags over the config file and validate. Errors name the flag or key.
+// Long on purpose: one setting after another, flag over file, each checked with its own message;
+// later checks read earlier results (interface, boot map, tftp_only), so the order is the logic.
 pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
     let file: ConfigFile = match (&a.config, &a.dnsmasq_conf) {
         (Some(p), _) => {
@@ -602,4 +604,28 @@ pub fn run(a: &ServeArgs) -> i32 {
         };
     }
     runtime::run(cfg, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Faults are named after the findings they provoke: every name is a registered finding
+    /// ID, and every name (with its default argument) is accepted by its parser.
+    #[test]
+    fn every_fault_names_a_registered_finding_and_parses() {
+        for (name, _) in FAULTS {
+            assert!(
+                crate::diag::registry::rule(name).is_some(),
+                "fault `{name}` names no finding"
+            );
+            let one = vec![name.to_string()];
+            assert!(parse_faults(&one).is_ok(), "{name}");
+        }
+        for s in crate::synth::Scenario::FAILURES {
+            let id = s.finding().expect("a failure names its finding");
+            assert!(crate::diag::registry::rule(id).is_some(), "{id}");
+        }
+        assert!(parse_faults(&["no-such-fault".into()]).is_err());
+    }
 }
