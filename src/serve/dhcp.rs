@@ -706,13 +706,8 @@ impl DhcpResponder {
             src,
             now,
             dhcp_port,
-            pxe,
-            netboot,
             faulty,
             ref f,
-            ref echo_97,
-            http,
-            siaddr,
             ref who,
             ..
         } = *c;
@@ -739,46 +734,7 @@ impl DhcpResponder {
                 },
             );
         }
-        // A boot menu (--pxe-service) replaces the file, as in proxy offers.
-        let menu43 = if netboot && !(faulty && f.no_boot_file) {
-            self.menu_offer(m)
-        } else {
-            None
-        };
-        let file = if netboot && menu43.is_none() {
-            self.boot_file(m, &mac)
-        } else {
-            None
-        };
-        // Option 60 PXEClient only where the client needs the 4011 exchange (a menu):
-        // with the file in the offer, PXEClient only sends UEFI firmware on a needless
-        // round trip to port 4011 (which relays and firewalls may not pass). Without a
-        // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
-        let mut opts = self.options(
-            pxe && menu43.is_some(),
-            http && file.is_some(),
-            echo_97.as_deref(),
-            true,
-            faulty,
-        );
-        if let Some(file) = &file {
-            opts.push((67, self.opt67(file, &mac)));
-        }
-        if let Some(o) = menu43 {
-            opts.push((43, o));
-        }
-        let bytes = encode_reply(
-            m,
-            MessageType::Offer,
-            ip,
-            if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
-                siaddr
-            } else {
-                Ipv4Addr::UNSPECIFIED
-            },
-            self.file_field(file.as_deref(), &mac),
-            &opts,
-        );
+        let (bytes, file) = self.full_dhcp_reply(c, MessageType::Offer, ip);
         let delay = if faulty { f.slow_offer_ms } else { 0 };
         replies.push(Reply {
             dst: Self::dest(m, src, false),
@@ -800,13 +756,8 @@ impl DhcpResponder {
             src,
             now,
             dhcp_port,
-            pxe,
-            netboot,
             faulty,
             ref f,
-            ref echo_97,
-            http,
-            siaddr,
             ref who,
             ..
         } = *c;
@@ -869,7 +820,38 @@ impl DhcpResponder {
         );
         self.leases_changed = true;
         self.learn_ip(mac, ip);
-        // A boot menu (--pxe-service) replaces the file, as in proxy offers.
+        let (bytes, file) = self.full_dhcp_reply(c, MessageType::Ack, ip);
+        replies.push(Reply {
+            dst: Self::dest(m, src, false),
+            from_port: dhcp_port,
+            bytes,
+            delay_ms: 0,
+            note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
+        });
+        Answer::Faultable(replies)
+    }
+
+    /// Full DHCP's OFFER or ACK bytes for address `ip`, and the boot file named in them: a boot
+    /// menu (--pxe-service) replaces the file, as in proxy offers; network-boot clients get
+    /// next-server.
+    fn full_dhcp_reply(
+        &mut self,
+        c: &Ctx<'_>,
+        msg: MessageType,
+        ip: Ipv4Addr,
+    ) -> (Vec<u8>, Option<String>) {
+        let Ctx {
+            m,
+            mac,
+            pxe,
+            netboot,
+            faulty,
+            ref f,
+            ref echo_97,
+            http,
+            siaddr,
+            ..
+        } = *c;
         let menu43 = if netboot && !(faulty && f.no_boot_file) {
             self.menu_offer(m)
         } else {
@@ -880,6 +862,10 @@ impl DhcpResponder {
         } else {
             None
         };
+        // Option 60 PXEClient only where the client needs the 4011 exchange (a menu):
+        // with the file in the offer, PXEClient only sends UEFI firmware on a needless
+        // round trip to port 4011 (which relays and firewalls may not pass). Without a
+        // boot file (dhcp-no-boot-file), answer like a server that knows nothing of PXE.
         let mut opts = self.options(
             pxe && menu43.is_some(),
             http && file.is_some(),
@@ -895,7 +881,7 @@ impl DhcpResponder {
         }
         let bytes = encode_reply(
             m,
-            MessageType::Ack,
+            msg,
             ip,
             if file.is_some() || (netboot && !(faulty && f.no_boot_file)) {
                 siaddr
@@ -905,14 +891,7 @@ impl DhcpResponder {
             self.file_field(file.as_deref(), &mac),
             &opts,
         );
-        replies.push(Reply {
-            dst: Self::dest(m, src, false),
-            from_port: dhcp_port,
-            bytes,
-            delay_ms: 0,
-            note: format!("{who} ACK {ip} file={}", file.unwrap_or_default()),
-        });
-        Answer::Faultable(replies)
+        (bytes, file)
     }
 
     /// Lease file: one `MAC IP EXPIRES_NS` line per lease.
