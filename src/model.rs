@@ -539,8 +539,6 @@ pub struct Transfer {
     pub answered: bool,
     pub stage: Option<usize>,
     #[serde(skip)]
-    pub head: Vec<u8>,
-    #[serde(skip)]
     pub last_block_raw: u16,
     #[serde(skip)]
     pub cur_block_sends: u64,

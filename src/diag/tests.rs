@@ -165,7 +165,6 @@ fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Tran
         icmp_unreachable: vec![],
         answered: true,
         stage: Some(0),
-        head: vec![],
         last_block_raw: 0,
         cur_block_sends: 0,
         last_ts: (11.0 * 1e9) as i64,

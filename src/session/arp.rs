@@ -2,7 +2,7 @@
 //! whether they were answered; ICMP unreachables quoting a session's datagrams (and the TFTP
 //! transfer they hit).
 
-use super::{ClientKey, TKey, Tracker};
+use super::{push_lean, ClientKey, TKey, Tracker};
 use crate::model::*;
 use crate::wire::link::{ArpPacket, IcmpUnreachable};
 use std::net::IpAddr;
@@ -28,7 +28,7 @@ impl Tracker {
                 {
                     q.count += 1;
                 } else if o.s.arp.len() < 64 {
-                    o.s.arp.push(ArpQuery {
+                    push_lean(&mut o.s.arp, ArpQuery {
                         frame,
                         time: Timestamp(ts),
                         target,
@@ -89,7 +89,7 @@ impl Tracker {
         };
         if let Some((_, ti)) = hit {
             if let Some(t) = o.s.tftp.get_mut(ti) {
-                t.icmp_unreachable.push(frame);
+                push_lean(&mut t.icmp_unreachable, frame);
             }
         }
         if let Some(n) =
@@ -100,7 +100,7 @@ impl Tracker {
             n.count += 1;
             n.last_frame = frame;
         } else if o.s.icmp.len() < 64 {
-            o.s.icmp.push(IcmpNote {
+            push_lean(&mut o.s.icmp, IcmpNote {
                 frame,
                 time: Timestamp(ts),
                 from: i.from,

@@ -242,14 +242,14 @@ impl<'a> Msg4<'a> {
         }
         match self.msg_type {
             1 => push_lean(&mut st.discovers, frame),
-            3 if self.to_4011 => st.boot_server_requests.push(BootServerRequest {
+            3 if self.to_4011 => push_lean(&mut st.boot_server_requests, BootServerRequest {
                 frame,
                 time: Timestamp(self.ts),
                 server: udp.dst,
                 src_port: udp.sport,
             }),
-            3 | 8 => st.requests.push(frame),
-            4 => st.declines.push(frame),
+            3 | 8 => push_lean(&mut st.requests, frame),
+            4 => push_lean(&mut st.declines, frame),
             _ => {}
         }
     }
@@ -295,7 +295,7 @@ impl<'a> Msg4<'a> {
             }
             ev = Some(("dhcp".into(), self.summary.clone()));
             if st.offers.len() < 200 {
-                st.offers.push(offer);
+                push_lean(&mut st.offers, offer);
             }
         }
         if !m.ciaddr.is_unspecified() && self.msg_type == 5 {
@@ -322,7 +322,7 @@ impl<'a> Msg4<'a> {
             5 if pending_4011 && yiaddr.is_none() => OfferKind::BootServer,
             5 => OfferKind::Ack,
             6 => {
-                st.naks.push(self.frame);
+                push_lean(&mut st.naks, self.frame);
                 OfferKind::Ack
             }
             _ if self.m.msg_type().is_none() => OfferKind::Ack, // BOOTP reply

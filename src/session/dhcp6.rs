@@ -183,8 +183,8 @@ impl Msg6<'_> {
         if let Some(st) = s.stages.get_mut(idx) {
             match m.msg_type {
                 1 => push_lean(&mut st.discovers, self.frame),
-                3 | 5 | 6 | 11 => st.requests.push(self.frame),
-                9 => st.declines.push(self.frame),
+                3 | 5 | 6 | 11 => push_lean(&mut st.requests, self.frame),
+                9 => push_lean(&mut st.declines, self.frame),
                 _ => {}
             }
         }
@@ -247,7 +247,7 @@ impl Msg6<'_> {
                     bind = Some(a);
                 }
             }
-            st.offers.push(self.offer(address));
+            push_lean(&mut st.offers, self.offer(address));
             ev = Some(("dhcp".to_string(), self.summary.clone()));
         }
         (bind, ev)

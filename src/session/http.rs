@@ -3,7 +3,7 @@
 //! check) and whether the stream finished, was reset or stalled. Only flows of clients that
 //! already have a PXE/HTTP-boot session are followed, so ordinary web traffic is ignored.
 
-use super::{Open, TKey, Tracker};
+use super::{push_lean, Open, TKey, Tracker};
 use crate::model::{FrameRef, HttpTransfer, Timestamp, TransferStatus};
 use crate::proto::FileKind;
 use crate::wire::link::TcpSegment;
@@ -130,7 +130,7 @@ impl Tracker {
             Flow::default(),
         );
         let idx = o.s.http.len() - 1;
-        o.tkeys.push(c2s);
+        push_lean(&mut o.tkeys, c2s);
         self.http.insert(c2s, (id, idx));
         Some((c2s, false))
     }
@@ -178,8 +178,8 @@ impl Tracker {
 
 /// A transfer's record and its stream state go in side by side (`Open::http_flows`).
 fn push_http(o: &mut Open, h: HttpTransfer, f: Flow) {
-    o.s.http.push(h);
-    o.http_flows.push(f);
+    push_lean(&mut o.s.http, h);
+    push_lean(&mut o.http_flows, f);
 }
 
 impl Flow {

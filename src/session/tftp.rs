@@ -2,7 +2,7 @@
 //! MAC); later packets are tied to it by TID and counted block by block (gaps, resends, OACK,
 //! ERROR), and replies from an address the request did not go to are recorded.
 
-use super::{opts_text, ClientKey, TKey, TftpVerdict, Tracker};
+use super::{opts_text, push_lean, ClientKey, TKey, TftpVerdict, Tracker};
 use crate::model::*;
 use crate::proto::FileKind;
 use crate::wire::link::{Mac, UdpDatagram};
@@ -247,7 +247,7 @@ impl Tracker {
                 .push(new_transfer(frame, ts, udp, &req, write, stage));
             let ti = s.tftp.len() - 1;
             if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
-                st.transfers.push(ti);
+                push_lean(&mut st.transfers, ti);
             }
             ev = Some(format!(
                 "{} {} {}",
@@ -258,7 +258,7 @@ impl Tracker {
             ti
         };
         if let Some(o) = self.open.get_mut(&id) {
-            o.tkeys.push(key);
+            push_lean(&mut o.tkeys, key);
         }
         self.transfers.insert(key, (id, ti));
         if !write && self.awaiting.len() < 100_000 {
@@ -318,7 +318,6 @@ fn new_transfer(
         icmp_unreachable: vec![],
         answered: false,
         stage,
-        head: vec![],
         last_block_raw: 0,
         cur_block_sends: 0,
         last_ts: ts,
@@ -427,9 +426,11 @@ fn new_block(
         }
     }
     if t.blocks == 0 {
-        t.head = data.get(..data.len().min(1024)).unwrap_or(&[]).to_vec();
-        t.file_kind = FileKind::sniff(&t.head);
-        t.signed = crate::proto::pe_signed(&t.head);
+        // Sniffed from the block itself: the first 1 KB is all either looks at, and keeping a
+        // copy cost every open transfer 1 KB.
+        let head = data.get(..data.len().min(1024)).unwrap_or(&[]);
+        t.file_kind = FileKind::sniff(head);
+        t.signed = crate::proto::pe_signed(head);
     }
     t.blocks += 1;
     t.bytes += declared;
