@@ -71,14 +71,29 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         && expects.is_none()
         && a.output.html.is_none()
         && std::env::var_os("PXE_INSPECT_NO_SPOOL").is_none();
+    let ocfg = OutputConfig::from_args(&a.output, &a.diag);
+    // The table likewise keeps only each session's rendered row past SPOOL_AFTER, where it is
+    // drawn by hand: only where comfy-table would not wrap or colour it (not a terminal).
+    let rows_ok = a.output.format == Format::Table
+        && expects.is_none()
+        && ocfg.html.is_none()
+        && ocfg.junit.is_none()
+        && !ocfg.style.color
+        && !std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("PXE_INSPECT_NO_SPOOL").is_none();
     let policy = if stream {
         SessionPolicy::Stream
     } else if spool_ok {
         SessionPolicy::KeepOrSpool(SPOOL_AFTER)
+    } else if rows_ok {
+        SessionPolicy::KeepOrRows {
+            after: SPOOL_AFTER,
+            multi: a.files.len() > 1,
+        }
     } else {
         SessionPolicy::Keep
     };
-    let mut output = Output::new(OutputConfig::from_args(&a.output, &a.diag), policy);
+    let mut output = Output::new(ocfg, policy);
     let mut merger = Merger::new(readers);
     let mut comments: Comments = BTreeMap::new();
     let annotating = a.annotate.is_some();

@@ -8,6 +8,7 @@
 use super::json::SessionSpool;
 use super::jsonl::{jsonl_line, write_jsonl_summary};
 use super::live::{jsonl_record, write_closed, write_event};
+use super::table::RowSpool;
 use super::Style;
 use crate::cli::{ColorChoice, DiagArgs, FailOn, Format, OutputArgs};
 use crate::diag::expect::{normalize_mac, ExpectResult};
@@ -92,6 +93,9 @@ pub enum SessionPolicy {
     /// `-f json`: kept, and past this many spooled to an unlinked temporary file (output
     /// unchanged; memory flat in the number of finished sessions).
     KeepOrSpool(usize),
+    /// The table: kept, and past this many reduced to their rows and findings sections and
+    /// spooled (`RowSpool`); `multi` says whether frame references name their input.
+    KeepOrRows { after: usize, multi: bool },
     /// `-f jsonl`: written as a line now and not kept; only the worst severity is (exit code).
     Stream,
     /// capture/serve: a progress line (or jsonl record) now; the last this many kept for the
@@ -105,6 +109,7 @@ pub struct Output {
     policy: SessionPolicy,
     kept: Vec<BootSession>,
     spool: Option<SessionSpool>,
+    rows: Option<RowSpool>,
     /// `session` lines written so far (the jsonl summary's `sessions`, CONTRACT.md).
     lines: u64,
     /// The worst finding of sessions written and not kept.
@@ -149,6 +154,7 @@ impl Output {
             policy,
             kept: Vec::new(),
             spool: None,
+            rows: None,
             lines: 0,
             worst_streamed: None,
         }
@@ -191,6 +197,27 @@ impl Output {
                 }
                 match &mut self.spool {
                     Some(sp) => sp.push(&s)?,
+                    None => self.kept.push(s),
+                }
+            }
+            SessionPolicy::KeepOrRows { after, multi } => {
+                let style = self.cfg.style;
+                if self.rows.is_none() && self.kept.len() >= after {
+                    let mut rows = RowSpool::new(self.cfg.all_clients, multi)?;
+                    let mut kept = std::mem::take(&mut self.kept);
+                    // Spooled in first-frame order like the kept ones are drawn.
+                    kept.sort_by_key(|k| k.first_frame);
+                    for k in &kept {
+                        rows.push(k, &style)?;
+                        self.note_worst(k);
+                    }
+                    self.rows = Some(rows);
+                }
+                match &mut self.rows {
+                    Some(rows) => {
+                        rows.push(&s, &style)?;
+                        self.note_worst(&s);
+                    }
                     None => self.kept.push(s),
                 }
             }
@@ -301,7 +328,10 @@ impl Output {
         match self.cfg.format {
             Format::Table => {
                 text(out, x)?;
-                super::table::write(out, r, style, all)
+                match self.rows.take() {
+                    Some(rows) => rows.write(out, r, style),
+                    None => super::table::write(out, r, style, all),
+                }
             }
             Format::Timeline => {
                 text(out, x)?;
@@ -429,6 +459,30 @@ mod tests {
         let r = report(o.take_sessions());
         let code = o.finish(&mut out, &r, Extras::default()).expect("finish");
         (out, code)
+    }
+
+    #[test]
+    fn spooled_table_rows_are_the_kept_table() {
+        let ss = storm("rows");
+        let (kept, code) = run(Format::Table, FailOn::Error, SessionPolicy::Keep, &ss);
+        for after in [0, 3, ss.len() - 1] {
+            let (rows, rows_code) = run(
+                Format::Table,
+                FailOn::Error,
+                SessionPolicy::KeepOrRows {
+                    after,
+                    multi: false,
+                },
+                &ss,
+            );
+            assert!(
+                kept == rows,
+                "after {after}:\n{}\nvs\n{}",
+                String::from_utf8_lossy(&kept),
+                String::from_utf8_lossy(&rows)
+            );
+            assert_eq!(code, rows_code);
+        }
     }
 
     #[test]

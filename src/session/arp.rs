@@ -28,13 +28,16 @@ impl Tracker {
                 {
                     q.count += 1;
                 } else if o.s.arp.len() < 64 {
-                    push_lean(&mut o.s.arp, ArpQuery {
-                        frame,
-                        time: Timestamp(ts),
-                        target,
-                        answered: false,
-                        count: 1,
-                    });
+                    push_lean(
+                        &mut o.s.arp,
+                        ArpQuery {
+                            frame,
+                            time: Timestamp(ts),
+                            target,
+                            answered: false,
+                            count: 1,
+                        },
+                    );
                     let waiting = self.arp_waiting.entry(target).or_default();
                     if !waiting.contains(&id) {
                         waiting.push(id);
@@ -100,15 +103,18 @@ impl Tracker {
             n.count += 1;
             n.last_frame = frame;
         } else if o.s.icmp.len() < 64 {
-            push_lean(&mut o.s.icmp, IcmpNote {
-                frame,
-                time: Timestamp(ts),
-                from: i.from,
-                code: i.code,
-                about,
-                count: 1,
-                last_frame: frame,
-            });
+            push_lean(
+                &mut o.s.icmp,
+                IcmpNote {
+                    frame,
+                    time: Timestamp(ts),
+                    from: i.from,
+                    code: i.code,
+                    about,
+                    count: 1,
+                    last_frame: frame,
+                },
+            );
         }
     }
 }

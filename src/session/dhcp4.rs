@@ -242,12 +242,15 @@ impl<'a> Msg4<'a> {
         }
         match self.msg_type {
             1 => push_lean(&mut st.discovers, frame),
-            3 if self.to_4011 => push_lean(&mut st.boot_server_requests, BootServerRequest {
-                frame,
-                time: Timestamp(self.ts),
-                server: udp.dst,
-                src_port: udp.sport,
-            }),
+            3 if self.to_4011 => push_lean(
+                &mut st.boot_server_requests,
+                BootServerRequest {
+                    frame,
+                    time: Timestamp(self.ts),
+                    server: udp.dst,
+                    src_port: udp.sport,
+                },
+            ),
             3 | 8 => push_lean(&mut st.requests, frame),
             4 => push_lean(&mut st.declines, frame),
             _ => {}
