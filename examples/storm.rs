@@ -1,5 +1,5 @@
 //! Write a deterministic synthetic boot storm (src/synth.rs) as a pcap file.
-//! Usage: storm OUT.pcap [--clients N | --size-mb M] [--seed S] [--rate R] [--uefi-percent P]
+//! Usage: storm OUT.pcap|- [--clients N | --size-mb M] [--seed S] [--rate R] [--uefi-percent P]
 //!        [--fail-percent P] [--bios-bytes B] [--efi-bytes B] [--windowsize W] [--blksize B]
 //!        [--vlans N] [--fragment-share P] [--ipxe-share P] [--manifest FILE.json]
 //! Prints the scenario counts (and so the findings `analyze` must report) as JSON on stdout.
@@ -10,6 +10,8 @@ use pxe_inspect::synth::{write_root, Storm, StormConfig};
 
 #[derive(Parser)]
 struct Args {
+    /// Capture to write (classic pcap if it ends in .pcap, else pcapng); "-": classic pcap on
+    /// stdout, to pipe into `pxe-inspect analyze -` (the summary then goes to stderr).
     out: String,
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -41,6 +43,10 @@ struct Args {
     /// Percent of (healthy) clients that run iPXE and come back as iPXE for boot.ipxe.
     #[arg(long, default_value_t = 0)]
     ipxe_share: u8,
+    /// Percent of (healthy) clients on a segment with an address-only DHCP server and a
+    /// proxyDHCP server (10.0.0.2) that hands the boot file (UEFI asks it again on port 4011).
+    #[arg(long, default_value_t = 0)]
+    proxy_share: u8,
     #[arg(long)]
     manifest: Option<String>,
 }
@@ -71,6 +77,7 @@ fn main() {
         vlans: a.vlans,
         fragment_percent: a.fragment_share.min(100),
         ipxe_percent: a.ipxe_share.min(100),
+        proxy_percent: a.proxy_share.min(100),
     };
     let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));
     let fail = |m: String| -> ! {
@@ -80,8 +87,21 @@ fn main() {
     write_root(&root, &cfg).unwrap_or_else(|e| fail(format!("{}: {e}", root.display())));
     let mut storm =
         Storm::new(cfg, &root, a.manifest.is_some()).unwrap_or_else(|e| fail(e.to_string()));
-    let mut w =
-        CaptureWriter::create(&a.out, 1).unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
+    // "-": classic pcap on stdout (to pipe into `analyze -`); the summary goes to stderr.
+    let to_stdout = a.out == "-";
+    let mut w = if to_stdout {
+        CaptureWriter::to_stream(
+            Box::new(std::io::BufWriter::with_capacity(
+                256 << 10,
+                std::io::stdout(),
+            )),
+            1,
+            false,
+        )
+    } else {
+        CaptureWriter::create(&a.out, 1)
+    }
+    .unwrap_or_else(|e| fail(format!("{}: {e}", a.out)));
     let (mut frames, mut bytes) = (0u64, 0u64);
     for (ts, f) in storm.by_ref() {
         frames += 1;
@@ -105,10 +125,12 @@ fn main() {
             )
         })
         .collect();
-    println!(
-        "{}",
-        serde_json::json!({"clients": clients, "frames": frames, "bytes": bytes, "scenarios": expected})
-    );
+    let summary = serde_json::json!({"clients": clients, "frames": frames, "bytes": bytes, "scenarios": expected});
+    if to_stdout {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
     if let (Some(path), Some(m)) = (&a.manifest, &storm.manifest) {
         let text = serde_json::to_string_pretty(m).unwrap_or_default();
         std::fs::write(path, text).unwrap_or_else(|e| fail(format!("{path}: {e}")));

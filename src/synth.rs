@@ -25,6 +25,9 @@ use std::path::Path;
 const SEC: i64 = 1_000_000_000;
 const SERVER_MAC: Mac = [0x02, 0x5e, 0x00, 0x00, 0x00, 0x01];
 const SERVER_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+/// The proxyDHCP + TFTP server of --proxy-share clients.
+const PROXY_MAC: Mac = [0x02, 0x5e, 0x00, 0x00, 0x00, 0x02];
+const PROXY_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 /// One-way wire latency and the server's and client's think times.
 const WIRE_NS: i64 = 150_000;
 const THINK_NS: i64 = 20_000;
@@ -93,6 +96,9 @@ pub struct StormConfig {
     /// Percent of clients whose ROM runs the iPXE it was given and starts over as iPXE
     /// (option 175, user class iPXE), which the healthy server hands `boot.ipxe`.
     pub ipxe_percent: u8,
+    /// Percent of (healthy) clients on a segment where one server hands out addresses only
+    /// and a proxyDHCP server (10.0.0.2) the boot file, over port 4011 for UEFI firmware.
+    pub proxy_percent: u8,
 }
 
 impl Default for StormConfig {
@@ -110,6 +116,7 @@ impl Default for StormConfig {
             vlans: 0,
             fragment_percent: 0,
             ipxe_percent: 0,
+            proxy_percent: 0,
         }
     }
 }
@@ -188,15 +195,23 @@ pub struct Planned {
     pub ipxe: bool,
     /// 802.1Q VLAN of its frames (--vlans), if tagged.
     pub vlan: Option<u16>,
+    /// Got its boot file from a proxyDHCP server (--proxy-share; healthy clients only).
+    pub proxy: bool,
 }
 
 /// The per-client knobs beside the scenario (drawn from bits `plan` does not use, so a storm
 /// without them is byte for byte what it was before they existed).
-fn extras(cfg: &StormConfig, i: u64) -> (bool, bool) {
+fn extras(cfg: &StormConfig, i: u64) -> (bool, bool, bool) {
     let r2 = mix(cfg.seed ^ mix(i) ^ 0x5bd1_e995);
     let fragments = r2 % 100 < u64::from(cfg.fragment_percent);
     let ipxe = (r2 >> 8) % 100 < u64::from(cfg.ipxe_percent);
-    (fragments, ipxe)
+    let proxy = (r2 >> 16) % 100 < u64::from(cfg.proxy_percent);
+    (fragments, ipxe, proxy)
+}
+
+/// Whether client `i` boots through the proxy pair (healthy clients only).
+fn uses_proxy(cfg: &StormConfig, i: u64) -> bool {
+    cfg.proxy_percent > 0 && plan(cfg, i).1 == Scenario::Healthy && extras(cfg, i).2
 }
 
 fn plan(cfg: &StormConfig, i: u64) -> (Identity, Scenario) {
@@ -263,9 +278,22 @@ pub fn write_root(root: &Path, cfg: &StormConfig) -> std::io::Result<()> {
 struct Server {
     dhcp: DhcpResponder,
     tftp_faults: TftpFaults,
+    ip: Ipv4Addr,
+    mac: Mac,
 }
 
 fn server(scenario: Scenario, pool_index: u8) -> Server {
+    let (cfg, tftp_faults) = server_config(scenario, pool_index);
+    Server {
+        dhcp: DhcpResponder::new(cfg),
+        tftp_faults,
+        ip: SERVER_IP,
+        mac: SERVER_MAC,
+    }
+}
+
+/// The DHCP responder's configuration and the TFTP faults of a scenario's server.
+fn server_config(scenario: Scenario, pool_index: u8) -> (DhcpConfig, TftpFaults) {
     let mut boot = BTreeMap::new();
     boot.insert(Family::Bios, "undionly.kpxe".to_string());
     boot.insert(Family::EfiX64, "ipxe.efi".to_string());
@@ -301,10 +329,27 @@ fn server(scenario: Scenario, pool_index: u8) -> Server {
         faults,
         fault_for: vec![],
     };
-    Server {
-        dhcp: DhcpResponder::new(cfg),
-        tftp_faults,
-    }
+    (cfg, tftp_faults)
+}
+
+/// --proxy-share's segment: an address-only DHCP server (10.0.0.1, its own /16, no boot
+/// file) and a proxyDHCP server (10.0.0.2, no addresses) with the boot files and TFTP.
+fn proxy_pair(pool_index: u8) -> [Server; 2] {
+    let mut addresses = server(Scenario::Healthy, pool_index);
+    addresses.dhcp = DhcpResponder::new(DhcpConfig {
+        boot: BTreeMap::new(),
+        ipxe_script: None,
+        ..server_config(Scenario::Healthy, pool_index).0
+    });
+    let mut proxy = server(Scenario::Healthy, pool_index);
+    proxy.dhcp = DhcpResponder::new(DhcpConfig {
+        server_ip: PROXY_IP,
+        pool: None,
+        ..server_config(Scenario::Healthy, pool_index).0
+    });
+    proxy.ip = PROXY_IP;
+    proxy.mac = PROXY_MAC;
+    [addresses, proxy]
 }
 
 enum Event {
@@ -329,6 +374,8 @@ struct Live {
 struct LiveTransfer {
     t: Transfer,
     client: u64,
+    /// Index of the server sending it (the proxy's TFTP for --proxy-share clients).
+    server: usize,
     server_port: u16,
     timer_at: i64,
 }
@@ -361,12 +408,15 @@ impl Storm {
     /// `root` must hold the boot files (`write_root`).
     pub fn new(cfg: StormConfig, root: &Path, keep_manifest: bool) -> std::io::Result<Storm> {
         let store = FileStore::new(root)?;
-        let servers = [Scenario::Healthy]
+        let mut servers: Vec<Server> = [Scenario::Healthy]
             .iter()
             .chain(Scenario::FAILURES.iter())
             .enumerate()
             .map(|(i, s)| server(*s, i as u8))
             .collect();
+        // After the scenarios' servers: `proxy_servers` finds them there.
+        let n = servers.len() as u8;
+        servers.extend(proxy_pair(n));
         let client_cfg = ClientConfig {
             offer_wait_ns: SEC / 2,
             timeout_ns: 40 * SEC,
@@ -422,6 +472,17 @@ impl Storm {
         }
     }
 
+    /// The servers a client's frames reach: its address server, and the proxy for
+    /// --proxy-share clients.
+    fn servers_for(&self, client: u64) -> (usize, Option<usize>) {
+        if uses_proxy(&self.cfg, client) {
+            let n = self.servers.len();
+            (n - 2, Some(n - 1))
+        } else {
+            (self.server_of(plan(&self.cfg, client).1), None)
+        }
+    }
+
     fn client_frames(&mut self, client: u64, at: i64, frames: Vec<Vec<u8>>) {
         for (k, f) in frames.into_iter().enumerate() {
             if !f.is_empty() {
@@ -459,11 +520,11 @@ impl Storm {
 
     fn start_client(&mut self, i: u64, now: i64) {
         let (id, scenario) = plan(&self.cfg, i);
-        let (fragments, ipxe) = extras(&self.cfg, i);
+        let (fragments, ipxe, proxy) = extras(&self.cfg, i);
         // Only the healthy server has a script for iPXE (elsewhere the chain would loop), and
         // big blocks would carry a stalled transfer past its stall point: healthy clients only.
         let healthy = scenario == Scenario::Healthy;
-        let (fragments, ipxe) = (fragments && healthy, ipxe && healthy);
+        let (fragments, ipxe, proxy) = (fragments && healthy, ipxe && healthy, proxy && healthy);
         *self.counts.entry(scenario).or_default() += 1;
         if let Some(m) = self.manifest.as_mut() {
             m.push(Planned {
@@ -474,6 +535,7 @@ impl Storm {
                 fragments,
                 ipxe,
                 vlan: (self.cfg.vlans > 0).then(|| 100 + (i % u64::from(self.cfg.vlans)) as u16),
+                proxy,
             });
         }
         let mut cc = self.client_cfg.clone();
@@ -511,21 +573,23 @@ impl Storm {
     fn deliver_to_server(&mut self, client: u64, frame: &[u8], now: i64) {
         // From the plan, not the live client: finished clients still have frames on the wire
         // (the last ACK, the RELEASE).
-        let si = self.server_of(plan(&self.cfg, client).1);
+        let (si, proxy) = self.servers_for(client);
         let Ok(d) = decode_frame(1, frame, &mut self.defrag, now) else {
             return;
         };
         let reply_at = now + THINK_NS + WIRE_NS;
         match d {
-            Decoded::Arp(a) if a.op == 1 && a.target_ip == SERVER_IP => {
-                let f = arp_frame(
-                    2,
-                    SERVER_MAC,
-                    a.sender_mac,
-                    SERVER_IP,
-                    a.sender_mac,
-                    a.sender_ip,
-                );
+            Decoded::Arp(a)
+                if a.op == 1
+                    && (a.target_ip == SERVER_IP
+                        || (proxy.is_some() && a.target_ip == PROXY_IP)) =>
+            {
+                let mac = if a.target_ip == PROXY_IP {
+                    PROXY_MAC
+                } else {
+                    SERVER_MAC
+                };
+                let f = arp_frame(2, mac, a.sender_mac, a.target_ip, a.sender_mac, a.sender_ip);
                 self.push(
                     reply_at,
                     Event::Wire {
@@ -536,46 +600,58 @@ impl Storm {
                 );
             }
             Decoded::Udp(u) => {
-                let (IpAddr::V4(src), IpAddr::V4(_)) = (u.src, u.dst) else {
+                let (IpAddr::V4(src), IpAddr::V4(dst)) = (u.src, u.dst) else {
                     return;
                 };
                 let client_mac = u.link.src_mac.unwrap_or(BROADCAST_MAC);
+                // A proxy client's TFTP and 4011 traffic goes to the proxy; its broadcasts
+                // reach both servers.
+                let to_proxy = proxy.filter(|_| dst == PROXY_IP || u.dport == 4011);
                 match u.dport {
                     67 | 4011 => {
-                        let replies = self.servers[si].dhcp.handle(
-                            &u.payload,
-                            SocketAddrV4::new(src, u.sport),
-                            u.dport,
-                            now,
-                            67,
-                            4011,
-                        );
-                        for r in replies {
-                            let dst_mac = if r.dst.ip().is_broadcast() {
-                                BROADCAST_MAC
-                            } else {
-                                client_mac
-                            };
-                            let f = udp_frame(
-                                SERVER_MAC,
-                                dst_mac,
-                                SERVER_IP,
-                                *r.dst.ip(),
-                                r.from_port,
-                                r.dst.port(),
-                                &r.bytes,
+                        let targets: Vec<usize> = match (u.dport, proxy) {
+                            (67, Some(p)) if dst.is_broadcast() => vec![si, p],
+                            (4011, Some(p)) => vec![p],
+                            _ => vec![to_proxy.unwrap_or(si)],
+                        };
+                        for t in targets {
+                            let (smac, sip) = (self.servers[t].mac, self.servers[t].ip);
+                            let replies = self.servers[t].dhcp.handle(
+                                &u.payload,
+                                SocketAddrV4::new(src, u.sport),
+                                u.dport,
+                                now,
+                                67,
+                                4011,
                             );
-                            self.push(
-                                reply_at + r.delay_ms as i64 * 1_000_000,
-                                Event::Wire {
-                                    client,
-                                    from_client: false,
-                                    frame: f,
-                                },
-                            );
+                            for r in replies {
+                                let dst_mac = if r.dst.ip().is_broadcast() {
+                                    BROADCAST_MAC
+                                } else {
+                                    client_mac
+                                };
+                                let f = udp_frame(
+                                    smac,
+                                    dst_mac,
+                                    sip,
+                                    *r.dst.ip(),
+                                    r.from_port,
+                                    r.dst.port(),
+                                    &r.bytes,
+                                );
+                                self.push(
+                                    reply_at + r.delay_ms as i64 * 1_000_000,
+                                    Event::Wire {
+                                        client,
+                                        from_client: false,
+                                        frame: f,
+                                    },
+                                );
+                            }
                         }
                     }
                     69 => {
+                        let si = to_proxy.unwrap_or(si);
                         let faults = self.servers[si].tftp_faults.clone();
                         match tftp::on_request(&self.store, &u.payload, now, &faults, false) {
                             Incoming::Start(t, out) => {
@@ -583,13 +659,14 @@ impl Storm {
                                 self.next_server_port =
                                     if port == 65535 { 49152 } else { port + 1 };
                                 self.send_tftp(
-                                    client, client_mac, src, port, u.sport, out, reply_at,
+                                    si, client, client_mac, src, port, u.sport, out, reply_at,
                                 );
                                 self.transfers.insert(
                                     (u32::from(src), u.sport),
                                     LiveTransfer {
                                         t: *t,
                                         client,
+                                        server: si,
                                         server_port: port,
                                         timer_at: i64::MAX,
                                     },
@@ -599,6 +676,7 @@ impl Storm {
                             Incoming::Reply(b) => {
                                 let port = self.next_server_port;
                                 self.send_tftp(
+                                    si,
                                     client,
                                     client_mac,
                                     src,
@@ -620,8 +698,10 @@ impl Storm {
                             return;
                         }
                         let out = lt.t.on_packet(&u.payload, now);
-                        let port = lt.server_port;
-                        self.send_tftp(client, client_mac, src, port, u.sport, out, reply_at);
+                        let (port, server) = (lt.server_port, lt.server);
+                        self.send_tftp(
+                            server, client, client_mac, src, port, u.sport, out, reply_at,
+                        );
                         self.arm_transfer(key.0, key.1);
                     }
                 }
@@ -633,6 +713,7 @@ impl Storm {
     #[allow(clippy::too_many_arguments)]
     fn send_tftp(
         &mut self,
+        server: usize,
         client: u64,
         mac: Mac,
         ip: Ipv4Addr,
@@ -643,7 +724,8 @@ impl Storm {
     ) {
         let mut k = 0i64;
         for b in out {
-            let f = udp_frame(SERVER_MAC, mac, SERVER_IP, ip, sport, dport, &b);
+            let (smac, sip) = (self.servers[server].mac, self.servers[server].ip);
+            let f = udp_frame(smac, mac, sip, ip, sport, dport, &b);
             self.ip_id = self.ip_id.wrapping_add(1);
             for frame in fragment(f, self.ip_id) {
                 // A window leaves at wire speed: 1500 bytes at 1 Gb/s is 12 µs.
@@ -742,9 +824,18 @@ impl Iterator for Storm {
                     lt.timer_at = i64::MAX;
                     let due = lt.t.poll_timeout().is_some_and(|d| d <= now);
                     let out = if due { lt.t.on_timeout(now) } else { vec![] };
-                    let (client, sport) = (lt.client, lt.server_port);
+                    let (client, sport, server) = (lt.client, lt.server_port, lt.server);
                     let mac = plan(&self.cfg, client).0.mac;
-                    self.send_tftp(client, mac, Ipv4Addr::from(ip), sport, port, out, now);
+                    self.send_tftp(
+                        server,
+                        client,
+                        mac,
+                        Ipv4Addr::from(ip),
+                        sport,
+                        port,
+                        out,
+                        now,
+                    );
                     self.arm_transfer(ip, port);
                 }
                 Event::Wire {

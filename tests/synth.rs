@@ -191,6 +191,62 @@ fn mixed_storm_vlans_fragments_and_ipxe_stages_client_by_client() {
     }
 }
 
+/// --proxy-share (bench part 2's mixed shape): those clients get an address from 10.0.0.1
+/// and their boot file from a proxyDHCP server at 10.0.0.2, UEFI firmware asking it again on
+/// port 4011, and fetch the file from the proxy. Each must boot without a finding, its
+/// offers and transfers naming the proxy; the other clients never see it.
+#[test]
+fn proxy_share_clients_boot_through_proxy_dhcp_and_4011() {
+    let cfg = StormConfig {
+        seed: 7,
+        clients: 60,
+        rate: 40.0,
+        fail_percent: 10,
+        bios_file_bytes: 20_000,
+        efi_file_bytes: 30_000,
+        proxy_percent: 50,
+        ..StormConfig::default()
+    };
+    let (path, manifest, _) = generate("proxy-share", cfg);
+    assert!(manifest.iter().filter(|p| p.proxy).count() >= 10);
+    assert!(manifest
+        .iter()
+        .all(|p| !p.proxy || p.scenario == Scenario::Healthy));
+    let (v, _) = analyze_json(&[&path], &[]);
+    let by_mac: HashMap<String, &serde_json::Value> = sessions(&v)
+        .iter()
+        .filter_map(|s| Some((s["client"]["mac"].as_str()?.to_string(), s)))
+        .collect();
+    let mut uefi_4011 = 0;
+    for p in &manifest {
+        let s = by_mac
+            .get(&p.mac)
+            .unwrap_or_else(|| panic!("no session for {}", p.mac));
+        let stage = &s["stages"][0];
+        let offers = stage["offers"].as_array().expect("offers");
+        let proxied = offers
+            .iter()
+            .any(|o| o["kind"] == "proxy" && o["server"] == "10.0.0.2");
+        assert_eq!(proxied, p.proxy, "{} {p:?}: {offers:?}", p.mac);
+        if !p.proxy {
+            continue;
+        }
+        assert_eq!(s["outcome"], "booted", "{}: {:?}", p.mac, finding_ids(s));
+        assert!(finding_ids(s).is_empty(), "{}: {:?}", p.mac, finding_ids(s));
+        assert_eq!(stage["boot_server"], "10.0.0.2", "{stage}");
+        let tftp = s["tftp"].as_array().expect("tftp");
+        assert!(tftp
+            .iter()
+            .any(|t| t["server"] == "10.0.0.2" && t["status"] == "complete"));
+        if p.arch == 7 {
+            let asked = stage["boot_server_requests"].as_array().map_or(0, Vec::len);
+            assert!(asked > 0, "{}: UEFI did not ask 4011", p.mac);
+            uefi_4011 += 1;
+        }
+    }
+    assert!(uefi_4011 > 0, "no UEFI proxy client");
+}
+
 #[test]
 #[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
