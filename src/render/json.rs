@@ -88,8 +88,10 @@ impl serde_json::ser::Formatter for Nested {
     }
 }
 
-/// One session as it sits in `"sessions": [ … ]` of `-f json` (two levels deep).
-fn session_fragment(s: &BootSession) -> Option<Box<serde_json::value::RawValue>> {
+/// One session as it sits in `"sessions": [ … ]` of `-f json` (two levels deep). Bytes, not
+/// a `RawValue`: making one validates by parsing the whole fragment again, which was a second
+/// decode of every session's JSON.
+fn session_fragment(s: &BootSession) -> Option<Vec<u8>> {
     let mut buf = Vec::with_capacity(16 << 10);
     let mut ser = serde_json::Serializer::with_formatter(
         &mut buf,
@@ -99,61 +101,93 @@ fn session_fragment(s: &BootSession) -> Option<Box<serde_json::value::RawValue>>
         },
     );
     s.serialize(&mut ser).ok()?;
-    serde_json::value::RawValue::from_string(String::from_utf8(buf).ok()?).ok()
+    Some(buf)
 }
 
-/// The fields of `Report` in its order, with the sessions as ready-made JSON.
+/// The fields of `Report` in its order, with no sessions: the frame the fragments go into.
 #[derive(Serialize)]
-struct WithFragments<'a> {
+struct WithoutSessions<'a> {
     schema: &'static str,
     tool: &'a str,
     inputs: &'a [InputInfo],
-    sessions: &'a [Box<serde_json::value::RawValue>],
+    sessions: [(); 0],
     findings: &'a [Finding],
     stats: &'a Stats,
+}
+
+/// The pretty document with its sessions spliced in: the report written with an empty
+/// `"sessions": []`, and the fragments put between the brackets with the separators serde's
+/// pretty printer writes for array elements two levels deep (`\n    `, `,\n    `, `\n  ]`).
+/// (The first `"sessions": []` is the key's: a string value holding it would have its quotes
+/// escaped.)
+fn write_spliced(
+    w: &mut dyn std::io::Write,
+    r: &Report,
+    mut fragments: impl FnMut(&mut Vec<u8>) -> std::io::Result<bool>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let doc = WithoutSessions {
+        schema: r.schema,
+        tool: &r.tool,
+        inputs: &r.inputs,
+        sessions: [],
+        findings: &r.findings,
+        stats: &r.stats,
+    };
+    let frame = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
+    const KEY: &[u8] = b"\"sessions\": [";
+    let at = frame
+        .windows(KEY.len() + 1)
+        .position(|x| x.starts_with(KEY) && x[KEY.len()] == b']')
+        .ok_or_else(|| std::io::Error::other("no sessions key in the document"))?
+        + KEY.len();
+    // serde_json writes a few bytes at a time: through `&mut dyn Write` each was a virtual call
+    // into stdout's BufWriter; a concrete buffer inlines them.
+    let mut w = std::io::BufWriter::with_capacity(256 << 10, w);
+    w.write_all(&frame[..at])?;
+    let mut buf = Vec::new();
+    let mut any = false;
+    while fragments(&mut buf)? {
+        w.write_all(if any { b",\n    " } else { b"\n    " })?;
+        w.write_all(&buf)?;
+        any = true;
+    }
+    if any {
+        w.write_all(b"\n  ")?;
+    }
+    w.write_all(&frame[at..])?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// `-f json`: byte for byte `serde_json::to_writer_pretty(r)` plus a newline (tested), with the
 /// sessions — nearly all of the bytes — serialised by two threads: after the last frame the
 /// reading thread's core is idle, and rendering a boot storm's 18 MB took a sixth of the run.
 pub fn write_json(w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()> {
-    use std::io::Write;
-    // serde_json writes a few bytes at a time: through `&mut dyn Write` each was a virtual call
-    // into stdout's BufWriter; a concrete buffer inlines them.
-    let mut w = std::io::BufWriter::with_capacity(256 << 10, w);
-    let fragments = (r.sessions.len() >= 64)
-        .then(|| {
-            let (a, b) = r.sessions.split_at(r.sessions.len() / 2);
-            let some =
-                |ss: &[BootSession]| ss.iter().map(session_fragment).collect::<Option<Vec<_>>>();
-            std::thread::scope(|sc| {
-                let first = sc.spawn(|| some(a));
-                let second = some(b);
-                let mut all = first.join().ok().flatten()?;
-                all.extend(second?);
-                Some(all)
-            })
-        })
-        .flatten();
-    match &fragments {
-        Some(f) => {
-            let doc = WithFragments {
-                schema: r.schema,
-                tool: &r.tool,
-                inputs: &r.inputs,
-                sessions: f,
-                findings: &r.findings,
-                stats: &r.stats,
-            };
-            serde_json::to_writer_pretty(&mut w, &doc)
-        }
-        None => serde_json::to_writer_pretty(&mut w, r),
+    if r.sessions.len() < 64 {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::with_capacity(256 << 10, w);
+        serde_json::to_writer_pretty(&mut w, r).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")?;
+        return w.flush();
     }
-    .map_err(std::io::Error::other)?;
-    w.write_all(b"\n")?;
-    w.flush()?;
+    let (a, b) = r.sessions.split_at(r.sessions.len() / 2);
+    let some = |ss: &[BootSession]| ss.iter().map(session_fragment).collect::<Option<Vec<_>>>();
+    let all = std::thread::scope(|sc| {
+        let first = sc.spawn(|| some(a));
+        let second = some(b);
+        let mut all = first.join().ok().flatten()?;
+        all.extend(second?);
+        Some(all)
+    })
+    .ok_or_else(|| std::io::Error::other("session to JSON"))?;
+    let mut next = all.iter();
+    write_spliced(w, r, |buf| {
+        buf.clear();
+        Ok(next.next().map(|f| buf.extend_from_slice(f)).is_some())
+    })?;
     // The fragments are freed by the process's exit, like the report (analyze forgets it).
-    std::mem::forget(fragments);
+    std::mem::forget(all);
     Ok(())
 }
 
@@ -179,9 +213,8 @@ impl SessionSpool {
 
     pub fn push(&mut self, s: &BootSession) -> std::io::Result<()> {
         use std::io::Write;
-        let raw = session_fragment(s).ok_or_else(|| std::io::Error::other("session to JSON"))?;
-        let bytes = raw.get().as_bytes();
-        self.file.write_all(bytes)?;
+        let bytes = session_fragment(s).ok_or_else(|| std::io::Error::other("session to JSON"))?;
+        self.file.write_all(&bytes)?;
         self.index
             .push((s.first_frame, self.len, bytes.len() as u32));
         self.len += bytes.len() as u64;
@@ -194,57 +227,20 @@ impl SessionSpool {
 
     /// `write_json` for a report whose sessions are the spooled ones (`r.sessions` is empty).
     pub fn write_json(mut self, w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()> {
-        use std::io::Write;
+        use std::io::{Read, Seek, SeekFrom};
         // Same order as sorting the sessions: stable, by first frame.
         self.index.sort_by_key(|(f, _, _)| *f);
-        let mut w = std::io::BufWriter::with_capacity(256 << 10, w);
-        let doc = Spooled {
-            schema: r.schema,
-            tool: &r.tool,
-            inputs: &r.inputs,
-            sessions: SpooledSessions {
-                file: std::cell::RefCell::new(&mut self.file),
-                index: &self.index,
-            },
-            findings: &r.findings,
-            stats: &r.stats,
-        };
-        serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
-        w.write_all(b"\n")?;
-        w.flush()
-    }
-}
-
-#[derive(Serialize)]
-struct Spooled<'a> {
-    schema: &'static str,
-    tool: &'a str,
-    inputs: &'a [InputInfo],
-    sessions: SpooledSessions<'a>,
-    findings: &'a [Finding],
-    stats: &'a Stats,
-}
-
-struct SpooledSessions<'a> {
-    file: std::cell::RefCell<&'a mut std::fs::File>,
-    index: &'a [(FrameRef, u64, u32)],
-}
-
-impl Serialize for SpooledSessions<'_> {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeSeq};
-        use std::io::{Read, Seek, SeekFrom};
-        let mut seq = ser.serialize_seq(Some(self.index.len()))?;
-        let mut file = self.file.borrow_mut();
-        for (_, off, len) in self.index {
-            let mut buf = vec![0u8; *len as usize];
-            file.seek(SeekFrom::Start(*off)).map_err(S::Error::custom)?;
-            file.read_exact(&mut buf).map_err(S::Error::custom)?;
-            let text = String::from_utf8(buf).map_err(S::Error::custom)?;
-            let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
-            seq.serialize_element(&raw)?;
-        }
-        seq.end()
+        let mut next = self.index.iter();
+        let file = &mut self.file;
+        write_spliced(w, r, |buf| {
+            let Some(&(_, off, len)) = next.next() else {
+                return Ok(false);
+            };
+            buf.resize(len as usize, 0);
+            file.seek(SeekFrom::Start(off))?;
+            file.read_exact(buf)?;
+            Ok(true)
+        })
     }
 }
 
