@@ -76,6 +76,8 @@ struct Open {
     /// Addresses this session entered in `by_ip`: closing removes exactly these (a scan of
     /// `by_ip` per close made ending 20,000 open sessions quadratic).
     ips: Vec<IpAddr>,
+    /// Its lists were shrunk to their length after it went quiet (`compact`).
+    compacted: bool,
     /// The stream state of each HTTP transfer, beside its record: `http_flows[i]` follows
     /// `s.http[i]` (it is tracker state, not part of the record).
     http_flows: Vec<http::Flow>,
@@ -129,6 +131,27 @@ pub struct Tracker {
     pub want_events: bool,
 }
 
+/// How long a session is quiet before `compact` shrinks it.
+const QUIET_NS: i64 = 3_000_000_000;
+
+/// Shrink a session's lists to their lengths (it grows again, by doubling, if it wakes up).
+fn compact(s: &mut BootSession) {
+    s.dhcp.shrink_to_fit();
+    s.stages.shrink_to_fit();
+    s.tftp.shrink_to_fit();
+    s.arp.shrink_to_fit();
+    for st in &mut s.stages {
+        st.offers.shrink_to_fit();
+        st.xids.shrink_to_fit();
+        st.discovers.shrink_to_fit();
+        st.requests.shrink_to_fit();
+        st.transfers.shrink_to_fit();
+    }
+    for t in &mut s.tftp {
+        t.gaps.shrink_to_fit();
+    }
+}
+
 /// Push, starting an empty Vec at capacity 1 instead of std's 4: most sessions hold one stage
 /// and a few DHCP messages, and with 100,000 clients open the spare slots were most of the
 /// tracker's memory.
@@ -178,12 +201,19 @@ impl Tracker {
         }
         self.last_sweep = self.max_ts;
         let limit = self.max_ts.saturating_sub(self.cfg.idle_timeout_ns);
-        let idle: Vec<u64> = self
-            .open
-            .iter()
-            .filter(|(_, o)| o.last_ts < limit)
-            .map(|(id, _)| *id)
-            .collect();
+        // A session quiet for a few seconds has usually done its boot and waits out the idle
+        // timeout (300 s: in a storm that is every client at once): its lists give back the
+        // spare capacity their doubling left (a DHCP list of 5 holds 8 slots).
+        let quiet = self.max_ts.saturating_sub(QUIET_NS);
+        let mut idle: Vec<u64> = Vec::new();
+        for (id, o) in self.open.iter_mut() {
+            if o.last_ts < limit {
+                idle.push(*id);
+            } else if !o.compacted && o.last_ts < quiet {
+                compact(&mut o.s);
+                o.compacted = true;
+            }
+        }
         for id in idle {
             if let Some(s) = self.close(id, ClosedBy::Idle) {
                 closed.push(s);
@@ -300,6 +330,7 @@ impl Tracker {
                 keys: vec![key],
                 tkeys: vec![],
                 ips,
+                compacted: false,
                 http_flows: vec![],
             }),
         );
@@ -325,6 +356,7 @@ impl Tracker {
     fn touch(&mut self, id: u64, frame: FrameRef, ts: i64) -> Option<&mut Open> {
         let o = self.open.get_mut(&id)?;
         o.last_ts = o.last_ts.max(ts);
+        o.compacted = false;
         o.s.last_frame = frame;
         if ts > o.s.end.0 {
             o.s.end = Timestamp(ts);
