@@ -214,6 +214,8 @@ impl Tracker {
                 o.compacted = true;
             }
         }
+        // Sessions idle at the same sweep close in the order they opened, not the map's.
+        idle.sort_unstable();
         for id in idle {
             if let Some(s) = self.close(id, ClosedBy::Idle) {
                 closed.push(s);
