@@ -61,7 +61,22 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         ..Default::default()
     };
     tcfg.tftp_ports.extend(a.tftp_port.iter().copied());
+    // Quiet open sessions go to a temporary file past 1,024 in memory (session::cold): a storm's
+    // clients wait out the idle timeout there. PXE_INSPECT_COLD_AFTER=N moves the threshold
+    // (0: every quiet session, which the tests use to show the output does not change).
+    if let Some(n) = std::env::var("PXE_INSPECT_COLD_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        tcfg.cold_after = n;
+    }
     let mut pipe = Pipeline::new(tcfg, diag.clone());
+    match crate::spool::FileStore::new() {
+        Ok(store) => pipe.tracker.set_cold_store(Box::new(store)),
+        Err(e) => {
+            eprintln!("pxe-inspect: no temporary file for quiet sessions ({e}): all stay in memory")
+        }
+    }
     // -f jsonl writes each session as it closes (unless --expect must mark them first); -f json
     // with nothing else that needs the sessions themselves spools them past SPOOL_AFTER closed
     // sessions (memory stays flat however many clients a capture has).
@@ -156,6 +171,9 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     });
     if let Some(e) = failed {
         return Err(io_err(e));
+    }
+    for e in pipe.tracker.cold_errors.drain(..) {
+        eprintln!("pxe-inspect: {e}");
     }
     let mut sessions = output.take_sessions();
     fill_inputs(&mut inputs, &merger);

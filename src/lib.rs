@@ -23,6 +23,7 @@ pub mod serve;
 pub mod session;
 pub mod sink;
 pub mod source;
+pub mod spool;
 pub mod synth;
 pub mod wire;
 

@@ -8,14 +8,28 @@ use serde::Serialize;
 use std::net::IpAddr;
 
 /// A frame reference: 1-based frame `frame` of input file `input` (tshark's numbering).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    bitcode::Encode,
+    bitcode::Decode,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+)]
 pub struct FrameRef {
     pub input: usize,
     pub frame: u64,
 }
 
 /// Nanoseconds since the Unix epoch; serialised as RFC 3339 UTC with nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default,
+)]
 pub struct Timestamp(pub i64);
 
 impl Serialize for Timestamp {
@@ -104,7 +118,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Info,
@@ -130,7 +146,7 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
@@ -140,7 +156,9 @@ pub struct Finding {
 }
 
 /// Why a session record was closed (JSON `closed_by`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClosedBy {
     /// Still open: a live view's snapshot.
@@ -163,7 +181,7 @@ impl ClosedBy {
 }
 
 /// The DHCP a stage spoke (JSON `stages[].protocol`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Dhcpv4,
@@ -179,7 +197,9 @@ impl std::fmt::Display for Protocol {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Booted,
@@ -200,7 +220,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Client {
     pub mac: Option<String>,
     pub duid: Option<String>,
@@ -279,7 +299,7 @@ impl Client {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OfferKind {
     /// An address offer from a DHCP server (may carry boot info too).
@@ -294,7 +314,7 @@ pub enum OfferKind {
     Dhcpv6,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Offer {
     pub frame: FrameRef,
     pub time: Timestamp,
@@ -353,7 +373,7 @@ impl Offer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Stage {
     pub index: usize,
     pub protocol: Protocol,
@@ -428,7 +448,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct BootServerRequest {
     pub frame: FrameRef,
     pub time: Timestamp,
@@ -436,7 +456,7 @@ pub struct BootServerRequest {
     pub src_port: u16,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct DhcpMessage {
     pub frame: FrameRef,
     pub time: Timestamp,
@@ -454,7 +474,9 @@ pub struct DhcpMessage {
     pub issues: Vec<OptionIssue>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransferStatus {
     Complete,
@@ -475,7 +497,7 @@ impl TransferStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct TftpErrorInfo {
     pub code: u16,
     pub name: String,
@@ -485,7 +507,7 @@ pub struct TftpErrorInfo {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Transfer {
     pub file: String,
     /// "read" (RRQ) or "write" (WRQ).
@@ -559,7 +581,7 @@ impl Transfer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct WrongSource {
     pub frame: FrameRef,
     pub from: IpAddr,
@@ -567,7 +589,7 @@ pub struct WrongSource {
     pub packets: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct ArpQuery {
     pub frame: FrameRef,
     pub time: Timestamp,
@@ -576,7 +598,7 @@ pub struct ArpQuery {
     pub count: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct IcmpNote {
     pub frame: FrameRef,
     pub time: Timestamp,
@@ -590,7 +612,7 @@ pub struct IcmpNote {
 
 /// One HTTP boot download: a request on a TCP connection and its answer, as the tracker
 /// followed the stream (`session::http`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct HttpTransfer {
     pub url: String,
     pub method: String,
@@ -652,7 +674,7 @@ impl HttpTransfer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct BootSession {
     pub id: u64,
     pub client: Client,

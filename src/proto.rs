@@ -4,7 +4,19 @@
 use serde::Serialize;
 
 /// The firmware family a boot file must match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    bitcode::Encode,
+    bitcode::Decode,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    PartialOrd,
+    Ord,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     Bios,
@@ -129,7 +141,7 @@ impl Family {
 }
 
 /// An architecture code (option 93 / DHCPv6 61 / vendor class `Arch:`) and what it means.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArchInfo {
     pub code: Option<u16>,
     /// What firmware sending this code really is.
@@ -217,7 +229,9 @@ pub fn arch_unknown() -> ArchInfo {
 
 /// What sent a DHCP identity: the machine's firmware, or a loader it started (CONTRACT.md,
 /// Stages). One MAC sends DHCP as several of these in one boot; each is judged on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Loader {
     /// PXE firmware: a NIC's PXE ROM, UEFI's PXE base code (also U-Boot's EFI loader).
@@ -372,7 +386,7 @@ impl VendorClass {
 }
 
 /// What a boot file's first bytes say it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FileKind {
     /// A PE/COFF image: UEFI application or driver when the subsystem says so.

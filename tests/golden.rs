@@ -20,22 +20,37 @@ fn updating() -> bool {
     std::env::var_os("PXE_INSPECT_UPDATE_GOLDEN").is_some_and(|v| v == "1")
 }
 
+/// `analyze -f FORMAT NAME` in `dir`: its stdout and exit code.
+fn run(dir: &Path, name: &str, format: &str, cold_after: Option<&str>) -> Vec<u8> {
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(dir)
+        .args(["analyze", "--color", "never", "-f", format, name])
+        .env("NO_COLOR", "1")
+        .env_remove("PXE_INSPECT_COLD_AFTER")
+        .stdin(Stdio::null());
+    if let Some(n) = cold_after {
+        cmd.env("PXE_INSPECT_COLD_AFTER", n);
+    }
+    let out = cmd.output().expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{name} -f {format}: {stderr}");
+    let mut bytes = out.stdout;
+    // The exit code is part of the contract too.
+    bytes.extend_from_slice(format!("\n# exit {:?}\n", out.status.code()).as_bytes());
+    bytes
+}
+
 /// Run analyze in `dir` on `name` (a relative path, so outputs hold no machine's paths).
 fn outputs(dir: &Path, name: &str) -> Vec<(String, Vec<u8>)> {
     let mut v = Vec::new();
     for f in FORMATS {
-        let out = Command::new(bin())
-            .current_dir(dir)
-            .args(["analyze", "--color", "never", "-f", f, name])
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .expect("binary runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{name} -f {f}: {stderr}");
-        let mut bytes = out.stdout;
-        // The exit code is part of the contract too.
-        bytes.extend_from_slice(format!("\n# exit {:?}\n", out.status.code()).as_bytes());
+        let bytes = run(dir, name, f, None);
+        // Every quiet session through the cold store and back (session::cold) changes nothing.
+        let cold = run(dir, name, f, Some("0"));
+        assert!(
+            cold == bytes,
+            "{name} -f {f}: output differs with PXE_INSPECT_COLD_AFTER=0"
+        );
         v.push((format!("{f}.out"), bytes));
     }
     // One exit code whatever the format (-f jsonl once exited 0 on failing boots: its sessions

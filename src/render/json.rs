@@ -205,7 +205,7 @@ pub struct SessionSpool {
 impl SessionSpool {
     pub fn new() -> std::io::Result<SessionSpool> {
         Ok(SessionSpool {
-            file: unlinked_temp_file()?,
+            file: crate::spool::unlinked_temp_file()?,
             len: 0,
             index: Vec::new(),
         })
@@ -242,26 +242,6 @@ impl SessionSpool {
             Ok(true)
         })
     }
-}
-
-/// A read-write temporary file already unlinked: its bytes live as long as the handle and are
-/// never left behind (session spools of `-f json` and the table).
-pub fn unlinked_temp_file() -> std::io::Result<std::fs::File> {
-    let path = std::env::temp_dir().join(format!(
-        "pxe-inspect-spool-{}-{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    let _ = std::fs::remove_file(&path);
-    Ok(file)
 }
 
 #[cfg(test)]

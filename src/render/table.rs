@@ -173,7 +173,7 @@ pub struct RowSpool {
 impl RowSpool {
     pub fn new(show_not_pxe: bool, multi: bool) -> io::Result<RowSpool> {
         Ok(RowSpool {
-            file: io::BufWriter::with_capacity(64 << 10, super::json::unlinked_temp_file()?),
+            file: io::BufWriter::with_capacity(64 << 10, crate::spool::unlinked_temp_file()?),
             len: 0,
             index: Vec::new(),
             widths: HEADER.map(|h| unicode_width::UnicodeWidthStr::width(h) + 2),

@@ -47,6 +47,7 @@ impl Tracker {
             2 => {
                 let sender = IpAddr::V4(a.sender_ip);
                 for id in self.arp_waiting.remove(&sender).unwrap_or_default() {
+                    self.wake(id);
                     if let Some(o) = self.open.get_mut(&id) {
                         for q in o.s.arp.iter_mut().filter(|q| q.target == sender) {
                             q.answered = true;

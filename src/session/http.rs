@@ -9,7 +9,7 @@ use crate::proto::FileKind;
 use crate::wire::link::TcpSegment;
 
 /// The stream state of one HTTP transfer (its record is the `HttpTransfer` beside it).
-#[derive(Debug, Clone, Default)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Default)]
 pub(super) struct Flow {
     req: Vec<u8>,
     resp_head: Vec<u8>,
@@ -112,6 +112,7 @@ impl Tracker {
             return None;
         }
         let &id = self.by_ip.get(&t.src)?;
+        self.wake(id);
         let o = self.open.get_mut(&id)?;
         if !o.s.pxe || o.s.http.len() >= 256 || self.http.len() >= 100_000 {
             return None;
@@ -147,6 +148,7 @@ impl Tracker {
         ts: i64,
         t: &TcpSegment<'_>,
     ) -> usize {
+        self.wake(id);
         if let Some(o) = self.open.get_mut(&id) {
             let busy = o.s.http.get(idx).is_some_and(|h| !h.method.is_empty());
             if busy && o.s.http.len() < 256 {

@@ -8,6 +8,7 @@
 //! has a room of its own: `dhcp4`, `dhcp6`, `tftp`, `http` (TCP) and `arp` (ARP and ICMP).
 
 mod arp;
+mod cold;
 mod dhcp4;
 mod dhcp6;
 mod http;
@@ -21,6 +22,8 @@ use crate::wire::link::{fmt_mac, Mac};
 use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
+pub use cold::{ColdStore, MemoryStore};
+
 #[derive(Debug, Clone)]
 pub struct TrackerConfig {
     pub idle_timeout_ns: i64,
@@ -31,6 +34,9 @@ pub struct TrackerConfig {
     pub max_transfers_per_session: usize,
     /// `--sensor`: stamped on every session and event.
     pub sensor: Option<String>,
+    /// With a cold store set, sessions quiet for `COLD_QUIET_NS` go to it while more than this
+    /// many are in memory (`cold`).
+    pub cold_after: usize,
 }
 
 impl Default for TrackerConfig {
@@ -42,6 +48,7 @@ impl Default for TrackerConfig {
             max_dhcp_per_session: 2_000,
             max_transfers_per_session: 2_000,
             sensor: None,
+            cold_after: 1_024,
         }
     }
 }
@@ -54,20 +61,21 @@ pub enum TftpVerdict {
     Malformed(crate::wire::tftp::TftpError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct TKey {
     client: IpAddr,
     client_port: u16,
     server: IpAddr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, Hash)]
 enum ClientKey {
     Mac(Mac),
     Duid(Vec<u8>),
     Ip(IpAddr),
 }
 
+#[derive(bitcode::Encode, bitcode::Decode)]
 struct Open {
     s: BootSession,
     last_ts: i64,
@@ -110,8 +118,18 @@ pub struct TrackerStats {
 
 pub struct Tracker {
     cfg: TrackerConfig,
-    /// Boxed: the map's spare slots then cost a pointer, not a whole session each.
+    /// Sessions in memory. Boxed: the map's spare slots then cost a pointer, not a whole
+    /// session each.
     open: HashMap<u64, Box<Open>>,
+    /// Open sessions in the cold store: the blob each is in and the time of its last packet.
+    /// Every index below may name one: `wake` brings it back before it is used.
+    cold: HashMap<u64, (u64, i64)>,
+    next_blob: u64,
+    store: Option<Box<dyn ColdStore>>,
+    codec: bitcode::Buffer,
+    /// What went wrong with the cold store (a session that could not be read back is lost):
+    /// the edge reports these.
+    pub cold_errors: Vec<String>,
     by_key: HashMap<ClientKey, u64>,
     by_ip: HashMap<IpAddr, u64>,
     transfers: HashMap<TKey, (u64, usize)>,
@@ -133,6 +151,11 @@ pub struct Tracker {
 
 /// How long a session is quiet before `compact` shrinks it.
 const QUIET_NS: i64 = 3_000_000_000;
+/// How long a session is quiet before it may go cold (only past `cold_after` in memory): in a
+/// storm, sessions in memory are those of the last 0.3–1.3 s (1 s: 15 % more memory, no faster).
+const COLD_QUIET_NS: i64 = 300_000_000;
+/// Sessions per cold blob.
+const COLD_BATCH: usize = 16;
 
 /// Shrink a session's lists to their lengths (it grows again, by doubling, if it wakes up).
 fn compact(s: &mut BootSession) {
@@ -171,6 +194,11 @@ impl Tracker {
         Tracker {
             cfg,
             open: HashMap::default(),
+            cold: HashMap::default(),
+            next_blob: 0,
+            store: None,
+            codec: bitcode::Buffer::new(),
+            cold_errors: Vec::new(),
             by_key: HashMap::default(),
             by_ip: HashMap::default(),
             transfers: HashMap::default(),
@@ -186,8 +214,81 @@ impl Tracker {
         }
     }
 
+    /// Where quiet sessions go once more than `cold_after` are in memory (`cold`).
+    pub fn set_cold_store(&mut self, store: Box<dyn ColdStore>) {
+        self.store = Some(store);
+    }
+
     pub fn open_sessions(&self) -> usize {
-        self.open.len()
+        self.open.len() + self.cold.len()
+    }
+
+    /// Open sessions in the cold store.
+    pub fn cold_sessions(&self) -> usize {
+        self.cold.len()
+    }
+
+    /// Move these sessions to the cold store, `COLD_BATCH` to a blob: bitcode costs much per
+    /// call (one session a call cost ~20 µs on a storm), while a large blob makes each early
+    /// wake bring many sessions back (64 cost more than 16). They stay in memory when the
+    /// store fails (and the store is not used again).
+    fn chill(&mut self, ids: &[u64]) {
+        for chunk in ids.chunks(COLD_BATCH) {
+            let Some(store) = self.store.as_mut() else {
+                return;
+            };
+            let batch: Vec<Box<Open>> =
+                chunk.iter().filter_map(|id| self.open.remove(id)).collect();
+            let blob = self.next_blob;
+            self.next_blob += 1;
+            match store.put(blob, self.codec.encode(&batch)) {
+                Ok(()) => {
+                    for o in &batch {
+                        self.cold.insert(o.s.id, (blob, o.last_ts));
+                    }
+                }
+                Err(e) => {
+                    self.cold_errors
+                        .push(format!("cold session store: {e}; sessions stay in memory"));
+                    self.store = None;
+                    for o in batch {
+                        self.open.insert(o.s.id, o);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bring session `id` back from the cold store, if it is there, with the rest of its blob
+    /// (sessions that went quiet together mostly wake together: at their idle timeout or the
+    /// end of the capture; the others go cold again at the next sweep if still quiet).
+    fn wake(&mut self, id: u64) {
+        let Some(&(blob, _)) = self.cold.get(&id) else {
+            return;
+        };
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let back = store.take(blob).and_then(|b| {
+            let b = b.ok_or_else(|| std::io::Error::other("not in the store"))?;
+            self.codec
+                .decode::<Vec<Box<Open>>>(&b)
+                .map_err(std::io::Error::other)
+        });
+        match back {
+            Ok(batch) => {
+                for o in batch {
+                    self.cold.remove(&o.s.id);
+                    self.open.insert(o.s.id, o);
+                }
+            }
+            Err(e) => {
+                self.cold.retain(|_, (b, _)| *b != blob);
+                self.cold_errors.push(format!(
+                    "cold session store: sessions lost with session {id}: {e}"
+                ));
+            }
+        }
     }
 
     /// Advance packet time; returns sessions idle for longer than the timeout, closed.
@@ -205,17 +306,33 @@ impl Tracker {
         // timeout (300 s: in a storm that is every client at once): its lists give back the
         // spare capacity their doubling left (a DHCP list of 5 holds 8 slots).
         let quiet = self.max_ts.saturating_sub(QUIET_NS);
+        // In a storm most open sessions are done and only wait out the timeout: past
+        // `cold_after` in memory, those quiet for a second go cold.
+        let chill = self.store.is_some() && self.open.len() > self.cfg.cold_after;
+        let cold_quiet = self.max_ts.saturating_sub(COLD_QUIET_NS);
         let mut idle: Vec<u64> = Vec::new();
+        let mut chilled: Vec<u64> = Vec::new();
         for (id, o) in self.open.iter_mut() {
             if o.last_ts < limit {
                 idle.push(*id);
+            } else if chill && o.last_ts < cold_quiet {
+                chilled.push(*id);
             } else if !o.compacted && o.last_ts < quiet {
                 compact(&mut o.s);
                 o.compacted = true;
             }
         }
-        // Sessions idle at the same sweep close in the order they opened, not the map's.
+        idle.extend(
+            self.cold
+                .iter()
+                .filter(|(_, c)| c.1 < limit)
+                .map(|(id, _)| *id),
+        );
+        // Sessions idle at the same sweep close in the order they opened (not the maps' order,
+        // which depends on which of them went cold).
         idle.sort_unstable();
+        chilled.sort_unstable();
+        self.chill(&chilled);
         for id in idle {
             if let Some(s) = self.close(id, ClosedBy::Idle) {
                 closed.push(s);
@@ -226,7 +343,7 @@ impl Tracker {
     /// Close every open session (end of capture) in order, handing each over as it closes, so
     /// a caller that streams them never holds the tracker's sessions and their copies at once.
     pub fn finish_each(&mut self, mut emit: impl FnMut(BootSession)) {
-        let mut ids: Vec<u64> = self.open.keys().copied().collect();
+        let mut ids: Vec<u64> = self.open.keys().chain(self.cold.keys()).copied().collect();
         ids.sort_unstable();
         for id in ids {
             if let Some(s) = self.close(id, ClosedBy::EndOfCapture) {
@@ -234,17 +351,26 @@ impl Tracker {
             }
         }
         self.open.shrink_to_fit();
+        self.cold.shrink_to_fit();
     }
 
     /// A finalized copy of an open session (live views ask "has it booted yet?").
     pub fn snapshot(&self, id: u64) -> Option<BootSession> {
-        let mut s = self.open.get(&id)?.s.clone();
+        let mut s = match self.open.get(&id) {
+            Some(o) => o.s.clone(),
+            None => {
+                let b = self.store.as_ref()?.peek(self.cold.get(&id)?.0).ok()??;
+                let batch = bitcode::decode::<Vec<Box<Open>>>(&b).ok()?;
+                batch.into_iter().find(|o| o.s.id == id)?.s
+            }
+        };
         s.closed_by = ClosedBy::Open;
         finalize(&mut s);
         Some(s)
     }
 
     fn close(&mut self, id: u64, why: ClosedBy) -> Option<BootSession> {
+        self.wake(id);
         let o = self.open.remove(&id)?;
         for k in &o.keys {
             if self.by_key.get(k) == Some(&id) {
@@ -283,7 +409,7 @@ impl Tracker {
     }
 
     fn new_session(&mut self, key: ClientKey, frame: FrameRef, ts: i64) -> Option<u64> {
-        if self.open.len() >= self.cfg.max_sessions {
+        if self.open_sessions() >= self.cfg.max_sessions {
             self.stats.sessions_capped += 1;
             return None;
         }
@@ -349,6 +475,7 @@ impl Tracker {
     fn add_key(&mut self, id: u64, key: ClientKey) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.by_key.entry(key.clone()) {
             e.insert(id);
+            self.wake(id);
             if let Some(o) = self.open.get_mut(&id) {
                 push_lean(&mut o.keys, key);
             }
@@ -356,6 +483,7 @@ impl Tracker {
     }
 
     fn touch(&mut self, id: u64, frame: FrameRef, ts: i64) -> Option<&mut Open> {
+        self.wake(id);
         let o = self.open.get_mut(&id)?;
         o.last_ts = o.last_ts.max(ts);
         o.compacted = false;
@@ -371,6 +499,7 @@ impl Tracker {
             return;
         }
         self.by_ip.insert(ip, id);
+        self.wake(id);
         if let Some(o) = self.open.get_mut(&id) {
             if !o.ips.contains(&ip) {
                 push_lean(&mut o.ips, ip);

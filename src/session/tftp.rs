@@ -109,6 +109,7 @@ impl Tracker {
             Tftp::decode(&udp.payload),
             Ok(Tftp::Oack { .. } | Tftp::Data { .. } | Tftp::Error { .. })
         );
+        self.wake(id);
         let Some(t) = self.open.get_mut(&id).and_then(|o| o.s.tftp.get_mut(ti)) else {
             return false;
         };
@@ -218,8 +219,10 @@ impl Tracker {
         let Some(id) = self.session_for_tftp_client(udp.src, udp.link.src_mac, frame, ts) else {
             return;
         };
-        // A retransmitted request: same endpoints, same file, nothing answered yet.
-        if let Some(&(sid, ti)) = self.transfers.get(&key) {
+        // A retransmitted request: this client's, same endpoints, same file, nothing answered
+        // yet. (Another session's transfer on these endpoints is an address reused since.)
+        if let Some(&(sid, ti)) = self.transfers.get(&key).filter(|(sid, _)| *sid == id) {
+            self.wake(sid);
             if let Some(t) = self.open.get_mut(&sid).and_then(|o| o.s.tftp.get_mut(ti)) {
                 if t.file == req.filename && !t.answered {
                     t.rrq_count += 1;
@@ -257,6 +260,7 @@ impl Tracker {
             ));
             ti
         };
+        self.wake(id);
         if let Some(o) = self.open.get_mut(&id) {
             push_lean(&mut o.tkeys, key);
         }

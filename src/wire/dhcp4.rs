@@ -26,7 +26,7 @@ pub struct DhcpOption<'a> {
     pub offset: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OptionIssue {
     pub code: Option<u8>,
     pub offset: usize,
@@ -37,7 +37,7 @@ pub struct OptionIssue {
 }
 
 /// The kinds of irregularity a DHCP message can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssueKind {
     /// An option code as the area's last byte, no length after it.
     NoLength,
@@ -610,7 +610,9 @@ impl<'a> Dhcp4<'a> {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Default, PartialEq, Eq, serde::Serialize,
+)]
 pub struct RelayAgent {
     pub circuit_id: Option<String>,
     pub remote_id: Option<String>,
@@ -656,7 +658,9 @@ pub fn printable(b: &[u8]) -> String {
 }
 
 /// PXE option 43 sub-options (PXE spec 2.1 table 2-1).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    bitcode::Encode, bitcode::Decode, Debug, Clone, Default, PartialEq, Eq, serde::Serialize,
+)]
 pub struct PxeOptions {
     pub discovery_control: Option<u8>,
     pub boot_servers: Vec<String>,
