@@ -324,10 +324,29 @@ fn transfers_survive_loss_and_duplication() {
                 "{mac}: `{failure}`: a failed boot carries a finding"
             );
             if failure.contains("no DHCP ACK") {
-                // dhcp-no-ack, unless the capture ended within 3 s of the last REQUEST.
+                // dhcp-no-ack, unless the capture ended within 3 s of the last REQUEST, or the
+                // capture (probe's, of the whole run) holds an ACK: the server answered, after
+                // the client had given up (loss and the reorder qdisc delay replies). Seen once
+                // in a full run: only dhcp-slow-offer, which is what the wire showed.
+                let acked_on_wire = s["stages"].as_array().into_iter().flatten().any(|st| {
+                    st["offers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|o| o["kind"] == "ack")
+                });
+                // dhcp-no-ack judges a REQUEST on the wire; without one there is nothing to judge.
+                let requested = s["stages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|st| st["requests"].as_array().is_some_and(|r| !r.is_empty()));
                 assert!(
-                    ids.iter()
-                        .any(|f| f == "dhcp-no-ack" || f == "analysis-truncated"),
+                    acked_on_wire
+                        || !requested
+                        || ids
+                            .iter()
+                            .any(|f| f == "dhcp-no-ack" || f == "analysis-truncated"),
                     "{mac}: `{failure}`: {ids:?}"
                 );
             }
