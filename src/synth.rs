@@ -882,12 +882,27 @@ pub fn analyzed_sessions(
     use crate::diag::DiagConfig;
     use crate::pipeline::Pipeline;
     use crate::session::TrackerConfig;
-    use crate::source::Frame;
     write_root(root, &cfg)?;
     let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
     let mut sessions = Vec::new();
-    for (n, (ts, data)) in Storm::new(cfg, root, false)?.enumerate() {
-        let f = Frame {
+    for f in storm_frames(cfg, root)? {
+        sessions.extend(pipe.push(&f));
+    }
+    sessions.extend(pipe.finish());
+    let _ = std::fs::remove_dir_all(root);
+    Ok(sessions)
+}
+
+/// A storm's frames as a capture reader would hand them over (input 0, numbered from 1,
+/// Ethernet), for tests that drive pipelines themselves. `root` must hold the boot files
+/// (`write_root`).
+pub fn storm_frames(
+    cfg: StormConfig,
+    root: &Path,
+) -> std::io::Result<impl Iterator<Item = crate::source::Frame>> {
+    Ok(Storm::new(cfg, root, false)?
+        .enumerate()
+        .map(|(n, (ts, data))| crate::source::Frame {
             input: 0,
             number: n as u64 + 1,
             ts_ns: ts,
@@ -895,12 +910,7 @@ pub fn analyzed_sessions(
             orig_len: data.len() as u32,
             data,
             offset: 0,
-        };
-        sessions.extend(pipe.push(&f));
-    }
-    sessions.extend(pipe.finish());
-    let _ = std::fs::remove_dir_all(root);
-    Ok(sessions)
+        }))
 }
 
 /// Adversarial scale: `n` DISCOVERs from `n` distinct MACs (PXE vendor class, BIOS and UEFI

@@ -251,8 +251,7 @@ mod tests {
     use crate::pipeline::Pipeline;
     use crate::report::{tool_version, SCHEMA};
     use crate::session::TrackerConfig;
-    use crate::source::Frame;
-    use crate::synth::{write_root, Storm, StormConfig};
+    use crate::synth::{storm_frames, write_root, StormConfig};
 
     /// The two-thread `-f json` writer against serde_json's own pretty printer, on a storm of
     /// 150 sessions (the split path) and on a small report (the plain path): same bytes.
@@ -271,16 +270,7 @@ mod tests {
         write_root(&dir, &cfg).expect("root");
         let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
         let mut sessions = Vec::new();
-        for (n, (ts, data)) in Storm::new(cfg, &dir, false).expect("storm").enumerate() {
-            let f = Frame {
-                input: 0,
-                number: n as u64 + 1,
-                ts_ns: ts,
-                linktype: 1,
-                orig_len: data.len() as u32,
-                data,
-                offset: 0,
-            };
+        for f in storm_frames(cfg, &dir).expect("storm") {
             sessions.extend(pipe.push(&f));
         }
         sessions.extend(pipe.finish());

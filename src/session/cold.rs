@@ -47,8 +47,7 @@ mod tests {
     use crate::diag::DiagConfig;
     use crate::pipeline::Pipeline;
     use crate::session::TrackerConfig;
-    use crate::source::Frame;
-    use crate::synth::{write_root, Storm, StormConfig};
+    use crate::synth::{storm_frames, write_root, StormConfig};
 
     /// A storm through a tracker whose quiet sessions all go cold (and wake for retries, idle
     /// timeouts and the end) gives the very sessions of one that keeps them all in memory.
@@ -82,16 +81,7 @@ mod tests {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let mut most_cold = 0;
         let mut snapshots = 0;
-        for (n, (ts, data)) in Storm::new(cfg, &root, false).expect("storm").enumerate() {
-            let f = Frame {
-                input: 0,
-                number: n as u64 + 1,
-                ts_ns: ts,
-                linktype: 1,
-                orig_len: data.len() as u32,
-                data,
-                offset: 0,
-            };
+        for f in storm_frames(cfg, &root).expect("storm") {
             a.extend(warm.push(&f));
             b.extend(cold.push(&f));
             most_cold = most_cold.max(cold.tracker.cold_sessions());
