@@ -71,12 +71,10 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         tcfg.cold_after = n;
     }
     let mut pipe = Pipeline::new(tcfg, diag.clone());
-    match crate::spool::FileStore::new() {
-        Ok(store) => pipe.tracker.set_cold_store(Box::new(store)),
-        Err(e) => {
-            eprintln!("pxe-inspect: no temporary file for quiet sessions ({e}): all stay in memory")
-        }
-    }
+    // A temp dir that cannot be written is reported at the end, and only by a capture that
+    // needed it (tracker.cold_errors: sessions then stay in memory).
+    pipe.tracker
+        .set_cold_store(Box::<crate::spool::FileStore>::default());
     // -f jsonl writes each session as it closes (unless --expect must mark them first); -f json
     // with nothing else that needs the sessions themselves spools them past SPOOL_AFTER closed
     // sessions (memory stays flat however many clients a capture has).

@@ -30,8 +30,11 @@ pub fn unlinked_temp_file() -> std::io::Result<std::fs::File> {
 /// Cold sessions' bytes in an unlinked temporary file, appended through a 1 MiB buffer (one
 /// write per MiB, not one per blob); a blob taken leaves its bytes behind (the file grows by
 /// what was put, memory by ~24 bytes per stored blob).
+#[derive(Default)]
 pub struct FileStore {
-    file: File,
+    /// Made at the first flush: a capture whose cold sessions fit the buffer never touches
+    /// the disk (and an unwritable temp dir only matters to one that needs it).
+    file: Option<File>,
     /// Bytes not yet written; they start at file offset `flushed`.
     buf: Vec<u8>,
     flushed: u64,
@@ -41,15 +44,6 @@ pub struct FileStore {
 const FLUSH_AT: usize = 1 << 20;
 
 impl FileStore {
-    pub fn new() -> io::Result<FileStore> {
-        Ok(FileStore {
-            file: unlinked_temp_file()?,
-            buf: Vec::with_capacity(FLUSH_AT),
-            flushed: 0,
-            at: HashMap::default(),
-        })
-    }
-
     fn read(&self, (offset, len): (u64, u32)) -> io::Result<Vec<u8>> {
         let len = len as usize;
         if offset >= self.flushed {
@@ -60,8 +54,9 @@ impl FileStore {
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| io::Error::other("cold store: entry past the buffer"));
         }
+        let file = (self.file.as_ref()).ok_or_else(|| io::Error::other("cold store: no file"))?;
         let mut v = vec![0; len];
-        self.file.read_exact_at(&mut v, offset)?;
+        file.read_exact_at(&mut v, offset)?;
         Ok(v)
     }
 }
@@ -70,7 +65,20 @@ impl ColdStore for FileStore {
     fn put(&mut self, blob: u64, bytes: &[u8]) -> io::Result<()> {
         let len = u32::try_from(bytes.len()).map_err(io::Error::other)?;
         if self.buf.len() + bytes.len() > FLUSH_AT && !self.buf.is_empty() {
-            self.file.write_all_at(&self.buf, self.flushed)?;
+            if self.file.is_none() {
+                let file = unlinked_temp_file().map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("temporary file in {:?}: {e}", std::env::temp_dir()),
+                    )
+                })?;
+                self.file = Some(file);
+            }
+            let file = self
+                .file
+                .as_ref()
+                .ok_or_else(|| io::Error::other("no file"))?;
+            file.write_all_at(&self.buf, self.flushed)?;
             self.flushed += self.buf.len() as u64;
             self.buf.clear();
         }
@@ -100,7 +108,7 @@ mod tests {
     /// Entries come back whole from the buffer and from the file, across a flush.
     #[test]
     fn file_store_gives_back_what_was_put() {
-        let mut st = FileStore::new().unwrap();
+        let mut st = FileStore::default();
         let blob =
             |i: u64| -> Vec<u8> { (0..(i * 7919 % 300_000)).map(|b| (b ^ i) as u8).collect() };
         for i in 0..40 {

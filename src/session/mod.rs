@@ -235,7 +235,7 @@ impl Tracker {
     /// Move these sessions to the cold store, `COLD_BATCH` to a blob: bitcode costs much per
     /// call (one session a call cost ~20 µs on a storm), while a large blob makes each early
     /// wake bring many sessions back (64 cost more than 16). They stay in memory when the
-    /// store fails (and the store is not used again).
+    /// store fails (and no more go cold; those there still wake).
     fn chill(&mut self, ids: &[u64]) {
         for chunk in ids.chunks(COLD_BATCH) {
             let Some(store) = self.store.as_mut() else {
@@ -252,12 +252,14 @@ impl Tracker {
                     }
                 }
                 Err(e) => {
+                    // No more go cold; those already there can still be read back.
                     self.cold_errors
                         .push(format!("cold session store: {e}; sessions stay in memory"));
-                    self.store = None;
+                    self.cfg.cold_after = usize::MAX;
                     for o in batch {
                         self.open.insert(o.s.id, o);
                     }
+                    return;
                 }
             }
         }
