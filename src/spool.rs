@@ -65,19 +65,15 @@ impl ColdStore for FileStore {
     fn put(&mut self, blob: u64, bytes: &[u8]) -> io::Result<()> {
         let len = u32::try_from(bytes.len()).map_err(io::Error::other)?;
         if self.buf.len() + bytes.len() > FLUSH_AT && !self.buf.is_empty() {
-            if self.file.is_none() {
-                let file = unlinked_temp_file().map_err(|e| {
+            let file = match &self.file {
+                Some(f) => f,
+                None => self.file.insert(unlinked_temp_file().map_err(|e| {
                     io::Error::new(
                         e.kind(),
                         format!("temporary file in {:?}: {e}", std::env::temp_dir()),
                     )
-                })?;
-                self.file = Some(file);
-            }
-            let file = self
-                .file
-                .as_ref()
-                .ok_or_else(|| io::Error::other("no file"))?;
+                })?),
+            };
             file.write_all_at(&self.buf, self.flushed)?;
             self.flushed += self.buf.len() as u64;
             self.buf.clear();
