@@ -6,7 +6,7 @@
 #   dense   ≥ 10,000 clients per GB, 60–80 KB files, 5 % faulty
 #   sparse  ≤ 1,000 clients per GB, 2 MB / 8 MB files, windowsize 8 (bulk TFTP data)
 #   mixed   802.1Q tags on 4 VLANs, 20 % blksize 8192 (IPv4 fragments), 30 % iPXE second stages,
-#           20 % through proxyDHCP + 4011 (HTTP boot is not in the generator yet: it needs TCP)
+#           20 % through proxyDHCP + 4011, 25 % of the other healthy UEFI clients HTTP boot (TCP)
 # Usage: bench/run.sh [SIZE_MB=256] [SEED=1]   REPEAT=3 runs per tool (median wall time, largest
 #        peak RSS); SHAPES="many dense" to run some; TSHARK=0 to skip tshark (slow, GBs of RAM).
 # Prints, per shape and tool: wall s, MB/s, CPU use ((user+sys)/wall), peak RSS; then each ratio
@@ -26,7 +26,7 @@ shape_args() {
     many)   echo "--bios-bytes 4000 --efi-bytes 4000 --rate 2000 --fail-percent 5" ;;
     dense)  echo "--bios-bytes 60000 --efi-bytes 80000 --rate 200 --fail-percent 5" ;;
     sparse) echo "--bios-bytes 2000000 --efi-bytes 8000000 --windowsize 8 --rate 5 --fail-percent 5" ;;
-    mixed)  echo "--bios-bytes 70000 --efi-bytes 1000000 --rate 50 --vlans 4 --fragment-share 20 --ipxe-share 30 --proxy-share 20" ;;
+    mixed)  echo "--bios-bytes 70000 --efi-bytes 1000000 --rate 50 --vlans 4 --fragment-share 20 --ipxe-share 30 --proxy-share 20 --http-share 25" ;;
     *) echo "unknown shape $1" >&2; exit 2 ;;
   esac
 }

@@ -1,7 +1,8 @@
 //! Write a deterministic synthetic boot storm (src/synth.rs) as a pcap file.
 //! Usage: storm OUT.pcap|- [--clients N | --size-mb M] [--seed S] [--rate R] [--uefi-percent P]
 //!        [--fail-percent P] [--bios-bytes B] [--efi-bytes B] [--windowsize W] [--blksize B]
-//!        [--vlans N] [--fragment-share P] [--ipxe-share P] [--manifest FILE.json]
+//!        [--vlans N] [--fragment-share P] [--ipxe-share P] [--proxy-share P] [--http-share P]
+//!        [--manifest FILE.json]
 //! Prints the scenario counts (and so the findings `analyze` must report) as JSON on stdout.
 
 use clap::Parser;
@@ -47,6 +48,10 @@ struct Args {
     /// proxyDHCP server (10.0.0.2) that hands the boot file (UEFI asks it again on port 4011).
     #[arg(long, default_value_t = 0)]
     proxy_share: u8,
+    /// Percent of (healthy) UEFI clients that are UEFI HTTP boot firmware (arch 16, vendor
+    /// class HTTPClient): handed http://10.0.0.1/ipxe.efi, fetched over TCP (HEAD, then GET).
+    #[arg(long, default_value_t = 0)]
+    http_share: u8,
     #[arg(long)]
     manifest: Option<String>,
 }
@@ -78,6 +83,7 @@ fn main() {
         fragment_percent: a.fragment_share.min(100),
         ipxe_percent: a.ipxe_share.min(100),
         proxy_percent: a.proxy_share.min(100),
+        http_percent: a.http_share.min(100),
     };
     let root = std::env::temp_dir().join(format!("pxe-storm-root-{}", std::process::id()));
     let fail = |m: String| -> ! {

@@ -33,6 +33,12 @@ const WIRE_NS: i64 = 150_000;
 const THINK_NS: i64 = 20_000;
 /// Seconds of quiet capture after the last client (gratuitous ARPs from the server).
 const TRAILER_SECS: u32 = 10;
+/// What --http-share clients download (the EFI boot file's bytes, over HTTP).
+const HTTP_FILE: &str = "ipxe.efi";
+/// TCP segment size of the HTTP downloads (1500-byte MTU less IPv4 and TCP headers), and
+/// how many segments the server sends before it waits for the client's ACK.
+const MSS: usize = 1460;
+const HTTP_WINDOW: usize = 16;
 
 /// What happens to one client. Each scenario but `Healthy` is one of serve's fault switches,
 /// and produces one known finding.
@@ -99,6 +105,10 @@ pub struct StormConfig {
     /// Percent of (healthy) clients on a segment where one server hands out addresses only
     /// and a proxyDHCP server (10.0.0.2) the boot file, over port 4011 for UEFI firmware.
     pub proxy_percent: u8,
+    /// Percent of (healthy) UEFI clients that are UEFI HTTP boot firmware instead (arch 16,
+    /// vendor class HTTPClient): handed `http://10.0.0.1/ipxe.efi`, they fetch it over TCP,
+    /// HEAD then GET on one connection as edk2's HttpBootDxe does.
+    pub http_percent: u8,
 }
 
 impl Default for StormConfig {
@@ -117,6 +127,7 @@ impl Default for StormConfig {
             fragment_percent: 0,
             ipxe_percent: 0,
             proxy_percent: 0,
+            http_percent: 0,
         }
     }
 }
@@ -197,6 +208,9 @@ pub struct Planned {
     pub vlan: Option<u16>,
     /// Got its boot file from a proxyDHCP server (--proxy-share; healthy clients only).
     pub proxy: bool,
+    /// UEFI HTTP boot firmware that fetched its URL over TCP (--http-share; healthy UEFI
+    /// clients not on the proxy segment and not running iPXE).
+    pub http: bool,
 }
 
 /// The per-client knobs beside the scenario (drawn from bits `plan` does not use, so a storm
@@ -207,6 +221,21 @@ fn extras(cfg: &StormConfig, i: u64) -> (bool, bool, bool) {
     let ipxe = (r2 >> 8) % 100 < u64::from(cfg.ipxe_percent);
     let proxy = (r2 >> 16) % 100 < u64::from(cfg.proxy_percent);
     (fragments, ipxe, proxy)
+}
+
+/// Whether client `i` is UEFI HTTP boot firmware (--http-share): healthy UEFI clients only,
+/// not on the proxy segment, not running iPXE and not asking big TFTP blocks (it uses no TFTP).
+fn uses_http(cfg: &StormConfig, i: u64) -> bool {
+    if cfg.http_percent == 0 {
+        return false;
+    }
+    let (id, scenario) = plan(cfg, i);
+    let (fragments, ipxe, proxy) = extras(cfg, i);
+    let r2 = mix(cfg.seed ^ mix(i) ^ 0x5bd1_e995);
+    scenario == Scenario::Healthy
+        && id.arch == 7
+        && !(fragments || ipxe || proxy)
+        && (r2 >> 24) % 100 < u64::from(cfg.http_percent)
 }
 
 /// Whether client `i` boots through the proxy pair (healthy clients only).
@@ -325,7 +354,9 @@ fn server_config(scenario: Scenario, pool_index: u8) -> (DhcpConfig, TftpFaults)
         boot,
         // Only clients that come back as iPXE (--ipxe-share) ask for it.
         ipxe_script: (scenario == Scenario::Healthy).then(|| "boot.ipxe".to_string()),
-        http_url: None,
+        // Only --http-share clients (vendor class HTTPClient) are handed it.
+        http_url: (scenario == Scenario::Healthy)
+            .then(|| format!("http://{SERVER_IP}/{HTTP_FILE}")),
         faults,
         fault_for: vec![],
     };
@@ -363,6 +394,8 @@ enum Event {
     ClientTimer(u64),
     /// A transfer's retransmission timer, by (client IPv4 as u32, client port).
     TransferTimer(u32, u16),
+    /// The next round trip of a client's HTTP download (--http-share).
+    HttpStep(u64),
 }
 
 struct Live {
@@ -380,6 +413,66 @@ struct LiveTransfer {
     timer_at: i64,
 }
 
+/// Where an HTTP boot download (--http-share) stands: one TCP connection, HEAD then GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HttpPhase {
+    Connect,
+    Head,
+    Get,
+    Body,
+    Close,
+    LastAck,
+}
+
+struct LiveHttp {
+    mac: Mac,
+    ip: Ipv4Addr,
+    port: u16,
+    /// Next sequence number of the client and of the server.
+    cseq: u32,
+    sseq: u32,
+    phase: HttpPhase,
+    /// Bytes of the GET response (head and body) sent so far.
+    sent: usize,
+}
+
+/// A TCP segment in an Ethernet II + IPv4 frame: ACK set whenever `ack` is given, PSH on
+/// segments with data.
+#[allow(clippy::too_many_arguments)]
+fn tcp_frame(
+    src_mac: Mac,
+    dst_mac: Mac,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ports: (u16, u16),
+    seq: u32,
+    ack: Option<u32>,
+    flags: &str,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut b = etherparse::PacketBuilder::ethernet2(src_mac, dst_mac)
+        .ipv4(src.octets(), dst.octets(), 64)
+        .tcp(ports.0, ports.1, seq, 64_240);
+    if flags.contains('S') {
+        b = b.syn();
+    }
+    if flags.contains('F') {
+        b = b.fin();
+    }
+    if !payload.is_empty() {
+        b = b.psh();
+    }
+    if let Some(a) = ack {
+        b = b.ack(a);
+    }
+    let mut out = Vec::with_capacity(b.size(payload.len()));
+    // Segments are at most MSS bytes: far below what a Vec write can fail on.
+    if b.write(&mut out, payload).is_err() {
+        out.clear();
+    }
+    out
+}
+
 /// The storm: an iterator of (timestamp ns, Ethernet frame) in time order. Memory holds only
 /// the clients and transfers in progress.
 pub struct Storm {
@@ -392,6 +485,9 @@ pub struct Storm {
     seq: u64,
     live: FxHashMap<u64, Live>,
     transfers: FxHashMap<(u32, u16), LiveTransfer>,
+    /// HTTP downloads in progress, by client (--http-share), and the file they fetch.
+    http: FxHashMap<u64, LiveHttp>,
+    http_body: Vec<u8>,
     next_server_port: u16,
     defrag: Defragmenter,
     start_ns: i64,
@@ -437,6 +533,8 @@ impl Storm {
             seq: 0,
             live: FxHashMap::default(),
             transfers: FxHashMap::default(),
+            http: FxHashMap::default(),
+            http_body: Vec::new(),
             next_server_port: 49152,
             defrag: Defragmenter::default(),
             start_ns: 1_767_225_600 * SEC, // 2026-01-01T00:00:00Z
@@ -446,6 +544,9 @@ impl Storm {
             trailer: 0,
             ip_id: 0,
         };
+        if s.cfg.http_percent > 0 {
+            s.http_body = efi_image(s.cfg.efi_file_bytes);
+        }
         if s.cfg.clients > 0 {
             let t = s.start_ns;
             s.push(t, Event::Start(0));
@@ -525,6 +626,12 @@ impl Storm {
         // big blocks would carry a stalled transfer past its stall point: healthy clients only.
         let healthy = scenario == Scenario::Healthy;
         let (fragments, ipxe, proxy) = (fragments && healthy, ipxe && healthy, proxy && healthy);
+        let http = uses_http(&self.cfg, i);
+        let mut id = id;
+        if http {
+            // x64 UEFI HTTP boot (RFC 4578 as amended: 16): vendor class HTTPClient.
+            id.arch = 16;
+        }
         *self.counts.entry(scenario).or_default() += 1;
         if let Some(m) = self.manifest.as_mut() {
             m.push(Planned {
@@ -536,6 +643,7 @@ impl Storm {
                 ipxe,
                 vlan: (self.cfg.vlans > 0).then(|| 100 + (i % u64::from(self.cfg.vlans)) as u16),
                 proxy,
+                http,
             });
         }
         let mut cc = self.client_cfg.clone();
@@ -548,6 +656,8 @@ impl Storm {
             cc.blksize = Some(8192);
         }
         cc.chain = ipxe;
+        // UEFI firmware keeps its lease through the download (and past it): no RELEASE.
+        cc.release &= !http;
         let xid = mix(self.cfg.seed ^ i.wrapping_mul(31)) as u32;
         let mut client = Client::new(id, cc, xid);
         let frames = client.start(now);
@@ -789,8 +899,237 @@ impl Storm {
             }
             _ => vec![],
         };
+        let fetch = (l.client.done() && l.client.result.ok)
+            .then(|| {
+                l.client
+                    .result
+                    .leased_ip
+                    .zip(l.client.result.boot_url.as_ref())
+            })
+            .flatten()
+            .map(|(ip, _)| ip);
         self.client_frames(client, at, out);
+        if let Some(ip) = fetch.filter(|_| uses_http(&self.cfg, client)) {
+            self.start_http(client, ip, at);
+        }
         self.retire(client);
+    }
+
+    /// An HTTP boot client got its URL: it connects to the server's port 80.
+    fn start_http(&mut self, client: u64, ip: Ipv4Addr, at: i64) {
+        let r = mix(self.cfg.seed ^ client ^ 0x7f4a_7c15);
+        self.http.insert(
+            client,
+            LiveHttp {
+                mac: plan(&self.cfg, client).0.mac,
+                ip,
+                port: 49152 + (client % 16_000) as u16,
+                cseq: r as u32,
+                sseq: (r >> 32) as u32,
+                phase: HttpPhase::Connect,
+                sent: 0,
+            },
+        );
+        self.push(at + THINK_NS, Event::HttpStep(client));
+    }
+
+    /// One round trip of an HTTP download: the client's segment (SYN, request or ACK) and
+    /// what the server sends back before it waits again; the next step is queued a round
+    /// trip later, so only the downloads in progress are held, not their frames.
+    fn http_step(&mut self, client: u64, now: i64) {
+        let Some(mut h) = self.http.remove(&client) else {
+            return;
+        };
+        let ports_c = (h.port, 80);
+        let ports_s = (80, h.port);
+        let (cm, sm, cip, sip) = (h.mac, SERVER_MAC, h.ip, SERVER_IP);
+        let mut to_server: Vec<Vec<u8>> = vec![];
+        let mut to_client: Vec<Vec<u8>> = vec![];
+        let body_len = self.http_body.len();
+        // The client's last ACK (of the server's FIN) ends the connection.
+        let closing = h.phase == HttpPhase::LastAck;
+        let get_head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/efi\r\nContent-Length: {body_len}\r\n\r\n"
+        );
+        let request = |method: &str| {
+            format!(
+                "{method} /{HTTP_FILE} HTTP/1.1\r\nHost: {SERVER_IP}\r\nAccept: */*\r\nUser-Agent: UefiHttpBoot/1.0\r\n\r\n"
+            )
+        };
+        match h.phase {
+            HttpPhase::Connect => {
+                to_server.push(tcp_frame(cm, sm, cip, sip, ports_c, h.cseq, None, "S", &[]));
+                h.cseq = h.cseq.wrapping_add(1);
+                to_client.push(tcp_frame(
+                    sm,
+                    cm,
+                    sip,
+                    cip,
+                    ports_s,
+                    h.sseq,
+                    Some(h.cseq),
+                    "S",
+                    &[],
+                ));
+                h.sseq = h.sseq.wrapping_add(1);
+                h.phase = HttpPhase::Head;
+            }
+            HttpPhase::Head | HttpPhase::Get => {
+                let req = request(if h.phase == HttpPhase::Head {
+                    "HEAD"
+                } else {
+                    "GET"
+                });
+                to_server.push(tcp_frame(
+                    cm,
+                    sm,
+                    cip,
+                    sip,
+                    ports_c,
+                    h.cseq,
+                    Some(h.sseq),
+                    "",
+                    req.as_bytes(),
+                ));
+                h.cseq = h.cseq.wrapping_add(req.len() as u32);
+                if h.phase == HttpPhase::Head {
+                    let head = get_head.as_bytes();
+                    to_client.push(tcp_frame(
+                        sm,
+                        cm,
+                        sip,
+                        cip,
+                        ports_s,
+                        h.sseq,
+                        Some(h.cseq),
+                        "",
+                        head,
+                    ));
+                    h.sseq = h.sseq.wrapping_add(head.len() as u32);
+                    h.phase = HttpPhase::Get;
+                } else {
+                    h.phase = HttpPhase::Body;
+                }
+            }
+            HttpPhase::Body => {
+                if h.sent > 0 {
+                    // The client acknowledges the last window.
+                    to_server.push(tcp_frame(
+                        cm,
+                        sm,
+                        cip,
+                        sip,
+                        ports_c,
+                        h.cseq,
+                        Some(h.sseq),
+                        "",
+                        &[],
+                    ));
+                }
+                let total = get_head.len() + body_len;
+                for _ in 0..HTTP_WINDOW {
+                    if h.sent >= total {
+                        break;
+                    }
+                    let end = (h.sent + MSS).min(total);
+                    let seg: Vec<u8> = (h.sent..end)
+                        .map(|k| {
+                            if k < get_head.len() {
+                                get_head.as_bytes()[k]
+                            } else {
+                                self.http_body[k - get_head.len()]
+                            }
+                        })
+                        .collect();
+                    to_client.push(tcp_frame(
+                        sm,
+                        cm,
+                        sip,
+                        cip,
+                        ports_s,
+                        h.sseq,
+                        Some(h.cseq),
+                        "",
+                        &seg,
+                    ));
+                    h.sseq = h.sseq.wrapping_add(seg.len() as u32);
+                    h.sent = end;
+                }
+                if h.sent >= total {
+                    h.phase = HttpPhase::Close;
+                }
+            }
+            HttpPhase::Close => {
+                // The client has it all: it acknowledges and closes; the server closes too.
+                to_server.push(tcp_frame(
+                    cm,
+                    sm,
+                    cip,
+                    sip,
+                    ports_c,
+                    h.cseq,
+                    Some(h.sseq),
+                    "F",
+                    &[],
+                ));
+                h.cseq = h.cseq.wrapping_add(1);
+                to_client.push(tcp_frame(
+                    sm,
+                    cm,
+                    sip,
+                    cip,
+                    ports_s,
+                    h.sseq,
+                    Some(h.cseq),
+                    "F",
+                    &[],
+                ));
+                h.sseq = h.sseq.wrapping_add(1);
+                h.phase = HttpPhase::LastAck;
+            }
+            HttpPhase::LastAck => {
+                to_server.push(tcp_frame(
+                    cm,
+                    sm,
+                    cip,
+                    sip,
+                    ports_c,
+                    h.cseq,
+                    Some(h.sseq),
+                    "",
+                    &[],
+                ));
+            }
+        }
+        let mut t = now;
+        for frame in to_server {
+            self.push(
+                t,
+                Event::Wire {
+                    client,
+                    from_client: true,
+                    frame,
+                },
+            );
+            t += 2_000;
+        }
+        let mut t = t + WIRE_NS + THINK_NS;
+        for frame in to_client {
+            self.push(
+                t,
+                Event::Wire {
+                    client,
+                    from_client: false,
+                    frame,
+                },
+            );
+            // 1500 bytes at 1 Gb/s: 12 µs apart.
+            t += 12_000;
+        }
+        if !closing {
+            self.http.insert(client, h);
+            self.push(t + WIRE_NS + THINK_NS, Event::HttpStep(client));
+        }
     }
 }
 
@@ -817,6 +1156,7 @@ impl Iterator for Storm {
                     self.client_frames(c, now, frames);
                     self.retire(c);
                 }
+                Event::HttpStep(c) => self.http_step(c, now),
                 Event::TransferTimer(ip, port) => {
                     let Some(lt) = self.transfers.get_mut(&(ip, port)) else {
                         continue;

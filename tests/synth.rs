@@ -247,6 +247,58 @@ fn proxy_share_clients_boot_through_proxy_dhcp_and_4011() {
     assert!(uefi_4011 > 0, "no UEFI proxy client");
 }
 
+/// --http-share (the mixed shape's HTTP boot): those UEFI clients send vendor class
+/// HTTPClient (arch 16), are handed http://10.0.0.1/ipxe.efi and fetch it over TCP, HEAD then
+/// GET on one connection. analyze must follow each download to the end (status 200, every
+/// byte, a PE32+ x64 body) and find nothing wrong; no other client has HTTP traffic.
+#[test]
+fn http_share_clients_download_their_url_over_tcp() {
+    let cfg = StormConfig {
+        seed: 11,
+        clients: 60,
+        rate: 40.0,
+        fail_percent: 10,
+        bios_file_bytes: 20_000,
+        efi_file_bytes: 45_000,
+        http_percent: 60,
+        ..StormConfig::default()
+    };
+    let (path, manifest, _) = generate("http-share", cfg);
+    let http: Vec<_> = manifest.iter().filter(|p| p.http).collect();
+    assert!(http.len() >= 8, "only {} HTTP clients", http.len());
+    assert!(http
+        .iter()
+        .all(|p| p.scenario == Scenario::Healthy && p.arch == 16));
+    let (v, _) = analyze_json(&[&path], &[]);
+    let by_mac: HashMap<String, &serde_json::Value> = sessions(&v)
+        .iter()
+        .filter_map(|s| Some((s["client"]["mac"].as_str()?.to_string(), s)))
+        .collect();
+    for p in &manifest {
+        let s = by_mac
+            .get(&p.mac)
+            .unwrap_or_else(|| panic!("no session for {}", p.mac));
+        let transfers = s["http"].as_array().map_or(&[][..], Vec::as_slice);
+        if !p.http {
+            assert!(transfers.is_empty(), "{}: {transfers:?}", p.mac);
+            continue;
+        }
+        assert_eq!(s["outcome"], "booted", "{}: {:?}", p.mac, finding_ids(s));
+        assert!(finding_ids(s).is_empty(), "{}: {:?}", p.mac, finding_ids(s));
+        let methods: Vec<&str> = transfers
+            .iter()
+            .filter_map(|t| t["method"].as_str())
+            .collect();
+        assert_eq!(methods, ["HEAD", "GET"], "{}", p.mac);
+        let get = &transfers[1];
+        assert_eq!(get["url"], "http://10.0.0.1/ipxe.efi");
+        assert_eq!(get["status_code"], 200);
+        assert_eq!(get["status"], "complete", "{get}");
+        assert_eq!(get["bytes"], 45_000);
+        assert_eq!(get["file_kind"]["family"], "efi-x64", "{get}");
+    }
+}
+
 #[test]
 #[cfg_attr(not(has_tshark), ignore = "needs tshark")]
 fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
@@ -260,10 +312,11 @@ fn storm_is_clean_for_tshark_and_exercises_tftp_options() {
         bios_file_bytes: 30_000,
         efi_file_bytes: 100_000,
         windowsize: Some(8),
-        // the mixed shape's frames too: 802.1Q tags, IPv4 fragments, iPXE stages
+        // the mixed shape's frames too: 802.1Q tags, IPv4 fragments, iPXE stages, HTTP boot
         vlans: 2,
         fragment_percent: 30,
         ipxe_percent: 30,
+        http_percent: 30,
         ..StormConfig::default()
     };
     let (path, _, _) = generate("tshark", cfg);
