@@ -95,7 +95,15 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         && !std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("PXE_INSPECT_NO_SPOOL").is_none();
     let policy = if stream {
-        SessionPolicy::Stream
+        // A reader of a pipe or a live capture waits for each line; a file's can wait for the
+        // buffer to fill.
+        let all_files = a
+            .files
+            .iter()
+            .all(|f| f != "-" && std::fs::metadata(f).is_ok_and(|m| m.is_file()));
+        SessionPolicy::Stream {
+            flush_each: !all_files,
+        }
     } else if spool_ok {
         SessionPolicy::KeepOrSpool(SPOOL_AFTER)
     } else if rows_ok {

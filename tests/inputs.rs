@@ -218,5 +218,30 @@ fn json_spooled_sessions_are_byte_identical() {
     };
     assert_eq!(code(true), Some(1));
     assert_eq!(code(false), Some(1));
+    // -f jsonl from a file is serialised on a second thread (render::prerender) and buffered;
+    // from a pipe each line is written and flushed in place. Same bytes, same exit code.
+    let jsonl = |from_pipe: bool| {
+        let mut c = std::process::Command::new(bin());
+        c.args(["analyze", "-f", "jsonl", "--idle-timeout", "2"]);
+        if from_pipe {
+            c.arg("-")
+                .stdin(std::fs::File::open(&pcap).expect("open capture"));
+        } else {
+            c.arg(p.as_str());
+        }
+        c.output().expect("runs")
+    };
+    let (threaded, inline) = (jsonl(false), jsonl(true));
+    assert_eq!(threaded.status.code(), Some(1));
+    assert_eq!(inline.status.code(), Some(1));
+    let lines = threaded.stdout.iter().filter(|b| **b == b'\n').count();
+    assert!(lines > 2_300, "{lines} lines");
+    // The summary line names the input: the path, or "-".
+    let threaded = String::from_utf8_lossy(&threaded.stdout)
+        .replace(&format!("\"path\":{}", serde_json::json!(p)), "\"path\":\"-\"");
+    assert!(
+        threaded == String::from_utf8_lossy(&inline.stdout),
+        "threaded jsonl differs"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -91,7 +91,7 @@ impl serde_json::ser::Formatter for Nested {
 /// One session as it sits in `"sessions": [ … ]` of `-f json` (two levels deep). Bytes, not
 /// a `RawValue`: making one validates by parsing the whole fragment again, which was a second
 /// decode of every session's JSON.
-fn session_fragment(s: &BootSession) -> Option<Vec<u8>> {
+pub(super) fn session_fragment(s: &BootSession) -> Option<Vec<u8>> {
     let mut buf = Vec::with_capacity(16 << 10);
     let mut ser = serde_json::Serializer::with_formatter(
         &mut buf,
@@ -217,6 +217,15 @@ impl SessionSpool {
         self.file.write_all(&bytes)?;
         self.index
             .push((s.first_frame, self.len, bytes.len() as u32));
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// A session `session_fragment` serialised elsewhere (the rendering thread).
+    pub fn push_rendered(&mut self, first_frame: FrameRef, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.file.write_all(bytes)?;
+        self.index.push((first_frame, self.len, bytes.len() as u32));
         self.len += bytes.len() as u64;
         Ok(())
     }

@@ -9,6 +9,7 @@ pub mod jsonl;
 pub mod junit;
 pub mod live;
 pub mod mermaid;
+pub mod prerender;
 pub mod probe;
 pub mod sink;
 pub mod table;
