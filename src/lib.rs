@@ -25,6 +25,7 @@ pub mod sink;
 pub mod source;
 pub mod spool;
 pub mod synth;
+pub mod textfmt;
 pub mod wire;
 
 /// Exit codes shared by every subcommand (CONTRACT.md).

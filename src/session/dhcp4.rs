@@ -7,6 +7,7 @@ use crate::model::*;
 use crate::proto::{
     arch_info, arch_unknown, identity_family, ArchInfo, Family, Loader, VendorClass,
 };
+use crate::textfmt::{ip_port, push_ipv4, push_num};
 use crate::wire::dhcp4::{self, Dhcp4};
 use crate::wire::link::UdpDatagram;
 use std::net::IpAddr;
@@ -121,8 +122,8 @@ impl<'a> Msg4<'a> {
                     version: 4,
                     message: self.name.to_string(),
                     xid: self.xid.clone(),
-                    src: format!("{}:{}", udp.src, udp.sport),
-                    dst: format!("{}:{}", udp.dst, udp.dport),
+                    src: ip_port(udp.src, udp.sport),
+                    dst: ip_port(udp.dst, udp.dport),
                     from_client: self.from_client,
                     summary: self.summary.clone(),
                     issues: m.issues.clone(),
@@ -403,47 +404,58 @@ pub(super) fn identity_arch(code: Option<u16>, vendor_class: Option<&str>) -> Ar
 }
 
 fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
-    let mut s = format!("DHCP {name} xid 0x{:08x}", m.xid);
+    // By hand, not format!: this runs for every DHCP message (src/textfmt.rs says why).
+    let mut s = String::with_capacity(96);
+    s.push_str("DHCP ");
+    s.push_str(name);
+    s.push_str(" xid ");
+    s.push_str(&crate::textfmt::hex_u32(m.xid));
     if !m.yiaddr.is_unspecified() {
-        s.push_str(&format!(" addr={}", m.yiaddr));
+        s.push_str(" addr=");
+        push_ipv4(&mut s, m.yiaddr);
     }
     if m.op == 1 {
         let arches = m.arch_list();
         if !arches.is_empty() {
-            s.push_str(&format!(
-                " arch={}",
-                arches
-                    .iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ));
+            s.push_str(" arch=");
+            for (i, a) in arches.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                push_num(&mut s, u64::from(*a));
+            }
         }
         if let Some(v) = vc {
-            s.push_str(&format!(" class={v}"));
+            s.push_str(" class=");
+            s.push_str(v);
         }
         if m.is_ipxe() {
             s.push_str(" iPXE");
         }
     } else {
         if let Some(f) = m.opt_str(67).or(m.file()) {
-            s.push_str(&format!(" boot={f}"));
+            s.push_str(" boot=");
+            s.push_str(&f);
         }
         if !m.siaddr.is_unspecified() {
-            s.push_str(&format!(" next-server={}", m.siaddr));
+            s.push_str(" next-server=");
+            push_ipv4(&mut s, m.siaddr);
         }
         if let Some(t) = m.opt_str(66) {
-            s.push_str(&format!(" tftp-server={t}"));
+            s.push_str(" tftp-server=");
+            s.push_str(&t);
         }
         if let Some(v) = vc {
-            s.push_str(&format!(" class={v}"));
+            s.push_str(" class=");
+            s.push_str(v);
         }
         if m.opt(43).is_some() {
             s.push_str(" opt43");
         }
     }
     if !m.giaddr.is_unspecified() {
-        s.push_str(&format!(" relay={}", m.giaddr));
+        s.push_str(" relay=");
+        push_ipv4(&mut s, m.giaddr);
     }
     s
 }

@@ -189,7 +189,7 @@ fn push_lean<T>(v: &mut Vec<T>, x: T) {
 }
 
 fn hex_xid(x: u32) -> String {
-    format!("0x{x:08x}")
+    crate::textfmt::hex_u32(x)
 }
 
 impl Tracker {

@@ -143,6 +143,7 @@ impl Tracker {
         ti: usize,
     ) {
         let mut answered_now = false;
+        let want = self.want_events;
         let ev = {
             let Some(o) = self.touch(id, frame, ts) else {
                 return;
@@ -192,7 +193,7 @@ impl Tracker {
                 self.awaiting.remove(&ep);
             }
         }
-        if let Some(text) = ev {
+        if let Some(text) = ev.filter(|_| want) {
             let file = self
                 .open
                 .get(&id)
@@ -232,6 +233,8 @@ impl Tracker {
             }
         }
         let cap = self.cfg.max_transfers_per_session;
+        // Event texts are only built for a live run that shows them.
+        let want = self.want_events;
         let ev;
         let ti = {
             let Some(o) = self.touch(id, frame, ts) else {
@@ -252,12 +255,14 @@ impl Tracker {
             if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
                 push_lean(&mut st.transfers, ti);
             }
-            ev = Some(format!(
-                "{} {} {}",
-                if write { "WRQ" } else { "RRQ" },
-                req.filename,
-                opts_text(&req.options)
-            ));
+            ev = want.then(|| {
+                format!(
+                    "{} {} {}",
+                    if write { "WRQ" } else { "RRQ" },
+                    req.filename,
+                    opts_text(&req.options)
+                )
+            });
             ti
         };
         self.wake(id);
@@ -288,7 +293,7 @@ fn new_transfer(
     let mut t = Transfer {
         file: req.filename.clone(),
         direction: if write { "write" } else { "read" }.into(),
-        client: format!("{}:{}", udp.src, udp.sport),
+        client: crate::textfmt::ip_port(udp.src, udp.sport),
         server: udp.dst,
         server_port: None,
         mode: req.mode.to_ascii_lowercase(),

@@ -558,14 +558,17 @@ impl<'a> Dhcp4<'a> {
         if u.len() != 16 {
             return Some(hex(d));
         }
-        Some(format!(
-            "{}-{}-{}-{}-{}",
-            hex(&u[0..4]),
-            hex(&u[4..6]),
-            hex(&u[6..8]),
-            hex(&u[8..10]),
-            hex(&u[10..16])
-        ))
+        let mut s = String::with_capacity(36);
+        for (i, part) in [&u[0..4], &u[4..6], &u[6..8], &u[8..10], &u[10..16]]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                s.push('-');
+            }
+            crate::textfmt::push_hex(&mut s, part);
+        }
+        Some(s)
     }
 
     /// Option 77: RFC 3004 list of length-prefixed classes, or a plain string as iPXE sends it.
@@ -639,11 +642,8 @@ pub fn parse_user_class(d: &[u8]) -> Vec<String> {
 }
 
 pub fn hex(b: &[u8]) -> String {
-    use std::fmt::Write;
     let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
+    crate::textfmt::push_hex(&mut s, b);
     s
 }
 
