@@ -237,8 +237,10 @@ fn json_spooled_sessions_are_byte_identical() {
     let lines = threaded.stdout.iter().filter(|b| **b == b'\n').count();
     assert!(lines > 2_300, "{lines} lines");
     // The summary line names the input: the path, or "-".
-    let threaded = String::from_utf8_lossy(&threaded.stdout)
-        .replace(&format!("\"path\":{}", serde_json::json!(p)), "\"path\":\"-\"");
+    let threaded = String::from_utf8_lossy(&threaded.stdout).replace(
+        &format!("\"path\":{}", serde_json::json!(p)),
+        "\"path\":\"-\"",
+    );
     assert!(
         threaded == String::from_utf8_lossy(&inline.stdout),
         "threaded jsonl differs"
