@@ -79,7 +79,7 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
     // with nothing else that needs the sessions themselves spools them past SPOOL_AFTER closed
     // sessions (memory stays flat however many clients a capture has).
     let stream = a.output.format == Format::Jsonl && expects.is_none();
-    const SPOOL_AFTER: usize = 2048;
+    const SPOOL_AFTER: usize = 256;
     let spool_ok = a.output.format == Format::Json
         && expects.is_none()
         && a.output.html.is_none()

@@ -155,7 +155,7 @@ fn jsonl_summary_counts_the_session_lines_written() {
     }
 }
 
-/// `-f json` past 2,048 closed sessions spools them to disk (memory flat in finished sessions):
+/// `-f json` past 256 closed sessions spools them to disk (memory flat in finished sessions):
 /// the document is byte for byte the one built in memory.
 #[test]
 fn json_spooled_sessions_are_byte_identical() {

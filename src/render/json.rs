@@ -197,7 +197,8 @@ pub fn write_json(w: &mut dyn std::io::Write, r: &Report) -> std::io::Result<()>
 /// instead of the session. The document is written in first-frame order at the end, byte for
 /// byte what `write_json` writes (tested).
 pub struct SessionSpool {
-    file: std::fs::File,
+    /// Buffered: a write (and at the end a seek and a read) per session was a syscall each.
+    file: std::io::BufWriter<std::fs::File>,
     len: u64,
     index: Vec<(FrameRef, u64, u32)>,
 }
@@ -205,7 +206,7 @@ pub struct SessionSpool {
 impl SessionSpool {
     pub fn new() -> std::io::Result<SessionSpool> {
         Ok(SessionSpool {
-            file: crate::spool::unlinked_temp_file()?,
+            file: std::io::BufWriter::with_capacity(256 << 10, crate::spool::unlinked_temp_file()?),
             len: 0,
             index: Vec::new(),
         })
@@ -240,14 +241,22 @@ impl SessionSpool {
         // Same order as sorting the sessions: stable, by first frame.
         self.index.sort_by_key(|(f, _, _)| *f);
         let mut next = self.index.iter();
-        let file = &mut self.file;
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        // Sessions mostly close in first-frame order, so reads are mostly sequential: seek
+        // only where the next one is not where the last one ended.
+        let mut file = std::io::BufReader::with_capacity(256 << 10, file);
+        file.seek(SeekFrom::Start(0))?;
+        let mut at = 0u64;
         write_spliced(w, r, |buf| {
             let Some(&(_, off, len)) = next.next() else {
                 return Ok(false);
             };
             buf.resize(len as usize, 0);
-            file.seek(SeekFrom::Start(off))?;
+            if off != at {
+                file.seek(SeekFrom::Start(off))?;
+            }
             file.read_exact(buf)?;
+            at = off + u64::from(len);
             Ok(true)
         })
     }
