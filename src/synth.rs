@@ -436,6 +436,48 @@ struct LiveHttp {
     sent: usize,
 }
 
+impl LiveHttp {
+    /// The client's next segment (ACK set but on its SYN); its sequence number moves past it.
+    fn client_segment(&mut self, flags: &str, payload: &[u8]) -> Vec<u8> {
+        let ack = (!flags.contains('S')).then_some(self.sseq);
+        let f = tcp_frame(
+            self.mac,
+            SERVER_MAC,
+            self.ip,
+            SERVER_IP,
+            (self.port, 80),
+            self.cseq,
+            ack,
+            flags,
+            payload,
+        );
+        self.cseq = self.cseq.wrapping_add(seq_len(flags, payload));
+        f
+    }
+
+    /// The server's next segment, acknowledging all the client sent.
+    fn server_segment(&mut self, flags: &str, payload: &[u8]) -> Vec<u8> {
+        let f = tcp_frame(
+            SERVER_MAC,
+            self.mac,
+            SERVER_IP,
+            self.ip,
+            (80, self.port),
+            self.sseq,
+            Some(self.cseq),
+            flags,
+            payload,
+        );
+        self.sseq = self.sseq.wrapping_add(seq_len(flags, payload));
+        f
+    }
+}
+
+/// Sequence space a segment takes: its bytes, and one each for SYN and FIN.
+fn seq_len(flags: &str, payload: &[u8]) -> u32 {
+    payload.len() as u32 + u32::from(flags.contains('S')) + u32::from(flags.contains('F'))
+}
+
 /// A TCP segment in an Ethernet II + IPv4 frame: ACK set whenever `ack` is given, PSH on
 /// segments with data.
 #[allow(clippy::too_many_arguments)]
@@ -940,9 +982,6 @@ impl Storm {
         let Some(mut h) = self.http.remove(&client) else {
             return;
         };
-        let ports_c = (h.port, 80);
-        let ports_s = (80, h.port);
-        let (cm, sm, cip, sip) = (h.mac, SERVER_MAC, h.ip, SERVER_IP);
         let mut to_server: Vec<Vec<u8>> = vec![];
         let mut to_client: Vec<Vec<u8>> = vec![];
         let body_len = self.http_body.len();
@@ -958,73 +997,23 @@ impl Storm {
         };
         match h.phase {
             HttpPhase::Connect => {
-                to_server.push(tcp_frame(cm, sm, cip, sip, ports_c, h.cseq, None, "S", &[]));
-                h.cseq = h.cseq.wrapping_add(1);
-                to_client.push(tcp_frame(
-                    sm,
-                    cm,
-                    sip,
-                    cip,
-                    ports_s,
-                    h.sseq,
-                    Some(h.cseq),
-                    "S",
-                    &[],
-                ));
-                h.sseq = h.sseq.wrapping_add(1);
+                to_server.push(h.client_segment("S", &[]));
+                to_client.push(h.server_segment("S", &[]));
                 h.phase = HttpPhase::Head;
             }
-            HttpPhase::Head | HttpPhase::Get => {
-                let req = request(if h.phase == HttpPhase::Head {
-                    "HEAD"
-                } else {
-                    "GET"
-                });
-                to_server.push(tcp_frame(
-                    cm,
-                    sm,
-                    cip,
-                    sip,
-                    ports_c,
-                    h.cseq,
-                    Some(h.sseq),
-                    "",
-                    req.as_bytes(),
-                ));
-                h.cseq = h.cseq.wrapping_add(req.len() as u32);
-                if h.phase == HttpPhase::Head {
-                    let head = get_head.as_bytes();
-                    to_client.push(tcp_frame(
-                        sm,
-                        cm,
-                        sip,
-                        cip,
-                        ports_s,
-                        h.sseq,
-                        Some(h.cseq),
-                        "",
-                        head,
-                    ));
-                    h.sseq = h.sseq.wrapping_add(head.len() as u32);
-                    h.phase = HttpPhase::Get;
-                } else {
-                    h.phase = HttpPhase::Body;
-                }
+            HttpPhase::Head => {
+                to_server.push(h.client_segment("", request("HEAD").as_bytes()));
+                to_client.push(h.server_segment("", get_head.as_bytes()));
+                h.phase = HttpPhase::Get;
+            }
+            HttpPhase::Get => {
+                to_server.push(h.client_segment("", request("GET").as_bytes()));
+                h.phase = HttpPhase::Body;
             }
             HttpPhase::Body => {
                 if h.sent > 0 {
                     // The client acknowledges the last window.
-                    to_server.push(tcp_frame(
-                        cm,
-                        sm,
-                        cip,
-                        sip,
-                        ports_c,
-                        h.cseq,
-                        Some(h.sseq),
-                        "",
-                        &[],
-                    ));
+                    to_server.push(h.client_segment("", &[]));
                 }
                 let total = get_head.len() + body_len;
                 for _ in 0..HTTP_WINDOW {
@@ -1041,18 +1030,7 @@ impl Storm {
                             }
                         })
                         .collect();
-                    to_client.push(tcp_frame(
-                        sm,
-                        cm,
-                        sip,
-                        cip,
-                        ports_s,
-                        h.sseq,
-                        Some(h.cseq),
-                        "",
-                        &seg,
-                    ));
-                    h.sseq = h.sseq.wrapping_add(seg.len() as u32);
+                    to_client.push(h.server_segment("", &seg));
                     h.sent = end;
                 }
                 if h.sent >= total {
@@ -1060,46 +1038,12 @@ impl Storm {
                 }
             }
             HttpPhase::Close => {
-                // The client has it all: it acknowledges and closes; the server closes too.
-                to_server.push(tcp_frame(
-                    cm,
-                    sm,
-                    cip,
-                    sip,
-                    ports_c,
-                    h.cseq,
-                    Some(h.sseq),
-                    "F",
-                    &[],
-                ));
-                h.cseq = h.cseq.wrapping_add(1);
-                to_client.push(tcp_frame(
-                    sm,
-                    cm,
-                    sip,
-                    cip,
-                    ports_s,
-                    h.sseq,
-                    Some(h.cseq),
-                    "F",
-                    &[],
-                ));
-                h.sseq = h.sseq.wrapping_add(1);
+                // The client has it all: it closes, and the server closes too.
+                to_server.push(h.client_segment("F", &[]));
+                to_client.push(h.server_segment("F", &[]));
                 h.phase = HttpPhase::LastAck;
             }
-            HttpPhase::LastAck => {
-                to_server.push(tcp_frame(
-                    cm,
-                    sm,
-                    cip,
-                    sip,
-                    ports_c,
-                    h.cseq,
-                    Some(h.sseq),
-                    "",
-                    &[],
-                ));
-            }
+            HttpPhase::LastAck => to_server.push(h.client_segment("", &[])),
         }
         let mut t = now;
         for frame in to_server {
