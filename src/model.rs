@@ -703,6 +703,11 @@ pub struct BootSession {
 }
 
 impl BootSession {
+    /// The severity of its worst finding (None: no finding).
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
     pub fn label(&self) -> String {
         if let Some(m) = &self.client.mac {
             m.clone()

@@ -213,13 +213,8 @@ impl SessionSpool {
     }
 
     pub fn push(&mut self, s: &BootSession) -> std::io::Result<()> {
-        use std::io::Write;
         let bytes = session_fragment(s).ok_or_else(|| std::io::Error::other("session to JSON"))?;
-        self.file.write_all(&bytes)?;
-        self.index
-            .push((s.first_frame, self.len, bytes.len() as u32));
-        self.len += bytes.len() as u64;
-        Ok(())
+        self.push_rendered(s.first_frame, &bytes)
     }
 
     /// A session `session_fragment` serialised elsewhere (the rendering thread).

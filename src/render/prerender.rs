@@ -58,7 +58,7 @@ fn render(form: Form, s: &BootSession) -> io::Result<Rendered> {
     Ok(Rendered {
         bytes,
         first_frame: s.first_frame,
-        worst: s.findings.iter().map(|f| f.severity).max(),
+        worst: s.worst_severity(),
     })
 }
 

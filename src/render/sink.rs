@@ -169,24 +169,17 @@ impl Output {
     }
 
     fn prerender(&mut self, form: Form) -> io::Result<&mut Prerender> {
-        if self.pre.is_none() {
-            self.pre = Some(Prerender::spawn(form)?);
-        }
-        self.pre
-            .as_mut()
-            .ok_or_else(|| io::Error::other("no rendering thread"))
-    }
-
-    fn note_rendered(&mut self, r: &Rendered) {
-        if r.worst > self.worst_streamed {
-            self.worst_streamed = r.worst;
-        }
+        let pre = match self.pre.take() {
+            Some(pre) => pre,
+            None => Prerender::spawn(form)?,
+        };
+        Ok(self.pre.insert(pre))
     }
 
     /// Write (jsonl) or spool (json) sessions the rendering thread has serialised.
     fn take_rendered(&mut self, out: &mut dyn Write, ready: Vec<Rendered>) -> io::Result<()> {
         for r in ready {
-            self.note_rendered(&r);
+            self.note_severity(r.worst);
             match &mut self.spool {
                 Some(sp) => sp.push_rendered(r.first_frame, &r.bytes)?,
                 None => {
@@ -319,10 +312,11 @@ impl Output {
     }
 
     fn note_worst(&mut self, s: &BootSession) {
-        let w = s.findings.iter().map(|f| f.severity).max();
-        if w > self.worst_streamed {
-            self.worst_streamed = w;
-        }
+        self.note_severity(s.worst_severity());
+    }
+
+    fn note_severity(&mut self, worst: Option<Severity>) {
+        self.worst_streamed = self.worst_streamed.max(worst);
     }
 
     /// The sessions kept so far (for `--expect`, which marks them, and the document).

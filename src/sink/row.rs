@@ -87,7 +87,7 @@ pub fn row(s: &BootSession, sensor: &str, tool: &str) -> Value {
         push_unique(&mut servers, h.server.to_string());
         push_unique(&mut boot_servers, h.server.to_string());
     }
-    let worst = s.findings.iter().map(|f| f.severity).max();
+    let worst = s.worst_severity();
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         m.insert(k.to_string(), v);
