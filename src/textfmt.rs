@@ -14,14 +14,20 @@ pub fn push_num(s: &mut String, n: u64) {
     s.push_str(b.format(n));
 }
 
-/// A dotted quad, as `Ipv4Addr`'s `Display` writes it.
-pub fn push_ipv4(s: &mut String, ip: Ipv4Addr) {
+/// A dotted quad, as `Ipv4Addr`'s `Display` writes it, piece by piece to `put`.
+fn ipv4_pieces(ip: Ipv4Addr, mut put: impl FnMut(&str)) {
+    let mut d = itoa::Buffer::new();
     for (i, o) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            s.push('.');
+            put(".");
         }
-        push_num(s, u64::from(o));
+        put(d.format(o));
     }
+}
+
+/// A dotted quad, as `Ipv4Addr`'s `Display` writes it.
+pub fn push_ipv4(s: &mut String, ip: Ipv4Addr) {
+    ipv4_pieces(ip, |p| s.push_str(p));
 }
 
 /// An address as `IpAddr`'s `Display` writes it (IPv6 through `Display` itself).
@@ -43,19 +49,13 @@ pub fn ip_port(ip: IpAddr, port: u16) -> String {
     // At most 15 + 1 + 5 bytes: 255.255.255.255:65535.
     let mut b = [0u8; 21];
     let mut n = 0;
-    let mut put = |bytes: &[u8]| {
-        b[n..n + bytes.len()].copy_from_slice(bytes);
-        n += bytes.len();
+    let mut put = |piece: &str| {
+        b[n..n + piece.len()].copy_from_slice(piece.as_bytes());
+        n += piece.len();
     };
-    let mut d = itoa::Buffer::new();
-    for (i, o) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            put(b".");
-        }
-        put(d.format(o).as_bytes());
-    }
-    put(b":");
-    put(d.format(port).as_bytes());
+    ipv4_pieces(v4, &mut put);
+    put(":");
+    put(itoa::Buffer::new().format(port));
     String::from_utf8_lossy(&b[..n]).into_owned()
 }
 

@@ -93,7 +93,8 @@ impl<'a> Msg4<'a> {
             "BOOTP Reply"
         };
         let vendor_class = m.opt_str(60);
-        let summary = dhcp4_summary(m, name, vendor_class.as_deref());
+        let xid = hex_xid(m.xid);
+        let summary = dhcp4_summary(m, name, &xid, vendor_class.as_deref());
         Msg4 {
             frame,
             ts,
@@ -104,7 +105,7 @@ impl<'a> Msg4<'a> {
             from_client: m.op == 1,
             vendor_class,
             summary,
-            xid: hex_xid(m.xid),
+            xid,
             to_4011: udp.dport == 4011,
             from_4011: udp.sport == 4011,
         }
@@ -403,13 +404,14 @@ pub(super) fn identity_arch(code: Option<u16>, vendor_class: Option<&str>) -> Ar
     }
 }
 
-fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, vc: Option<&str>) -> String {
+/// `xid`: the message's transaction ID as the record writes it (`hex_xid`).
+fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, xid: &str, vc: Option<&str>) -> String {
     // By hand, not format!: this runs for every DHCP message (src/textfmt.rs says why).
     let mut s = String::with_capacity(96);
     s.push_str("DHCP ");
     s.push_str(name);
     s.push_str(" xid ");
-    s.push_str(&crate::textfmt::hex_u32(m.xid));
+    s.push_str(xid);
     if !m.yiaddr.is_unspecified() {
         s.push_str(" addr=");
         push_ipv4(&mut s, m.yiaddr);
