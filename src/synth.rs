@@ -215,12 +215,14 @@ pub struct Planned {
 
 /// The per-client knobs beside the scenario (drawn from bits `plan` does not use, so a storm
 /// without them is byte for byte what it was before they existed).
-fn extras(cfg: &StormConfig, i: u64) -> (bool, bool, bool) {
+/// The fourth is --http-share's draw alone (`uses_http` says who it applies to).
+fn extras(cfg: &StormConfig, i: u64) -> (bool, bool, bool, bool) {
     let r2 = mix(cfg.seed ^ mix(i) ^ 0x5bd1_e995);
     let fragments = r2 % 100 < u64::from(cfg.fragment_percent);
     let ipxe = (r2 >> 8) % 100 < u64::from(cfg.ipxe_percent);
     let proxy = (r2 >> 16) % 100 < u64::from(cfg.proxy_percent);
-    (fragments, ipxe, proxy)
+    let http = (r2 >> 24) % 100 < u64::from(cfg.http_percent);
+    (fragments, ipxe, proxy, http)
 }
 
 /// Whether client `i` is UEFI HTTP boot firmware (--http-share): healthy UEFI clients only,
@@ -230,12 +232,8 @@ fn uses_http(cfg: &StormConfig, i: u64) -> bool {
         return false;
     }
     let (id, scenario) = plan(cfg, i);
-    let (fragments, ipxe, proxy) = extras(cfg, i);
-    let r2 = mix(cfg.seed ^ mix(i) ^ 0x5bd1_e995);
-    scenario == Scenario::Healthy
-        && id.arch == 7
-        && !(fragments || ipxe || proxy)
-        && (r2 >> 24) % 100 < u64::from(cfg.http_percent)
+    let (fragments, ipxe, proxy, http) = extras(cfg, i);
+    scenario == Scenario::Healthy && id.arch == 7 && !(fragments || ipxe || proxy) && http
 }
 
 /// Whether client `i` boots through the proxy pair (healthy clients only).
@@ -527,9 +525,12 @@ pub struct Storm {
     seq: u64,
     live: FxHashMap<u64, Live>,
     transfers: FxHashMap<(u32, u16), LiveTransfer>,
-    /// HTTP downloads in progress, by client (--http-share), and the file they fetch.
+    /// HTTP downloads in progress, by client (--http-share), and the server's answer to
+    /// their GET: the response head (`http_head_len` bytes, also the answer to HEAD) and then
+    /// the EFI file.
     http: FxHashMap<u64, LiveHttp>,
-    http_body: Vec<u8>,
+    http_response: Vec<u8>,
+    http_head_len: usize,
     next_server_port: u16,
     defrag: Defragmenter,
     start_ns: i64,
@@ -576,7 +577,8 @@ impl Storm {
             live: FxHashMap::default(),
             transfers: FxHashMap::default(),
             http: FxHashMap::default(),
-            http_body: Vec::new(),
+            http_response: Vec::new(),
+            http_head_len: 0,
             next_server_port: 49152,
             defrag: Defragmenter::default(),
             start_ns: 1_767_225_600 * SEC, // 2026-01-01T00:00:00Z
@@ -587,7 +589,15 @@ impl Storm {
             ip_id: 0,
         };
         if s.cfg.http_percent > 0 {
-            s.http_body = efi_image(s.cfg.efi_file_bytes);
+            let body = efi_image(s.cfg.efi_file_bytes);
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/efi\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            s.http_head_len = r.len();
+            r.extend_from_slice(&body);
+            s.http_response = r;
         }
         if s.cfg.clients > 0 {
             let t = s.start_ns;
@@ -663,7 +673,7 @@ impl Storm {
 
     fn start_client(&mut self, i: u64, now: i64) {
         let (id, scenario) = plan(&self.cfg, i);
-        let (fragments, ipxe, proxy) = extras(&self.cfg, i);
+        let (fragments, ipxe, proxy, _) = extras(&self.cfg, i);
         // Only the healthy server has a script for iPXE (elsewhere the chain would loop), and
         // big blocks would carry a stalled transfer past its stall point: healthy clients only.
         let healthy = scenario == Scenario::Healthy;
@@ -941,15 +951,10 @@ impl Storm {
             }
             _ => vec![],
         };
-        let fetch = (l.client.done() && l.client.result.ok)
-            .then(|| {
-                l.client
-                    .result
-                    .leased_ip
-                    .zip(l.client.result.boot_url.as_ref())
-            })
-            .flatten()
-            .map(|(ip, _)| ip);
+        let r = &l.client.result;
+        let fetch = (l.client.done() && r.ok && r.boot_url.is_some())
+            .then_some(r.leased_ip)
+            .flatten();
         self.client_frames(client, at, out);
         if let Some(ip) = fetch.filter(|_| uses_http(&self.cfg, client)) {
             self.start_http(client, ip, at);
@@ -984,12 +989,8 @@ impl Storm {
         };
         let mut to_server: Vec<Vec<u8>> = vec![];
         let mut to_client: Vec<Vec<u8>> = vec![];
-        let body_len = self.http_body.len();
         // The client's last ACK (of the server's FIN) ends the connection.
         let closing = h.phase == HttpPhase::LastAck;
-        let get_head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/efi\r\nContent-Length: {body_len}\r\n\r\n"
-        );
         let request = |method: &str| {
             format!(
                 "{method} /{HTTP_FILE} HTTP/1.1\r\nHost: {SERVER_IP}\r\nAccept: */*\r\nUser-Agent: UefiHttpBoot/1.0\r\n\r\n"
@@ -1003,7 +1004,7 @@ impl Storm {
             }
             HttpPhase::Head => {
                 to_server.push(h.client_segment("", request("HEAD").as_bytes()));
-                to_client.push(h.server_segment("", get_head.as_bytes()));
+                to_client.push(h.server_segment("", &self.http_response[..self.http_head_len]));
                 h.phase = HttpPhase::Get;
             }
             HttpPhase::Get => {
@@ -1015,23 +1016,10 @@ impl Storm {
                     // The client acknowledges the last window.
                     to_server.push(h.client_segment("", &[]));
                 }
-                let total = get_head.len() + body_len;
-                for _ in 0..HTTP_WINDOW {
-                    if h.sent >= total {
-                        break;
-                    }
-                    let end = (h.sent + MSS).min(total);
-                    let seg: Vec<u8> = (h.sent..end)
-                        .map(|k| {
-                            if k < get_head.len() {
-                                get_head.as_bytes()[k]
-                            } else {
-                                self.http_body[k - get_head.len()]
-                            }
-                        })
-                        .collect();
-                    to_client.push(h.server_segment("", &seg));
-                    h.sent = end;
+                let total = self.http_response.len();
+                for seg in self.http_response[h.sent..].chunks(MSS).take(HTTP_WINDOW) {
+                    to_client.push(h.server_segment("", seg));
+                    h.sent += seg.len();
                 }
                 if h.sent >= total {
                     h.phase = HttpPhase::Close;
