@@ -67,11 +67,11 @@ pub fn run(a: &CaptureArgs) -> i32 {
         (Some(x), None) | (None, Some(x)) => x.clone(),
         (Some(x), Some(y)) if x == y => x.clone(),
         (Some(_), Some(_)) => {
-            eprintln!("pxe-inspect: give the interface once (positional or --interface)");
+            crate::say!("pxe-inspect: give the interface once (positional or --interface)");
             return exit::USAGE;
         }
         (None, None) => {
-            eprintln!("pxe-inspect: capture needs an interface; available:");
+            crate::say!("pxe-inspect: capture needs an interface; available:");
             let _ = list_interfaces(&mut io::stderr());
             return exit::USAGE;
         }
@@ -81,7 +81,7 @@ pub fn run(a: &CaptureArgs) -> i32 {
         let stop = stop.clone();
         // A second Ctrl-C while we wrap up is ignored; the summary still prints.
         if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
-            eprintln!("pxe-inspect: {e}");
+            crate::say!("pxe-inspect: {e}");
             return exit::USAGE;
         }
     }
@@ -95,7 +95,7 @@ pub fn run(a: &CaptureArgs) -> i32 {
     ) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pxe-inspect: {e}");
+            crate::say!("pxe-inspect: {e}");
             exit::USAGE
         }
     }
@@ -193,7 +193,7 @@ pub fn observe(
     tcfg.tftp_ports.extend(a.tftp_ports.iter().copied());
     let mut pipe = Pipeline::new(tcfg, diag.clone());
     pipe.tracker.want_events = true;
-    eprintln!(
+    crate::say!(
         "pxe-inspect: capturing on {iface} (link type {linktype}){}; Ctrl-C stops",
         a.write
             .as_ref()
@@ -291,7 +291,7 @@ pub fn observe(
                     if HANGUP.swap(false, Ordering::SeqCst) {
                         w.rotate(number, now_ns())
                             .map_err(|e| format!("reopening capture: {e}"))?;
-                        eprintln!(
+                        crate::say!(
                             "pxe-inspect: SIGHUP: writing {}",
                             w.files().last().cloned().unwrap_or_default()
                         );
@@ -358,7 +358,7 @@ pub fn observe(
                     if HANGUP.swap(false, Ordering::SeqCst) {
                         w.rotate(number + 1, now_ns())
                             .map_err(|e| format!("reopening capture: {e}"))?;
-                        eprintln!(
+                        crate::say!(
                             "pxe-inspect: SIGHUP: writing {}",
                             w.files().last().cloned().unwrap_or_default()
                         );
@@ -377,7 +377,7 @@ pub fn observe(
                 }
             }
             Err(e) => {
-                eprintln!("pxe-inspect: capture stopped: {e}");
+                crate::say!("pxe-inspect: capture stopped: {e}");
                 break;
             }
         }
@@ -414,9 +414,9 @@ pub fn observe(
         out,
     )?;
     if let Some(s) = stat {
-        eprintln!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
+        crate::say!("pxe-inspect: {number} frames captured; libpcap received {}, dropped {} (interface dropped {})", s.received, s.dropped, s.if_dropped);
         if s.dropped > 0 {
-            eprintln!("pxe-inspect: warning: the kernel dropped packets; the analysis may be missing traffic");
+            crate::say!("pxe-inspect: warning: the kernel dropped packets; the analysis may be missing traffic");
         }
     }
     let _ = out.flush();

@@ -343,7 +343,7 @@ impl Metrics {
     fn endpoint_error(&self, what: &str) {
         self.endpoint_errors.inc();
         if !self.endpoint_error_said.swap(true, Ordering::Relaxed) {
-            eprintln!("pxe-inspect: metrics endpoint: {what} (reported once; counted in pxe_inspect_metrics_endpoint_errors_total)");
+            crate::say!("pxe-inspect: metrics endpoint: {what} (reported once; counted in pxe_inspect_metrics_endpoint_errors_total)");
         }
     }
 }
@@ -380,8 +380,8 @@ pub fn start(addr: SocketAddr, m: Arc<Metrics>) -> Result<SocketAddr, String> {
 pub fn start_or_warn(addr: Option<SocketAddr>, m: &Arc<Metrics>) {
     if let Some(a) = addr {
         match start(a, m.clone()) {
-            Ok(local) => eprintln!("pxe-inspect: metrics on http://{local}/metrics"),
-            Err(e) => eprintln!("pxe-inspect: metrics endpoint: {e}; going on without it"),
+            Ok(local) => crate::say!("pxe-inspect: metrics on http://{local}/metrics"),
+            Err(e) => crate::say!("pxe-inspect: metrics endpoint: {e}; going on without it"),
         }
     }
 }

@@ -305,14 +305,14 @@ pub fn run(a: &ProbeArgs) -> i32 {
     {
         let stop = stop.clone();
         if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
-            eprintln!("pxe-inspect: {e}");
+            crate::say!("pxe-inspect: {e}");
             return exit::USAGE;
         }
     }
     match run_inner(a, &mut io::stdout().lock(), stop) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("pxe-inspect: {e}");
+            crate::say!("pxe-inspect: {e}");
             exit::USAGE
         }
     }
@@ -534,7 +534,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         by_ip: HashMap::new(),
     };
     let ours: std::collections::HashSet<Mac> = idx.by_mac.keys().copied().collect();
-    eprintln!(
+    crate::say!(
         "pxe-inspect: probing on {} with {} client(s){}",
         p.iface,
         clients.len(),
@@ -579,7 +579,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
             if let Err(e) = cap.sendpacket(&f[..]) {
                 if send_err.is_none() {
                     send_err = Some(e.to_string());
-                    eprintln!("pxe-inspect: sending on the interface failed: {e}");
+                    crate::say!("pxe-inspect: sending on the interface failed: {e}");
                 }
                 continue;
             }
@@ -795,7 +795,7 @@ pub fn run_inner(a: &ProbeArgs, out: &mut dyn Write, stop: Arc<AtomicBool>) -> R
         .ok()
         .map(|st| u64::from(st.dropped) + u64::from(st.if_dropped));
     if let Some(d) = summary.capture_dropped.filter(|d| *d > 0) {
-        eprintln!("pxe-inspect: the capture dropped {d} frames before probe read them; clients waiting for them timed out and retried");
+        crate::say!("pxe-inspect: the capture dropped {d} frames before probe read them; clients waiting for them timed out and retried");
     }
     report(
         a,

@@ -151,7 +151,7 @@ fn answer(
         fault,
         &|| srv.client_vars(peer.ip()),
     );
-    eprintln!(
+    crate::say!(
         "pxe-inspect serve: HTTP {peer} {method} {} -> {} {}",
         path.escape_debug(),
         p.status,

@@ -311,7 +311,7 @@ pub fn build_config(a: &ServeArgs) -> Result<ServeConfig, String> {
         (None, Some(p)) => {
             let t = crate::dnsmasq_conf::translate(std::path::Path::new(p))?;
             for n in &t.notes {
-                eprintln!("serve: {}:{}: {}", n.file, n.line, n.text);
+                crate::say!("serve: {}:{}: {}", n.file, n.line, n.text);
             }
             t.config
         }
@@ -578,7 +578,7 @@ pub fn run(a: &ServeArgs) -> i32 {
     let cfg = match build_config(a) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("pxe-inspect serve: {e}");
+            crate::say!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     };
@@ -598,7 +598,7 @@ pub fn run(a: &ServeArgs) -> i32 {
                 crate::exit::OK
             }
             Err(e) => {
-                eprintln!("pxe-inspect serve: {e}");
+                crate::say!("pxe-inspect serve: {e}");
                 crate::exit::USAGE
             }
         };

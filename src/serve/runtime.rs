@@ -221,7 +221,7 @@ fn bind_all(cfg: &ServeConfig) -> Result<Sockets, String> {
             let s = udp_socket(&cfg.interface, any(cfg.tftp_port), false)
                 .map_err(|e| bind_hint("TFTP", cfg.tftp_port, &e))?;
             if let Err(e) = set_pktinfo(&s) {
-                eprintln!(
+                crate::say!(
                     "pxe-inspect serve: IP_PKTINFO: {e} (transfers answer from {})",
                     cfg.dhcp.server_ip
                 );
@@ -273,7 +273,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     let sockets = match bind_all(&cfg) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("pxe-inspect serve: {e}");
+            crate::say!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     };
@@ -281,7 +281,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         Some(r) => match FileStore::new(std::path::Path::new(r)) {
             Ok(s) => Some(Arc::new(s)),
             Err(e) => {
-                eprintln!("pxe-inspect serve: --tftp-root {r}: {e}");
+                crate::say!("pxe-inspect serve: --tftp-root {r}: {e}");
                 return crate::exit::USAGE;
             }
         },
@@ -291,7 +291,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         Some(r) => match FileStore::new(std::path::Path::new(r)) {
             Ok(s) => Some(s),
             Err(e) => {
-                eprintln!("pxe-inspect serve: --http-root {r}: {e}");
+                crate::say!("pxe-inspect serve: --http-root {r}: {e}");
                 return crate::exit::USAGE;
             }
         },
@@ -301,7 +301,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     {
         let stop = stop.clone();
         if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
-            eprintln!("pxe-inspect serve: {e}");
+            crate::say!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     }
@@ -311,7 +311,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         "proxy"
     };
     if cfg.tftp_only {
-        eprintln!(
+        crate::say!(
             "pxe-inspect serve: TFTP only on {} ({}), TFTP :{} root {}",
             cfg.interface,
             cfg.dhcp.server_ip,
@@ -319,7 +319,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
             cfg.tftp_root.as_deref().unwrap_or("?")
         );
     } else {
-        eprintln!(
+        crate::say!(
             "pxe-inspect serve: {mode} mode on {} ({}), DHCP :{}, boot server :{}, TFTP :{}{}",
             cfg.interface,
             cfg.dhcp.server_ip,
@@ -333,7 +333,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         );
     }
     if let Some(d6) = &cfg.dhcp6 {
-        eprintln!(
+        crate::say!(
             "pxe-inspect serve: DHCPv6 :{} on {} ([{}]), addresses {}-{}{}",
             cfg.dhcp6_port,
             cfg.interface,
@@ -348,7 +348,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         );
     }
     if let Some(r) = &cfg.http_root {
-        eprintln!(
+        crate::say!(
             "pxe-inspect serve: HTTP :{} root {r}{}",
             cfg.http_port,
             if cfg.dhcp.http_url.is_none() && !cfg.tftp_only {
@@ -370,7 +370,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     // A bad --sink would only end the observer thread: refuse it here, as a usage error.
     if let Some(u) = &a.sink.sink {
         if let Err(e) = crate::sink::clickhouse::Target::parse(u) {
-            eprintln!("pxe-inspect serve: {e}");
+            crate::say!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     }
@@ -417,7 +417,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
         std::thread::sleep(Duration::from_millis(10));
     }
     if let Err(e) = give_up_root(&cfg, a) {
-        eprintln!("pxe-inspect serve: {e}");
+        crate::say!("pxe-inspect serve: {e}");
         stop.store(true, Ordering::SeqCst);
         if let Some(h) = observer {
             let _ = h.join();
@@ -430,7 +430,7 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("pxe-inspect serve: {e}");
+            crate::say!("pxe-inspect serve: {e}");
             return crate::exit::USAGE;
         }
     };
@@ -449,12 +449,12 @@ pub fn run(cfg: ServeConfig, a: &ServeArgs) -> i32 {
     stop.store(true, Ordering::SeqCst);
     drop(rt);
     if let Err(e) = res {
-        eprintln!("pxe-inspect serve: {e}");
+        crate::say!("pxe-inspect serve: {e}");
     }
     match observer.map(|h| h.join()) {
         Some(Ok(Ok(code))) => code,
         Some(Ok(Err(e))) => {
-            eprintln!("pxe-inspect serve: observer: {e}");
+            crate::say!("pxe-inspect serve: observer: {e}");
             crate::exit::OK
         }
         _ => crate::exit::OK,
@@ -501,12 +501,12 @@ fn give_up_root(cfg: &ServeConfig, a: &ServeArgs) -> Result<(), String> {
     };
     match attempt() {
         Ok(msg) => {
-            eprintln!("pxe-inspect serve: {msg}");
+            crate::say!("pxe-inspect serve: {msg}");
             Ok(())
         }
         Err(e) if explicit => Err(format!("--user {user}: {e}")),
         Err(e) => {
-            eprintln!("pxe-inspect serve: staying root: {e} (give --user NAME to require a drop, or --user root to silence this)");
+            crate::say!("pxe-inspect serve: staying root: {e} (give --user NAME to require a drop, or --user root to silence this)");
             Ok(())
         }
     }
@@ -658,9 +658,9 @@ async fn serve(
                 if let (Ok((n, SocketAddr::V6(src))), Some(sock), Some(r6)) = (r, &dhcp6_sock, responder6.as_mut()) {
                     for reply in r6.handle(&d6buf[..n], src, now_ns(start)) {
                         if let Err(e) = sock.send_to(&reply.bytes, reply.dst).await {
-                            eprintln!("pxe-inspect serve: send to {}: {e}", reply.dst);
+                            crate::say!("pxe-inspect serve: send to {}: {e}", reply.dst);
                         }
-                        eprintln!("pxe-inspect serve: {} -> {}", reply.note, reply.dst);
+                        crate::say!("pxe-inspect serve: {} -> {}", reply.note, reply.dst);
                     }
                 }
             }
@@ -710,7 +710,7 @@ async fn on_dhcp(
     };
     if let (Some(lf), Some(text)) = (&cfg.lease_file, leases) {
         if let Err(e) = write_leases(lf, &text) {
-            eprintln!("pxe-inspect serve: lease file {lf}: {e}");
+            crate::say!("pxe-inspect serve: lease file {lf}: {e}");
         }
     }
     for r in replies {
@@ -740,9 +740,9 @@ async fn on_dhcp(
                 let _ = sock.send_to(&r.bytes, r.dst).await;
             });
         } else if let Err(e) = sock.send_to(&r.bytes, r.dst).await {
-            eprintln!("pxe-inspect serve: send to {}: {e}", r.dst);
+            crate::say!("pxe-inspect serve: send to {}: {e}", r.dst);
         }
-        eprintln!("{line}");
+        crate::say!("{line}");
     }
 }
 
@@ -831,7 +831,7 @@ async fn on_tftp(
                 let ok = match transfer(&iface, local, src, *t, first, start).await {
                     Ok(ok) => ok,
                     Err(e) => {
-                        eprintln!("pxe-inspect serve: transfer to {src}: {e}");
+                        crate::say!("pxe-inspect serve: transfer to {src}: {e}");
                         false
                     }
                 };

@@ -269,7 +269,7 @@ impl Shared {
         if first.is_none() {
             *first = Some(e.to_string());
             if self.cfg.report_at_once && !self.reported.swap(true, Ordering::SeqCst) {
-                eprintln!(
+                crate::say!(
                     "pxe-inspect: sink error: ClickHouse at {}: {e}; retrying with backoff, {} (reported once)",
                     self.cfg.target.authority(),
                     self.where_rows_wait()
@@ -427,16 +427,16 @@ impl Sink {
         };
         if let Some(e) = first {
             if !sh.reported.swap(true, Ordering::SeqCst) {
-                eprintln!(
+                crate::say!(
                     "pxe-inspect: sink error: ClickHouse at {}: {e} ({} failed attempts); {fate}",
                     sh.cfg.target.authority(),
                     summary.errors
                 );
             } else if summary.left_in_spool > 0 || summary.dropped > 0 {
-                eprintln!("pxe-inspect: sink: {fate}");
+                crate::say!("pxe-inspect: sink: {fate}");
             }
         } else if summary.dropped > 0 {
-            eprintln!("pxe-inspect: sink: {fate}");
+            crate::say!("pxe-inspect: sink: {fate}");
         }
         summary
     }

@@ -123,7 +123,7 @@ impl Output {
                     if let Err(e) = std::fs::remove_file(&old) {
                         if !self.prune_error_said {
                             self.prune_error_said = true;
-                            eprintln!("pxe-inspect: --rotate-keep: cannot remove {old}: {e}");
+                            crate::say!("pxe-inspect: --rotate-keep: cannot remove {old}: {e}");
                         }
                     }
                 }
