@@ -9,6 +9,7 @@ use pxe_inspect::{analyze, exit};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -32,4 +33,15 @@ fn main() {
         Command::Lint(l) => pxe_inspect::lint::run(&l),
     };
     std::process::exit(code);
+}
+
+/// Transparent huge pages off for this process: the heap is tens of MB and churns, and with
+/// THP each 2 MB page was zeroed whole at its first touch (12 % of the analysing thread on a
+/// dense storm) and counted whole in RSS (60 -> 47 MB on a 40,000-client storm with it off).
+/// Only a hint: a kernel without the flag keeps its default.
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
