@@ -24,6 +24,8 @@ struct Msg4<'a> {
     msg_type: u8,
     name: &'static str,
     from_client: bool,
+    /// Event texts are built only for live views that show them.
+    want: bool,
     vendor_class: Option<String>,
     summary: String,
     xid: String,
@@ -51,26 +53,32 @@ impl Tracker {
         let Some(id) = self.session_for(ClientKey::Mac(mac), frame, ts) else {
             return;
         };
-        let msg = Msg4::new(frame, ts, udp, m);
+        let msg = Msg4::new(frame, ts, udp, m, self.want_events);
+        let from_client = msg.from_client;
         let mut bind: Option<IpAddr> = None;
-        let ev: Option<Ev>;
+        let mut ev: Option<Ev> = None;
         {
             let cap_dhcp = self.cfg.max_dhcp_per_session;
             let Some(o) = self.touch(id, frame, ts) else {
                 return;
             };
             let s = &mut o.s;
-            msg.record(s, cap_dhcp);
-            if msg.from_client {
+            let handled = if from_client {
                 ev = msg.client_side(s);
-            } else {
-                let Some((b, e)) = msg.server_side(s) else {
-                    return;
-                };
+                true
+            } else if let Some((b, e)) = msg.server_side(s) {
                 (bind, ev) = (b, e);
+                true
+            } else {
+                false
+            };
+            // Last: the record takes the message's strings (stages do not read the log).
+            msg.record(s, cap_dhcp);
+            if !handled {
+                return;
             }
         }
-        if msg.from_client && !m.ciaddr.is_unspecified() {
+        if from_client && !m.ciaddr.is_unspecified() {
             bind = Some(IpAddr::V4(m.ciaddr));
         }
         if let Some(ip) = bind {
@@ -83,7 +91,13 @@ impl Tracker {
 }
 
 impl<'a> Msg4<'a> {
-    fn new(frame: FrameRef, ts: i64, udp: &'a UdpDatagram<'a>, m: &'a Dhcp4<'a>) -> Msg4<'a> {
+    fn new(
+        frame: FrameRef,
+        ts: i64,
+        udp: &'a UdpDatagram<'a>,
+        m: &'a Dhcp4<'a>,
+        want: bool,
+    ) -> Msg4<'a> {
         let msg_type = m.msg_type().unwrap_or(0);
         let name = if m.msg_type().is_some() {
             dhcp4::msg_type_name(msg_type)
@@ -103,6 +117,7 @@ impl<'a> Msg4<'a> {
             msg_type,
             name,
             from_client: m.op == 1,
+            want,
             vendor_class,
             summary,
             xid,
@@ -112,7 +127,7 @@ impl<'a> Msg4<'a> {
     }
 
     /// The message in the session's DHCP log, unless the log is at its cap.
-    fn record(&self, s: &mut BootSession, cap_dhcp: usize) {
+    fn record(self, s: &mut BootSession, cap_dhcp: usize) {
         let (m, udp) = (self.m, self.udp);
         if s.dhcp.len() < cap_dhcp {
             push_lean(
@@ -122,11 +137,11 @@ impl<'a> Msg4<'a> {
                     time: Timestamp(self.ts),
                     version: 4,
                     message: self.name.to_string(),
-                    xid: self.xid.clone(),
+                    xid: self.xid,
                     src: ip_port(udp.src, udp.sport),
                     dst: ip_port(udp.dst, udp.dport),
                     from_client: self.from_client,
-                    summary: self.summary.clone(),
+                    summary: self.summary,
                     issues: m.issues.clone(),
                     text: m.opt_str(56),
                 },
@@ -215,12 +230,15 @@ impl<'a> Msg4<'a> {
             st.arch = ident.arch;
             st.user_class = ident.user_class;
             st.client = ident.client;
-            let text = match s.stages.last().and_then(|p| st.identity_switch(p)) {
-                Some(switch) => format!("{switch}: {summary}"),
-                None => format!("stage {} starts: {summary}", index + 1),
-            };
+            let ev = self.want.then(|| {
+                let text = match s.stages.last().and_then(|p| st.identity_switch(p)) {
+                    Some(switch) => format!("{switch}: {summary}"),
+                    None => format!("stage {} starts: {summary}", index + 1),
+                };
+                ("stage".to_string(), text)
+            });
             push_lean(&mut s.stages, st);
-            (index, Some(("stage".into(), text)))
+            (index, ev)
         } else {
             let i = stage_idx.unwrap_or(s.stages.len().saturating_sub(1));
             if let Some(st) = s.stages.get_mut(i) {
@@ -298,7 +316,9 @@ impl<'a> Msg4<'a> {
                     bind = Some(a);
                 }
             }
-            ev = Some(("dhcp".into(), self.summary.clone()));
+            ev = self
+                .want
+                .then(|| ("dhcp".to_string(), self.summary.clone()));
             if st.offers.len() < 200 {
                 push_lean(&mut st.offers, offer);
             }

@@ -248,13 +248,6 @@ impl Tracker {
             if !write {
                 s.pxe = true; // a read is boot traffic; a write (WRQ) is not
             }
-            let stage = s.stages.len().checked_sub(1);
-            s.tftp
-                .push(new_transfer(frame, ts, udp, &req, write, stage));
-            let ti = s.tftp.len() - 1;
-            if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
-                push_lean(&mut st.transfers, ti);
-            }
             ev = want.then(|| {
                 format!(
                     "{} {} {}",
@@ -263,6 +256,12 @@ impl Tracker {
                     opts_text(&req.options)
                 )
             });
+            let stage = s.stages.len().checked_sub(1);
+            s.tftp.push(new_transfer(frame, ts, udp, req, write, stage));
+            let ti = s.tftp.len() - 1;
+            if let Some(st) = stage.and_then(|i| s.stages.get_mut(i)) {
+                push_lean(&mut st.transfers, ti);
+            }
             ti
         };
         self.wake(id);
@@ -279,25 +278,28 @@ impl Tracker {
     }
 }
 
-/// The transfer a request opens (in `stage`, the session's latest), its name's bytes checked.
+/// The transfer a request opens (in `stage`, the session's latest), its name's bytes checked;
+/// it takes the request's strings (a storm's requests were a fifth of its allocations).
 /// Long only because `Transfer` has that many fields, one a line.
 fn new_transfer(
     frame: FrameRef,
     ts: i64,
     udp: &UdpDatagram<'_>,
-    req: &tftp::Request,
+    req: tftp::Request,
     write: bool,
     stage: Option<usize>,
 ) -> Transfer {
     let tsize = tftp::option_num(&req.options, "tsize").filter(|v| *v > 0);
+    let mut mode = req.mode;
+    mode.make_ascii_lowercase();
     let mut t = Transfer {
-        file: req.filename.clone(),
+        file: req.filename,
         direction: if write { "write" } else { "read" }.into(),
         client: crate::textfmt::ip_port(udp.src, udp.sport),
         server: udp.dst,
         server_port: None,
-        mode: req.mode.to_ascii_lowercase(),
-        requested: req.options.clone(),
+        mode,
+        requested: req.options,
         oack: None,
         blksize: 512,
         tsize,

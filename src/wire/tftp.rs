@@ -52,10 +52,14 @@ fn strings(d: &[u8], mut at: usize, max: usize) -> Result<Vec<String>, TftpError
     Ok(out)
 }
 
-fn pairs(v: &[String]) -> Vec<(String, String)> {
-    v.chunks(2)
-        .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-        .collect()
+/// Name/value pairs, moving the strings (a name without a value gets an empty one).
+fn pairs(v: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    let mut it = v.into_iter();
+    let mut out = Vec::with_capacity(it.size_hint().0.div_ceil(2));
+    while let Some(name) = it.next() {
+        out.push((name, it.next().unwrap_or_default()));
+    }
+    out
 }
 
 pub const OP_RRQ: u16 = 1;
@@ -78,10 +82,11 @@ impl<'a> Tftp<'a> {
                 if s.len() < 2 {
                     return Err(err(2, "request without filename and mode"));
                 }
+                let mut s = s.into_iter();
                 let req = Request {
-                    filename: s[0].clone(),
-                    mode: s[1].clone(),
-                    options: pairs(&s[2..]),
+                    filename: s.next().unwrap_or_default(),
+                    mode: s.next().unwrap_or_default(),
+                    options: pairs(s),
                 };
                 Ok(if op == OP_RRQ {
                     Tftp::Rrq(req)
@@ -121,7 +126,7 @@ impl<'a> Tftp<'a> {
             }
             OP_OACK => {
                 let s = strings(d, 2, 64)?;
-                Ok(Tftp::Oack { options: pairs(&s) })
+                Ok(Tftp::Oack { options: pairs(s) })
             }
             other => Err(err(0, format!("unknown TFTP opcode {other}"))),
         }
