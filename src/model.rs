@@ -34,24 +34,41 @@ pub struct Timestamp(pub i64);
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.rfc3339())
+        // From the stack: records carry several timestamps each.
+        match self.fixed() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => s.serialize_str(&self.rfc3339()),
+        }
     }
 }
 
 impl Timestamp {
     pub fn rfc3339(&self) -> String {
+        if let Some(b) = self.fixed() {
+            return String::from_utf8_lossy(&b).into_owned();
+        }
+        let secs = self.0.div_euclid(1_000_000_000);
+        let nanos = self.0.rem_euclid(1_000_000_000);
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60
+        )
+    }
+
+    /// The RFC 3339 text of a year in 0..=9999, in fixed width; None for other years.
+    fn fixed(&self) -> Option<[u8; 30]> {
         let secs = self.0.div_euclid(1_000_000_000);
         let nanos = self.0.rem_euclid(1_000_000_000);
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         if !(0..=9999).contains(&y) {
-            return format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-                sod / 3600,
-                (sod / 60) % 60,
-                sod % 60
-            );
+            return None;
         }
         // Fixed width, digit by digit: every record carries several of these, and the
         // formatting machinery was ~5 % of a many-clients storm's profile.
@@ -69,8 +86,9 @@ impl Timestamp {
         put(14, 2, (sod / 60) % 60);
         put(17, 2, sod % 60);
         put(20, 9, nanos);
-        String::from_utf8_lossy(&b).into_owned()
+        Some(b)
     }
+
     /// Parse RFC 3339 UTC (`2026-11-22T23:32:24.5Z`, offset `Z` or `+00:00`) or Unix seconds.
     pub fn parse(s: &str) -> Option<Timestamp> {
         if let Ok(secs) = s.parse::<f64>() {
@@ -290,7 +308,7 @@ impl Client {
     /// "arch 11 (ARM 64-bit UEFI)", or the class when no code was sent.
     pub fn arch_text(&self) -> String {
         match self.arch.code {
-            Some(c) => format!("arch {c} ({})", self.arch.name),
+            Some(c) => format!("arch {c} ({})", self.arch.name()),
             None => match &self.vendor_class {
                 Some(v) => format!("no arch code, class {v}"),
                 None => "no arch code".to_string(),

@@ -141,22 +141,72 @@ impl Family {
 }
 
 /// An architecture code (option 93 / DHCPv6 61 / vendor class `Arch:`) and what it means.
-#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, PartialEq, Eq, Serialize)]
+/// Its texts come from the table below by code, not stored: every identity of every session
+/// carries one (JSON: `code`, `name`, `family`, `http`, `rfc_name` when there is one).
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArchInfo {
     pub code: Option<u16>,
-    /// What firmware sending this code really is.
-    pub name: String,
     pub family: Family,
     /// True when the client boots over HTTP rather than TFTP (codes 15, 16, 19, ...).
     pub http: bool,
+    /// No code, and the vendor class says U-Boot (`identity_arch`).
+    uboot_without_code: bool,
+}
+
+impl ArchInfo {
+    /// What firmware sending this code really is.
+    pub fn name(&self) -> &'static str {
+        match self.code {
+            Some(c) => arch_table(c).0,
+            None if self.uboot_without_code => "U-Boot (no arch code sent)",
+            None => "unknown",
+        }
+    }
     /// The RFC 4578 text where it differs from practice (the erratum).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rfc_name: Option<String>,
+    pub fn rfc_name(&self) -> Option<&'static str> {
+        self.code.and_then(|c| arch_table(c).3)
+    }
+    /// An identity without a code whose vendor class names U-Boot of family `family`.
+    pub fn uboot(family: Family) -> ArchInfo {
+        ArchInfo {
+            code: None,
+            family,
+            http: false,
+            uboot_without_code: true,
+        }
+    }
+}
+
+impl Serialize for ArchInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let rfc = self.rfc_name();
+        let mut m = s.serialize_map(Some(4 + usize::from(rfc.is_some())))?;
+        m.serialize_entry("code", &self.code)?;
+        m.serialize_entry("name", self.name())?;
+        m.serialize_entry("family", &self.family)?;
+        m.serialize_entry("http", &self.http)?;
+        if let Some(r) = rfc {
+            m.serialize_entry("rfc_name", r)?;
+        }
+        m.end()
+    }
 }
 
 pub fn arch_info(code: u16) -> ArchInfo {
+    let (_, family, http, _) = arch_table(code);
+    ArchInfo {
+        code: Some(code),
+        family,
+        http,
+        uboot_without_code: false,
+    }
+}
+
+/// Name, family, HTTP boot and RFC text of an architecture code.
+fn arch_table(code: u16) -> (&'static str, Family, bool, Option<&'static str>) {
     use Family::*;
-    let (name, family, http, rfc): (&str, Family, bool, Option<&str>) = match code {
+    match code {
         0 => ("x86 BIOS", Bios, false, None),
         1 => ("NEC/PC98", Other, false, None),
         2 => ("EFI Itanium", EfiOther, false, None),
@@ -207,23 +257,15 @@ pub fn arch_info(code: u16) -> ArchInfo {
         40 => ("LoongArch 64-bit UEFI HTTP", EfiLoongarch64, true, None),
         41 => ("ARM rpiboot", Rpiboot, false, None),
         _ => ("unassigned", Other, false, None),
-    };
-    ArchInfo {
-        code: Some(code),
-        name: name.to_string(),
-        family,
-        http,
-        rfc_name: rfc.map(str::to_string),
     }
 }
 
 pub fn arch_unknown() -> ArchInfo {
     ArchInfo {
         code: None,
-        name: "unknown".into(),
         family: Family::Other,
         http: false,
-        rfc_name: None,
+        uboot_without_code: false,
     }
 }
 
@@ -634,7 +676,7 @@ mod tests {
     fn erratum_codes() {
         assert_eq!(arch_info(7).family, Family::EfiX64);
         assert_eq!(arch_info(9).family, Family::EfiX64);
-        assert!(arch_info(7).rfc_name.is_some());
+        assert!(arch_info(7).rfc_name().is_some());
         assert_eq!(arch_info(0).family, Family::Bios);
         assert_eq!(arch_info(999).name, "unassigned");
     }

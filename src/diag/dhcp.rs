@@ -556,8 +556,8 @@ pub fn arch_unknown(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             frames,
             format!(
                 "option 93 says {a} ({}) but option 60 says Arch:{b:05} ({})",
-                arch_info(*a).name,
-                arch_info(b).name
+                arch_info(*a).name(),
+                arch_info(b).name()
             ),
         )],
         _ => vec![],

@@ -76,7 +76,7 @@ pub fn arch_hint(c: &Client) -> String {
              `dhcp-match=set:arch{code},option:client-arch,{code}` + \
              `dhcp-boot=tag:arch{code},FILE`; ISC dhcpd: `if option arch = 00:{code:02x} {{ filename \"FILE\"; }}`; \
              Kea: a client class with `\"test\": \"option[93].hex == 0x{code:04x}\"` and `boot-file-name`.",
-            c.arch.name
+            c.arch.name()
         ),
         None => {
             let vc = c.vendor_class.as_deref().unwrap_or("?");

@@ -160,7 +160,7 @@ impl ProbeResult {
         ProbeResult {
             mac: fmt_mac(&id.mac),
             arch: id.arch,
-            arch_name: arch_info(id.arch).name,
+            arch_name: arch_info(id.arch).name().to_string(),
             vendor_class: id.vendor_class(),
             ipxe: id.ipxe,
             ..Default::default()

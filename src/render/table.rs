@@ -18,7 +18,7 @@ fn human_bytes(b: u64) -> String {
 
 pub fn arch_text(s: &BootSession) -> String {
     match s.client.arch.code {
-        Some(c) => format!("{c} {}", s.client.arch.name),
+        Some(c) => format!("{c} {}", s.client.arch.name()),
         None => "?".into(),
     }
 }

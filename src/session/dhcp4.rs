@@ -413,13 +413,7 @@ pub(super) fn identity_arch(code: Option<u16>, vendor_class: Option<&str>) -> Ar
         return arch_info(c);
     }
     match identity_family(None, vendor_class) {
-        f @ (Family::Uboot | Family::UbootArm | Family::UbootArm64) => ArchInfo {
-            code: None,
-            name: "U-Boot (no arch code sent)".to_string(),
-            family: f,
-            http: false,
-            rfc_name: None,
-        },
+        f @ (Family::Uboot | Family::UbootArm | Family::UbootArm64) => ArchInfo::uboot(f),
         _ => arch_unknown(),
     }
 }

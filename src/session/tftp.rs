@@ -173,7 +173,7 @@ impl Tracker {
                 t.end = Timestamp(ts);
             }
             match other {
-                Tftp::Oack { options } => Some(on_oack(t, options)),
+                Tftp::Oack { options } => on_oack(t, options, want),
                 Tftp::Data { block, data } => {
                     let Some(ev) = on_data(t, udp, block, data, from_server, frame) else {
                         return; // DATA from the receiving side: nothing more of it
@@ -182,7 +182,7 @@ impl Tracker {
                 }
                 Tftp::Ack { .. } => None,
                 Tftp::Error { code, message } => {
-                    Some(on_error(t, code, message, from_server, frame))
+                    on_error(t, code, message, from_server, frame, want)
                 }
                 Tftp::Rrq(_) | Tftp::Wrq(_) => None,
             }
@@ -345,14 +345,14 @@ fn new_transfer(
     t
 }
 
-/// An OACK: the options the server agreed to. Returns the event text.
-fn on_oack(t: &mut Transfer, options: Vec<(String, String)>) -> String {
+/// An OACK: the options the server agreed to. Returns the event text when `want`.
+fn on_oack(t: &mut Transfer, options: Vec<(String, String)>, want: bool) -> Option<String> {
     t.blksize = tftp::option_num(&options, "blksize").unwrap_or(512);
     t.windowsize = tftp::option_num(&options, "windowsize").unwrap_or(1);
     if let Some(ts) = tftp::option_num(&options, "tsize") {
         t.tsize = Some(ts);
     }
-    let ev = format!("OACK {}", opts_text(&options));
+    let ev = want.then(|| format!("OACK {}", opts_text(&options)));
     t.oack = Some(options);
     ev
 }
@@ -488,7 +488,8 @@ fn on_error(
     message: String,
     from_server: bool,
     frame: FrameRef,
-) -> String {
+    want: bool,
+) -> Option<String> {
     let from = if from_server { "server" } else { "client" };
     if t.status == TransferStatus::Incomplete {
         t.status = if from_server {
@@ -497,10 +498,12 @@ fn on_error(
             TransferStatus::Aborted
         };
     }
-    let ev = format!(
-        "ERROR {code} ({}) from {from}: {message}",
-        tftp::error_name(code)
-    );
+    let ev = want.then(|| {
+        format!(
+            "ERROR {code} ({}) from {from}: {message}",
+            tftp::error_name(code)
+        )
+    });
     t.error = Some(TftpErrorInfo {
         code,
         name: tftp::error_name(code).to_string(),

@@ -101,7 +101,7 @@ pub fn row(s: &BootSession, sensor: &str, tool: &str) -> Value {
     put("ip", json!(s.ip.map(|i| i.to_string()).unwrap_or_default()));
     put("hostname", json!(c.hostname.as_deref().unwrap_or("")));
     put("arch_code", json!(c.arch.code));
-    put("arch_name", json!(c.arch.name));
+    put("arch_name", json!(c.arch.name()));
     put("arch_family", json!(c.arch.family.name()));
     put("http_boot", json!(u8::from(c.arch.http)));
     put(
