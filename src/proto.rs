@@ -678,7 +678,7 @@ mod tests {
         assert_eq!(arch_info(9).family, Family::EfiX64);
         assert!(arch_info(7).rfc_name().is_some());
         assert_eq!(arch_info(0).family, Family::Bios);
-        assert_eq!(arch_info(999).name, "unassigned");
+        assert_eq!(arch_info(999).name(), "unassigned");
     }
 
     #[test]
