@@ -525,6 +525,66 @@ pub struct TftpErrorInfo {
     pub from: String,
 }
 
+/// TFTP options as name/value pairs in wire order, in one string (`name NUL value NUL …`:
+/// wire strings hold no NUL). A list of String pairs cost ~9 allocations a request, and every
+/// transfer keeps two lists. JSON: `[["blksize","1468"],…]`, as a list of pairs would be.
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionList(String);
+
+impl OptionList {
+    pub fn push(&mut self, name: &str, value: &str) {
+        self.0.push_str(name);
+        self.0.push('\0');
+        self.0.push_str(value);
+        self.0.push('\0');
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut parts = self.0.split_terminator('\0');
+        std::iter::from_fn(move || Some((parts.next()?, parts.next().unwrap_or(""))))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+    /// `name=value,…` (timelines, findings).
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(self.0.len());
+        for (i, (k, v)) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
+        }
+        out
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for OptionList {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(it: I) -> OptionList {
+        let mut l = OptionList::default();
+        for (k, v) in it {
+            l.push(k, v);
+        }
+        l
+    }
+}
+
+impl<'a> From<&'a [(String, String)]> for OptionList {
+    fn from(v: &'a [(String, String)]) -> OptionList {
+        v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+}
+
+impl Serialize for OptionList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|(k, v)| [k, v]))
+    }
+}
+
 #[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Transfer {
     pub file: String,
@@ -535,9 +595,9 @@ pub struct Transfer {
     pub server_port: Option<u16>,
     pub mode: String,
     /// Options the client asked for, in wire order.
-    pub requested: Vec<(String, String)>,
+    pub requested: OptionList,
     /// Options the server acknowledged (None: no OACK at all).
-    pub oack: Option<Vec<(String, String)>>,
+    pub oack: Option<OptionList>,
     pub blksize: u64,
     pub tsize: Option<u64>,
     pub windowsize: u64,

@@ -135,7 +135,7 @@ fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Tran
         server: ip(1),
         server_port: Some(50_000),
         mode: "octet".into(),
-        requested: vec![],
+        requested: OptionList::default(),
         oack: None,
         blksize: 512,
         tsize: None,
@@ -578,10 +578,10 @@ fn tftp_rules() {
     assert!(ids(&mut s).contains(&"tftp-blksize-fragmented".into()));
     // options ignored (no OACK at all) vs. partial OACK
     let mut s = healthy();
-    s.tftp[0].requested = vec![("blksize".into(), "1432".into())];
+    s.tftp[0].requested = [("blksize", "1432")].into_iter().collect();
     assert!(ids(&mut s).contains(&"tftp-options-ignored".into()));
-    s.tftp[0].requested.push(("windowsize".into(), "4".into()));
-    s.tftp[0].oack = Some(vec![("blksize".into(), "1432".into())]);
+    s.tftp[0].requested.push("windowsize", "4");
+    s.tftp[0].oack = Some([("blksize", "1432")].into_iter().collect());
     assert!(ids(&mut s).is_empty(), "a partial OACK is legal");
 }
 

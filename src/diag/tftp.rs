@@ -369,7 +369,7 @@ pub fn options_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
                 format!(
                     "`{}`: asked for {} but the server sent no OACK (512-byte blocks)",
                     t.file,
-                    crate::session::opts_text(&t.requested)
+                    t.requested.text()
                 ),
             )
         })

@@ -13,7 +13,7 @@ struct Line {
 }
 
 fn transfer_line(t: &Transfer) -> String {
-    let opts = crate::session::opts_text(&t.requested);
+    let opts = t.requested.text();
     let mut s = format!(
         "TFTP {} {}{}",
         if t.direction == "read" { "RRQ" } else { "WRQ" },
@@ -28,7 +28,7 @@ fn transfer_line(t: &Transfer) -> String {
         s.push_str(&format!(" (sent {}×)", t.rrq_count));
     }
     match &t.oack {
-        Some(o) => s.push_str(&format!(" → OACK [{}]", crate::session::opts_text(o))),
+        Some(o) => s.push_str(&format!(" → OACK [{}]", o.text())),
         None if !t.requested.is_empty() && t.answered && t.status != TransferStatus::Error => {
             s.push_str(" → no OACK")
         }

@@ -299,7 +299,7 @@ fn new_transfer(
         server: udp.dst,
         server_port: None,
         mode,
-        requested: req.options,
+        requested: OptionList::from(req.options.as_slice()),
         oack: None,
         blksize: 512,
         tsize,
@@ -353,7 +353,7 @@ fn on_oack(t: &mut Transfer, options: Vec<(String, String)>, want: bool) -> Opti
         t.tsize = Some(ts);
     }
     let ev = want.then(|| format!("OACK {}", opts_text(&options)));
-    t.oack = Some(options);
+    t.oack = Some(OptionList::from(options.as_slice()));
     ev
 }
 
