@@ -5,7 +5,7 @@
 use crate::proto::{ArchInfo, FileKind};
 use crate::wire::dhcp4::{OptionIssue, PxeOptions, RelayAgent};
 use serde::Serialize;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// A frame reference: 1-based frame `frame` of input file `input` (tshark's numbering).
 #[derive(
@@ -332,12 +332,48 @@ pub enum OfferKind {
     Dhcpv6,
 }
 
+/// A DHCP message's name (`Discover`, `BOOTP Reply`, `Solicit`): by its type code, written
+/// from the wire tables (every DHCP record and offer carries one; a String each was an
+/// allocation each, made again at every cold-store wake).
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageName {
+    Dhcp4(u8),
+    /// No option 53: BOOTP (a request, or a reply).
+    Bootp {
+        reply: bool,
+    },
+    Dhcp6(u8),
+}
+
+impl MessageName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageName::Dhcp4(t) => crate::wire::dhcp4::msg_type_name(t),
+            MessageName::Bootp { reply: false } => "BOOTP Request",
+            MessageName::Bootp { reply: true } => "BOOTP Reply",
+            MessageName::Dhcp6(t) => crate::wire::dhcp6::msg_type_name(t),
+        }
+    }
+}
+
+impl std::fmt::Display for MessageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MessageName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Serialize)]
 pub struct Offer {
     pub frame: FrameRef,
     pub time: Timestamp,
     pub kind: OfferKind,
-    pub message: String,
+    pub message: MessageName,
     pub server: IpAddr,
     pub server_id: Option<IpAddr>,
     pub src_port: u16,
@@ -479,10 +515,11 @@ pub struct DhcpMessage {
     pub frame: FrameRef,
     pub time: Timestamp,
     pub version: u8,
-    pub message: String,
+    pub message: MessageName,
     pub xid: String,
-    pub src: String,
-    pub dst: String,
+    /// JSON: `"192.0.2.1:67"`, `"[fe80::1]:547"`.
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
     pub from_client: bool,
     pub summary: String,
     /// Option 56, the message a client or server wrote (a DECLINE's reason, a NAK's cause).

@@ -32,22 +32,6 @@ pub struct Span {
 
 pub const CLIENT: &str = "client";
 
-fn ip_of(endpoint: &str) -> &str {
-    // "192.0.2.1:67" or "[fe80::1]:547"
-    let e = endpoint
-        .rsplit_once(':')
-        .map(|(a, _)| a)
-        .unwrap_or(endpoint);
-    e.trim_start_matches('[').trim_end_matches(']')
-}
-
-fn port_of(endpoint: &str) -> u16 {
-    endpoint
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse().ok())
-        .unwrap_or(0)
-}
-
 /// The name a server gets in the diagrams.
 fn party(s: &BootSession, ip: &str, port: u16) -> String {
     if port == 4011 {
@@ -74,21 +58,24 @@ fn party(s: &BootSession, ip: &str, port: u16) -> String {
 pub fn exchanges(s: &BootSession) -> Vec<Exchange> {
     let mut v = Vec::new();
     for m in &s.dhcp {
-        let kind = if port_of(&m.dst) == 4011 || port_of(&m.src) == 4011 {
+        let kind = if m.dst.port() == 4011 || m.src.port() == 4011 {
             "bootserver"
         } else {
             "dhcp"
         };
         let (from, to) = if m.from_client {
-            let dst_ip = ip_of(&m.dst);
+            let dst_ip = m.dst.ip().to_string();
             let to = if dst_ip == "255.255.255.255" || dst_ip.starts_with("ff02") {
                 "broadcast".to_string()
             } else {
-                party(s, dst_ip, port_of(&m.dst))
+                party(s, &dst_ip, m.dst.port())
             };
             (CLIENT.to_string(), to)
         } else {
-            (party(s, ip_of(&m.src), port_of(&m.src)), CLIENT.to_string())
+            (
+                party(s, &m.src.ip().to_string(), m.src.port()),
+                CLIENT.to_string(),
+            )
         };
         let kind = if !m.from_client && from.starts_with("proxy") {
             "proxy"
@@ -101,7 +88,7 @@ pub fn exchanges(s: &BootSession) -> Vec<Exchange> {
             from,
             to,
             label: if m.summary.is_empty() {
-                m.message.clone()
+                m.message.to_string()
             } else {
                 m.summary.clone()
             },
@@ -225,15 +212,13 @@ pub fn spans(s: &BootSession) -> Vec<Span> {
         let msgs: Vec<&DhcpMessage> = s
             .dhcp
             .iter()
-            .filter(|m| {
-                m.time.0 >= st.start.0 && port_of(&m.dst) != 4011 && port_of(&m.src) != 4011
-            })
+            .filter(|m| m.time.0 >= st.start.0 && m.dst.port() != 4011 && m.src.port() != 4011)
             .collect();
         let next_start = s.stages.get(i + 1).map(|n| n.start.0).unwrap_or(i64::MAX);
         let msgs: Vec<&&DhcpMessage> = msgs.iter().filter(|m| m.time.0 < next_start).collect();
         let end = msgs
             .iter()
-            .filter(|m| m.message.contains("ACK") || m.message.contains("Reply"))
+            .filter(|m| m.message.as_str().contains("ACK") || m.message.as_str().contains("Reply"))
             .map(|m| m.time)
             .next()
             .or(msgs.last().map(|m| m.time))

@@ -7,10 +7,10 @@ use crate::model::*;
 use crate::proto::{
     arch_info, arch_unknown, identity_family, ArchInfo, Family, Loader, VendorClass,
 };
-use crate::textfmt::{ip_port, push_ipv4, push_num};
-use crate::wire::dhcp4::{self, Dhcp4};
+use crate::textfmt::{push_ipv4, push_num};
+use crate::wire::dhcp4::Dhcp4;
 use crate::wire::link::UdpDatagram;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// An event to emit once the session is let go: its kind and its text.
 type Ev = (String, String);
@@ -22,7 +22,7 @@ struct Msg4<'a> {
     udp: &'a UdpDatagram<'a>,
     m: &'a Dhcp4<'a>,
     msg_type: u8,
-    name: &'static str,
+    message: MessageName,
     from_client: bool,
     /// Event texts are built only for live views that show them.
     want: bool,
@@ -99,13 +99,11 @@ impl<'a> Msg4<'a> {
         want: bool,
     ) -> Msg4<'a> {
         let msg_type = m.msg_type().unwrap_or(0);
-        let name = if m.msg_type().is_some() {
-            dhcp4::msg_type_name(msg_type)
-        } else if m.op == 1 {
-            "BOOTP Request"
-        } else {
-            "BOOTP Reply"
+        let message = match m.msg_type() {
+            Some(t) => MessageName::Dhcp4(t),
+            None => MessageName::Bootp { reply: m.op != 1 },
         };
+        let name = message.as_str();
         let vendor_class = m.opt_str(60);
         let xid = hex_xid(m.xid);
         let summary = dhcp4_summary(m, name, &xid, vendor_class.as_deref());
@@ -115,7 +113,7 @@ impl<'a> Msg4<'a> {
             udp,
             m,
             msg_type,
-            name,
+            message,
             from_client: m.op == 1,
             want,
             vendor_class,
@@ -136,10 +134,10 @@ impl<'a> Msg4<'a> {
                     frame: self.frame,
                     time: Timestamp(self.ts),
                     version: 4,
-                    message: self.name.to_string(),
+                    message: self.message,
                     xid: self.xid,
-                    src: ip_port(udp.src, udp.sport),
-                    dst: ip_port(udp.dst, udp.dport),
+                    src: SocketAddr::new(udp.src, udp.sport),
+                    dst: SocketAddr::new(udp.dst, udp.dport),
                     from_client: self.from_client,
                     summary: self.summary,
                     issues: m.issues.clone(),
@@ -362,7 +360,7 @@ impl<'a> Msg4<'a> {
             frame: self.frame,
             time: Timestamp(self.ts),
             kind,
-            message: self.name.to_string(),
+            message: self.message,
             server: udp.src,
             server_id: m.server_id().map(IpAddr::V4),
             src_port: udp.sport,

@@ -19,7 +19,6 @@ struct Msg6<'a> {
     udp: &'a UdpDatagram<'a>,
     m: &'a Dhcp6,
     from_client: bool,
-    name: &'static str,
     xid: String,
     summary: String,
 }
@@ -39,7 +38,6 @@ impl Tracker {
             udp,
             m,
             from_client,
-            name,
             xid,
             summary,
         };
@@ -114,10 +112,10 @@ impl Msg6<'_> {
                     frame: self.frame,
                     time: Timestamp(self.ts),
                     version: 6,
-                    message: self.name.to_string(),
+                    message: MessageName::Dhcp6(self.m.msg_type),
                     xid: self.xid.clone(),
-                    src: format!("[{}]:{}", udp.src, udp.sport),
-                    dst: format!("[{}]:{}", udp.dst, udp.dport),
+                    src: std::net::SocketAddr::new(udp.src, udp.sport),
+                    dst: std::net::SocketAddr::new(udp.dst, udp.dport),
                     from_client: self.from_client,
                     summary: self.summary.clone(),
                     issues: m
@@ -260,7 +258,7 @@ impl Msg6<'_> {
             frame: self.frame,
             time: Timestamp(self.ts),
             kind: OfferKind::Dhcpv6,
-            message: self.name.to_string(),
+            message: MessageName::Dhcp6(self.m.msg_type),
             server: udp.src,
             server_id: None,
             src_port: udp.sport,
