@@ -367,7 +367,7 @@ pub fn identity_family(arch: Option<u16>, vendor_class: Option<&str>) -> Family 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VendorClass {
     pub raw: String,
-    pub kind: Option<String>,
+    pub kind: Option<&'static str>,
     pub arch: Option<u16>,
     pub undi: Option<String>,
 }
@@ -394,19 +394,23 @@ impl VendorClass {
             ..Default::default()
         };
         let mut parts = raw.split(':');
-        if let Some(k) = parts.next() {
-            if k == "PXEClient" || k == "HTTPClient" {
-                v.kind = Some(k.to_string());
-            }
-        }
-        let rest: Vec<&str> = parts.collect();
-        for w in rest.windows(2) {
-            match w[0] {
-                "Arch" => v.arch = w[1].parse().ok(),
+        v.kind = match parts.next() {
+            Some("PXEClient") => Some("PXEClient"),
+            Some("HTTPClient") => Some("HTTPClient"),
+            _ => None,
+        };
+        // Each field with the one after it (a key and its value), as windows of two would.
+        let mut prev: Option<&str> = None;
+        for cur in parts {
+            let Some(key) = prev.replace(cur) else {
+                continue;
+            };
+            match key {
+                "Arch" => v.arch = cur.parse().ok(),
                 "UNDI"
                     // ASCII only: a multi-byte character would put byte 3 inside it (found by fuzzing).
-                    if w[1].len() == 6 && w[1].is_ascii() => {
-                        let (maj, min) = w[1].split_at(3);
+                    if cur.len() == 6 && cur.is_ascii() => {
+                        let (maj, min) = cur.split_at(3);
                         v.undi = Some(format!(
                             "{}.{}",
                             maj.parse::<u16>().unwrap_or(0),
@@ -420,10 +424,10 @@ impl VendorClass {
     }
 
     pub fn is_pxe(&self) -> bool {
-        self.kind.as_deref() == Some("PXEClient")
+        self.kind == Some("PXEClient")
     }
     pub fn is_http(&self) -> bool {
-        self.kind.as_deref() == Some("HTTPClient")
+        self.kind == Some("HTTPClient")
     }
 }
 

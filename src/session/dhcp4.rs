@@ -177,13 +177,17 @@ impl<'a> Msg4<'a> {
         ident.arch = identity_arch(arch, vendor_class);
         ident.arch_list = arches;
         ident.vendor_class_arch = vc.as_ref().and_then(|v| v.arch);
-        ident.vendor_class = vc.as_ref().map(|v| v.raw.clone());
-        ident.undi = m.undi().or(vc.as_ref().and_then(|v| v.undi.clone()));
+        let netboot_class = vc.as_ref().is_some_and(|v| v.is_pxe() || v.is_http());
+        ident.undi = m.undi();
+        if let Some(v) = vc {
+            ident.undi = ident.undi.or(v.undi);
+            ident.vendor_class = Some(v.raw);
+        }
         ident.uuid = m.uuid();
         ident.hostname = m.opt_str(12);
         ident.user_class = uc.clone();
         ident.ipxe = ipxe;
-        if vc.as_ref().is_some_and(|v| v.is_pxe() || v.is_http()) || ident.loader == Loader::Uboot {
+        if netboot_class || ident.loader == Loader::Uboot {
             s.pxe = true;
         }
         Ident4 {
