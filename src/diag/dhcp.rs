@@ -4,6 +4,7 @@ use super::{dhcp_time, finding, Ctx};
 use crate::model::*;
 use crate::proto::arch_info;
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 fn answered(st: &Stage) -> bool {
     st.offers.iter().any(|o| {
@@ -292,6 +293,18 @@ pub fn no_boot_file(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 pub fn multiple_servers(s: &BootSession, _: &Ctx) -> Vec<Finding> {
     let mut out = vec![];
     for st in &s.stages {
+        // Most stages hear one server: the sets below (text, sorted as text) only for more.
+        let mut first: Option<IpAddr> = None;
+        let several = st.offers.iter().any(|o| {
+            if !matches!(o.kind, OfferKind::Dhcp | OfferKind::Proxy) {
+                return false;
+            }
+            let server = o.server_id.unwrap_or(o.server);
+            *first.get_or_insert(server) != server
+        });
+        if !several {
+            continue;
+        }
         let addr_servers: BTreeSet<String> = st
             .offers
             .iter()

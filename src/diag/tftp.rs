@@ -377,6 +377,9 @@ pub fn options_ignored(s: &BootSession, _: &Ctx) -> Vec<Finding> {
 }
 
 pub fn arp_unanswered(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
+    if s.arp.iter().all(|q| q.answered) {
+        return vec![];
+    }
     let mut servers: Vec<String> = s
         .stages
         .iter()
