@@ -610,9 +610,9 @@ impl<'a> FromIterator<(&'a str, &'a str)> for OptionList {
     }
 }
 
-impl<'a> From<&'a [(String, String)]> for OptionList {
-    fn from(v: &'a [(String, String)]) -> OptionList {
-        v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+impl<'a, S: AsRef<str>> From<&'a [(S, S)]> for OptionList {
+    fn from(v: &'a [(S, S)]) -> OptionList {
+        v.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect()
     }
 }
 

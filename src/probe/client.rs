@@ -806,9 +806,11 @@ impl Client {
         };
         let local_port = self.next_port;
         let req = Request {
-            filename: file,
+            filename: file.into(),
             mode: "octet".into(),
-            options: self.rrq_options(probing),
+            options: (self.rrq_options(probing).into_iter())
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         };
         self.tftp = Some(TftpState {
             local_port,
@@ -925,7 +927,9 @@ impl Client {
                 t.windowsize = tftp::option_num(&options, "windowsize")
                     .map(|w| w.clamp(1, 65535) as u16)
                     .unwrap_or(1);
-                self.result.negotiated = options;
+                self.result.negotiated = (options.into_iter())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
                 let ack = Tftp::Ack { block: 0 }.encode();
                 let f = self.to_server(sport, &ack);
                 if let Some(f) = &f {

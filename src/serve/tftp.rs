@@ -146,14 +146,14 @@ impl Transfer {
     // window); a quarter of it is the Transfer literal, one line per field.
     pub fn start(
         store: &FileStore,
-        req: &Request,
+        req: &Request<'_>,
         now: i64,
         faults: &TftpFaults,
     ) -> Result<(Transfer, Vec<Vec<u8>>), Vec<u8>> {
         let err = |r: Refusal| {
             Tftp::Error {
                 code: r.code,
-                message: r.message,
+                message: r.message.into(),
             }
             .encode()
         };
@@ -177,7 +177,7 @@ impl Transfer {
         };
         let mut t = Transfer {
             data,
-            file: req.filename.clone(),
+            file: req.filename.to_string(),
             blksize: 512,
             windowsize: 1,
             timeout_ns: 1_000_000_000,
@@ -204,17 +204,17 @@ impl Transfer {
                 match (k.to_ascii_lowercase().as_str(), n) {
                     ("blksize", Some(b)) if b >= 8 => {
                         t.blksize = b.min(65464) as usize;
-                        acked.push((k.clone(), t.blksize.to_string()));
+                        acked.push((k.clone(), t.blksize.to_string().into()));
                     }
                     ("windowsize", Some(w)) if w >= 1 => {
                         t.windowsize = w.min(64);
-                        acked.push((k.clone(), t.windowsize.to_string()));
+                        acked.push((k.clone(), t.windowsize.to_string().into()));
                     }
                     ("timeout", Some(s)) if (1..=255).contains(&s) => {
                         t.timeout_ns = s as i64 * 1_000_000_000;
-                        acked.push((k.clone(), s.to_string()));
+                        acked.push((k.clone(), s.to_string().into()));
                     }
-                    ("tsize", Some(_)) => acked.push((k.clone(), t.data.len().to_string())),
+                    ("tsize", Some(_)) => acked.push((k.clone(), t.data.len().to_string().into())),
                     _ => {} // unknown options are simply not acknowledged (RFC 2347)
                 }
             }
@@ -423,12 +423,12 @@ pub fn on_request(
     }
 }
 
-pub fn option_names(req: &Request) -> Vec<String> {
-    req.options.iter().map(|(k, _)| k.clone()).collect()
+pub fn option_names(req: &Request<'_>) -> Vec<String> {
+    req.options.iter().map(|(k, _)| k.to_string()).collect()
 }
 
 #[allow(dead_code)]
-fn _uses(_: &tftp::Request) {}
+fn _uses(_: &tftp::Request<'_>) {}
 
 #[cfg(test)]
 mod tests {
@@ -451,13 +451,13 @@ mod tests {
         (FileStore::new(&d).expect("store"), d)
     }
 
-    fn rrq(name: &str, opts: &[(&str, &str)]) -> Request {
+    fn rrq<'a>(name: &'a str, opts: &[(&'a str, &'a str)]) -> Request<'a> {
         Request {
             filename: name.into(),
             mode: "octet".into(),
             options: opts
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
         }
     }
@@ -506,11 +506,11 @@ mod tests {
         match Tftp::decode(&out[0]) {
             Ok(Tftp::Oack { options }) => assert_eq!(
                 options,
-                vec![
-                    ("blksize".to_string(), "1000".to_string()),
+                tftp::Options::from([
+                    ("blksize".into(), "1000".into()),
                     ("windowsize".into(), "4".into()),
                     ("tsize".into(), "10000".into())
-                ]
+                ])
             ),
             o => panic!("{o:?}"),
         }

@@ -577,9 +577,9 @@ pub(crate) fn empty_stage(
     }
 }
 
-pub fn opts_text(o: &[(String, String)]) -> String {
+pub fn opts_text<S: AsRef<str>>(o: &[(S, S)]) -> String {
     o.iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{}={}", k.as_ref(), v.as_ref()))
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -209,7 +209,7 @@ impl Tracker {
         frame: FrameRef,
         ts: i64,
         udp: &UdpDatagram<'_>,
-        req: tftp::Request,
+        req: tftp::Request<'_>,
         write: bool,
     ) {
         let key = TKey {
@@ -285,15 +285,15 @@ fn new_transfer(
     frame: FrameRef,
     ts: i64,
     udp: &UdpDatagram<'_>,
-    req: tftp::Request,
+    req: tftp::Request<'_>,
     write: bool,
     stage: Option<usize>,
 ) -> Transfer {
     let tsize = tftp::option_num(&req.options, "tsize").filter(|v| *v > 0);
-    let mut mode = req.mode;
+    let mut mode = req.mode.into_owned();
     mode.make_ascii_lowercase();
     let mut t = Transfer {
-        file: req.filename,
+        file: req.filename.into_owned(),
         direction: if write { "write" } else { "read" }.into(),
         client: crate::textfmt::ip_port(udp.src, udp.sport),
         server: udp.dst,
@@ -346,7 +346,7 @@ fn new_transfer(
 }
 
 /// An OACK: the options the server agreed to. Returns the event text when `want`.
-fn on_oack(t: &mut Transfer, options: Vec<(String, String)>, want: bool) -> Option<String> {
+fn on_oack(t: &mut Transfer, options: tftp::Options<'_>, want: bool) -> Option<String> {
     t.blksize = tftp::option_num(&options, "blksize").unwrap_or(512);
     t.windowsize = tftp::option_num(&options, "windowsize").unwrap_or(1);
     if let Some(ts) = tftp::option_num(&options, "tsize") {
@@ -485,7 +485,7 @@ fn late_block(t: &mut Transfer, gi: usize, declared: u64, frame: FrameRef) -> Op
 fn on_error(
     t: &mut Transfer,
     code: u16,
-    message: String,
+    message: std::borrow::Cow<'_, str>,
     from_server: bool,
     frame: FrameRef,
     want: bool,
@@ -507,7 +507,7 @@ fn on_error(
     t.error = Some(TftpErrorInfo {
         code,
         name: tftp::error_name(code).to_string(),
-        message,
+        message: message.into_owned(),
         frame,
         from: from.to_string(),
     });
