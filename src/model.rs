@@ -562,6 +562,14 @@ pub struct TftpErrorInfo {
     pub from: String,
 }
 
+/// Which way a TFTP transfer goes: a read (RRQ, what booting is) or a write (WRQ).
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Read,
+    Write,
+}
+
 /// TFTP options as name/value pairs in wire order, in one string (`name NUL value NUL …`:
 /// wire strings hold no NUL). A list of String pairs cost ~9 allocations a request, and every
 /// transfer keeps two lists. JSON: `[["blksize","1468"],…]`, as a list of pairs would be.
@@ -626,7 +634,7 @@ impl Serialize for OptionList {
 pub struct Transfer {
     pub file: String,
     /// "read" (RRQ) or "write" (WRQ).
-    pub direction: String,
+    pub direction: Direction,
     pub client: String,
     pub server: IpAddr,
     pub server_port: Option<u16>,

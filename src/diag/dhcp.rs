@@ -47,7 +47,7 @@ pub fn after_completed_fetch(s: &BootSession, st: &Stage) -> bool {
         p.transfers
             .iter()
             .filter_map(|&i| s.tftp.get(i))
-            .any(|t| t.direction == "read" && t.ok())
+            .any(|t| t.direction == Direction::Read && t.ok())
     }) || s.http.iter().any(|h| {
         h.stage.is_some_and(|i| i < earlier)
             && h.status == TransferStatus::Complete

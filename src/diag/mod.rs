@@ -189,7 +189,7 @@ fn booted_from(s: &BootSession, transfers: &[usize], boot_file: Option<&str>) ->
     let reads: Vec<&Transfer> = transfers
         .iter()
         .filter_map(|&i| s.tftp.get(i))
-        .filter(|t| t.direction == "read")
+        .filter(|t| t.direction == Direction::Read)
         .collect();
     let start = match boot_file {
         Some(b) => reads

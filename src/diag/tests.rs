@@ -130,7 +130,7 @@ fn offer(
 fn transfer(file: &str, status: TransferStatus, first: u64, blocks: u64) -> Transfer {
     Transfer {
         file: file.into(),
-        direction: "read".into(),
+        direction: Direction::Read,
         client: "192.0.2.100:2000".into(),
         server: ip(1),
         server_port: Some(50_000),

@@ -55,7 +55,7 @@ fn required(s: &BootSession, idx: usize) -> bool {
     }
     !s.tftp[idx + 1..]
         .iter()
-        .any(|u| u.direction == "read" && u.ok())
+        .any(|u| u.direction == Direction::Read && u.ok())
 }
 
 /// The tsize probe: client asks tsize, reads the OACK, aborts with ERROR 0 or 8. Normal.
@@ -106,7 +106,7 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             .transfers
             .iter()
             .filter_map(|&i| s.tftp.get(i))
-            .filter(|t| t.direction == "read" && same_file(&t.file, &file))
+            .filter(|t| t.direction == Direction::Read && same_file(&t.file, &file))
             .collect();
         let http_path = super::url_path;
         let fetched_http: Vec<&crate::model::HttpTransfer> = s
@@ -587,7 +587,7 @@ fn misspelled<'a>(s: &'a BootSession, st: &'a Stage) -> Option<(&'a Offer, &'a T
         .transfers
         .iter()
         .filter_map(|&i| s.tftp.get(i))
-        .filter(|t| t.direction == "read" && !t.ok() && !is_probe_abort(t))
+        .filter(|t| t.direction == Direction::Read && !t.ok() && !is_probe_abort(t))
         .find(|t| t.file != offered && name_key(&t.file) == name_key(offered))?;
     Some((offer, t))
 }
@@ -618,7 +618,7 @@ fn failed_request_for<'a>(s: &'a BootSession, st: &'a Stage, name: &str) -> Opti
     st.transfers
         .iter()
         .filter_map(|&i| s.tftp.get(i))
-        .filter(|t| t.direction == "read" && t.status == TransferStatus::Error)
+        .filter(|t| t.direction == Direction::Read && t.status == TransferStatus::Error)
         .find(|t| {
             let f = t.file.trim_start_matches('/');
             t.file == name

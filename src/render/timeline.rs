@@ -16,7 +16,11 @@ fn transfer_line(t: &Transfer) -> String {
     let opts = t.requested.text();
     let mut s = format!(
         "TFTP {} {}{}",
-        if t.direction == "read" { "RRQ" } else { "WRQ" },
+        if t.direction == Direction::Read {
+            "RRQ"
+        } else {
+            "WRQ"
+        },
         t.file,
         if opts.is_empty() {
             String::new()

@@ -389,10 +389,10 @@ impl<'a> Msg4<'a> {
         };
         // The name's bytes as sent: option 67 whole, else the `file` field up to
         // its NUL (a field with no NUL at all is itself suspect).
-        let raw_name: Option<Vec<u8>> = m.opt_concat(67).or_else(|| {
+        let raw_name: Option<std::borrow::Cow<'_, [u8]>> = m.opt_concat(67).or_else(|| {
             (m.overload & 1 == 0 && m.file_raw.iter().any(|&b| b != 0)).then(|| {
                 let end = m.file_raw.iter().position(|&b| b == 0);
-                m.file_raw[..end.unwrap_or(m.file_raw.len())].to_vec()
+                std::borrow::Cow::Borrowed(&m.file_raw[..end.unwrap_or(m.file_raw.len())])
             })
         });
         if let Some(raw) = raw_name {

@@ -294,7 +294,11 @@ fn new_transfer(
     mode.make_ascii_lowercase();
     let mut t = Transfer {
         file: req.filename.into_owned(),
-        direction: if write { "write" } else { "read" }.into(),
+        direction: if write {
+            Direction::Write
+        } else {
+            Direction::Read
+        },
         client: crate::textfmt::ip_port(udp.src, udp.sport),
         server: udp.dst,
         server_port: None,
@@ -375,7 +379,7 @@ fn on_data(
     } else {
         data.len()
     } as u64;
-    let data_from_sender = from_server == (t.direction == "read");
+    let data_from_sender = from_server == (t.direction == Direction::Read);
     if !data_from_sender {
         return None;
     }
@@ -517,5 +521,9 @@ fn on_error(
 /// Did the session fetch something of GRUB's (its image or its files)? GRUB's own DHCP
 /// carries no marker of its own, so this is how its identity is told.
 pub(super) fn is_grub_image(file: &str) -> bool {
-    file.to_ascii_lowercase().contains("grub")
+    // Case-insensitive, without a lowercased copy per name (this runs for every client
+    // message, over every transfer of the session).
+    file.as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"grub"))
 }

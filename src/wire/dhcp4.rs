@@ -476,15 +476,19 @@ impl<'a> Dhcp4<'a> {
         self.options.iter().find(|o| o.code == code).map(|o| o.data)
     }
 
-    /// RFC 3396: a split long option is the concatenation of all its instances.
-    pub fn opt_concat(&self, code: u8) -> Option<Vec<u8>> {
-        let mut v = Vec::new();
-        let mut any = false;
-        for o in self.options.iter().filter(|o| o.code == code) {
-            any = true;
+    /// RFC 3396: a split long option is the concatenation of all its instances (borrowed
+    /// from the packet when there is one instance, as almost always).
+    pub fn opt_concat(&self, code: u8) -> Option<std::borrow::Cow<'a, [u8]>> {
+        let mut parts = self.options.iter().filter(|o| o.code == code);
+        let first = parts.next()?.data;
+        let Some(second) = parts.next() else {
+            return Some(std::borrow::Cow::Borrowed(first));
+        };
+        let mut v = [first, second.data].concat();
+        for o in parts {
             v.extend_from_slice(o.data);
         }
-        any.then_some(v)
+        Some(std::borrow::Cow::Owned(v))
     }
 
     pub fn msg_type(&self) -> Option<u8> {
@@ -767,7 +771,11 @@ mod tests {
         let m = Dhcp4::parse(&b).expect("parses");
         assert_eq!(m.message_type(), Some(MessageType::Request));
         assert_eq!(m.options[0].code, 53);
-        assert_eq!(m.opt_concat(67), Some(long), "RFC 3396: split and rejoined");
+        assert_eq!(
+            m.opt_concat(67).as_deref(),
+            Some(long.as_slice()),
+            "RFC 3396: split and rejoined"
+        );
         assert_eq!(m.options.iter().filter(|o| o.code == 67).count(), 2);
         assert_eq!(
             u8::from(MessageType::from(200)),
