@@ -30,12 +30,18 @@ pub fn diag_config(a: &crate::cli::DiagArgs) -> Result<DiagConfig, String> {
     })
 }
 
+/// What `run_inner` returns when the reader of streamed output went away (`analyze -f jsonl
+/// big.pcap | head`): the run stops there, quietly, with exit 0, as when the document's end
+/// meets a closed pipe (render::sink::Output::finish).
+const READER_GONE: &str = "the reader of the output went away (broken pipe)";
+
 pub fn run(a: &AnalyzeArgs) -> i32 {
     // Block-buffered: stdout's line buffering cost a write per line (streamed jsonl sessions
     // still flush one by one).
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match run_inner(a, &mut out) {
         Ok(code) => code,
+        Err(e) if e == READER_GONE => exit::OK,
         Err(e) => {
             eprintln!("pxe-inspect: {e}");
             exit::USAGE
@@ -134,7 +140,13 @@ pub fn run_inner(a: &AnalyzeArgs, out: &mut dyn Write) -> Result<i32, String> {
         }
         output.session(out, s, None)
     };
-    let io_err = |e: io::Error| e.to_string();
+    let io_err = |e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            READER_GONE.to_string()
+        } else {
+            e.to_string()
+        }
+    };
     let (progress, total_bytes) = progress_bar(&a.files);
     let mut read_bytes = 0u64;
     let mut anon = a

@@ -123,6 +123,39 @@ fn jsonl_streams_large_captures_with_flat_memory() {
     );
 }
 
+/// `analyze -f jsonl big.pcap | head -1`: the reader goes away after one line; analyze stops
+/// quietly with exit 0 (it printed "Broken pipe" and exited 2).
+#[test]
+fn jsonl_into_a_closed_pipe_ends_quietly() {
+    let gen = gen_capture_bin();
+    let big = std::env::temp_dir().join(format!("pxi-{}-epipe.pcap", std::process::id()));
+    let src = format!(
+        "{}/samples/lab-bios-dnsmasq.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(Command::new(&gen)
+        .args([&src, big.to_str().expect("p"), "300"])
+        .status()
+        .expect("gen")
+        .success());
+    let mut child = Command::new(bin())
+        .args(["analyze", "-f", "jsonl", "--idle-timeout", "30"])
+        .arg(&big)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf8");
+    drop(lines);
+    let out = child.wait_with_output().expect("wait");
+    let _ = std::fs::remove_file(&big);
+    assert!(first.contains("\"type\":\"session\""), "{first}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
 /// The jsonl summary's `sessions` is the number of session lines written (CONTRACT), also when
 /// a filter drops sessions: it used to count every session seen.
 #[test]
