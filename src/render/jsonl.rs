@@ -29,7 +29,9 @@ pub fn write_jsonl_summary(
 /// One `-f jsonl` line: `{"type":KIND,` then the object's own fields.
 pub fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io::Result<()> {
     // `{"type":KIND,` + the object's own fields: serialising straight to bytes instead of
-    // through serde_json::Value (a BTreeMap per object) halved the cost of -f jsonl.
+    // through serde_json::Value (a BTreeMap per object) halved the cost of -f jsonl. Into a
+    // Vec of its own, not straight into `w` through an adapter that turns `{` into `,`: that
+    // was slower (1.48 -> 2.01 s on a 40,000-client storm), a dynamic write per JSON token.
     let body = serde_json::to_vec(&v).map_err(io::Error::other)?;
     match body.split_first() {
         Some((b'{', rest)) => {
@@ -45,4 +47,41 @@ pub fn jsonl_line(w: &mut dyn Write, kind: &str, v: impl serde::Serialize) -> io
         }
     }
     w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An object's fields after `"type"`, an empty object, and a non-object under `"value"`.
+    #[test]
+    fn lines_join_the_type_and_the_object() {
+        #[derive(serde::Serialize)]
+        struct Two {
+            a: u8,
+            b: &'static str,
+        }
+        #[derive(serde::Serialize)]
+        struct Empty {}
+        let line = |v: &dyn Erased| {
+            let mut out = Vec::new();
+            v.put(&mut out);
+            String::from_utf8(out).expect("utf8")
+        };
+        trait Erased {
+            fn put(&self, w: &mut Vec<u8>);
+        }
+        impl<T: serde::Serialize> Erased for T {
+            fn put(&self, w: &mut Vec<u8>) {
+                jsonl_line(w, "k", self).expect("line");
+            }
+        }
+        assert_eq!(
+            line(&Two { a: 1, b: "x\"y" }),
+            "{\"type\":\"k\",\"a\":1,\"b\":\"x\\\"y\"}\n"
+        );
+        assert_eq!(line(&Empty {}), "{\"type\":\"k\"}\n");
+        assert_eq!(line(&[1, 2]), "{\"type\":\"k\",\"value\":[1,2]}\n");
+        assert_eq!(line(&"s"), "{\"type\":\"k\",\"value\":\"s\"}\n");
+    }
 }
