@@ -53,6 +53,21 @@ fn since_until_and_client_filters() {
     );
 }
 
+/// A capture of `clients` copies of the lab's BIOS boot (gen_capture), in the temp dir.
+fn lab_boot_copies(name: &str, clients: u32) -> std::path::PathBuf {
+    let big = std::env::temp_dir().join(format!("pxi-{}-{name}.pcap", std::process::id()));
+    let src = format!(
+        "{}/samples/lab-bios-dnsmasq.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(Command::new(gen_capture_bin())
+        .args([&src, big.to_str().expect("p"), &clients.to_string()])
+        .status()
+        .expect("gen")
+        .success());
+    big
+}
+
 /// A boot storm of ~600 clients (about 150 MB) streamed as jsonl: the first session line comes
 /// long before the end and peak memory stays flat (sessions are written as they close).
 #[test]
@@ -64,17 +79,7 @@ fn jsonl_streams_large_captures_with_flat_memory() {
     ) {
         return;
     }
-    let gen = gen_capture_bin();
-    let big = std::env::temp_dir().join(format!("pxi-{}-storm.pcap", std::process::id()));
-    let src = format!(
-        "{}/samples/lab-bios-dnsmasq.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    assert!(Command::new(&gen)
-        .args([&src, big.to_str().expect("p"), "600"])
-        .status()
-        .expect("gen")
-        .success());
+    let big = lab_boot_copies("storm", 600);
     let rss_file = std::env::temp_dir().join(format!("pxi-{}-rss", std::process::id()));
     let started = Instant::now();
     let mut child = Command::new("/usr/bin/time")
@@ -127,17 +132,7 @@ fn jsonl_streams_large_captures_with_flat_memory() {
 /// quietly with exit 0 (it printed "Broken pipe" and exited 2).
 #[test]
 fn jsonl_into_a_closed_pipe_ends_quietly() {
-    let gen = gen_capture_bin();
-    let big = std::env::temp_dir().join(format!("pxi-{}-epipe.pcap", std::process::id()));
-    let src = format!(
-        "{}/samples/lab-bios-dnsmasq.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    assert!(Command::new(&gen)
-        .args([&src, big.to_str().expect("p"), "300"])
-        .status()
-        .expect("gen")
-        .success());
+    let big = lab_boot_copies("epipe", 300);
     let mut child = Command::new(bin())
         .args(["analyze", "-f", "jsonl", "--idle-timeout", "30"])
         .arg(&big)
