@@ -99,22 +99,13 @@ fn servers(st: &Stage) -> String {
 }
 
 fn transfer_text(t: &Transfer) -> String {
-    let opts: Vec<String> = t
-        .oack
-        .as_ref()
-        .map(|o| o.iter().map(|(k, v)| format!("{k}={v}")).collect())
-        .unwrap_or_default();
+    let opts = t.oack.as_ref().map(OptionList::text).unwrap_or_default();
     let err = t
         .error
         .as_ref()
         .map(|e| format!(" error {} ({})", e.code, e.name))
         .unwrap_or_default();
-    format!(
-        "{} {} B [{}]{err}",
-        t.status.name(),
-        t.bytes,
-        opts.join(",")
-    )
+    format!("{} {} B [{}]{err}", t.status.name(), t.bytes, opts)
 }
 
 fn ms_after(s: &BootSession, t: Option<Timestamp>) -> String {

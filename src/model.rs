@@ -47,11 +47,7 @@ impl Timestamp {
         if let Some(b) = self.fixed() {
             return String::from_utf8_lossy(&b).into_owned();
         }
-        let secs = self.0.div_euclid(1_000_000_000);
-        let nanos = self.0.rem_euclid(1_000_000_000);
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d, sod, nanos) = self.fields();
         format!(
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
             sod / 3600,
@@ -60,13 +56,22 @@ impl Timestamp {
         )
     }
 
+    /// Year, month, day, second of the day and nanoseconds (UTC).
+    fn fields(&self) -> (i64, u32, u32, i64, i64) {
+        let secs = self.0.div_euclid(1_000_000_000);
+        let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+        (
+            y,
+            m,
+            d,
+            secs.rem_euclid(86_400),
+            self.0.rem_euclid(1_000_000_000),
+        )
+    }
+
     /// The RFC 3339 text of a year in 0..=9999, in fixed width; None for other years.
     fn fixed(&self) -> Option<[u8; 30]> {
-        let secs = self.0.div_euclid(1_000_000_000);
-        let nanos = self.0.rem_euclid(1_000_000_000);
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d, sod, nanos) = self.fields();
         if !(0..=9999).contains(&y) {
             return None;
         }
@@ -589,9 +594,6 @@ impl OptionList {
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-    pub fn len(&self) -> usize {
-        self.iter().count()
     }
     /// `name=value,…` (timelines, findings).
     pub fn text(&self) -> String {

@@ -98,17 +98,12 @@ pub fn exchanges(s: &BootSession) -> Vec<Exchange> {
     }
     for t in &s.tftp {
         let server = format!("TFTP {}", t.server);
-        let opts: Vec<String> = t
-            .requested
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
         v.push(Exchange {
             frame: t.first_frame,
             time: t.start,
             from: CLIENT.into(),
             to: server.clone(),
-            label: format!("RRQ {} [{}]", t.file, opts.join(",")),
+            label: format!("RRQ {} [{}]", t.file, t.requested.text()),
             kind: "tftp",
             reply: false,
         });

@@ -577,13 +577,6 @@ pub(crate) fn empty_stage(
     }
 }
 
-pub fn opts_text<S: AsRef<str>>(o: &[(S, S)]) -> String {
-    o.iter()
-        .map(|(k, v)| format!("{}={}", k.as_ref(), v.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// Derived fields once a session is closed: boot file per stage, transfer figures.
 fn finalize(s: &mut BootSession) {
     s.duration_s = s.end.secs_since(s.start);

@@ -2,7 +2,7 @@
 //! MAC); later packets are tied to it by TID and counted block by block (gaps, resends, OACK,
 //! ERROR), and replies from an address the request did not go to are recorded.
 
-use super::{opts_text, push_lean, ClientKey, TKey, TftpVerdict, Tracker};
+use super::{push_lean, ClientKey, TKey, TftpVerdict, Tracker};
 use crate::model::*;
 use crate::proto::FileKind;
 use crate::wire::link::{Mac, UdpDatagram};
@@ -253,7 +253,7 @@ impl Tracker {
                     "{} {} {}",
                     if write { "WRQ" } else { "RRQ" },
                     req.filename,
-                    opts_text(&req.options)
+                    OptionList::from(req.options.as_slice()).text()
                 )
             });
             let stage = s.stages.len().checked_sub(1);
@@ -356,8 +356,9 @@ fn on_oack(t: &mut Transfer, options: tftp::Options<'_>, want: bool) -> Option<S
     if let Some(ts) = tftp::option_num(&options, "tsize") {
         t.tsize = Some(ts);
     }
-    let ev = want.then(|| format!("OACK {}", opts_text(&options)));
-    t.oack = Some(OptionList::from(options.as_slice()));
+    let acked = OptionList::from(options.as_slice());
+    let ev = want.then(|| format!("OACK {}", acked.text()));
+    t.oack = Some(acked);
     ev
 }
 
