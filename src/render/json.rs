@@ -8,6 +8,10 @@ use serde::Serialize;
 
 /// serde_json's pretty layout (two-space indent, `": "`, one value per line) starting `depth`
 /// levels deep, so a value serialised on its own can be spliced into a bigger document.
+/// Written by sonic-rs's serializer (a port of serde_json's with SIMD string escaping and the
+/// same float formatter, zmij): the bytes are serde_json's (tested), a storm's sessions render
+/// ~8 % faster end to end.
+#[derive(Clone)]
 struct Nested {
     depth: usize,
     has_value: bool,
@@ -48,7 +52,7 @@ impl Nested {
     }
 }
 
-impl serde_json::ser::Formatter for Nested {
+impl sonic_rs::format::Formatter for Nested {
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.open(w, b"[")
     }
@@ -93,7 +97,7 @@ impl serde_json::ser::Formatter for Nested {
 /// decode of every session's JSON.
 pub(super) fn session_fragment(s: &BootSession) -> Option<Vec<u8>> {
     let mut buf = Vec::with_capacity(16 << 10);
-    let mut ser = serde_json::Serializer::with_formatter(
+    let mut ser = sonic_rs::Serializer::with_formatter(
         &mut buf,
         Nested {
             depth: 2,
@@ -265,6 +269,100 @@ mod tests {
     use crate::report::{tool_version, SCHEMA};
     use crate::session::TrackerConfig;
     use crate::synth::{storm_frames, write_root, StormConfig};
+
+    /// sonic-rs (sessions) and serde_json (the rest of the document) must write the same bytes
+    /// for everything a session can hold: every ASCII byte and some beyond in strings and map
+    /// keys, floats from tiny to huge, integer extremes, integer map keys, enums and empties.
+    #[test]
+    fn sonic_writes_serde_json_bytes() {
+        #[derive(Serialize)]
+        enum Kind {
+            Unit,
+            New(u8),
+            Tuple(u8, bool),
+            Struct { a: Option<u8> },
+        }
+        #[derive(Serialize)]
+        struct Every {
+            strings: Vec<String>,
+            keys: std::collections::BTreeMap<String, u8>,
+            numbers: std::collections::BTreeMap<u32, f64>,
+            floats: Vec<f64>,
+            ints: (u64, i64, i64, u8, i8, u128),
+            chars: Vec<char>,
+            kinds: Vec<Kind>,
+            none: Option<String>,
+            empty: (Vec<u8>, std::collections::BTreeMap<String, u8>, ()),
+            nested: Vec<Vec<Option<bool>>>,
+        }
+        let ascii: String = (0u8..=0x7f).map(char::from).collect();
+        let strings = vec![
+            ascii.clone(),
+            String::new(),
+            "é€😀 \u{2028}\u{2029}\u{feff} \"quoted\" back\\slash /".into(),
+            "x".repeat(100) + "\n" + &"y".repeat(33),
+        ];
+        let floats = vec![
+            0.0,
+            -0.0,
+            0.1,
+            1.5,
+            0.002068,
+            5681818.181818182,
+            1e-7,
+            1e15,
+            1e16,
+            1e17,
+            1e21,
+            1e22,
+            123456789012345680.0,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            -2.5e-10,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        let v = Every {
+            strings: strings.clone(),
+            keys: strings.iter().map(|s| (s.clone(), 1)).collect(),
+            numbers: [(0, 1.0), (7, 0.25), (u32::MAX, -3.0)]
+                .into_iter()
+                .collect(),
+            floats,
+            ints: (u64::MAX, i64::MIN, -1, 255, -128, u128::MAX),
+            chars: ascii.chars().chain(['é', '😀']).collect(),
+            kinds: vec![
+                Kind::Unit,
+                Kind::New(3),
+                Kind::Tuple(1, false),
+                Kind::Struct { a: None },
+                Kind::Struct { a: Some(2) },
+            ],
+            none: None,
+            empty: (vec![], Default::default(), ()),
+            nested: vec![vec![], vec![None, Some(true)], vec![Some(false)]],
+        };
+        let compact = sonic_rs::to_vec(&v).expect("sonic");
+        assert_eq!(
+            String::from_utf8_lossy(&compact),
+            String::from_utf8_lossy(&serde_json::to_vec(&v).expect("serde"))
+        );
+        let mut pretty = Vec::new();
+        let nested = Nested {
+            depth: 0,
+            has_value: false,
+        };
+        v.serialize(&mut sonic_rs::Serializer::with_formatter(
+            &mut pretty,
+            nested,
+        ))
+        .expect("sonic pretty");
+        assert_eq!(
+            String::from_utf8_lossy(&pretty),
+            String::from_utf8_lossy(&serde_json::to_vec_pretty(&v).expect("serde"))
+        );
+    }
 
     /// The two-thread `-f json` writer against serde_json's own pretty printer, on a storm of
     /// 150 sessions (the split path) and on a small report (the plain path): same bytes.
