@@ -523,7 +523,9 @@ pub struct DhcpMessage {
     pub message: MessageName,
     pub xid: String,
     /// JSON: `"192.0.2.1:67"`, `"[fe80::1]:547"`.
+    #[serde(serialize_with = "crate::textfmt::serialize_socket_addr")]
     pub src: SocketAddr,
+    #[serde(serialize_with = "crate::textfmt::serialize_socket_addr")]
     pub dst: SocketAddr,
     pub from_client: bool,
     pub summary: String,

@@ -411,10 +411,9 @@ impl VendorClass {
                     // ASCII only: a multi-byte character would put byte 3 inside it (found by fuzzing).
                     if cur.len() == 6 && cur.is_ascii() => {
                         let (maj, min) = cur.split_at(3);
-                        v.undi = Some(format!(
-                            "{}.{}",
-                            maj.parse::<u16>().unwrap_or(0),
-                            min.parse::<u16>().unwrap_or(0)
+                        v.undi = Some(crate::textfmt::dotted_pair(
+                            maj.parse::<u16>().unwrap_or(0).into(),
+                            min.parse::<u16>().unwrap_or(0).into(),
                         ));
                     }
                 _ => {}

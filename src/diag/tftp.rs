@@ -6,7 +6,12 @@ use crate::proto::{family_from_name, is_ipxe_binary, Family};
 
 fn same_file(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim_start_matches('/'), b.trim_start_matches('/'));
-    a == b || a.ends_with(&format!("/{b}")) || b.ends_with(&format!("/{a}"))
+    // `long` ends with `/short` (no copy: every stage of every session asks).
+    let under = |long: &str, short: &str| {
+        long.strip_suffix(short)
+            .is_some_and(|head| head.ends_with('/'))
+    };
+    a == b || under(a, b) || under(b, a)
 }
 
 fn boot_file_of(s: &BootSession, t: &Transfer) -> Option<String> {
@@ -118,12 +123,6 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
         if fetched.is_empty() && fetched_http.is_empty() {
             continue;
         }
-        let who = format!(
-            "stage {} ({}, {})",
-            st.index + 1,
-            st.who(st.index.checked_sub(1).and_then(|p| s.stages.get(p))),
-            st.client.arch_text()
-        );
         let sniffed = fetched
             .iter()
             .find_map(|t| t.file_kind.clone().map(|k| (k, t.first_frame)))
@@ -154,6 +153,13 @@ pub fn arch_mismatch(s: &BootSession, _: &Ctx) -> Vec<Finding> {
             }),
         };
         if let Some(why) = why {
+            // Written only for a finding: every judged stage of a storm came here.
+            let who = format!(
+                "stage {} ({}, {})",
+                st.index + 1,
+                st.who(st.index.checked_sub(1).and_then(|p| s.stages.get(p))),
+                st.client.arch_text()
+            );
             let mut frames = vec![offer_frame];
             frames.extend(sniffed.as_ref().map(|(_, f)| *f).or(first_fetch));
             out.push(finding_with_hint(

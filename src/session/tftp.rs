@@ -175,7 +175,7 @@ impl Tracker {
             match other {
                 Tftp::Oack { options } => on_oack(t, options, want),
                 Tftp::Data { block, data } => {
-                    let Some(ev) = on_data(t, udp, block, data, from_server, frame) else {
+                    let Some(ev) = on_data(t, udp, block, data, from_server, frame, want) else {
                         return; // DATA from the receiving side: nothing more of it
                     };
                     ev
@@ -372,6 +372,7 @@ fn on_data(
     data: &[u8],
     from_server: bool,
     frame: FrameRef,
+    want: bool,
 ) -> Option<Option<String>> {
     // The real block length, even when the capture cut the packet (snaplen):
     // the UDP header still says how long it was.
@@ -390,7 +391,7 @@ fn on_data(
     if udp.reassembled {
         t.fragmented = true;
     }
-    let ev = if is_new_block(t, block) {
+    let completed = if is_new_block(t, block) {
         new_block(t, block, data, declared, frame)
     } else if let Some(gi) = t.gaps.iter().position(|g| *g == block) {
         late_block(t, gi, declared, frame)
@@ -400,9 +401,10 @@ fn on_data(
             t.cur_block_sends += 1;
             t.max_block_sends = t.max_block_sends.max(t.cur_block_sends);
         }
-        None
+        false
     };
-    Some(ev)
+    // The event's text only for live views (a storm's analyze made one per transfer).
+    Some((completed && want).then(|| format!("complete: {} bytes in {} blocks", t.bytes, t.blocks)))
 }
 
 /// Is `block` past the last one (the next, a wrap to 1, or a jump ahead over lost ones)?
@@ -419,14 +421,9 @@ fn is_new_block(t: &Transfer, block: u16) -> bool {
 }
 
 /// A block past the last one: the gap it jumps over is remembered, the first block's head
-/// sniffed, and a short block ends the transfer unless blocks are still missing.
-fn new_block(
-    t: &mut Transfer,
-    block: u16,
-    data: &[u8],
-    declared: u64,
-    frame: FrameRef,
-) -> Option<String> {
+/// sniffed, and a short block ends the transfer unless blocks are still missing. True when it
+/// completed the transfer.
+fn new_block(t: &mut Transfer, block: u16, data: &[u8], declared: u64, frame: FrameRef) -> bool {
     let ahead = if t.blocks == 0 {
         1
     } else {
@@ -457,19 +454,16 @@ fn new_block(
         if t.gaps.is_empty() {
             t.status = TransferStatus::Complete;
             t.final_frame = Some(frame);
-            return Some(format!(
-                "complete: {} bytes in {} blocks",
-                t.bytes, t.blocks
-            ));
+            return true;
         }
         t.final_seen = true;
     }
-    None
+    false
 }
 
 /// A skipped block (gap `gi`) arrives after all (window restart): it is data, and may be the
-/// last one missing after the final block.
-fn late_block(t: &mut Transfer, gi: usize, declared: u64, frame: FrameRef) -> Option<String> {
+/// last one missing after the final block. True when it completed the transfer.
+fn late_block(t: &mut Transfer, gi: usize, declared: u64, frame: FrameRef) -> bool {
     t.gaps.swap_remove(gi);
     t.missing_blocks = t.missing_blocks.saturating_sub(1);
     t.blocks += 1;
@@ -477,12 +471,9 @@ fn late_block(t: &mut Transfer, gi: usize, declared: u64, frame: FrameRef) -> Op
     if t.final_seen && t.gaps.is_empty() && t.status == TransferStatus::Incomplete {
         t.status = TransferStatus::Complete;
         t.final_frame = Some(frame);
-        return Some(format!(
-            "complete: {} bytes in {} blocks",
-            t.bytes, t.blocks
-        ));
+        return true;
     }
-    None
+    false
 }
 
 /// An ERROR packet: it ends an incomplete transfer (an error from the server, an abort from

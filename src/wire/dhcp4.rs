@@ -552,7 +552,7 @@ impl<'a> Dhcp4<'a> {
     pub fn undi(&self) -> Option<String> {
         self.opt(94)
             .filter(|d| d.len() == 3)
-            .map(|d| format!("{}.{}", d[1], d[2]))
+            .map(|d| crate::textfmt::dotted_pair(d[1].into(), d[2].into()))
     }
 
     /// Option 97: client machine UUID (type 0 + 16 bytes).

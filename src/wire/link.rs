@@ -36,10 +36,16 @@ pub fn parse_mac(s: &str) -> Option<Mac> {
 }
 
 pub fn fmt_mac(m: &Mac) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
+    // By hand, not `format!("{:02x}:…")`: padded hex through core::fmt cost ~2,500
+    // instructions, once per client and again per identity it shows.
+    let mut s = String::with_capacity(17);
+    for (i, b) in m.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        crate::textfmt::push_hex(&mut s, &[*b]);
+    }
+    s
 }
 
 /// What the link layer told us about a frame.
