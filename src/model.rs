@@ -7,6 +7,52 @@ use crate::wire::dhcp4::{OptionIssue, PxeOptions, RelayAgent};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
+/// A DHCP transaction ID, written `0x` and lower-case hex: at least 8 digits for DHCPv4's 32
+/// bits, at least 6 for DHCPv6's 24 (`format!("0x{:08x}")` / `"0x{:06x}"`). A number, not its
+/// text: every DHCP record and stage holds one or more, and a string each was a heap object
+/// each to encode cold, decode, clone and free.
+#[derive(bitcode::Encode, bitcode::Decode, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Xid {
+    value: u32,
+    v6: bool,
+}
+
+impl Xid {
+    pub fn v4(value: u32) -> Xid {
+        Xid { value, v6: false }
+    }
+    pub fn v6(value: u32) -> Xid {
+        Xid { value, v6: true }
+    }
+
+    /// Its text, on the stack.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let min = if self.v6 { 6 } else { 8 };
+        let significant = (8 - self.value.leading_zeros() as usize / 4).max(1);
+        let digits = significant.max(min);
+        let mut b = [b'0'; 10];
+        b[1] = b'x';
+        for i in 0..digits {
+            let nibble = (self.value >> (4 * (digits - 1 - i))) & 15;
+            b[2 + i] = HEX[nibble as usize];
+        }
+        f(std::str::from_utf8(&b[..2 + digits]).unwrap_or("0x?"))
+    }
+}
+
+impl std::fmt::Display for Xid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| f.write_str(t))
+    }
+}
+
+impl Serialize for Xid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|t| s.serialize_str(t))
+    }
+}
+
 /// A frame reference: 1-based frame `frame` of input file `input` (tshark's numbering).
 #[derive(
     bitcode::Encode,
@@ -437,8 +483,8 @@ pub struct Stage {
     pub index: usize,
     pub protocol: Protocol,
     /// The first xid of the stage (`xids` holds every one: U-Boot retries with fresh xids).
-    pub xid: Option<String>,
-    pub xids: Vec<String>,
+    pub xid: Option<Xid>,
+    pub xids: Vec<Xid>,
     /// This stage's own identity (CONTRACT.md: rules judge a stage by it).
     pub client: Client,
     pub first_frame: FrameRef,
@@ -521,7 +567,7 @@ pub struct DhcpMessage {
     pub time: Timestamp,
     pub version: u8,
     pub message: MessageName,
-    pub xid: String,
+    pub xid: Xid,
     /// JSON: `"192.0.2.1:67"`, `"[fe80::1]:547"`.
     #[serde(serialize_with = "crate::textfmt::serialize_socket_addr")]
     pub src: SocketAddr,
@@ -886,5 +932,24 @@ mod tests {
             Some(Timestamp(1_795_000_000_000_000_000))
         );
         assert_eq!(Timestamp::parse("yesterday"), None);
+    }
+}
+
+#[cfg(test)]
+mod xid_tests {
+    use super::Xid;
+
+    /// Its text is the `format!` the records used to hold, on DHCPv4's and DHCPv6's widths,
+    /// and in JSON.
+    #[test]
+    fn xid_text_is_the_padded_hex() {
+        for x in [0u32, 1, 0xabc, 0xff_ffff, 0x100_0000, 0xdead_beef, u32::MAX] {
+            assert_eq!(Xid::v4(x).to_string(), format!("0x{x:08x}"));
+            assert_eq!(Xid::v6(x).to_string(), format!("0x{x:06x}"));
+            assert_eq!(
+                serde_json::to_string(&Xid::v4(x)).unwrap(),
+                format!("\"0x{x:08x}\"")
+            );
+        }
     }
 }

@@ -76,7 +76,7 @@ pub fn no_offer(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
                     } else {
                         "DISCOVER"
                     },
-                    st.xid.as_deref().unwrap_or("?"),
+                    st.xid.map_or_else(|| "?".to_string(), |x| x.to_string()),
                     st.discovers.len()
                 ),
             ));
@@ -121,7 +121,7 @@ pub fn no_ack(s: &BootSession, ctx: &Ctx) -> Vec<Finding> {
             st.requests.clone(),
             format!(
                 "REQUEST {} sent {} time(s){} and never answered with ACK or NAK",
-                st.xid.as_deref().unwrap_or("?"),
+                st.xid.map_or_else(|| "?".to_string(), |x| x.to_string()),
                 st.requests.len(),
                 server
                     .map(|s| format!(" for the offer from {s}"))

@@ -60,7 +60,7 @@ fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
     let mut st = crate::session::tests_support::empty_stage(
         idx,
         Protocol::Dhcpv4,
-        Some(format!("0x{idx:08x}")),
+        Some(Xid::v4(idx as u32)),
         fr(first),
         (discover_at * 1e9) as i64,
     );
@@ -73,7 +73,7 @@ fn stage(s: &mut BootSession, first: u64, discover_at: f64) -> &mut Stage {
         time: t(discover_at),
         version: 4,
         message: MessageName::Dhcp4(1),
-        xid: String::new(),
+        xid: Xid::v4(0),
         src: "0.0.0.0:68".parse().expect("addr"),
         dst: "255.255.255.255:67".parse().expect("addr"),
         from_client: true,
@@ -312,7 +312,7 @@ fn proxy_rules() {
         time: t(3.05),
         version: 4,
         message: MessageName::Dhcp4(3),
-        xid: String::new(),
+        xid: Xid::v4(0),
         src: "0.0.0.0:68".parse().expect("addr"),
         dst: "255.255.255.255:67".parse().expect("addr"),
         from_client: true,

@@ -2,7 +2,7 @@
 //! stage under its own identity, a server's becomes an offer (or ACK, NAK) of the stage its xid
 //! belongs to.
 
-use super::{empty_stage, hex_xid, push_lean, tftp::is_grub_image, ClientKey, Tracker};
+use super::{empty_stage, push_lean, tftp::is_grub_image, ClientKey, Tracker};
 use crate::model::*;
 use crate::proto::{
     arch_info, arch_unknown, identity_family, ArchInfo, Family, Loader, VendorClass,
@@ -28,7 +28,7 @@ struct Msg4<'a> {
     want: bool,
     vendor_class: Option<String>,
     summary: String,
-    xid: String,
+    xid: Xid,
     to_4011: bool,
     from_4011: bool,
 }
@@ -105,8 +105,8 @@ impl<'a> Msg4<'a> {
         };
         let name = message.as_str();
         let vendor_class = m.opt_str(60);
-        let xid = hex_xid(m.xid);
-        let summary = dhcp4_summary(m, name, &xid, vendor_class.as_deref());
+        let xid = Xid::v4(m.xid);
+        let summary = dhcp4_summary(m, name, xid, vendor_class.as_deref());
         Msg4 {
             frame,
             ts,
@@ -220,13 +220,7 @@ impl<'a> Msg4<'a> {
         } || (s.stages.is_empty() && !matches!(msg_type, 7));
         if starts_stage {
             let index = s.stages.len();
-            let mut st = empty_stage(
-                index,
-                Protocol::Dhcpv4,
-                Some(xid.clone()),
-                self.frame,
-                self.ts,
-            );
+            let mut st = empty_stage(index, Protocol::Dhcpv4, Some(*xid), self.frame, self.ts);
             st.ipxe = ident.ipxe;
             st.vendor_class = self.vendor_class.clone();
             st.arch = ident.arch;
@@ -245,7 +239,7 @@ impl<'a> Msg4<'a> {
             let i = stage_idx.unwrap_or(s.stages.len().saturating_sub(1));
             if let Some(st) = s.stages.get_mut(i) {
                 if retry_of_last {
-                    push_lean(&mut st.xids, xid.clone());
+                    push_lean(&mut st.xids, *xid);
                 }
                 st.client.fill_from(&ident.client);
             }
@@ -291,7 +285,7 @@ impl<'a> Msg4<'a> {
             None => {
                 if s.stages.is_empty() {
                     let index = 0;
-                    let xid = Some(self.xid.clone());
+                    let xid = Some(self.xid);
                     push_lean(
                         &mut s.stages,
                         empty_stage(index, Protocol::Dhcpv4, xid, self.frame, self.ts),
@@ -420,14 +414,14 @@ pub(super) fn identity_arch(code: Option<u16>, vendor_class: Option<&str>) -> Ar
     }
 }
 
-/// `xid`: the message's transaction ID as the record writes it (`hex_xid`).
-fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, xid: &str, vc: Option<&str>) -> String {
+/// `xid`: the message's transaction ID, as the record writes it.
+fn dhcp4_summary(m: &Dhcp4<'_>, name: &str, xid: Xid, vc: Option<&str>) -> String {
     // By hand, not format!: this runs for every DHCP message (src/textfmt.rs says why).
     let mut s = String::with_capacity(96);
     s.push_str("DHCP ");
     s.push_str(name);
     s.push_str(" xid ");
-    s.push_str(xid);
+    xid.with_text(|t| s.push_str(t));
     if !m.yiaddr.is_unspecified() {
         s.push_str(" addr=");
         push_ipv4(&mut s, m.yiaddr);

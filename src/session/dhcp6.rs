@@ -19,7 +19,7 @@ struct Msg6<'a> {
     udp: &'a UdpDatagram<'a>,
     m: &'a Dhcp6,
     from_client: bool,
-    xid: String,
+    xid: Xid,
     summary: String,
 }
 
@@ -30,8 +30,8 @@ impl Tracker {
             return;
         };
         let name = dhcp6::msg_type_name(m.msg_type);
-        let xid = format!("0x{:06x}", m.xid);
-        let summary = dhcp6_summary(m, name, &xid);
+        let xid = Xid::v6(m.xid);
+        let summary = dhcp6_summary(m, name, xid);
         let msg = Msg6 {
             frame,
             ts,
@@ -113,7 +113,7 @@ impl Msg6<'_> {
                     time: Timestamp(self.ts),
                     version: 6,
                     message: MessageName::Dhcp6(self.m.msg_type),
-                    xid: self.xid.clone(),
+                    xid: self.xid,
                     src: std::net::SocketAddr::new(udp.src, udp.sport),
                     dst: std::net::SocketAddr::new(udp.dst, udp.dport),
                     from_client: self.from_client,
@@ -152,17 +152,11 @@ impl Msg6<'_> {
             });
         if retry_of_last {
             if let Some(st) = s.stages.last_mut() {
-                push_lean(&mut st.xids, xid.clone());
+                push_lean(&mut st.xids, *xid);
             }
         } else if (m.msg_type == 1 && known.is_none()) || s.stages.is_empty() {
             let index = s.stages.len();
-            let mut st = empty_stage(
-                index,
-                Protocol::Dhcpv6,
-                Some(xid.clone()),
-                self.frame,
-                self.ts,
-            );
+            let mut st = empty_stage(index, Protocol::Dhcpv6, Some(*xid), self.frame, self.ts);
             st.vendor_class = vc.map(|v| v.raw);
             st.arch = m.arch.first().copied();
             st.user_class = m.user_class.clone();
@@ -228,13 +222,7 @@ impl Msg6<'_> {
         if s.stages.is_empty() {
             push_lean(
                 &mut s.stages,
-                empty_stage(
-                    0,
-                    Protocol::Dhcpv6,
-                    Some(self.xid.clone()),
-                    self.frame,
-                    self.ts,
-                ),
+                empty_stage(0, Protocol::Dhcpv6, Some(self.xid), self.frame, self.ts),
             );
         }
         if let Some(st) = s.stages.get_mut(idx) {
@@ -287,7 +275,7 @@ impl Msg6<'_> {
     }
 }
 
-fn dhcp6_summary(m: &Dhcp6, name: &str, xid: &str) -> String {
+fn dhcp6_summary(m: &Dhcp6, name: &str, xid: Xid) -> String {
     let mut summary = format!("DHCPv6 {name} xid {xid}");
     if !m.arch.is_empty() {
         summary.push_str(&format!(

@@ -199,10 +199,6 @@ fn push_lean<T>(v: &mut Vec<T>, x: T) {
     v.push(x);
 }
 
-fn hex_xid(x: u32) -> String {
-    crate::textfmt::hex_u32(x)
-}
-
 impl Tracker {
     pub fn new(cfg: TrackerConfig) -> Tracker {
         Tracker {
@@ -559,14 +555,14 @@ impl Tracker {
 pub(crate) fn empty_stage(
     index: usize,
     protocol: Protocol,
-    xid: Option<String>,
+    xid: Option<crate::model::Xid>,
     frame: FrameRef,
     ts: i64,
 ) -> Stage {
     Stage {
         index,
         protocol,
-        xids: xid.iter().cloned().collect(),
+        xids: xid.into_iter().collect(),
         xid,
         client: Client::blank(),
         first_frame: frame,

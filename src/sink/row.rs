@@ -67,7 +67,7 @@ pub fn row(s: &BootSession, sensor: &str, tool: &str) -> Value {
     let mut relays = Vec::new();
     for st in &s.stages {
         for x in &st.xids {
-            push_unique(&mut xids, x.clone());
+            push_unique(&mut xids, x.to_string());
         }
         for o in &st.offers {
             push_unique(&mut servers, o.server.to_string());
