@@ -1248,6 +1248,29 @@ pub fn tid_flood(n: u64, per_sec: u64) -> impl Iterator<Item = (i64, Vec<u8>)> {
     })
 }
 
+/// Tests' storm: the sessions a default pipeline makes of `cfg`'s storm (its files written to a
+/// temporary directory named by `tag`, removed after), in closing order, with its stats.
+#[cfg(test)]
+pub fn storm_sessions(
+    cfg: StormConfig,
+    tag: &str,
+) -> (Vec<crate::model::BootSession>, crate::pipeline::Stats) {
+    use crate::pipeline::Pipeline;
+    let dir = std::env::temp_dir().join(format!("pxe-{tag}-{}", std::process::id()));
+    write_root(&dir, &cfg).expect("root");
+    let mut pipe = Pipeline::new(
+        crate::session::TrackerConfig::default(),
+        crate::diag::DiagConfig::default(),
+    );
+    let mut sessions = Vec::new();
+    for f in storm_frames(cfg, &dir).expect("storm") {
+        sessions.extend(pipe.push(&f));
+    }
+    sessions.extend(pipe.finish());
+    let _ = std::fs::remove_dir_all(&dir);
+    (sessions, pipe.stats.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -264,11 +264,8 @@ impl SessionSpool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::DiagConfig;
-    use crate::pipeline::Pipeline;
     use crate::report::{tool_version, SCHEMA};
-    use crate::session::TrackerConfig;
-    use crate::synth::{storm_frames, write_root, StormConfig};
+    use crate::synth::{storm_sessions, StormConfig};
 
     /// sonic-rs (sessions) and serde_json (the rest of the document) must write the same bytes
     /// for everything a session can hold: every ASCII byte and some beyond in strings and map
@@ -368,7 +365,6 @@ mod tests {
     /// 150 sessions (the split path) and on a small report (the plain path): same bytes.
     #[test]
     fn write_json_is_serde_jsons_pretty_output() {
-        let dir = std::env::temp_dir().join(format!("pxe-report-json-{}", std::process::id()));
         let cfg = StormConfig {
             seed: 3,
             clients: 150,
@@ -378,13 +374,7 @@ mod tests {
             efi_file_bytes: 20_000,
             ..StormConfig::default()
         };
-        write_root(&dir, &cfg).expect("root");
-        let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
-        let mut sessions = Vec::new();
-        for f in storm_frames(cfg, &dir).expect("storm") {
-            sessions.extend(pipe.push(&f));
-        }
-        sessions.extend(pipe.finish());
+        let (mut sessions, stats) = storm_sessions(cfg, "report-json");
         sessions.sort_by_key(|s| s.first_frame);
         assert!(sessions.len() >= 150, "{} sessions", sessions.len());
         let mut r = Report {
@@ -393,7 +383,7 @@ mod tests {
             inputs: vec![],
             sessions,
             findings: vec![],
-            stats: pipe.stats.clone(),
+            stats,
         };
         for _ in 0..2 {
             let mut ours = Vec::new();
@@ -409,6 +399,5 @@ mod tests {
             );
             r.sessions.truncate(5);
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

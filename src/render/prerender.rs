@@ -192,17 +192,13 @@ impl Prerender {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::DiagConfig;
-    use crate::pipeline::Pipeline;
-    use crate::session::TrackerConfig;
-    use crate::synth::{storm_frames, write_root, StormConfig};
+    use crate::synth::{storm_sessions, StormConfig};
 
     /// Sessions pushed faster than the worker renders them (so the pushing thread renders
     /// batches too, held until the worker's earlier ones are back) come out in the order they
     /// went in, each the bytes rendering it in place gives.
     #[test]
     fn shared_rendering_keeps_hand_over_order() {
-        let dir = std::env::temp_dir().join(format!("pxe-prerender-{}", std::process::id()));
         let cfg = StormConfig {
             seed: 5,
             clients: 120,
@@ -212,14 +208,7 @@ mod tests {
             efi_file_bytes: 4_000,
             ..StormConfig::default()
         };
-        write_root(&dir, &cfg).expect("root");
-        let mut pipe = Pipeline::new(TrackerConfig::default(), DiagConfig::default());
-        let mut sessions = Vec::new();
-        for f in storm_frames(cfg, &dir).expect("storm") {
-            sessions.extend(pipe.push(&f));
-        }
-        sessions.extend(pipe.finish());
-        let _ = std::fs::remove_dir_all(&dir);
+        let (sessions, _) = storm_sessions(cfg, "prerender");
         // Ten rounds of the storm's sessions: 1,200 sessions, ~38 batches.
         let all: Vec<BootSession> = (0..10).flat_map(|_| sessions.iter().cloned()).collect();
         for form in [Form::JsonlLine, Form::JsonFragment] {
