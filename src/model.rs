@@ -943,7 +943,16 @@ mod xid_tests {
     /// and in JSON.
     #[test]
     fn xid_text_is_the_padded_hex() {
-        for x in [0u32, 1, 0xabc, 0xff_ffff, 0x100_0000, 0xdead_beef, u32::MAX] {
+        for x in [
+            0u32,
+            1,
+            0xabc,
+            0x0012_3400,
+            0xff_ffff,
+            0x100_0000,
+            0xdead_beef,
+            u32::MAX,
+        ] {
             assert_eq!(Xid::v4(x).to_string(), format!("0x{x:08x}"));
             assert_eq!(Xid::v6(x).to_string(), format!("0x{x:06x}"));
             assert_eq!(

@@ -103,14 +103,6 @@ pub fn push_hex(s: &mut String, b: &[u8]) {
     }
 }
 
-/// `format!("0x{x:08x}")`.
-pub fn hex_u32(x: u32) -> String {
-    let mut s = String::with_capacity(10);
-    s.push_str("0x");
-    push_hex(&mut s, &x.to_be_bytes());
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,9 +133,6 @@ mod tests {
             let theirs = serde_json::to_string(&a).unwrap();
             assert_eq!(serde_json::to_string(&Ours(a)).unwrap(), theirs);
             assert_eq!(sonic_rs::to_string(&Ours(a)).unwrap(), theirs);
-        }
-        for x in [0u32, 1, 0xdead_beef, u32::MAX, 0x0012_3400] {
-            assert_eq!(hex_u32(x), format!("0x{x:08x}"));
         }
         let mut s = String::new();
         push_hex(&mut s, &[0, 0x0f, 0xf0, 0xab]);

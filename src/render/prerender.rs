@@ -169,12 +169,11 @@ impl Prerender {
                             return Err(io::Error::other("the rendering thread panicked"));
                         }
                     }
-                    if self.held.contains_key(&self.next_out) {
-                        continue;
-                    }
-                    return match self.next_out == self.next_in {
-                        true => Ok(out),
-                        false => Err(io::Error::other("the rendering thread stopped early")),
+                    // Everything it sent is in `held` and was given out above.
+                    return if self.next_out == self.next_in {
+                        Ok(out)
+                    } else {
+                        Err(io::Error::other("the rendering thread stopped early"))
                     };
                 }
             }

@@ -321,9 +321,10 @@ impl Tracker {
             let cold_quiet = self.max_ts.saturating_sub(COLD_QUIET_NS);
             let (mut done, mut pending) = (Vec::new(), Vec::new());
             for (id, o) in self.open.iter().filter(|(_, o)| o.last_ts < cold_quiet) {
-                match fetched_something(&o.s) {
-                    true => done.push(*id),
-                    false => pending.push(*id),
+                if fetched_something(&o.s) {
+                    done.push(*id);
+                } else {
+                    pending.push(*id);
                 }
             }
             done.sort_unstable();
